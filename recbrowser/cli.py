@@ -1,0 +1,323 @@
+"""The headless command line (the contract in ARCHITECTURE.md). Exit 0 ok, 1 user error, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from recbrowser import __version__
+from recbrowser.cli_format import call_json, call_text, calls_table, hit_json, hits_text, row_json
+from recbrowser.domain import parse_call_ref
+from recbrowser.errors import UserFacingError
+from recbrowser.logs import setup_logging
+from recbrowser.paths import data_dir, ensure
+from recbrowser.providers.timeparse import to_ms
+from recbrowser.services import accounts as account_service
+from recbrowser.services.downloads import download_call
+from recbrowser.services.sync import SyncProgress, sync_accounts
+from recbrowser.store import CallFilter, Store
+
+log = logging.getLogger("recbrowser.cli")
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="recbrowser", description="Call recordings and transcripts from five providers.")
+    p.add_argument("--version", action="version", version=f"recbrowser {__version__}")
+    p.add_argument("--data-dir", help="folder for the cache, media, settings and logs (or RECBROWSER_DATA_DIR)")
+    p.add_argument("--demo", action="store_true", help="start the provider emulators and show their demo calls")
+    p.add_argument("--screenshot", metavar="FILE.png", help="with --demo: save a picture of the window and quit")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    acc = sub.add_parser("accounts", help="add, list, remove or test provider accounts")
+    acc_sub = acc.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = acc_sub.add_parser("add", help="add an account; secrets are read from stdin as one JSON object")
+    add.add_argument("provider")
+    add.add_argument("--name", required=True)
+    add.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a non-secret setting")
+    add.add_argument("--secrets-stdin", action="store_true", help='read {"secret_name": "value"} from stdin')
+    lst = acc_sub.add_parser("list", help="list accounts")
+    lst.add_argument("--json", action="store_true")
+    for action in ("remove", "test"):
+        acc_sub.add_parser(action, help=f"{action} an account").add_argument("name")
+
+    s = sub.add_parser("sync", help="fetch new calls and transcripts into the local cache")
+    s.add_argument("--account")
+    s.add_argument("--since", type=_iso_arg)
+    s.add_argument("--until", type=_iso_arg)
+
+    c = sub.add_parser("calls", help="list cached calls, newest first")
+    c.add_argument("--account")
+    c.add_argument("--since", type=_iso_arg)
+    c.add_argument("--until", type=_iso_arg)
+    c.add_argument("--number", help="part of the caller's or callee's number")
+    c.add_argument("--direction", choices=["inbound", "outbound", "internal"])
+    c.add_argument("--status")
+    c.add_argument("--has-audio", action=argparse.BooleanOptionalAction, default=None)
+    c.add_argument("--has-transcript", action=argparse.BooleanOptionalAction, default=None)
+    c.add_argument("--limit", type=int, default=50)
+    c.add_argument("--json", action="store_true")
+
+    q = sub.add_parser("search", help='search transcripts and summaries: words, "a phrase", pric*, -word, a OR b')
+    q.add_argument("query")
+    q.add_argument("--account")
+    q.add_argument("--limit", type=int, default=20)
+    q.add_argument("--json", action="store_true")
+
+    sh = sub.add_parser("show", help="show one call with its transcript")
+    sh.add_argument("call", metavar="CALL")
+    sh.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("download", help="download calls' recordings into the media cache")
+    d.add_argument("calls", nargs="+", metavar="CALL")
+    d.add_argument("--to", metavar="DIR", help="also copy the files into DIR")
+
+    e = sub.add_parser("emulate", help="run provider emulators on 127.0.0.1 until interrupted")
+    e.add_argument("--provider", action="append", dest="providers", metavar="NAME")
+    e.add_argument("--calls", type=int, default=40)
+    e.add_argument("--fault", action="append", default=[], metavar="SPEC", dest="faults")
+    return p
+
+
+def _iso_arg(text: str) -> int:
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use e.g. 2026-05-09 or 2026-05-09T14:30") from None
+    return to_ms(dt if dt.tzinfo else dt.astimezone())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    dd = data_dir(args.data_dir)
+    try:
+        if args.command == "emulate":
+            setup_logging(None, verbose=args.verbose)
+            return cmd_emulate(args)
+        ensure(dd)
+        setup_logging(dd.logs, verbose=args.verbose)
+        if args.demo or args.command is None:
+            from recbrowser.demo import run_demo
+
+            return run_demo(args, dd)
+        with Store.open(dd.database) as store:
+            return COMMANDS[args.command](args, store, dd)
+    except UserFacingError as e:
+        print(f"recbrowser: {e}", file=sys.stderr)
+        return 1
+    except UsageError as e:
+        print(f"recbrowser: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nrecbrowser: interrupted; what was saved is kept, run the command again to continue.", file=sys.stderr)
+        return 130
+
+
+def cmd_accounts(args, store: Store, dd) -> int:
+    if args.action == "add":
+        settings = {}
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise UsageError(f"--set {item!r}: use KEY=VALUE")
+            settings[key.strip()] = value
+        secrets = _read_secrets() if args.secrets_stdin else {}
+        account = account_service.add_account(store, args.provider, args.name, settings, secrets)
+        print(f"Added {account.provider} account '{account.name}'; its secrets are in the system keyring.")
+    elif args.action == "list":
+        accounts = store.accounts()
+        if args.json:
+            print(json.dumps({"accounts": [{"name": a.name, "provider": a.provider, "settings": a.settings} for a in accounts]}))
+        elif not accounts:
+            print("No accounts yet: add one with `recbrowser accounts add PROVIDER --name NAME ...`.")
+        else:
+            for a in accounts:
+                print(f"{a.name}\t{a.provider}\t{a.settings.get('base_url', '')}")
+    elif args.action == "remove":
+        account_service.remove_account(store, args.name)
+        print(f"Removed account '{args.name}', its cached calls and its keyring entry (downloaded media files are kept).")
+    elif args.action == "test":
+        account = account_service.get_account(store, args.name)
+        provider = account_service.open_provider(account)
+        try:
+            print(provider.test_credentials())
+        finally:
+            provider.close()
+    return 0
+
+
+def _read_secrets() -> dict[str, str]:
+    try:
+        data = json.loads(sys.stdin.read() or "{}")
+    except ValueError:
+        raise UsageError('--secrets-stdin expects one JSON object, e.g. {"client_secret": "..."}') from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise UsageError('--secrets-stdin expects one JSON object of strings, e.g. {"client_secret": "..."}')
+    return data
+
+
+def cmd_sync(args, store: Store, dd) -> int:
+    accounts = [account_service.get_account(store, args.account)] if args.account else store.accounts()
+    if not accounts:
+        raise UserFacingError("No accounts yet: add one with `recbrowser accounts add PROVIDER --name NAME ...`.")
+    bar = ProgressLine()
+    results = sync_accounts(
+        store, accounts, account_service.open_provider, since_ms=args.since, until_ms=args.until, progress=bar.update
+    )
+    bar.done()
+    failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            print(f"recbrowser: {r.error}", file=sys.stderr)
+        else:
+            print(f"{r.account}: {r.calls} calls synced, {r.new} new.")
+    return 1 if failed else 0
+
+
+class ProgressLine:
+    """One self-rewriting line on a terminal; plain lines (at most one a second) otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+        self.dirty = False
+
+    def update(self, p: SyncProgress) -> None:
+        text = f"{p.account}: {p.page} - {p.calls} calls, {p.new} new"
+        if self.tty:
+            width = shutil.get_terminal_size().columns - 1
+            sys.stderr.write("\r" + text[:width].ljust(width))
+            self.dirty = True
+        elif time.monotonic() - self.last >= 1:
+            sys.stderr.write(text + "\n")
+            self.last = time.monotonic()
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.dirty:
+            sys.stderr.write("\n")
+
+
+def cmd_calls(args, store: Store, dd) -> int:
+    if args.account:
+        account_service.get_account(store, args.account)
+    f = CallFilter(
+        account=args.account,
+        since_ms=args.since,
+        until_ms=args.until,
+        number=args.number,
+        direction=args.direction,
+        status=args.status,
+        has_audio=args.has_audio,
+        has_transcript=args.has_transcript,
+    )
+    rows, _ = store.list_calls(f, limit=max(1, args.limit))
+    if args.json:
+        print(json.dumps({"total": store.count_calls(f), "calls": [row_json(r) for r in rows]}, ensure_ascii=False))
+    elif not rows:
+        print("No calls match." if store.accounts() else "No accounts yet: add one with `recbrowser accounts add`.")
+    else:
+        print(calls_table(rows))
+    return 0
+
+
+def cmd_search(args, store: Store, dd) -> int:
+    hits = store.search(args.query, account=args.account, limit=max(1, args.limit))
+    if args.json:
+        print(json.dumps({"query": args.query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False))
+    elif not hits:
+        print(f"Nothing said matches {args.query!r}.")
+    else:
+        print(hits_text(hits))
+    return 0
+
+
+def _load_call(store: Store, ref: str):
+    try:
+        account_name, provider_id = parse_call_ref(ref)
+    except ValueError as e:
+        raise UserFacingError(str(e)) from None
+    call = store.get_call(account_name, provider_id)
+    if call is None:
+        raise UserFacingError(f"No call {ref} in the cache; `recbrowser calls` lists the refs.")
+    return account_name, call
+
+
+def cmd_show(args, store: Store, dd) -> int:
+    account_name, call = _load_call(store, args.call)
+    media = store.media_for_call(account_name, call.provider_id)
+    if args.json:
+        notes = store.notes(account_name, call.provider_id)
+        print(json.dumps(call_json(account_name, call, media, notes), ensure_ascii=False, default=str))
+    else:
+        print(call_text(account_name, call, media))
+    return 0
+
+
+def cmd_download(args, store: Store, dd) -> int:
+    target = Path(args.to).expanduser() if args.to else None
+    if target:
+        target.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    providers: dict[str, object] = {}
+    try:
+        for ref in args.calls:
+            try:
+                account_name, call = _load_call(store, ref)
+                account = account_service.get_account(store, account_name)
+                if account_name not in providers:
+                    providers[account_name] = account_service.open_provider(account)
+                files = download_call(store, account, providers[account_name], call, dd.media)
+            except UserFacingError as e:
+                failed += 1
+                print(f"recbrowser: {ref}: {e}", file=sys.stderr)
+                continue
+            for f in files:
+                path = f.path
+                if target:
+                    path = target / f.path.name
+                    shutil.copy2(f.path, path)
+                state = "downloaded" if f.fresh else "already in the cache"
+                print(f"{ref}\t{path}\t{f.size} bytes\t{state}")
+    finally:
+        for p in providers.values():
+            p.close()
+    return 1 if failed else 0
+
+
+def cmd_emulate(args) -> int:
+    from recbrowser.emulators import start_emulators
+
+    servers = start_emulators(args.providers or ["yeastar"], args.calls, args.faults)
+    try:
+        print(json.dumps({"emulators": [s.describe() for s in servers]}), flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for s in servers:
+            s.stop()
+
+
+COMMANDS = {
+    "accounts": cmd_accounts,
+    "sync": cmd_sync,
+    "calls": cmd_calls,
+    "search": cmd_search,
+    "show": cmd_show,
+    "download": cmd_download,
+}

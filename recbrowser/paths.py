@@ -1,0 +1,44 @@
+"""Where recbrowser keeps its files. `--data-dir` / RECBROWSER_DATA_DIR move all of them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP = "recbrowser"
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+    logs: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "recbrowser.sqlite3"
+
+    @property
+    def media(self) -> Path:
+        return self.root / "media"
+
+    @property
+    def settings(self) -> Path:
+        return self.root / "settings.ini"
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> DataDir:
+    chosen = explicit or os.environ.get("RECBROWSER_DATA_DIR")
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        return DataDir(root=root, logs=root / "logs")
+    return DataDir(root=Path(platformdirs.user_data_dir(APP)), logs=Path(platformdirs.user_log_dir(APP)))
+
+
+def ensure(d: DataDir) -> DataDir:
+    # 0700: the cache holds call metadata and transcripts, which are personal data.
+    for folder in (d.root, d.logs, d.media):
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return d

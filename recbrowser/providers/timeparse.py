@@ -1,0 +1,83 @@
+"""Turning the providers' many time notations into UTC epoch milliseconds and back.
+
+Yeastar writes times in the PBX's *display* format (set under System > Date and Time), in
+the PBX's local time zone, with no offset. We keep that format per account and convert it
+to strptime directives once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DISPLAY_FORMAT = "YYYY/MM/DD HH:mm:ss"
+
+# Longest tokens first so "YYYY" is not read as two "YY".
+_TOKENS = [
+    ("YYYY", "%Y"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("HH", "%H"),
+    ("hh", "%I"),
+    ("mm", "%M"),
+    ("ss", "%S"),
+    ("AM|PM", "%p"),
+    ("A", "%p"),
+]
+_TOKEN_RE = re.compile("|".join(re.escape(t) for t, _ in _TOKENS))
+
+
+@lru_cache(maxsize=32)
+def strptime_format(display_format: str) -> str:
+    """`YYYY/MM/DD HH:mm:ss` -> `%Y/%m/%d %H:%M:%S`; 12-hour formats use %I with %p."""
+    mapping = dict(_TOKENS)
+    out = _TOKEN_RE.sub(lambda m: mapping[m.group(0)], display_format.replace("%", "%%"))
+    if "%p" in out:
+        out = out.replace("%H", "%I")
+    if not all(d in out for d in ("%Y", "%m", "%d")):
+        raise ValueError(
+            f"{display_format!r} is not a PBX date format: it needs YYYY, MM and DD (e.g. {DEFAULT_DISPLAY_FORMAT})."
+        )
+    return out
+
+
+def zone(name: str | None) -> tzinfo:
+    """The named IANA zone, or this computer's zone when none is set."""
+    if not name:
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone name; use one like Europe/Berlin or America/New_York.") from None
+
+
+def parse_display_time(text: str, display_format: str, tz: tzinfo) -> int:
+    """Parse a PBX-local time string; raise ValueError naming the expected format."""
+    try:
+        naive = datetime.strptime(text.strip(), strptime_format(display_format))
+    except ValueError:
+        raise ValueError(f"the time {text!r} does not match the display format {display_format!r}") from None
+    return to_ms(naive.replace(tzinfo=tz))
+
+
+def format_display_time(ms: int, display_format: str, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz).strftime(strptime_format(display_format))
+
+
+def to_ms(dt: datetime) -> int:
+    return int(round(dt.timestamp() * 1000))
+
+
+def parse_iso(text: str, default_tz: tzinfo = UTC) -> int:
+    """ISO 8601 with or without offset (`Z` accepted); naive values use `default_tz`."""
+    dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=default_tz)
+    return to_ms(dt)
+
+
+def iso(ms: int, tz: tzinfo = UTC) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz).isoformat(timespec="seconds")

@@ -1,0 +1,70 @@
+"""Accounts: settings in the store, secrets in the keyring, kept in step."""
+
+from __future__ import annotations
+
+from recbrowser import credentials
+from recbrowser.domain import Account
+from recbrowser.errors import UserFacingError
+from recbrowser.providers.base import Provider, provider_class
+from recbrowser.store import Store
+
+
+def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> type:
+    try:
+        cls = provider_class(provider)
+    except KeyError as e:
+        raise UserFacingError(str(e.args[0])) from None
+    if not name or "/" in name or name != name.strip():
+        raise UserFacingError("An account name must be non-empty, without '/' or surrounding spaces.")
+    fields = {f.key: f for f in cls.settings_schema}
+    for key in settings:
+        if key not in fields:
+            known = ", ".join(f.key for f in cls.settings_schema if not f.secret)
+            raise UserFacingError(f"{cls.title} accounts have no setting {key!r}; the settings are: {known}.")
+        if fields[key].secret:
+            raise UserFacingError(f"{key} is a secret: pass it with --secrets-stdin, never on the command line.")
+    for key in secrets:
+        if key not in fields or not fields[key].secret:
+            known = ", ".join(f.key for f in cls.settings_schema if f.secret)
+            raise UserFacingError(f"{cls.title} accounts have no secret {key!r}; the secrets are: {known}.")
+    missing = [f.key for f in cls.settings_schema if f.required and not (settings.get(f.key) or secrets.get(f.key))]
+    if missing:
+        raise UserFacingError(f"A {cls.title} account needs {', '.join(missing)}.")
+    return cls
+
+
+def add_account(store: Store, provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> Account:
+    """Secrets go to the keyring first: if the keyring refuses, nothing is stored at all."""
+    cls = validate(provider, name, settings, secrets)
+    if store.account(name) is not None:
+        raise UserFacingError(f"An account named '{name}' already exists.")
+    defaults = {f.key: f.default for f in cls.settings_schema if f.default and not f.secret}
+    credentials.save_secrets(name, secrets)
+    try:
+        return store.add_account(Account(name=name, provider=provider, settings={**defaults, **settings}))
+    except BaseException:
+        credentials.delete_secrets(name)
+        raise
+
+
+def remove_account(store: Store, name: str) -> None:
+    if store.account(name) is None:
+        raise UserFacingError(f"There is no account named '{name}'.")
+    store.remove_account(name)
+    credentials.delete_secrets(name)
+
+
+def get_account(store: Store, name: str) -> Account:
+    account = store.account(name)
+    if account is None:
+        names = ", ".join(a.name for a in store.accounts()) or "none yet: add one with `recbrowser accounts add`"
+        raise UserFacingError(f"There is no account named '{name}' (accounts: {names}).")
+    return account
+
+
+def open_provider(account: Account, secrets: dict[str, str] | None = None) -> Provider:
+    """A connector for the account, with its secrets from the keyring unless given."""
+    cls = provider_class(account.provider)
+    if secrets is None:
+        secrets = credentials.load_secrets(account.name)
+    return cls(account, secrets)

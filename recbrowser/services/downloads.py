@@ -1,0 +1,226 @@
+"""Recording downloads into the media cache: `.part` file, size check, fsync, rename, SHA-256.
+
+A file without `.part` in the cache is always complete and verified. An interrupted download
+keeps its `.part` and resumes with `Range` when the server allows it. A time-limited link
+(Yeastar: 30 minutes) is resolved right before fetching and re-resolved once if it lapsed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from recbrowser.domain import Account, Call, Recording
+from recbrowser.errors import (
+    AuthError,
+    DownloadIncomplete,
+    LinkExpired,
+    NotFound,
+    ProtocolError,
+    ProviderError,
+    UserFacingError,
+)
+from recbrowser.filenames import safe_filename, unique_name
+from recbrowser.providers.base import MediaSource, Provider
+from recbrowser.store import Store
+
+log = logging.getLogger("recbrowser.downloads")
+
+CHUNK = 256 * 1024
+ATTEMPTS = 3  # a dropped transfer resumes from where it stopped, this many times in all
+
+_serial_locks: dict[str, threading.Lock] = {}
+_serial_guard = threading.Lock()
+
+
+@dataclass
+class DownloadProgress:
+    file_name: str
+    done: int
+    total: int | None
+    rate: float  # bytes per second
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.total is None or self.rate <= 0:
+            return None
+        return max(0.0, (self.total - self.done) / self.rate)
+
+
+@dataclass
+class Downloaded:
+    recording_id: str
+    path: Path
+    size: int
+    sha256: str
+    fresh: bool  # False when the cache already had it
+
+
+class DownloadCancelled(Exception):
+    pass
+
+
+def _serial_lock(key: str | None) -> threading.Lock | None:
+    if key is None:
+        return None
+    with _serial_guard:
+        return _serial_locks.setdefault(key, threading.Lock())
+
+
+def account_media_dir(media_root: Path, account: Account) -> Path:
+    return media_root / safe_filename(account.name, fallback=f"account-{account.id}")
+
+
+def download_call(
+    store: Store,
+    account: Account,
+    provider: Provider,
+    call: Call,
+    media_root: Path,
+    *,
+    progress: Callable[[DownloadProgress], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> list[Downloaded]:
+    """Download every recording of a call that the cache does not already hold."""
+    if not call.recordings:
+        reason = call.audio_reason or "the provider reports no recording"
+        raise NotFound(f"Call {call.provider_id} of account '{account.name}' has no recording: {reason}.")
+    cached = {m.recording_provider_id: m for m in store.media_for_call(account.name, call.provider_id)}
+    out = []
+    for rec in call.recordings:
+        have = cached.get(rec.provider_id)
+        if have and Path(have.path).is_file() and Path(have.path).stat().st_size == have.size:
+            out.append(Downloaded(rec.provider_id, Path(have.path), have.size, have.sha256, fresh=False))
+            continue
+        out.append(_download_recording(store, account, provider, call, rec, media_root, progress, cancelled))
+    return out
+
+
+def _download_recording(store, account, provider, call, rec: Recording, media_root, progress, cancelled) -> Downloaded:
+    folder = account_media_dir(media_root, account)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = _cache_name(folder, rec, call)
+    target = folder / name
+    src = provider.resolve_media(call, rec)
+    lock = _serial_lock(src.serial_key)
+    if lock:
+        lock.acquire()
+    try:
+        try:
+            size, digest = _fetch(provider, src, target, progress, cancelled)
+        except LinkExpired:
+            log.info("link for %s expired; asking the provider for a new one", rec.provider_id)
+            src = provider.resolve_media(call, rec)
+            size, digest = _fetch(provider, src, target, progress, cancelled)
+    finally:
+        if lock:
+            lock.release()
+    store.record_media(account.id, rec.provider_id, str(target), size, digest)
+    return Downloaded(rec.provider_id, target, size, digest, fresh=True)
+
+
+def _cache_name(folder: Path, rec: Recording, call: Call) -> str:
+    fallback = f"{call.provider_id}-{rec.provider_id}.{rec.format or 'bin'}"
+    name = safe_filename(rec.file_name or fallback, fallback=fallback)
+    # Another recording may already own this name: keep both.
+    taken = {p.name for p in folder.iterdir() if not p.name.endswith(".part")} if folder.exists() else set()
+    return name if not (folder / name).exists() else unique_name(name, taken)
+
+
+def _fetch(provider, src: MediaSource, target: Path, progress, cancelled) -> tuple[int, str]:
+    part = target.with_name(target.name + ".part")
+    last_error: Exception | None = None
+    for _ in range(ATTEMPTS):
+        try:
+            return _fetch_once(provider, src, target, part, progress, cancelled)
+        except DownloadIncomplete as e:
+            last_error = e  # keep the .part: the next attempt resumes it
+    assert last_error is not None
+    raise last_error
+
+
+def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, cancelled) -> tuple[int, str]:
+    offset = part.stat().st_size if part.exists() else 0
+    headers = dict(src.headers)
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    label = target.name
+    try:
+        with provider.http.stream("GET", src.url, headers=headers) as resp:
+            if resp.status_code == 416 or (offset and resp.status_code == 200):
+                offset = 0  # the server cannot resume this one: start over
+            elif resp.status_code in (403, 404, 410):
+                raise LinkExpired(f"The download link for {label} is no longer valid.")
+            ctype = resp.headers.get("content-type", "")
+            if resp.status_code >= 400 or ctype.startswith(("application/json", "text/")):
+                body = resp.read()[:4096]
+                explain = getattr(provider, "media_error", None)
+                raise explain(body) if explain else ProtocolError(f"The provider sent no audio for {label}.")
+            if resp.status_code == 206 and not resp.headers.get("content-range", "").startswith(f"bytes {offset}-"):
+                offset = 0
+            total = _expected_total(resp, offset, src)
+            digest = hashlib.sha256()
+            mode = "r+b" if offset else "wb"
+            with open(part, mode) as f:
+                if offset:
+                    for block in iter(lambda: f.read(CHUNK), b""):
+                        digest.update(block)  # the part already on disk counts towards the hash
+                    f.seek(offset)
+                    f.truncate()
+                done, started = offset, time.monotonic()
+                for chunk in resp.iter_bytes(CHUNK):
+                    if cancelled():
+                        raise DownloadCancelled(label)
+                    f.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress:
+                        rate = (done - offset) / max(time.monotonic() - started, 1e-6)
+                        progress(DownloadProgress(label, done, total, rate))
+                f.flush()
+                os.fsync(f.fileno())
+    except (AuthError, NotFound) as e:
+        raise LinkExpired(str(e)) from None
+    except httpx.HTTPError:
+        # The body stopped early (connection dropped, truncated answer): resume from the .part.
+        raise DownloadIncomplete(f"The download of {label} was interrupted.") from None
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            part.unlink(missing_ok=True)
+            raise UserFacingError(f"The disk holding {target.parent} is full: free some space and download again.") from None
+        raise UserFacingError(f"Cannot write {target}: {e.strerror}.") from None
+    if total is not None and done != total:
+        raise DownloadIncomplete(f"The download of {label} stopped at {done:,} of {total:,} bytes.")
+    os.replace(part, target)
+    _fsync_dir(target.parent)
+    return done, digest.hexdigest()
+
+
+def _expected_total(resp: httpx.Response, offset: int, src: MediaSource) -> int | None:
+    length = resp.headers.get("content-length")
+    from_header = offset + int(length) if length and length.isdigit() else None
+    if from_header is not None and src.size is not None and from_header != src.size:
+        raise ProviderError(
+            f"The provider declares {src.size:,} bytes for {src.file_name or 'this recording'} but sends {from_header:,}."
+        )
+    return from_header if from_header is not None else src.size
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not possible on Windows; the rename is still atomic
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
