@@ -118,8 +118,9 @@ def file_start_ms(file_name: str, times: TimeContext) -> int | None:
 def apply_ai_legs(call: Call, legs: list[dict[str, Any]], times: TimeContext) -> None:
     """Fill legs, segments and summary from the `cdr/aidownload` entries of one call.
 
-    Offsets count from the start of the leg's recording when we know it (the recording file
-    name carries it), otherwise from when the leg was answered (start + ring).
+    Offsets count from the start of the call's recording when we know it (the recording file
+    name carries it), otherwise from the leg's start time (the seed's "Hi" is stamped 0.7 s
+    after the call's `time`, inside its 3 s of ringing, so the answer time is no better).
     """
     rec_start = min((r.start_ms for r in call.recordings if r.start_ms is not None), default=None)
     segments: list[Segment] = []
@@ -141,7 +142,7 @@ def apply_ai_legs(call: Call, legs: list[dict[str, Any]], times: TimeContext) ->
                 talk_ms=seconds_ms(entry.get("talk_duration")),
             )
         )
-        origin = rec_start if rec_start is not None else leg_start + (seconds_ms(entry.get("ring_duration")) or 0)
+        origin = rec_start if rec_start is not None else leg_start
         for item in entry.get("ai_transcription") or []:
             text = str(item.get("content") or "").strip()
             if not text:

@@ -1,0 +1,44 @@
+"""Everything outside recbrowser/ui/ must import no Qt, so the CLI and services run headless."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parent.parent / "recbrowser"
+QT = ("PySide6", "shiboken6", "PyQt5", "PyQt6")
+
+
+def core_modules():
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(PKG)
+        if rel.parts[0] == "ui" or rel.name == "__main__.py":
+            continue
+        yield path
+
+
+def test_no_core_module_imports_qt_statically():
+    offenders = []
+    for path in core_modules():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.relative_to(PKG)}: {n}" for n in names if n.split(".")[0] in QT]
+    assert not offenders, offenders
+
+
+def test_importing_every_core_module_loads_no_qt():
+    mods = []
+    for path in core_modules():
+        rel = path.relative_to(PKG.parent).with_suffix("")
+        parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+        mods.append(".".join(parts))
+    code = "import sys\n" + "".join(f"import {m}\n" for m in mods) + (
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {QT!r}]\nprint(bad)\nsys.exit(1 if bad else 0)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert len(mods) > 10
