@@ -1,0 +1,281 @@
+"""The OS keyring: the only place a secret is read or written.
+
+Each account's secrets are one JSON object under service `recbrowser`, user = account name.
+Windows Credential Manager caps a credential at 2,560 bytes, and keyring stores it there as
+UTF-16, so the JSON is written ASCII-only and split into entries `name`, `name#1`, ... whenever
+one entry would exceed 2,560 bytes as UTF-8 or UTF-16. The first entry then starts with a
+header giving the number of chunks and a checksum, so a read reassembles and verifies, and a
+rewrite removes chunks the new value no longer needs. Same format on every OS.
+
+There is never a plaintext fallback: no usable keyring is an error that says what to install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from recbrowser.errors import CredentialError, KeyringLocked, KeyringUnavailable, SecretMissing
+
+SERVICE = "recbrowser"
+CHUNK = 2560  # Windows Credential Manager's limit, in bytes
+HEADER = "recbrowser-chunks:v1"
+MAX_CHUNKS = 1000  # a bound on the stale-chunk sweep, far above any real secret
+
+log = logging.getLogger("recbrowser.credentials")
+
+INSTALL_ADVICE = (
+    "install and start gnome-keyring (Debian: apt install gnome-keyring) or KeePassXC with Secret Service, "
+    "then log in again"
+)
+LOCKED_ADVICE = "the system keyring is locked: unlock it (log in again or open Passwords and Keys) and retry"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    ok: bool
+    where: str  # where secrets live, for the account dialog: "the system keyring (Secret Service)"
+    problem: str  # "" when ok; otherwise one sentence: "keyring locked", "no keyring: install ..."
+    backend: str  # keyring's backend class, for diagnostics
+
+
+# -- backend checks ---------------------------------------------------------------------------
+def _backend() -> keyring.backend.KeyringBackend:
+    return keyring.get_keyring()
+
+
+def _backend_name(kr: object) -> str:
+    return f"{type(kr).__module__}.{type(kr).__qualname__}"
+
+
+def _where(kr: object) -> str:
+    name = _backend_name(kr)
+    for part, text in (
+        ("SecretService", "the system keyring (Secret Service)"),
+        ("libsecret", "the system keyring (Secret Service)"),
+        ("Windows", "Windows Credential Manager"),
+        ("macOS", "the macOS Keychain"),
+        ("kwallet", "KDE Wallet"),
+    ):
+        if part in name:
+            return text
+    return f"the keyring backend {name}"
+
+
+def _unusable_reason(kr: object) -> str | None:
+    """Why this backend cannot hold secrets safely, or None if it can."""
+    from keyring.backends import chainer, fail, null
+
+    name = _backend_name(kr)
+    if isinstance(kr, fail.Keyring | null.Keyring):
+        return "no Secret Service or other keyring backend was found"
+    if isinstance(kr, chainer.ChainerBackend) and not chainer.ChainerBackend.backends:
+        return "no keyring backend is available"
+    if name.startswith("keyrings.alt"):  # files in the home folder: the plaintext fallback we refuse
+        return f"the configured keyring {name} keeps secrets in a file"
+    return None
+
+
+def _unavailable(reason: str) -> KeyringUnavailable:
+    return KeyringUnavailable(f"No usable system keyring to keep account secrets ({reason}): {INSTALL_ADVICE}.")
+
+
+def _locked() -> KeyringLocked:
+    return KeyringLocked(f"Cannot read or store account secrets because {LOCKED_ADVICE}.")
+
+
+def _call(action: str, fn: Callable[[], T]) -> T:
+    """Run one keyring operation, turning backend errors into our three kinds.
+
+    Messages name only the exception class: a backend's own text could quote what it stored.
+    """
+    reason = _unusable_reason(_backend())
+    if reason:
+        raise _unavailable(reason)
+    try:
+        return fn()
+    except CredentialError:
+        raise
+    except keyring.errors.KeyringLocked:
+        failure: CredentialError = _locked()
+    except keyring.errors.NoKeyringError:
+        failure = _unavailable("no keyring backend is available")
+    except keyring.errors.InitError as e:
+        failure = _unavailable(f"the keyring could not open its collection, {type(e).__name__}")
+    except Exception as e:  # secretstorage / jeepney / OS errors surface unwrapped from some backends
+        failure = _classify(action, e)
+    raise failure  # outside `except`: nothing from the backend is chained
+
+
+def _classify(action: str, e: Exception) -> CredentialError:
+    kind = type(e).__name__
+    mod = type(e).__module__
+    if kind in ("LockedException", "PromptDismissedException"):
+        return _locked()
+    if kind == "SecretServiceNotAvailableException" or mod.startswith("jeepney") or isinstance(e, ConnectionError):
+        return _unavailable(f"the Secret Service did not answer, {kind}")
+    if isinstance(e, keyring.errors.KeyringError | OSError) or mod.startswith("secretstorage"):
+        log.warning("keyring %s failed: %s", action, kind)
+        return CredentialError(f"The system keyring failed to {action} account secrets ({kind}); check that it is running and unlocked, then retry.")
+    raise e
+
+
+# -- chunk format -----------------------------------------------------------------------------
+def _entry_size(text: str) -> int:
+    return max(len(text.encode("utf-8")), len(text.encode("utf-16-le")))
+
+
+def _chunk_name(account_name: str, index: int) -> str:
+    return account_name if index == 0 else f"{account_name}#{index}"
+
+
+def _split(payload: str) -> list[str]:
+    """Entries to store: the JSON itself if it fits, else a header plus pieces that each fit."""
+    if _entry_size(payload) <= CHUNK:
+        return [payload]
+    per_char = 2  # payload is ASCII; UTF-16 doubles it
+    piece = CHUNK // per_char
+    digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
+    header_room = piece - len(f"{HEADER}:9999:{digest}\n")
+    first, rest = payload[:header_room], payload[header_room:]
+    others = [rest[i : i + piece] for i in range(0, len(rest), piece)]
+    return [f"{HEADER}:{len(others) + 1}:{digest}\n{first}", *others]
+
+
+def _header(entry: str | None) -> tuple[int, str, str] | None:
+    """(count, digest, first piece) if `entry` is a chunked head, else None."""
+    if not entry or not entry.startswith(HEADER + ":"):
+        return None
+    head, _, first = entry.partition("\n")
+    try:
+        _, _, count, digest = head.split(":")
+        return int(count), digest, first
+    except ValueError:
+        return None
+
+
+def _corrupt(account_name: str) -> CredentialError:
+    return CredentialError(
+        f"The secrets of account '{account_name}' in the system keyring are incomplete or damaged; "
+        "enter them again in the account settings."
+    )
+
+
+# -- public API -------------------------------------------------------------------------------
+def save_secrets(account_name: str, secrets: dict[str, str]) -> None:
+    """Store the account's secrets, replacing what was there (and any chunks left over)."""
+    payload = json.dumps(secrets, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    entries = _split(payload)
+
+    def write() -> None:
+        old = keyring.get_password(SERVICE, account_name)
+        old_head = _header(old)
+        # Chunks first, the head last: the head is what makes a new set of chunks current.
+        for i in range(len(entries) - 1, -1, -1):
+            keyring.set_password(SERVICE, _chunk_name(account_name, i), entries[i])
+        stale_until = max(old_head[0] if old_head else 0, len(entries))
+        _delete_chunks(account_name, len(entries), stale_until)
+
+    _call("store", write)
+
+
+def load_secrets(account_name: str) -> dict[str, str]:
+    """The account's secrets; SecretMissing if none are stored."""
+
+    def read() -> str | None:
+        head = keyring.get_password(SERVICE, account_name)
+        parsed = _header(head)
+        if parsed is None:
+            return head
+        count, digest, first = parsed
+        pieces = [first]
+        for i in range(1, count):
+            piece = keyring.get_password(SERVICE, _chunk_name(account_name, i))
+            if piece is None:
+                raise _corrupt(account_name)
+            pieces.append(piece)
+        payload = "".join(pieces)
+        if hashlib.sha256(payload.encode()).hexdigest()[:16] != digest:
+            raise _corrupt(account_name)
+        return payload
+
+    payload = _call("read", read)
+    if payload is None:
+        raise SecretMissing(
+            f"Account '{account_name}' has no secret in the system keyring; enter it again in the account settings."
+        )
+    try:
+        secrets = json.loads(payload)
+    except ValueError:
+        secrets = None
+    if not isinstance(secrets, dict):
+        raise _corrupt(account_name)
+    return {str(k): str(v) for k, v in secrets.items()}
+
+
+def delete_secrets(account_name: str) -> None:
+    """Remove the account's secrets and chunks; nothing to do if there are none."""
+
+    def delete() -> None:
+        head = _header(keyring.get_password(SERVICE, account_name))
+        _delete_one(account_name)
+        _delete_chunks(account_name, 1, head[0] if head else 1)
+
+    _call("delete", delete)
+
+
+def _delete_one(name: str) -> bool:
+    try:
+        keyring.delete_password(SERVICE, name)
+        return True
+    except keyring.errors.PasswordDeleteError:
+        return False
+
+
+def _delete_chunks(account_name: str, start: int, known_end: int) -> None:
+    # Beyond the chunks the old head knew of, sweep on until a gap: a crash mid-rewrite may
+    # have left more.
+    i = start
+    while i < MAX_CHUNKS and (_delete_one(_chunk_name(account_name, i)) or i < known_end):
+        i += 1
+
+
+def keyring_status() -> KeyringStatus:
+    """Where secrets live and whether that place works now, without prompting the user."""
+    kr = _backend()
+    backend, where = _backend_name(kr), _where(kr)
+    reason = _unusable_reason(kr)
+    if reason:
+        return KeyringStatus(False, "nowhere", f"no keyring: {INSTALL_ADVICE} ({reason})", backend)
+    if "SecretService" in backend:
+        problem = _secret_service_problem()
+        if problem:
+            return KeyringStatus(False, where, problem, backend)
+    return KeyringStatus(True, where, "", backend)
+
+
+def _secret_service_problem() -> str:
+    try:
+        import secretstorage
+
+        bus = secretstorage.dbus_init()
+        try:
+            # The default collection's lock state, read without an unlock prompt.
+            locked = secretstorage.Collection(bus).is_locked()
+        finally:
+            bus.close()
+    except Exception as e:
+        if type(e).__name__ == "ItemNotFoundException":
+            return ""  # no default collection yet: the first save creates it
+        return f"no keyring: the Secret Service did not answer ({type(e).__name__}); {INSTALL_ADVICE}"
+    return f"keyring locked: {LOCKED_ADVICE}" if locked else ""
