@@ -53,6 +53,9 @@ MAX_REDIRECTS = 5
 AUTH_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token", "api-key"})
 
 
+_clock = time.monotonic  # the buckets' clock; tests swap in one that only their fake sleep advances
+
+
 class _TokenBucket:
     """`rate` requests per second with a burst of one second's worth; thread-safe.
 
@@ -64,12 +67,12 @@ class _TokenBucket:
         self.rate = rate
         self.capacity = max(1.0, rate)
         self.tokens = self.capacity
-        self.stamp = time.monotonic()
+        self.stamp = _clock()
         self.lock = threading.Lock()
 
     def reserve(self) -> float:
         with self.lock:
-            now = time.monotonic()
+            now = _clock()
             self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
             self.stamp = now
             self.tokens -= 1
