@@ -1,0 +1,30 @@
+"""Local HTTP servers that speak each provider's real wire format (see ARCHITECTURE.md).
+
+`start_emulators` is what `recbrowser emulate` and `--demo` use; each returned server's
+`describe()` gives `{"provider", "base_url", "settings", "secrets"}`.
+"""
+
+from __future__ import annotations
+
+from recbrowser.emulators.server import EmulatorServer
+from recbrowser.emulators.yeastar import YeastarEmulator
+
+EMULATORS: dict[str, type[EmulatorServer]] = {"yeastar": YeastarEmulator}
+
+
+def start_emulators(providers: list[str], calls: int, faults: list[str]) -> list[EmulatorServer]:
+    """Start one emulator per provider name (all with the same faults); stop them with `.stop()`."""
+    unknown = [p for p in providers if p not in EMULATORS]
+    if unknown:
+        raise ValueError(f"no emulator for {', '.join(unknown)}; choose from {', '.join(EMULATORS)}")
+    servers: list[EmulatorServer] = []
+    try:
+        for name in providers:
+            server = EMULATORS[name](calls=calls, faults=faults)  # type: ignore[call-arg]
+            server.start()
+            servers.append(server)
+    except BaseException:
+        for s in servers:
+            s.stop()
+        raise
+    return servers
