@@ -110,8 +110,13 @@ def _call(action: str, fn: Callable[[], T]) -> T:
         failure: CredentialError = _locked()
     except keyring.errors.NoKeyringError:
         failure = _unavailable("no keyring backend is available")
-    except keyring.errors.InitError as e:
-        failure = _unavailable(f"the keyring could not open its collection, {type(e).__name__}")
+    except keyring.errors.InitError:
+        # gnome-keyring runs but has no default keyring and could not show the prompt that creates one
+        failure = KeyringUnavailable(
+            "The system keyring has no default keyring to keep account secrets and could not ask for a password "
+            "to create one: log in to the desktop session (or create a default keyring in Passwords and Keys "
+            f"or KeePassXC), then retry; if no keyring is installed, {INSTALL_ADVICE}."
+        )
     except Exception as e:  # secretstorage / jeepney / OS errors surface unwrapped from some backends
         failure = _classify(action, e)
     raise failure  # outside `except`: nothing from the backend is chained
