@@ -98,13 +98,15 @@ class EmulatorServer:
         self._lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._port: int | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> str:
         if self._httpd is None:
             self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
             self._httpd.emulator = self
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"{self.provider}-emulator", daemon=True)
+            self._port = int(self._httpd.server_address[1])
+            self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name=f"{self.provider}-emulator", daemon=True)
             self._thread.start()
         return self.base_url
 
@@ -123,9 +125,10 @@ class EmulatorServer:
 
     @property
     def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the emulator is not running; call start() first")
-        return int(self._httpd.server_address[1])
+        # After stop() the old port is kept: clients then meet a refused connection, as with a PBX that went away.
+        if self._port is None:
+            raise RuntimeError("the emulator has not been started; call start() first")
+        return self._port
 
     @property
     def base_url(self) -> str:
@@ -300,10 +303,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
         last = int(last_s) if last_s else size - 1
     except ValueError:
         return None
-    if first < 0 or last < first:
-        return None
     if first >= size:
         return False
+    if first < 0 or last < first:
+        return None
     return first, min(last, size - 1)
 
 
