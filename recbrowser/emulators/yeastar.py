@@ -131,6 +131,7 @@ class YeastarEmulator(EmulatorServer):
         self._recorded = [c for c in self.cdrs if c.rec_id is not None]
         self._by_rec = {c.rec_id: c for c in self._recorded}
         self._by_file = {c.rec_file: c for c in self._recorded}
+        self._keys = {id(lst): [c.start_s for c in lst] for lst in (self._v1, self._v2, self._recorded)}
         for method, path, fn in [
             ("POST", "/openapi/v1.0/get_token", self._get_token), ("POST", "/openapi/v1.0/refresh_token", self._refresh_token),
             ("GET", "/openapi/v1.0/cdr/search", self._cdr_v1), ("GET", "/openapi/v1.0/cdr/list", self._cdr_v1),
@@ -311,12 +312,14 @@ class YeastarEmulator(EmulatorServer):
             page, size = int(req.query.get("page", 1)), int(req.query.get("page_size", cap))
         except ValueError:
             raise YeastarApiError(40002) from None
-        if page < 1 or not 1 <= size <= cap:
+        if page < 1 or not 1 <= size <= cap or req.query.get("order_by", "asc") not in ("asc", "desc"):
             raise YeastarApiError(40002)
+        if req.query.get("order_by") == "desc":
+            rows = rows[::-1]
         return len(rows), rows[(page - 1) * size : page * size]
 
     def _between(self, calls: list[EmulatedCall], start: int | None, end: int | None) -> list[EmulatedCall]:
-        keys = [c.start_s for c in calls]  # sorted: calls are generated in time order
+        keys = self._keys[id(calls)]  # start times, sorted: calls are generated in time order
         lo = 0 if start is None else bisect.bisect_left(keys, start)
         hi = len(calls) if end is None else bisect.bisect_right(keys, end)  # end is inclusive
         return calls[lo:hi]
@@ -325,11 +328,12 @@ class YeastarEmulator(EmulatorServer):
     def _party(p: tuple[str, str]) -> str:
         return f"{p[0]}<{p[1]}>" if p[0] else p[1]
 
-    def _filter(self, calls: list[EmulatedCall], q: dict[str, str], status_key: str) -> list[EmulatedCall]:
-        frm, to, ctype, status = q.get("call_from"), q.get("call_to"), q.get("call_type"), q.get(status_key)
+    def _filter(self, calls: list[EmulatedCall], q: dict[str, str], v1: bool) -> list[EmulatedCall]:
+        frm, to, ctype = q.get("call_from"), q.get("call_to"), q.get("call_type")
+        status = q.get("status" if v1 else "last_status")
         return [c for c in calls if (not frm or frm in c.caller[1]) and (not to or to in c.callee[1])
-                and (not ctype or c.call_type == ctype) and (not status or self._v1_status(c) == status
-                                                              or c.status == status)]
+                and (not ctype or c.call_type == ctype)
+                and (not status or (self._v1_status(c) if v1 else c.status) == status)]
 
     @staticmethod
     def _v1_status(c: EmulatedCall) -> str:
@@ -338,7 +342,7 @@ class YeastarEmulator(EmulatorServer):
     def _cdr_v1(self, req: Request) -> dict[str, Any]:
         q = req.query
         calls = self._between(self._v1, self._when(q.get("start_time"), True), self._when(q.get("end_time"), True))
-        total, page = self._page(req, self._filter(calls, q, "status"))
+        total, page = self._page(req, self._filter(calls, q, v1=True))
         return {"total_number": total, "data": [self._v1_row(c) for c in page]}
 
     def _v1_row(self, c: EmulatedCall) -> dict[str, Any]:
@@ -354,7 +358,7 @@ class YeastarEmulator(EmulatorServer):
     def _cdr_v2(self, req: Request) -> dict[str, Any]:
         q = req.query
         calls = self._between(self._v2, self._when(q.get("time_begin")), self._when(q.get("time_end")))
-        total, page = self._page(req, self._filter(calls, q, "last_status"))
+        total, page = self._page(req, self._filter(calls, q, v1=False))
         return {"total_number": total, "data": [self._v2_row(c) for c in page]}
 
     def _v2_row(self, c: EmulatedCall) -> dict[str, Any]:
@@ -375,8 +379,6 @@ class YeastarEmulator(EmulatorServer):
             rows = [c for c in rows if str(c.rec_id) in wanted]
         rows = [c for c in rows if (not q.get("caller") or q["caller"] in c.caller[1])
                 and (not q.get("callee") or q["callee"] in c.callee[1])]
-        if q.get("order_by") == "desc":
-            rows = rows[::-1]
         total, page = self._page(req, rows)
         return {"total_number": total, "data": [self._rec_row(c) for c in page]}
 
@@ -418,7 +420,7 @@ class YeastarEmulator(EmulatorServer):
     def _aidownload(self, req: Request) -> dict[str, Any]:
         q = req.query
         calls = self._between(self._v2, self._when(q.get("start_time")), self._when(q.get("end_time")))
-        legs = [leg for c in self._filter(calls, q, "last_status") if c.transcript for leg in self.legs(c)]
+        legs = [leg for c in self._filter(calls, q, v1=False) if c.transcript for leg in self.legs(c)]
         name = f"PBX-AI_Transcription-X.23.0.70-download-{self._stamp()}.json"
         return {"file": name, "download_resource_url": self._new_link(name, "json", legs)}
 
