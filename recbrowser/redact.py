@@ -83,3 +83,16 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact_text(record.stack_info)
         return True
+
+
+# Libraries that log URLs themselves: httpx logs every request URL (with Yeastar's access_token)
+# at INFO, httpcore logs response headers (Location) at DEBUG.
+LIBRARY_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy", "httpcore.socks")
+
+
+def protect_library_loggers() -> None:
+    """Redact those libraries' records at the source, whatever handlers the app or a test installs."""
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

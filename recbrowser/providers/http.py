@@ -41,9 +41,10 @@ from recbrowser.errors import (
     TlsError,
     UserFacingError,
 )
-from recbrowser.redact import redact_text, register_secret
+from recbrowser.redact import protect_library_loggers, redact_text, register_secret
 
 log = logging.getLogger("recbrowser.http")
+protect_library_loggers()
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 POST_RETRY_STATUSES = frozenset({429, 503})
