@@ -34,6 +34,9 @@ _VALUE = r"[A-Za-z0-9._~+/=:-]{4,}"
 _BEARER_RE = re.compile(rf"(?i)\b(bearer\s+){_VALUE}")
 _AUTH_RE = re.compile(rf"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?:[A-Za-z]+\s+)?){_VALUE}")
 
+# user:password@ in a URL
+_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _ordered: tuple[str, ...] = ()
@@ -60,6 +63,7 @@ def redact_text(text: str) -> str:
     for secret in _ordered:
         if secret in text:
             text = text.replace(secret, MASK)
+    text = _USERINFO_RE.sub(lambda m: f"{m.group(1)}{MASK}@", text)
     text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}" if m.group(2) else m.group(0), text)
     text = _JSON_RE.sub(lambda m: f"{m.group(1)}{MASK}{m.group(3)}", text)
     text = _AUTH_RE.sub(lambda m: f"{m.group(1)}{MASK}", text)

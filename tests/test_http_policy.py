@@ -458,6 +458,8 @@ def test_redacting_filter_masks_registered_secrets_in_handlers(tmp_path):
     text = path.read_text()
     assert secret not in text and "signature=***&page=2" in text and "ValueError: boom ***" in text
     assert redact_text(f"Authorization: Bearer {secret[:10]}") == "Authorization: Bearer ***"
+    assert redact_text("GET https://admin:pa55@pbx:8088/x?page=1") == "GET https://***@pbx:8088/x?page=1"
+    assert redact_text("TOKEN EXPIRED; see the basic setup, monkey=1") == "TOKEN EXPIRED; see the basic setup, monkey=1"
 
 
 # -- rate limit ----------------------------------------------------------------------------------------

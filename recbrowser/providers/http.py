@@ -155,20 +155,11 @@ class HttpClient:
     """An httpx client bound to one provider account, with the app's network policy."""
 
     def __init__(
-        self,
-        *,
-        provider: str,
-        account: str,
-        user_agent: str = "recbrowser/0.1",
-        ca_bundle: str | None = None,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 30.0,
-        retries: int = 4,
-        backoff: float = 0.5,
-        max_backoff: float = 30.0,
-        max_retry_after: float = 120.0,
-        per_host_rate: float | None = 10.0,
-        sleep: Callable[[float], Any] = time.sleep,
+        self, *, provider: str, account: str, user_agent: str = "recbrowser/0.1", ca_bundle: str | None = None,
+        connect_timeout: float = 10.0, read_timeout: float = 30.0, retries: int = 4, backoff: float = 0.5,
+        max_backoff: float = 30.0, max_retry_after: float = 120.0,
+        per_host_rate: float | None = 10.0,  # requests per second per host:port, shared by every client
+        sleep: Callable[[float], Any] = time.sleep,  # injectable: tests record waits instead of sleeping
     ):
         self.provider = provider
         self.account = account
@@ -205,12 +196,8 @@ class HttpClient:
         # Built on first use: a bad CA bundle fails the first request, not the account listing.
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(
-                    timeout=self.timeout,
-                    verify=self._ssl_context(),
-                    follow_redirects=False,
-                    headers={"User-Agent": self.user_agent},
-                )
+                self._client = httpx.Client(timeout=self.timeout, verify=self._ssl_context(), follow_redirects=False,
+                                            headers={"User-Agent": self.user_agent})
             return self._client
 
     def _ssl_context(self) -> ssl.SSLContext:
@@ -237,16 +224,8 @@ class HttpClient:
 
     # -- public API -------------------------------------------------------------------------
     def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Any = None,
-        json: Any = None,
-        data: Any = None,
-        headers: dict[str, str] | None = None,
-        expect_json: bool = False,
-        follow_redirects: bool = True,
+        self, method: str, url: str, *, params: Any = None, json: Any = None, data: Any = None,
+        headers: dict[str, str] | None = None, expect_json: bool = False, follow_redirects: bool = True,
     ) -> httpx.Response:
         """Send with retries; return a 2xx/3xx answer, raise a ProviderError for anything else."""
         hdrs = dict(headers or {})
@@ -297,9 +276,6 @@ class HttpClient:
             tries += 1
             try:
                 resp = self._exchange(method, full, json, data, headers, follow, stream)
-            except httpx.UnsupportedProtocol:
-                failure = ("url", None)
-                break
             except httpx.TransportError as e:
                 tls = _tls_problem(e)
                 if tls is not None:
@@ -385,8 +361,6 @@ class HttpClient:
     def _give_up(self, method: str, url: httpx.URL, where: str, failure, tries: int) -> ProviderError:
         kind, what = failure if failure else ("transport", None)
         n = f"{tries} tries" if tries > 1 else "1 try"
-        if kind == "url":
-            return ProviderError(self._say(f"the address {url} is not a valid http(s) URL; check the base URL"))
         if kind == "status":
             status = what.status_code
             if status == 429:
