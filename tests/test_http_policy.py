@@ -481,6 +481,7 @@ class FakeClock:
 def test_per_host_rate_limit_is_a_shared_token_bucket(monkeypatch, sleeps):
     clock = FakeClock()
     monkeypatch.setattr(http_module, "_clock", clock)
+    monkeypatch.setattr(http_module, "_BUCKETS", {})  # fake-clock buckets must not outlive the test
 
     def sleep(seconds: float) -> None:
         sleeps.append(seconds)
@@ -501,6 +502,7 @@ def test_per_host_rate_limit_is_a_shared_token_bucket(monkeypatch, sleeps):
 
 def test_token_bucket_hands_out_each_slot_once_across_threads(monkeypatch):
     monkeypatch.setattr(http_module, "_clock", FakeClock())  # time stands still: no refill
+    monkeypatch.setattr(http_module, "_BUCKETS", {})
     bucket = http_module._bucket(f"bucket-test-{uuid.uuid4().hex}:1", 10.0)
     waits: list[float] = []
     lock = threading.Lock()

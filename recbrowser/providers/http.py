@@ -74,7 +74,7 @@ class _TokenBucket:
     def reserve(self) -> float:
         with self.lock:
             now = _clock()
-            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.tokens = min(self.capacity, self.tokens + max(0.0, now - self.stamp) * self.rate)
             self.stamp = now
             self.tokens -= 1
             return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
