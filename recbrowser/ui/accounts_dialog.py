@@ -1,0 +1,249 @@
+"""Accounts: add, edit, test, remove. Secrets go straight to the keyring; the dialog says where.
+
+Every keyring and database call runs in a worker: a Secret Service prompt or a locked
+keyring must never freeze the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from recbrowser import credentials
+from recbrowser.domain import Account
+from recbrowser.errors import UserFacingError
+from recbrowser.services import accounts as account_service
+from recbrowser.store import Store
+from recbrowser.ui.account_form import AccountForm
+from recbrowser.ui.workers import run_task
+
+NEW = "__new__"
+
+
+class AccountsDialog(QDialog):
+    changed = Signal()  # accounts were added, edited or removed
+
+    def __init__(
+        self,
+        database: Path,
+        pool: QThreadPool,
+        secrets_for: Callable[[str], dict[str, str] | None] = lambda _n: None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Accounts")
+        self._database = database
+        self._pool = pool
+        self._secrets_for = secrets_for
+        self._accounts: dict[str, Account] = {}
+        self.keyring_where = ""
+        self.list = QListWidget()
+        self.list.setMaximumWidth(220)
+        self.list.currentItemChanged.connect(lambda item, _prev: self._select(item))
+        add = QPushButton("Add account")
+        add.clicked.connect(self.new_account)
+        self.form = AccountForm()
+        self.keyring = QLabel("Checking the keyring…")
+        self.keyring.setWordWrap(True)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.save_button = QPushButton("Save")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.remove_button = QPushButton("Remove…")
+        self.remove_button.clicked.connect(self.remove)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+
+        left = QVBoxLayout()
+        left.addWidget(self.list, 1)
+        left.addWidget(add)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.test_button)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(close)
+        right = QVBoxLayout()
+        right.addWidget(self.form)
+        right.addWidget(self.result)
+        right.addStretch(1)
+        right.addWidget(self.keyring)
+        right.addLayout(buttons)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left)
+        layout.addLayout(right, 1)
+        self.resize(760, 480)
+        self._check_keyring()
+        self.reload()
+
+    # -- loading --------------------------------------------------------------------------------
+    def _run(self, fn, on_done, label: str) -> None:
+        self.result.setText(label)
+        run_task(fn, on_done, lambda message, _d: self.result.setText(message), pool=self._pool, name=label)
+
+    def _with_store(self, fn):
+        def work(_report):
+            store = Store.open(self._database)
+            try:
+                return fn(store)
+            finally:
+                store.close()
+
+        return work
+
+    def reload(self, select: str | None = None) -> None:
+        self._run(self._with_store(lambda s: s.accounts()), lambda accounts: self._show(accounts, select), "")
+
+    def _show(self, accounts: list[Account], select: str | None) -> None:
+        self._accounts = {a.name: a for a in accounts}
+        self.list.blockSignals(True)
+        self.list.clear()
+        for a in accounts:
+            item = QListWidgetItem(a.name)
+            item.setData(256, a.name)
+            self.list.addItem(item)
+            if a.name == select:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        if select in self._accounts:
+            self._select(self.list.currentItem())
+        elif accounts and self.list.currentItem() is None:
+            self.list.setCurrentRow(0)
+        elif not accounts:
+            self.new_account()
+
+    def _check_keyring(self) -> None:
+        def shown(status: credentials.KeyringStatus) -> None:
+            self.keyring_where = status.where
+            if status.ok:
+                self.keyring.setText(f"Secrets are stored in {status.where}.")
+            else:
+                self.keyring.setText(f"Secrets cannot be stored: {status.problem}.")
+            self._refresh_note()
+
+        run_task(lambda _r: credentials.keyring_status(), shown, pool=self._pool, name="keyring status")
+
+    def _refresh_note(self) -> None:
+        name = self.current_name()
+        if name and self._secrets_for(name) is not None:
+            self.form.set_secret_note("demo secret, for this session only (not in your keyring)")
+        elif name:
+            self.form.set_secret_note(f"stored in {self.keyring_where or 'the keyring'}; type to replace it")
+        else:
+            self.form.set_secret_note(f"will be stored in {self.keyring_where or 'the keyring'}")
+
+    # -- selection --------------------------------------------------------------------------------
+    def current_name(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(256) if item else None
+
+    def _select(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        a = self._accounts[item.data(256)]
+        self.form.load(a.name, a.provider, a.settings, "")
+        self.form.name.setReadOnly(True)  # the name is the key of the calls and the secret
+        self.form.provider.setEnabled(False)
+        self.remove_button.setEnabled(True)
+        self.result.setText("")
+        self._refresh_note()
+
+    def new_account(self) -> None:
+        self.list.clearSelection()
+        self.list.setCurrentItem(None)
+        self.form.provider.setEnabled(True)
+        self.form.name.setReadOnly(False)
+        self.form.load("", self.form.provider.currentData(), {}, "")
+        self.remove_button.setEnabled(False)
+        self.result.setText("")
+        self._refresh_note()
+        self.form.name.setFocus()
+
+    # -- actions -----------------------------------------------------------------------------------
+    def save(self) -> None:
+        provider, name, settings, secrets = self.form.values()
+        existing = self._accounts.get(name) if self.current_name() else None
+
+        def add(store: Store) -> str:
+            account_service.add_account(store, provider, name, settings, secrets)
+            return f"Account '{name}' added; its secrets are in {self.keyring_where or 'the keyring'}."
+
+        def update(store: Store) -> str:
+            assert existing is not None
+            cls = account_service.validate(provider, name, settings, {**self._stored_secrets(name), **secrets})
+            keep = {f.key for f in cls.settings_schema if not f.secret}
+            existing.settings = {k: v for k, v in settings.items() if k in keep}
+            if secrets:  # re-enter a secret without deleting the account
+                credentials.save_secrets(name, {**self._stored_secrets(name), **secrets})
+            store.update_account(existing)
+            return f"Account '{name}' saved."
+
+        self._run(self._with_store(update if existing else add), lambda msg: self._saved(name, msg), "Saving…")
+
+    def _stored_secrets(self, name: str) -> dict[str, str]:
+        demo = self._secrets_for(name)
+        if demo is not None:
+            return demo
+        try:
+            return credentials.load_secrets(name)
+        except UserFacingError:
+            return {}
+
+    def _saved(self, name: str, message: str) -> None:
+        self.changed.emit()
+        self.reload(select=name)
+        self.result.setText(message)
+
+    def test_connection(self) -> None:
+        provider, name, settings, secrets = self.form.values()
+        existing = self._accounts.get(name)
+        base = dict(existing.settings) if existing else {}
+        account = Account(name=name or "new account", provider=provider, settings={**base, **settings})
+
+        def work(_report) -> str:
+            merged = {**(self._stored_secrets(name) if existing else {}), **secrets}
+            connector = account_service.open_provider(account, merged)
+            try:
+                return connector.test_credentials()
+            finally:
+                connector.close()
+
+        self._run(work, self.result.setText, "Testing the connection…")
+
+    def remove(self) -> None:
+        name = self.current_name()
+        if not name:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Remove account",
+            f"Remove the account '{name}'? Its cached calls and transcripts are removed from this computer "
+            "and its secrets from the keyring. Nothing is deleted at the provider.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+
+        def work(store: Store) -> str:
+            if self._secrets_for(name) is not None:
+                store.remove_account(name)  # demo secrets were never in the keyring
+            else:
+                account_service.remove_account(store, name)
+            return f"Account '{name}' removed."
+
+        self._run(self._with_store(work), lambda msg: self._saved("", msg), "Removing…")

@@ -1,0 +1,113 @@
+"""The accounts sidebar: each account with its sync state; errors show here, on the account,
+instead of in a pile of dialogs. With no accounts it says so and offers to add one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from recbrowser.domain import Account
+
+NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+@dataclass
+class AccountState:
+    text: str = "Not synced in this session"
+    error: str = ""
+    busy: bool = False
+
+
+class AccountsPanel(QWidget):
+    addRequested = Signal()
+    syncRequested = Signal(str)  # account name
+    accountChosen = Signal(object)  # account name, or None for all
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._states: dict[str, AccountState] = {}
+        self._accounts: list[Account] = []
+        self._titles: dict[str, str] = {}
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setSpacing(3)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.itemActivated.connect(lambda item: self.syncRequested.emit(item.data(NAME_ROLE)))
+        self.list.setToolTip("Double-click or Enter syncs the account")
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        note = QLabel("No accounts yet.")
+        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        add = QPushButton("Add account…")
+        add.clicked.connect(self.addRequested)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(note)
+        empty_layout.addWidget(add, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(empty)
+        self.stack.addWidget(self.list)
+        heading = QLabel("<b>Accounts</b>")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(heading)
+        layout.addWidget(self.stack, 1)
+
+    def set_accounts(self, accounts: list[Account], titles: dict[str, str] | None = None) -> None:
+        self._accounts = list(accounts)
+        self._titles = titles or {}
+        self._render()
+
+    def set_state(self, name: str, *, text: str | None = None, error: str | None = None, busy: bool | None = None) -> None:
+        state = self._states.setdefault(name, AccountState())
+        if text is not None:
+            state.text = text
+        if error is not None:
+            state.error = error
+        if busy is not None:
+            state.busy = busy
+        self._render()
+
+    def synced(self, name: str, calls: int, new: int) -> None:
+        at = datetime.now().strftime("%H:%M")
+        self.set_state(name, text=f"synced {at}, {calls:,} calls ({new:,} new)", error="", busy=False)
+
+    def state(self, name: str) -> AccountState:
+        return self._states.get(name, AccountState())
+
+    def selected_name(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(NAME_ROLE) if item else None
+
+    def _render(self) -> None:
+        self.stack.setCurrentIndex(1 if self._accounts else 0)
+        current = self.selected_name()
+        self.list.clear()
+        style = self.style()
+        for account in self._accounts:
+            state = self._states.get(account.name, AccountState())
+            provider = self._titles.get(account.provider, account.provider)
+            status = "Syncing…" if state.busy else (state.error or state.text)
+            item = QListWidgetItem(f"{account.name}\n{provider} · {status}")
+            item.setData(NAME_ROLE, account.name)
+            if state.error:
+                item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+                item.setToolTip(state.error)
+            else:
+                item.setToolTip(f"{account.name} ({provider}): {status}")
+            self.list.addItem(item)
+            if account.name == current:
+                self.list.setCurrentItem(item)

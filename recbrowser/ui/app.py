@@ -1,0 +1,91 @@
+"""`run_window`: the QApplication, the main window, and the demo / screenshot modes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from recbrowser.errors import UserFacingError
+from recbrowser.paths import DataDir, ensure
+from recbrowser.store import Store
+from recbrowser.ui.dialogs import install_excepthook, show_error
+from recbrowser.ui.icons import app_icon
+from recbrowser.ui.main_window import MainWindow
+from recbrowser.ui.screenshot import ScreenshotDirector
+from recbrowser.ui.settings import open_settings
+from recbrowser.ui.workers import run_task
+
+log = logging.getLogger("recbrowser.ui")
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    # Names for QSettings and the platform (window grouping, .desktop matching).
+    app.setApplicationName("recbrowser")
+    app.setOrganizationName("recbrowser")
+    app.setApplicationDisplayName("recbrowser")
+    app.setDesktopFileName("recbrowser")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def start_demo(window: MainWindow, servers: list) -> None:
+    """Start the emulators and their accounts in a worker, then sync them."""
+    from recbrowser.demo import start_demo_accounts
+
+    database = window.data_dir.database
+
+    def work(_report):
+        store = Store.open(database)
+        try:
+            return start_demo_accounts(store)
+        finally:
+            store.close()
+
+    def started(result) -> None:
+        started_servers, pairs = result
+        servers.extend(started_servers)
+        window.demo_secrets.update({account.name: secrets for account, secrets in pairs})
+        window.reload_accounts()
+        window.sync.sync([account.name for account, _ in pairs])
+
+    def failed(message: str, details: str) -> None:
+        window.status.show_message(f"The demo could not start: {message}")
+        window.demoFailed = message  # the screenshot director gives up on this
+
+    window.status.show_message("Starting the demo providers…")
+    run_task(work, started, failed, pool=window.pools.background, name="demo")
+
+
+def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None = None) -> int:
+    app = make_app()
+    ensure(data_dir)
+    try:
+        store = Store.open(data_dir.database)
+    except UserFacingError as e:
+        show_error(None, str(e))
+        return 1
+    servers: list = []
+    try:
+        window = MainWindow(data_dir, store, open_settings(data_dir.settings), demo=demo)
+        install_excepthook(lambda: window)
+        director = ScreenshotDirector(window, screenshot) if screenshot else None
+        if demo:
+            start_demo(window, servers)
+        elif director:
+            QTimer.singleShot(0, director.without_sync)
+        window.show()
+        code = app.exec()
+        if director is not None:
+            code = director.exit_code
+        window.pools.wait(10_000)
+        return code
+    finally:
+        for s in servers:
+            s.stop()
+        store.close()

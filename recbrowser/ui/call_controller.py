@@ -1,0 +1,155 @@
+"""Opening a call and getting its audio, off the UI thread.
+
+Loading a call (call + legs + segments + media) and downloading its recording run in workers
+with their own Store. Each request has a generation number: when the user moves to another
+call, answers about the previous one are dropped, so the pane never jumps back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from recbrowser.domain import Call
+from recbrowser.errors import UserFacingError
+from recbrowser.services.accounts import get_account, open_provider
+from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
+from recbrowser.store import Store
+from recbrowser.ui.workers import run_task
+
+log = logging.getLogger("recbrowser.ui.calls")
+
+
+@dataclass
+class LoadedCall:
+    account: str
+    call: Call
+    media: dict[str, str]  # recording provider id -> local path (only files that exist)
+
+
+@dataclass
+class PlayRequest:
+    account: str
+    provider_id: str
+    start_ms: int = 0
+    autoplay: bool = True
+
+
+class CallController(QObject):
+    callLoaded = Signal(object)  # LoadedCall
+    loadFailed = Signal(str)
+    downloadStarted = Signal(str)  # ref
+    downloadProgress = Signal(object)  # DownloadProgress
+    mediaReady = Signal(object, object)  # (PlayRequest, Path)
+    downloadFailed = Signal(str)
+    downloaded = Signal(str)  # ref, after a fresh download (the list shows "downloaded")
+
+    def __init__(
+        self,
+        database: Path,
+        media_root: Path,
+        secrets_for: Callable[[str], dict[str, str] | None],
+        pool: QThreadPool,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._database = database
+        self._media_root = media_root
+        self._secrets_for = secrets_for
+        self._pool = pool
+        self.load_generation = 0
+        self.media_generation = 0
+        self._cancel_download: threading.Event | None = None
+
+    # -- open a call --------------------------------------------------------------------------
+    def load(self, account: str, provider_id: str) -> int:
+        self.load_generation += 1
+        generation, database = self.load_generation, self._database
+
+        def work(_report) -> LoadedCall:
+            store = Store.open(database)
+            try:
+                call = store.get_call(account, provider_id)
+                if call is None:
+                    raise UserFacingError(f"Call {provider_id} of account '{account}' is no longer in the cache.")
+                media = {
+                    m.recording_provider_id: str(m.path)
+                    for m in store.media_for_call(account, provider_id)
+                    if Path(m.path).is_file()
+                }
+                return LoadedCall(account, call, media)
+            finally:
+                store.close()
+
+        run_task(
+            work,
+            lambda loaded: self._loaded(generation, loaded),
+            lambda message, _d: generation == self.load_generation and self.loadFailed.emit(message),
+            pool=self._pool,
+            name="open call",
+        )
+        return generation
+
+    def _loaded(self, generation: int, loaded: LoadedCall) -> None:
+        if generation == self.load_generation:
+            self.callLoaded.emit(loaded)
+
+    # -- get its audio -------------------------------------------------------------------------
+    def fetch_media(self, request: PlayRequest) -> int:
+        """Download the call's recording unless the cache has it, then announce the local file."""
+        self.cancel_download()
+        self.media_generation += 1
+        generation = self.media_generation
+        cancel = threading.Event()
+        self._cancel_download = cancel
+        database, media_root = self._database, self._media_root
+        secrets = self._secrets_for(request.account)
+
+        def work(report) -> Path:
+            store = Store.open(database)
+            try:
+                account = get_account(store, request.account)
+                call = store.get_call(request.account, request.provider_id)
+                if call is None:
+                    raise UserFacingError(f"Call {request.provider_id} of account '{request.account}' is no longer in the cache.")
+                cached = {m.recording_provider_id: Path(m.path) for m in store.media_for_call(request.account, call.provider_id)}
+                first = call.recordings[0].provider_id if call.recordings else None
+                if first in cached and cached[first].is_file():
+                    return cached[first]  # the archive plays even when the provider is down
+                provider = open_provider(account, secrets)
+                try:
+                    files = download_call(store, account, provider, call, media_root, progress=report, cancelled=cancel.is_set)
+                finally:
+                    provider.close()
+                return files[0].path
+            except DownloadCancelled:
+                return Path()
+            finally:
+                store.close()
+
+        self.downloadStarted.emit(f"{request.account}/{request.provider_id}")
+        run_task(
+            work,
+            lambda path: self._media_done(generation, request, path),
+            lambda message, _d: generation == self.media_generation and self.downloadFailed.emit(message),
+            lambda p: generation == self.media_generation and isinstance(p, DownloadProgress) and self.downloadProgress.emit(p),
+            pool=self._pool,
+            name="download",
+        )
+        return generation
+
+    def _media_done(self, generation: int, request: PlayRequest, path: Path) -> None:
+        if generation != self.media_generation or path == Path():
+            return
+        self.downloaded.emit(f"{request.account}/{request.provider_id}")
+        self.mediaReady.emit(request, path)
+
+    def cancel_download(self) -> None:
+        if self._cancel_download:
+            self._cancel_download.set()
+            self._cancel_download = None

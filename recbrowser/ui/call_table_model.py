@@ -1,0 +1,237 @@
+"""CallTableModel: the call list over SQL, read in blocks on demand (never all calls in memory).
+
+`rowCount` comes from `count_calls`; a row is read when a view asks for it, in blocks of
+BLOCK rows via keyset paging (`list_calls(after=cursor)`). The cursor that starts each block
+is kept (a few bytes per block), so paging back is one query; only CACHE_BLOCKS blocks of
+rows are held at a time. Sorting is the store's sort option, so it is an indexed query too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from recbrowser.store import CallFilter, Store
+from recbrowser.ui.formatting import (
+    audio_state,
+    clock,
+    local_datetime,
+    local_full,
+    party_label,
+    transcript_label,
+    tz_name,
+)
+
+log = logging.getLogger("recbrowser.ui.calls")
+
+BLOCK = 200
+CACHE_BLOCKS = 8
+
+(
+    COL_START,
+    COL_ACCOUNT,
+    COL_DIRECTION,
+    COL_FROM,
+    COL_TO,
+    COL_AGENT,
+    COL_DURATION,
+    COL_STATUS,
+    COL_AUDIO,
+    COL_TRANSCRIPT,
+) = range(10)
+HEADERS = ("Start", "Account", "Direction", "From", "To", "Agent", "Duration", "Status", "Audio", "Transcript")
+# Columns the store can sort by (an index each); the others keep the current order.
+SORT_KEYS = {COL_START: "start", COL_DURATION: "duration", COL_FROM: "from", COL_TO: "to", COL_STATUS: "status"}
+ROW_ROLE = Qt.ItemDataRole.UserRole  # the CallRow itself
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a native value for the column (ms, str...)
+DIRECTION_ARROWS = {"inbound": "← in", "outbound": "→ out", "internal": "↔ internal", "unknown": "?"}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class CallTableModel(QAbstractTableModel):
+    def __init__(self, store: Store, parent=None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._filter = CallFilter()
+        self._total = 0
+        self._blocks: OrderedDict[int, list[Any]] = OrderedDict()  # block number -> rows (LRU)
+        self._cursors: dict[int, Any] = {0: None}  # block number -> cursor that starts it
+        self.queries = 0  # list_calls queries run: tests and benchmarks read it
+        self.reload()
+
+    # -- what is shown ------------------------------------------------------------------------
+    @property
+    def call_filter(self) -> CallFilter:
+        return self._filter
+
+    def set_filter(self, call_filter: CallFilter) -> None:
+        # The sort belongs to the header, not to the filter bar: keep it.
+        self._filter = replace(call_filter, sort=self._filter.sort, descending=self._filter.descending)
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._forget()
+        self._total = self._store.count_calls(self._filter)
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        """New calls arrived (a sync page): recount and re-read, without a reset that would
+        drop the selection and scroll position."""
+        total = self._store.count_calls(self._filter)
+        self._forget()
+        if total > self._total:
+            self.beginInsertRows(QModelIndex(), self._total, total - 1)
+            self._total = total
+            self.endInsertRows()
+        elif total < self._total:
+            self.beginRemoveRows(QModelIndex(), total, self._total - 1)
+            self._total = total
+            self.endRemoveRows()
+        if self._total:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._total - 1, len(HEADERS) - 1))
+
+    def _forget(self) -> None:
+        self._blocks.clear()
+        self._cursors = {0: None}
+
+    def fetched_rows(self) -> int:
+        """How many rows are held in memory right now."""
+        return sum(len(rows) for rows in self._blocks.values())
+
+    # -- paging ---------------------------------------------------------------------------------
+    def row(self, row: int):
+        if not 0 <= row < self._total:
+            return None
+        number, offset = divmod(row, BLOCK)
+        rows = self._block(number)
+        return rows[offset] if offset < len(rows) else None
+
+    def _block(self, number: int) -> list[Any]:
+        rows = self._blocks.get(number)
+        if rows is not None:
+            self._blocks.move_to_end(number)
+            return rows
+        # Walk forward from the nearest block whose start we know (usually the one before).
+        start = max(k for k in self._cursors if k <= number)
+        cursor = self._cursors[start]
+        for k in range(start, number + 1):
+            rows, next_cursor = self._store.list_calls(self._filter, after=cursor, limit=BLOCK)
+            self.queries += 1
+            self._cursors[k + 1] = next_cursor
+            if next_cursor is None and k < number:
+                return []  # the list got shorter under us; refresh() will follow
+            cursor = next_cursor
+        self._blocks[number] = rows
+        while len(self._blocks) > CACHE_BLOCKS:
+            self._blocks.popitem(last=False)
+        return rows
+
+    def row_of(self, ref: str) -> int | None:
+        """The row of a call among the rows in memory (no query)."""
+        for number, rows in self._blocks.items():
+            for offset, r in enumerate(rows):
+                if r.ref == ref:
+                    return number * BLOCK + offset
+        return None
+
+    # -- Qt model API ----------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._total
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if section == COL_START:
+                return f"Start time in your time zone, {tz_name()}"
+            if section not in SORT_KEYS:
+                return f"{HEADERS[section]} (sorting by this column is not available)"
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.row(index.row())
+        if r is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == ROW_ROLE:
+            return r
+        if role == SORT_ROLE:
+            return self._native(r, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(r, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DURATION:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, r, col: int) -> str:
+        if col == COL_START:
+            return local_datetime(r.start_ms)
+        if col == COL_ACCOUNT:
+            return r.account
+        if col == COL_DIRECTION:
+            return DIRECTION_ARROWS.get(r.direction, r.direction)
+        if col == COL_FROM:
+            return party_label(r.from_number, r.from_name)
+        if col == COL_TO:
+            return party_label(r.to_number, r.to_name)
+        if col == COL_AGENT:
+            return r.agent
+        if col == COL_DURATION:
+            return clock(r.duration_ms) if r.duration_ms is not None else ""
+        if col == COL_STATUS:
+            return r.status + (f" ({r.leg_count} legs)" if r.leg_count > 1 else "")
+        if col == COL_AUDIO:
+            return audio_state(r)[0]
+        if col == COL_TRANSCRIPT:
+            return transcript_label(r.transcript_status)
+        return ""
+
+    def _native(self, r, col: int):
+        return {
+            COL_START: r.start_ms,
+            COL_DURATION: r.duration_ms or 0,
+            COL_ACCOUNT: r.account,
+            COL_AUDIO: (r.downloaded, r.has_audio),
+        }.get(col, self._display(r, col))
+
+    def _tooltip(self, r, col: int) -> str | None:
+        if col == COL_START:
+            return local_full(r.start_ms)
+        if col == COL_AUDIO:
+            return audio_state(r)[1]
+        if col == COL_ACCOUNT:
+            return f"{r.account} ({r.provider})"
+        if col in (COL_FROM, COL_TO, COL_STATUS):
+            return self._display(r, col)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = SORT_KEYS.get(column)
+        if key is None:
+            return  # not an indexed sort; the view puts the indicator back
+        descending = order == Qt.SortOrder.DescendingOrder
+        if key == self._filter.sort and descending == self._filter.descending:
+            return
+        self._filter = replace(self._filter, sort=key, descending=descending)
+        self.reload()
+
+    def sort_column(self) -> int:
+        return next(c for c, k in SORT_KEYS.items() if k == self._filter.sort)
+
+    def sort_order(self) -> Qt.SortOrder:
+        return Qt.SortOrder.DescendingOrder if self._filter.descending else Qt.SortOrder.AscendingOrder

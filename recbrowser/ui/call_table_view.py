@@ -1,0 +1,117 @@
+"""The call list view: multi-select rows, sortable where the store has an index, columns the
+user can move, resize and hide (remembered by the window through the header state)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from recbrowser.ui.call_table_model import (
+    COL_ACCOUNT,
+    COL_AGENT,
+    COL_AUDIO,
+    COL_DIRECTION,
+    COL_DURATION,
+    COL_FROM,
+    COL_START,
+    COL_STATUS,
+    COL_TO,
+    COL_TRANSCRIPT,
+    HEADERS,
+    SORT_KEYS,
+    CallTableModel,
+)
+
+DEFAULT_WIDTHS = {
+    COL_START: 122,
+    COL_ACCOUNT: 100,
+    COL_DIRECTION: 78,
+    COL_FROM: 160,
+    COL_TO: 160,
+    COL_AGENT: 110,
+    COL_DURATION: 62,
+    COL_STATUS: 80,
+    COL_AUDIO: 84,
+    COL_TRANSCRIPT: 76,
+}
+
+# What a supervisor scans first comes first; Agent and Account follow (the user can drag them).
+DEFAULT_ORDER = (
+    COL_START, COL_DIRECTION, COL_FROM, COL_TO, COL_DURATION, COL_STATUS, COL_AUDIO, COL_TRANSCRIPT, COL_AGENT, COL_ACCOUNT,
+)
+
+
+class CallTableView(QTableView):
+    def __init__(self, model: CallTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setCornerButtonEnabled(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vheader = self.verticalHeader()
+        vheader.hide()
+        # Fixed row heights: the view never asks a million rows for their size.
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vheader.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.sortIndicatorChanged.connect(self._on_sort_indicator)
+        self.reset_columns()
+        # Indicator first: enabling sorting re-sorts by whatever the indicator says.
+        header.setSortIndicator(model.sort_column(), model.sort_order())
+        self.setSortingEnabled(True)
+
+    @property
+    def calls(self) -> CallTableModel:
+        model = self.model()
+        assert isinstance(model, CallTableModel)
+        return model
+
+    def reset_columns(self) -> None:
+        header = self.horizontalHeader()
+        for visual, col in enumerate(DEFAULT_ORDER):
+            header.moveSection(header.visualIndex(col), visual)
+        for col in range(len(HEADERS)):
+            header.setSectionHidden(col, False)
+            self.setColumnWidth(col, DEFAULT_WIDTHS.get(col, 100))
+
+    def _on_sort_indicator(self, column: int, _order: Qt.SortOrder) -> None:
+        if column not in SORT_KEYS:
+            # Not sortable: put the arrow back on the column the list is really sorted by.
+            header = self.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(self.calls.sort_column(), self.calls.sort_order())
+            header.blockSignals(False)
+
+    def _column_menu(self, pos: QPoint) -> None:
+        header = self.horizontalHeader()
+        menu = QMenu(self)
+        for col, title in enumerate(HEADERS):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(col))
+            action.setEnabled(col != COL_START)  # a call list without times makes no sense
+            action.toggled.connect(lambda on, c=col: header.setSectionHidden(c, not on))
+        menu.addSeparator()
+        menu.addAction("Reset columns", self.reset_columns)
+        menu.exec(header.mapToGlobal(pos))
+
+    def move_current(self, step: int) -> None:
+        """j/k: the next or previous call, selecting only it."""
+        rows = self.calls.rowCount()
+        if not rows:
+            return
+        current = self.currentIndex().row()
+        row = 0 if current < 0 else min(rows - 1, max(0, current + step))
+        self.selectRow(row)
+        self.scrollTo(self.calls.index(row, 0))

@@ -1,0 +1,92 @@
+"""The filter bar above the call list: date preset, account, direction, number, audio, transcript."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from recbrowser.domain import DIRECTIONS
+from recbrowser.store import CallFilter
+
+DATE_PRESETS = (("All dates", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30))
+NUMBER_DEBOUNCE_MS = 300
+
+
+def since_for(days: int | None, now: float | None = None) -> int | None:
+    """Start of the window in epoch ms: midnight today (local) minus `days - 1` days."""
+    if days is None:
+        return None
+    today = datetime.fromtimestamp(now if now is not None else time.time()).astimezone()
+    midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
+    return int((midnight - timedelta(days=max(0, days - 1))).timestamp() * 1000)
+
+
+class FilterBar(QWidget):
+    changed = Signal(object)  # the new CallFilter
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dates = QComboBox(toolTip="Calls that started in this period (your time zone)")
+        for label, days in DATE_PRESETS:
+            self.dates.addItem(label, days)
+        self.account = QComboBox(toolTip="Only this account's calls")
+        self.account.addItem("All accounts", None)
+        self.direction = QComboBox(toolTip="Call direction")
+        self.direction.addItem("Any direction", None)
+        for d in DIRECTIONS:
+            if d != "unknown":
+                self.direction.addItem(d.capitalize(), d)
+        self.number = QLineEdit(placeholderText="Number contains…", toolTip="Part of the caller's or callee's number")
+        self.number.setClearButtonEnabled(True)
+        self.number.setMinimumWidth(130)
+        self.number.setMaximumWidth(190)
+        self.has_audio = QCheckBox("Has audio")
+        self.has_transcript = QCheckBox("Has transcript")
+        self.count = QLabel()
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        for w in (self.dates, self.account, self.direction, self.number, self.has_audio, self.has_transcript):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        layout.addWidget(self.count)
+
+        self._number_timer = QTimer(self, singleShot=True, interval=NUMBER_DEBOUNCE_MS)
+        self._number_timer.timeout.connect(self._emit)
+        self.number.textChanged.connect(lambda _t: self._number_timer.start())
+        for combo in (self.dates, self.account, self.direction):
+            combo.currentIndexChanged.connect(self._emit)
+        for box in (self.has_audio, self.has_transcript):
+            box.toggled.connect(self._emit)
+
+    def set_accounts(self, names: list[str]) -> None:
+        current = self.account.currentData()
+        self.account.blockSignals(True)
+        self.account.clear()
+        self.account.addItem("All accounts", None)
+        for name in names:
+            self.account.addItem(name, name)
+        index = self.account.findData(current)
+        self.account.setCurrentIndex(max(0, index))
+        self.account.blockSignals(False)
+        if current is not None and index < 0:
+            self._emit()  # the account shown was removed: show everything
+
+    def set_count(self, shown: int) -> None:
+        self.count.setText(f"{shown:,} call{'s' if shown != 1 else ''}")
+
+    def current(self) -> CallFilter:
+        return CallFilter(
+            account=self.account.currentData(),
+            since_ms=since_for(self.dates.currentData()),
+            direction=self.direction.currentData(),
+            number=self.number.text().strip() or None,
+            has_audio=True if self.has_audio.isChecked() else None,
+            has_transcript=True if self.has_transcript.isChecked() else None,
+        )
+
+    def _emit(self, *_args) -> None:
+        self.changed.emit(self.current())

@@ -1,0 +1,47 @@
+"""How calls read on screen: local times, durations, audio and transcript states."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from recbrowser.cli_format import clock, party_label
+
+__all__ = ["clock", "party_label", "local_datetime", "local_full", "audio_state", "transcript_label", "tz_name"]
+
+
+def local_datetime(ms: int | None) -> str:
+    """Start times in the supervisor's own zone (the OS setting), never the PBX's."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def local_full(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%a %d %b %Y, %H:%M:%S %Z")
+
+
+def tz_name() -> str:
+    return datetime.now().astimezone().strftime("%Z (UTC%z)")
+
+
+def audio_state(row) -> tuple[str, str]:
+    """(label, tooltip). The tooltip always answers "where is my recording?"."""
+    if row.downloaded:
+        return "downloaded", "The recording is in the local cache: it plays even if the provider purges it."
+    if row.has_audio:
+        return "at provider", "The recording is at the provider; playing it downloads it first."
+    reason = row.audio_reason or "the provider gave no reason"
+    return "none", f"No recording: {reason}."
+
+
+TRANSCRIPT_LABELS = {"available": "yes", "pending": "pending", "none": "none"}
+
+
+def transcript_label(status: str) -> str:
+    return TRANSCRIPT_LABELS.get(status, status)
+
+
+def rate_label(rate: float) -> str:
+    return f"{rate:g}x"

@@ -1,0 +1,306 @@
+"""The main window: lays out the panes and wires their signals; the work lives elsewhere.
+
+Left: accounts and search results. Middle: filter bar and the call list. Right: the call pane
+(player, transcript, summary, details). Status bar: sync and download progress, with Cancel.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from recbrowser.domain import SearchHit, call_ref
+from recbrowser.paths import DataDir
+from recbrowser.providers.base import provider_class
+from recbrowser.store import CallFilter, Store
+from recbrowser.ui.accounts_panel import AccountsPanel
+from recbrowser.ui.actions import Actions
+from recbrowser.ui.call_controller import CallController, LoadedCall, PlayRequest
+from recbrowser.ui.call_details import details_text
+from recbrowser.ui.call_pane import CallPane
+from recbrowser.ui.call_table_model import CallTableModel
+from recbrowser.ui.call_table_view import CallTableView
+from recbrowser.ui.filter_bar import FilterBar
+from recbrowser.ui.icons import app_icon
+from recbrowser.ui.player import Player
+from recbrowser.ui.search_panel import LIMIT, SearchPanel
+from recbrowser.ui.settings import Preferences, UiState
+from recbrowser.ui.status_area import StatusArea
+from recbrowser.ui.sync_controller import SyncController
+from recbrowser.ui.window_wiring import wire_actions, wire_sync
+from recbrowser.ui.workers import Pools
+
+log = logging.getLogger("recbrowser.ui")
+
+DEFAULT_SIZES = ([250, 720, 470], [150, 520])  # left | list | call pane; accounts / search
+REFRESH_MS = 400  # at most this often the list re-reads while a sync writes pages
+SELECT_DEBOUNCE_MS = 60  # holding j should not open every call on the way
+
+
+class MainWindow(QMainWindow):
+    callShown = Signal(str)  # ref of the call now in the call pane
+
+    def __init__(self, data_dir: DataDir, store: Store, settings: QSettings, *, demo: bool = False) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.store = store  # the UI thread's connection: only the model's small page reads use it
+        self.demo = demo
+        self.demo_secrets: dict[str, dict[str, str]] = {}
+        self.prefs = Preferences(settings)
+        self.ui_state = UiState(settings)
+        self.pools = Pools()
+        self.setWindowTitle("recbrowser — demo" if demo else "recbrowser")
+        self.setWindowIcon(app_icon())
+
+        self.player = Player(self.prefs, self)
+        self.model = CallTableModel(store, self)
+        self.table = CallTableView(self.model)
+        self.filter_bar = FilterBar()
+        self.accounts_panel = AccountsPanel()
+        self.search = SearchPanel(self._search, self.pools.interactive)
+        self.call_pane = CallPane(self.player, follow_audio=self.prefs.follow_audio)
+        self.status = StatusArea(self.statusBar())
+        self.sync = SyncController(data_dir.database, self.secrets_for, self.account_names, self.pools.background, self)
+        self.calls = CallController(data_dir.database, data_dir.media, self.secrets_for, self.pools.interactive, self)
+        self._accounts: list = []
+        self._current_ref: str | None = None
+        self._pending_play: PlayRequest | None = None
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh_calls)
+        self._select_timer = QTimer(self, singleShot=True, interval=SELECT_DEBOUNCE_MS)
+        self._select_timer.timeout.connect(self._open_current)
+
+        self._layout()
+        self.actions = Actions(self)
+        self.actions.build_menus(self)
+        self.toolbar = self.actions.build_toolbar(self)
+        wire_actions(self)
+        wire_sync(self)
+        self._wire()
+        self.restore_state()
+        self.reload_accounts()
+        self._update_count()
+
+    # -- layout ---------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.accounts_panel)
+        left.addWidget(self.search)
+        left.setStretchFactor(1, 3)
+        middle = QWidget()
+        column = QVBoxLayout(middle)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.filter_bar)
+        column.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.call_pane)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.left_splitter = left
+        self.splitter.setSizes(DEFAULT_SIZES[0])
+        left.setSizes(DEFAULT_SIZES[1])
+        for s in (self.splitter, left):
+            s.setChildrenCollapsible(False)
+        outer = QWidget()
+        layout = QVBoxLayout(outer)
+        layout.setContentsMargins(6, 4, 6, 0)
+        layout.addWidget(self.splitter)
+        self.setCentralWidget(outer)
+        self.resize(1440, 860)
+
+    def _wire(self) -> None:
+        self.filter_bar.changed.connect(self.apply_filter)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._select_timer.start())
+        self.model.modelReset.connect(self._update_count)
+        self.search.hitActivated.connect(self.open_hit)
+        self.calls.callLoaded.connect(self._show_call)
+        self.calls.loadFailed.connect(self.status.show_message)
+        self.calls.mediaReady.connect(self._media_ready)
+        self.calls.downloadStarted.connect(lambda ref: self.status.show_message(f"Getting the recording of {ref}…"))
+        self.calls.downloadProgress.connect(self.status.show_download)
+        self.calls.downloadFailed.connect(self._download_failed)
+        self.calls.downloaded.connect(lambda _ref: self._refresh_timer.start())
+        self.accounts_panel.addRequested.connect(self.show_accounts)
+        self.accounts_panel.syncRequested.connect(lambda name: self.sync.sync([name]))
+        self.call_pane.controls.playRequested.connect(self.play_current)
+        self.call_pane.transcript.follow.toggled.connect(self._set_follow)
+
+    # -- accounts -------------------------------------------------------------------------------
+    def secrets_for(self, name: str) -> dict[str, str] | None:
+        return self.demo_secrets.get(name)
+
+    def account_names(self) -> list[str]:
+        return [a.name for a in self._accounts]
+
+    def reload_accounts(self) -> None:
+        self._accounts = self.store.accounts()  # a handful of rows
+        titles = {}
+        for a in self._accounts:
+            try:
+                titles[a.provider] = provider_class(a.provider).title
+            except KeyError:
+                titles[a.provider] = a.provider
+        self.accounts_panel.set_accounts(self._accounts, titles)
+        self.filter_bar.set_accounts(self.account_names())
+        self.actions["sync_all"].setEnabled(bool(self._accounts))
+
+    def show_accounts(self) -> None:
+        from recbrowser.ui.accounts_dialog import AccountsDialog
+
+        dialog = AccountsDialog(self.data_dir.database, self.pools.interactive, self.secrets_for, self)
+        dialog.changed.connect(self.reload_accounts)
+        dialog.changed.connect(self.refresh_calls)
+        dialog.exec()
+
+    # -- the call list ---------------------------------------------------------------------------
+    def apply_filter(self, call_filter: CallFilter) -> None:
+        self.model.set_filter(call_filter)
+
+    def refresh_calls(self) -> None:
+        old_row = self.table.currentIndex().row()
+        self.model.refresh()
+        self._update_count()
+        if self._current_ref and old_row >= 0:
+            self.model.row(old_row)  # read the block the call was in, then look for it there
+            row = self.model.row_of(self._current_ref)
+            if row is not None and row != old_row:
+                self.table.selectionModel().blockSignals(True)
+                self.table.selectRow(row)
+                self.table.selectionModel().blockSignals(False)
+                self.table.viewport().update()
+
+    def _update_count(self) -> None:
+        self.filter_bar.set_count(self.model.rowCount())
+
+    def _open_current(self) -> None:
+        row = self.model.row(self.table.currentIndex().row())
+        if row is None or row.ref == self._current_ref:
+            return
+        self.open_call(row.account, row.provider_id)
+
+    def open_call(self, account: str, provider_id: str) -> None:
+        ref = call_ref(account, provider_id)
+        if self._current_ref != ref:
+            self._current_ref = ref
+            if self.player.label != ref:
+                self.calls.cancel_download()
+                self.player.clear()
+        self.calls.load(account, provider_id)
+
+    def _show_call(self, loaded: LoadedCall) -> None:
+        ref = call_ref(loaded.account, loaded.call.provider_id)
+        if ref != self._current_ref:
+            return
+        self.call_pane.show_call(loaded.account, loaded.call, loaded.media)
+        first = loaded.call.recordings[0].provider_id if loaded.call.recordings else None
+        pending = self._pending_play
+        if pending and call_ref(pending.account, pending.provider_id) == ref:
+            return  # a download for this call is on its way and will load the player
+        if first in loaded.media and self.player.label != ref:
+            self.player.load(Path(loaded.media[first]), label=ref)  # cached: ready to play at once
+        self.callShown.emit(ref)
+
+    # -- playing ----------------------------------------------------------------------------------
+    def current_call(self) -> tuple[str, str] | None:
+        if self.call_pane.call is None or self.call_pane.account is None:
+            return None
+        return self.call_pane.account, self.call_pane.call.provider_id
+
+    def play_current(self, start_ms: int = 0) -> None:
+        current = self.current_call()
+        if current is None:
+            return
+        ref = call_ref(*current)
+        if self.player.label == ref and self.player.path is not None:
+            self.player.toggle()
+            return
+        self.request_play(PlayRequest(current[0], current[1], start_ms))
+
+    def request_play(self, request: PlayRequest) -> None:
+        self._pending_play = request
+        self.calls.fetch_media(request)
+
+    def _media_ready(self, request: PlayRequest, path: Path) -> None:
+        self._pending_play = None
+        ref = call_ref(request.account, request.provider_id)
+        if ref != self._current_ref:
+            return
+        self.status.show_message(f"Playing {ref}" if request.autoplay else f"Loaded {ref}")
+        self.player.load(path, label=ref, start_ms=request.start_ms, autoplay=request.autoplay)
+
+    def _download_failed(self, message: str) -> None:
+        self._pending_play = None
+        self.status.show_message(message)
+        self.call_pane.controls.show_message(message)
+
+    def open_hit(self, hit: SearchHit) -> None:
+        """Open the hit's call and play from its sentence (the summary plays from the start)."""
+        self.open_call(hit.account, hit.call_provider_id)
+        start = hit.start_ms if hit.kind == "segment" and hit.start_ms is not None else 0
+        ref = call_ref(hit.account, hit.call_provider_id)
+        if self.player.label == ref and self.player.path is not None:
+            self.player.seek(start)
+            self.player.play()
+        else:
+            self.request_play(PlayRequest(hit.account, hit.call_provider_id, start))
+
+    def _search(self, query: str) -> list[SearchHit]:
+        # Runs in a worker: its own connection.
+        store = Store.open(self.data_dir.database)
+        try:
+            return store.search(query, limit=LIMIT)
+        finally:
+            store.close()
+
+    # -- small actions ------------------------------------------------------------------------------
+    def copy_details(self) -> None:
+        if self.call_pane.call is not None and self.call_pane.account:
+            QGuiApplication.clipboard().setText(details_text(self.call_pane.account, self.call_pane.call))
+            self.status.show_message("Call details copied.")
+
+    def open_folder(self) -> None:
+        path = self.player.path
+        folder = path.parent if path else self.data_dir.media
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _set_follow(self, on: bool) -> None:
+        self.prefs.follow_audio = on
+        self.actions["follow_audio"].setChecked(on)
+
+    # -- state -------------------------------------------------------------------------------------
+    def restore_state(self) -> None:
+        self.ui_state.restore_window(self)
+        self.ui_state.restore_splitter("main", self.splitter)
+        self.ui_state.restore_splitter("left", self.left_splitter)
+        self.ui_state.restore_header("calls", self.table.horizontalHeader())
+        # The header may remember a sort: make the model agree with what it shows.
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self.actions["follow_audio"].setChecked(self.prefs.follow_audio)
+
+    def save_state(self) -> None:
+        self.ui_state.save_window(self)
+        self.ui_state.save_splitter("main", self.splitter)
+        self.ui_state.save_splitter("left", self.left_splitter)
+        self.ui_state.save_header("calls", self.table.horizontalHeader())
+        self.ui_state.sync()
+
+    def reset_layout(self) -> None:
+        self.table.reset_columns()
+        self.splitter.setSizes(DEFAULT_SIZES[0])
+        self.left_splitter.setSizes(DEFAULT_SIZES[1])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.sync.cancel()
+        self.calls.cancel_download()
+        self.player.shutdown()
+        self.pools.wait(5_000)  # a sync stops after its current page
+        super().closeEvent(event)

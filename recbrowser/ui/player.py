@@ -1,0 +1,203 @@
+"""The one object that owns QMediaPlayer and QAudioOutput.
+
+Widgets talk to the Player, never to QMediaPlayer: the rate is clamped and remembered here,
+a seek asked for before the media is loaded is kept and applied once it is, and every way
+media can fail ends in one `problem` sentence the controls show.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtWidgets import QWidget
+
+from recbrowser.ui.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
+
+log = logging.getLogger("recbrowser.ui.player")
+
+RATE_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+Status = QMediaPlayer.MediaStatus
+
+
+class Player(QObject):
+    positionChanged = Signal(int)  # ms
+    durationChanged = Signal(int)  # ms
+    playingChanged = Signal(bool)
+    rateChanged = Signal(float)
+    volumeChanged = Signal(int)
+    hasVideoChanged = Signal(bool)
+    mediaChanged = Signal(str)  # the label of what is loaded ("" when nothing)
+    problem = Signal(str)  # "" clears the message
+    readyChanged = Signal(bool)  # controls are enabled only while media is playable
+
+    def __init__(self, prefs: Preferences, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._prefs = prefs
+        self._media = QMediaPlayer(self)
+        self._audio = QAudioOutput(self)
+        self._media.setAudioOutput(self._audio)
+        self._pending_seek: int | None = None
+        self._autoplay = False
+        self._ready = False
+        self._path: Path | None = None
+        self._label = ""
+        self._audio.setVolume(prefs.volume / 100)
+        self._media.setPlaybackRate(prefs.playback_rate)
+        # Keep the voice's pitch at 1.5x where the backend can; silently unavailable elsewhere.
+        if hasattr(self._media, "setPitchCompensation"):
+            self._media.setPitchCompensation(True)
+        # Re-emitted as plain ints: QMediaPlayer's are qint64, which does not connect to int.
+        self._media.positionChanged.connect(lambda ms: self.positionChanged.emit(int(ms)))
+        self._media.durationChanged.connect(lambda ms: self.durationChanged.emit(int(ms)))
+        self._media.hasVideoChanged.connect(self.hasVideoChanged)
+        self._media.playbackStateChanged.connect(
+            lambda state: self.playingChanged.emit(state == QMediaPlayer.PlaybackState.PlayingState)
+        )
+        self._media.mediaStatusChanged.connect(self._on_status)
+        self._media.errorOccurred.connect(self._on_error)
+
+    # -- loading -----------------------------------------------------------------------------
+    def load(self, path: Path, *, label: str = "", start_ms: int = 0, autoplay: bool = False) -> None:
+        path = Path(path)
+        self._set_ready(False)
+        self.problem.emit("")
+        self._pending_seek = start_ms if start_ms > 0 else None
+        self._autoplay = autoplay
+        if self._path == path and self._media.mediaStatus() in (Status.LoadedMedia, Status.BufferedMedia, Status.EndOfMedia):
+            self._label = label or self._label
+            self._on_status(Status.LoadedMedia)  # same file: only the seek/autoplay changes
+            return
+        self._path = path
+        self._label = label or path.name
+        self._media.setSource(QUrl.fromLocalFile(str(path)))
+        self.mediaChanged.emit(self._label)
+
+    def clear(self, message: str = "") -> None:
+        self._media.stop()
+        self._media.setSource(QUrl())
+        self._path = None
+        self._label = ""
+        self._pending_seek = None
+        self._autoplay = False
+        self._set_ready(False)
+        self.mediaChanged.emit("")
+        self.problem.emit(message)
+
+    def _on_status(self, status: Status) -> None:
+        if status in (Status.LoadedMedia, Status.BufferedMedia) and not self._ready:
+            self._set_ready(True)
+            if self._pending_seek is not None:
+                self._media.setPosition(self._pending_seek)
+                self._pending_seek = None
+            if self._autoplay:
+                self._autoplay = False
+                self._media.play()
+        elif status == Status.InvalidMedia:
+            self._fail("the file is damaged or in a format this computer cannot decode")
+
+    def _on_error(self, _error: QMediaPlayer.Error, text: str) -> None:
+        self._fail(text or "the media backend refused it")
+
+    def _fail(self, why: str) -> None:
+        name = self._label or (self._path.name if self._path else "this recording")
+        log.warning("cannot play %s: %s", self._path, why)
+        self._set_ready(False)
+        self.problem.emit(f"Cannot play {name}: {why}.")
+
+    def _set_ready(self, ready: bool) -> None:
+        if ready != self._ready:
+            self._ready = ready
+            self.readyChanged.emit(ready)
+
+    # -- transport -----------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    def is_playing(self) -> bool:
+        return self._media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+
+    def play(self) -> None:
+        if self._ready:
+            self._media.play()
+        else:
+            self._autoplay = True  # play as soon as it has loaded
+
+    def pause(self) -> None:
+        self._autoplay = False
+        self._media.pause()
+
+    def toggle(self) -> None:
+        self.pause() if self.is_playing() else self.play()
+
+    def position(self) -> int:
+        if self._pending_seek is not None:
+            return self._pending_seek
+        return self._media.position()
+
+    def duration(self) -> int:
+        return self._media.duration()
+
+    def seek(self, ms: int) -> None:
+        ms = max(0, int(ms))
+        duration = self._media.duration()
+        if duration > 0:
+            ms = min(ms, duration)
+        if not self._ready:
+            self._pending_seek = ms
+            return
+        self._media.setPosition(ms)
+
+    def skip(self, delta_ms: int) -> None:
+        self.seek(self.position() + delta_ms)
+
+    # -- speed and volume ------------------------------------------------------------------------
+    @property
+    def rate(self) -> float:
+        return self._media.playbackRate()
+
+    def set_rate(self, rate: float) -> float:
+        rate = clamp_rate(rate)
+        self._media.setPlaybackRate(rate)
+        self._prefs.playback_rate = rate
+        self.rateChanged.emit(rate)
+        return rate
+
+    def faster(self) -> float:
+        higher = [r for r in RATE_STEPS if r > self.rate + 1e-6]
+        return self.set_rate(higher[0] if higher else MAX_RATE)
+
+    def slower(self) -> float:
+        lower = [r for r in RATE_STEPS if r < self.rate - 1e-6]
+        return self.set_rate(lower[-1] if lower else MIN_RATE)
+
+    @property
+    def volume(self) -> int:
+        return round(self._audio.volume() * 100)
+
+    def set_volume(self, percent: int) -> None:
+        percent = min(100, max(0, int(percent)))
+        self._audio.setVolume(percent / 100)
+        self._prefs.volume = percent
+        self.volumeChanged.emit(percent)
+
+    def set_video_output(self, widget: QWidget | None) -> None:
+        self._media.setVideoOutput(widget)
+
+    def has_video(self) -> bool:
+        return self._media.hasVideo()
+
+    def shutdown(self) -> None:
+        self._media.stop()
+        self._media.setSource(QUrl())

@@ -1,0 +1,78 @@
+"""Every keyboard shortcut of the window, in one place, so clashes are caught by a test.
+
+Standard keys come from `QKeySequence.StandardKey`, so each platform gets its own (Cmd+F on
+macOS). Destructive actions get no shortcut at all: they live in menus, with a confirmation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+
+Key = QKeySequence.StandardKey | str
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    id: str
+    label: str  # what Help > Keyboard Shortcuts says the keys do
+    keys: tuple[Key, ...]
+
+
+SHORTCUTS: tuple[Shortcut, ...] = (
+    Shortcut("next_call", "Next call", ("J",)),
+    Shortcut("previous_call", "Previous call", ("K",)),
+    Shortcut("play_pause", "Play or pause", ("Space",)),
+    Shortcut("back_5", "Back 5 seconds", ("Left",)),
+    Shortcut("forward_5", "Forward 5 seconds", ("Right",)),
+    Shortcut("back_15", "Back 15 seconds", ("Shift+Left",)),
+    Shortcut("forward_15", "Forward 15 seconds", ("Shift+Right",)),
+    Shortcut("slower", "Slower", ("[",)),
+    Shortcut("faster", "Faster", ("]",)),
+    Shortcut("search", "Search transcripts", ("/", QKeySequence.StandardKey.Find)),
+    Shortcut("find_in_transcript", "Find in this transcript", ("Ctrl+Shift+F",)),
+    Shortcut("next_hit", "Next search result", (QKeySequence.StandardKey.FindNext,)),
+    Shortcut("previous_hit", "Previous search result", (QKeySequence.StandardKey.FindPrevious,)),
+    Shortcut("download", "Download the call's recording", ("Ctrl+D",)),
+    Shortcut("export", "Export selected calls", ("Ctrl+E",)),
+    Shortcut("copy_details", "Copy call details", ("Ctrl+Shift+C",)),
+    Shortcut("sync_all", "Sync all accounts", (QKeySequence.StandardKey.Refresh,)),
+    Shortcut("accounts", "Accounts...", ("Ctrl+Shift+A",)),
+    Shortcut("focus_calls", "Go to the call list", ("Ctrl+L",)),
+    Shortcut("shortcuts_help", "Keyboard shortcuts", (QKeySequence.StandardKey.HelpContents,)),
+    Shortcut("quit", "Quit", (QKeySequence.StandardKey.Quit,)),
+)
+
+BY_ID = {s.id: s for s in SHORTCUTS}
+
+
+def sequences(shortcut_id: str) -> list[QKeySequence]:
+    out: list[QKeySequence] = []
+    for key in BY_ID[shortcut_id].keys:
+        if isinstance(key, QKeySequence.StandardKey):
+            out += QKeySequence.keyBindings(key)
+        else:
+            out.append(QKeySequence(key))
+    return [s for s in out if not s.isEmpty()]
+
+
+def key_text(shortcut_id: str) -> str:
+    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences(shortcut_id))
+
+
+def conflicts() -> dict[str, list[str]]:
+    """Key sequences bound to more than one shortcut (an empty dict is the goal)."""
+    owners: dict[str, list[str]] = {}
+    for s in SHORTCUTS:
+        for seq in sequences(s.id):
+            owners.setdefault(seq.toString(QKeySequence.SequenceFormat.PortableText), []).append(s.id)
+    return {key: ids for key, ids in owners.items() if len(ids) > 1}
+
+
+def bind(action: QAction, shortcut_id: str) -> QAction:
+    action.setShortcuts(sequences(shortcut_id))
+    keys = key_text(shortcut_id)
+    if keys:
+        action.setToolTip(f"{action.text().replace('&', '').rstrip('.')} ({keys})")
+    return action

@@ -1,0 +1,142 @@
+"""Sync from the window: one job at a time in a worker, progress by signal, cancel at any time.
+
+Accounts asked for while a sync runs are queued and synced right after it. Each job opens its
+own Store; the window's model re-reads after each page (the `pageWritten` signal).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+
+from recbrowser.errors import UserFacingError
+from recbrowser.services.accounts import open_provider
+from recbrowser.services.sync import CancelToken, SyncProgress, SyncResult, sync_account
+from recbrowser.store import Store
+from recbrowser.ui.workers import run_task
+
+log = logging.getLogger("recbrowser.ui.sync")
+
+
+class SyncController(QObject):
+    started = Signal()
+    accountStarted = Signal(str)
+    progress = Signal(object)  # SyncProgress
+    pageWritten = Signal()
+    accountFinished = Signal(object)  # SyncResult
+    finished = Signal(list)  # [SyncResult] of the job
+
+    def __init__(
+        self,
+        database: Path,
+        secrets_for: Callable[[str], dict[str, str] | None],
+        account_names: Callable[[], list[str]],
+        pool: QThreadPool,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._database = database
+        self._secrets_for = secrets_for  # demo accounts bring their own secrets; others use the keyring
+        self._account_names = account_names  # the names the window already shows: no query here
+        self._pool = pool
+        self._cancel: CancelToken | None = None
+        self._queued: list[str] = []
+        self.running: list[str] = []
+        self.schedule = QTimer(self)
+        self.schedule.timeout.connect(lambda: self.sync(None))
+
+    @property
+    def busy(self) -> bool:
+        return self._cancel is not None
+
+    def set_interval(self, minutes: int) -> None:
+        """Sync all accounts every `minutes` (0: only on demand)."""
+        self.schedule.stop()
+        if minutes > 0:
+            self.schedule.start(minutes * 60_000)
+
+    def sync(self, names: list[str] | None) -> None:
+        """Sync these accounts (None: all). While a job runs, they are queued behind it."""
+        if names is None:
+            names = self._account_names()
+        if self.busy:
+            self._queued += [n for n in names if n not in self._queued and n not in self.running]
+            return
+        if not names:
+            return
+        self._start(names)
+
+    def cancel(self) -> None:
+        self._queued.clear()
+        if self._cancel:
+            self._cancel.cancel()
+
+    def _start(self, names: list[str]) -> None:
+        cancel = CancelToken()
+        self._cancel = cancel
+        self.running = list(names)
+        secrets = {name: self._secrets_for(name) for name in names}
+        database = self._database
+
+        def work(report) -> list[SyncResult]:
+            results: list[SyncResult] = []
+            store = Store.open(database)
+            try:
+                for name in names:
+                    if cancel.cancelled:
+                        break
+                    account = store.account(name)
+                    if account is None:
+                        continue  # removed while queued
+                    report(("start", name))
+                    try:
+                        provider = open_provider(account, secrets.get(name))
+                    except UserFacingError as e:
+                        result = SyncResult(name, error=str(e))
+                    else:
+                        try:
+                            result = sync_account(
+                                store, account, provider, progress=lambda p: report(("page", p)), cancel=cancel
+                            )
+                        finally:
+                            provider.close()
+                    results.append(result)
+                    report(("done", result))
+            finally:
+                store.close()
+            return results
+
+        self.started.emit()
+        run_task(work, self._on_finished, self._on_failed, self._on_report, pool=self._pool, name="sync")
+
+    def _on_report(self, item) -> None:
+        kind, value = item
+        if kind == "start":
+            self.accountStarted.emit(value)
+        elif kind == "page":
+            assert isinstance(value, SyncProgress)
+            self.progress.emit(value)
+            self.pageWritten.emit()
+        elif kind == "done":
+            self.accountFinished.emit(value)
+
+    def _on_finished(self, results: list[SyncResult]) -> None:
+        self._end(results)
+
+    def _on_failed(self, message: str, _details: str) -> None:
+        # The store itself failed (sync_account catches provider errors): blame every account.
+        results = [SyncResult(name, error=message) for name in self.running]
+        for r in results:
+            self.accountFinished.emit(r)
+        self._end(results)
+
+    def _end(self, results: list[SyncResult]) -> None:
+        self._cancel = None
+        self.running = []
+        self.finished.emit(results)
+        if self._queued:
+            names, self._queued = self._queued, []
+            self._start(names)

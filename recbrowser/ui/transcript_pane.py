@@ -1,0 +1,109 @@
+"""TranscriptPane: the transcript synced to the Player (the Buzz habit).
+
+Sorted segment starts + `bisect` on every position tick find the sentence being spoken;
+a click on a timed sentence asks to seek there; untimed sentences are shown but never seek.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from recbrowser.domain import Segment
+from recbrowser.ui.find_bar import FindBar
+from recbrowser.ui.icons import icon
+from recbrowser.ui.transcript_view import TranscriptView
+
+PLACEHOLDERS = {
+    "select": "Select a call to read its transcript.",
+    "none": "This call has no transcript.",
+    "pending": "The provider has not finished transcribing this call yet; sync again later.",
+    "available": "The transcript is empty.",
+}
+
+
+class TranscriptPane(QWidget):
+    seekRequested = Signal(int)  # ms from the start of the recording
+
+    def __init__(self, parent: QWidget | None = None, *, follow_audio: bool = True) -> None:
+        super().__init__(parent)
+        self.view = TranscriptView()
+        self.view.segmentClicked.connect(self._on_clicked)
+        self.follow = QCheckBox("Follow audio", checked=follow_audio)
+        self.follow.setToolTip("Scroll the transcript along with the sentence being played")
+        self.follow.toggled.connect(self._on_follow_toggled)
+        self.info = QLabel()
+        find_button = QToolButton(icon=icon("find"), toolTip="Find in transcript (Ctrl+Shift+F)", autoRaise=True)
+        find_button.clicked.connect(self.open_find)
+        self.find_bar = FindBar()
+        self.find_bar.queryChanged.connect(self._on_find)
+        self.find_bar.nextRequested.connect(lambda: self._step(True))
+        self.find_bar.previousRequested.connect(lambda: self._step(False))
+        self.find_bar.closed.connect(lambda: self.view.find_all(""))
+
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.info, 1)
+        header.addWidget(self.follow)
+        header.addWidget(find_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.find_bar)
+        layout.addWidget(self.view, 1)
+
+        self._starts: list[int] = []  # sorted starts of the timed segments
+        self._order: list[int] = []  # segment index for each entry of _starts
+        self.set_segments(None, "select")
+
+    def set_segments(self, segments: list[Segment] | None, status: str = "available") -> None:
+        segments = segments or []
+        timed = sorted((s.start_ms, i) for i, s in enumerate(segments) if s.start_ms is not None)
+        self._starts = [start for start, _ in timed]
+        self._order = [i for _, i in timed]
+        self.view.set_segments(segments, PLACEHOLDERS.get(status, PLACEHOLDERS["none"]))
+        speakers = len({s.speaker for s in segments})
+        if not segments:
+            self.info.setText("")
+        else:
+            untimed = len(segments) - len(timed)
+            extra = f", {untimed} without timing (click does not seek)" if untimed else ""
+            self.info.setText(f"{len(segments)} sentences, {speakers} speaker{'s' if speakers != 1 else ''}{extra}")
+        if self.find_bar.isVisible() and self.find_bar.edit.text():
+            self._on_find(self.find_bar.edit.text())
+
+    def segment_index_at(self, position_ms: int) -> int | None:
+        """The sentence being spoken at `position_ms`: the last one that started at or before it."""
+        i = bisect_right(self._starts, position_ms) - 1
+        return self._order[i] if i >= 0 else None
+
+    def set_position(self, position_ms: int) -> None:
+        self.view.set_current(self.segment_index_at(position_ms), follow=self.follow.isChecked())
+
+    @property
+    def current_index(self) -> int | None:
+        return self.view.current
+
+    def _on_clicked(self, index: int) -> None:
+        start = self.view.segments[index].start_ms
+        if start is not None:
+            self.seekRequested.emit(start)
+
+    def _on_follow_toggled(self, on: bool) -> None:
+        if on and self.view.current is not None:
+            self.view.scroll_to(self.view.current)
+
+    def open_find(self) -> None:
+        self.find_bar.open_bar()
+
+    def _on_find(self, query: str) -> None:
+        total = self.view.find_all(query)
+        current = self.view.step_match(True) if total else 0
+        self.find_bar.set_count(current, total)
+
+    def _step(self, forward: bool) -> None:
+        total = self.view.match_count
+        self.find_bar.set_count(self.view.step_match(forward), total)

@@ -1,0 +1,141 @@
+"""Connecting the window's actions and the sync controller to what they do.
+
+Kept apart from main_window.py so the window class stays a readable layout + state holder.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from recbrowser.services.sync import SyncResult
+
+if TYPE_CHECKING:
+    from recbrowser.ui.main_window import MainWindow
+
+
+def wire_actions(w: MainWindow) -> None:
+    a = w.actions
+    player = w.player
+    a["sync_all"].triggered.connect(lambda: w.sync.sync(None))
+    a["sync_selected"].triggered.connect(lambda: _sync_selected(w))
+    a["cancel_sync"].triggered.connect(w.sync.cancel)
+    a["accounts"].triggered.connect(w.show_accounts)
+    a["quit"].triggered.connect(w.close)
+    a["search"].triggered.connect(w.search.focus_search)
+    a["find_in_transcript"].triggered.connect(w.call_pane.transcript.open_find)
+    a["next_hit"].triggered.connect(lambda: w.search.step(True))
+    a["previous_hit"].triggered.connect(lambda: w.search.step(False))
+    a["focus_calls"].triggered.connect(w.table.setFocus)
+    a["follow_audio"].toggled.connect(w.call_pane.transcript.follow.setChecked)
+    a["reset_layout"].triggered.connect(w.reset_layout)
+    a["next_call"].triggered.connect(lambda: w.table.move_current(1))
+    a["previous_call"].triggered.connect(lambda: w.table.move_current(-1))
+    a["play_pause"].triggered.connect(lambda: w.play_current())
+    a["back_5"].triggered.connect(lambda: player.skip(-5_000))
+    a["forward_5"].triggered.connect(lambda: player.skip(5_000))
+    a["back_15"].triggered.connect(lambda: player.skip(-15_000))
+    a["forward_15"].triggered.connect(lambda: player.skip(15_000))
+    a["slower"].triggered.connect(player.slower)
+    a["faster"].triggered.connect(player.faster)
+    a["download"].triggered.connect(lambda: _download(w))
+    a["open_folder"].triggered.connect(w.open_folder)
+    a["copy_details"].triggered.connect(w.copy_details)
+    a["shortcuts_help"].triggered.connect(lambda: _shortcuts(w))
+    a["log"].triggered.connect(lambda: _log(w))
+    a["about"].triggered.connect(lambda: _about(w))
+    player.playingChanged.connect(lambda playing: _show_playing(w, playing))
+    w.callShown.connect(lambda _ref: _call_actions(w))
+    _call_actions(w)
+
+
+def _call_actions(w: MainWindow) -> None:
+    has_call = w.call_pane.call is not None
+    has_audio = has_call and bool(w.call_pane.call.recordings)
+    for action_id in ("download", "play_pause"):
+        w.actions[action_id].setEnabled(has_audio or (action_id == "play_pause" and w.player.ready))
+    w.actions["copy_details"].setEnabled(has_call)
+
+
+def _show_playing(w: MainWindow, playing: bool) -> None:
+    from recbrowser.ui.icons import icon
+
+    action = w.actions["play_pause"]
+    action.setIcon(icon("pause" if playing else "play"))
+    action.setIconText("Pause" if playing else "Play")
+
+
+def _sync_selected(w: MainWindow) -> None:
+    name = w.accounts_panel.selected_name() or w.filter_bar.account.currentData()
+    if name:
+        w.sync.sync([name])
+    else:
+        w.status.show_message("Choose an account in the Accounts panel first.")
+
+
+def _download(w: MainWindow) -> None:
+    from recbrowser.ui.call_controller import PlayRequest
+
+    current = w.current_call()
+    if current:
+        w.request_play(PlayRequest(current[0], current[1], 0, autoplay=False))
+
+
+def _shortcuts(w: MainWindow) -> None:
+    from recbrowser.ui.dialogs import ShortcutsDialog
+
+    ShortcutsDialog(w).exec()
+
+
+def _log(w: MainWindow) -> None:
+    from recbrowser.ui.log_view import LogView
+
+    LogView(w.data_dir.logs / "recbrowser.log", w).exec()
+
+
+def _about(w: MainWindow) -> None:
+    from recbrowser.ui.dialogs import show_about
+
+    show_about(w)
+
+
+def wire_sync(w: MainWindow) -> None:
+    sync, panel, status = w.sync, w.accounts_panel, w.status
+
+    def started() -> None:
+        w.actions["cancel_sync"].setEnabled(True)
+        status.sync_started()
+
+    def account_started(name: str) -> None:
+        panel.set_state(name, busy=True, error="")
+
+    def account_finished(result: SyncResult) -> None:
+        if result.error:
+            panel.set_state(result.account, error=result.error, busy=False)
+        elif result.cancelled:
+            panel.set_state(result.account, text=f"Sync cancelled after {result.calls:,} calls", busy=False)
+        else:
+            panel.synced(result.account, result.calls, result.new)
+
+    def finished(results: list[SyncResult]) -> None:
+        w.actions["cancel_sync"].setEnabled(False)
+        w._refresh_timer.stop()
+        w.refresh_calls()
+        failed = [r for r in results if r.error]
+        total = sum(r.calls for r in results)
+        if failed:
+            names = ", ".join(r.account for r in failed)
+            summary = f"Sync finished: {total:,} calls; failed for {names} (see the Accounts panel)."
+        elif any(r.cancelled for r in results):
+            summary = f"Sync cancelled after {total:,} calls."
+        else:
+            summary = f"Sync finished: {total:,} calls from {len(results)} account{'s' if len(results) != 1 else ''}."
+        status.sync_finished(summary)
+
+    sync.started.connect(started)
+    sync.accountStarted.connect(account_started)
+    sync.progress.connect(status.show_sync)
+    sync.pageWritten.connect(lambda: w._refresh_timer.isActive() or w._refresh_timer.start())
+    sync.accountFinished.connect(account_finished)
+    sync.finished.connect(finished)
+    status.cancel.clicked.connect(lambda: (sync.cancel(), status.cancelling()))
+    w.actions["cancel_sync"].triggered.connect(status.cancelling)
