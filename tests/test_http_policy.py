@@ -519,3 +519,20 @@ def test_token_bucket_hands_out_each_slot_once_across_threads(monkeypatch):
     for t in threads:
         t.join()
     assert sorted(round(w * 10) for w in waits) == [0] * 10 + list(range(1, 31))
+
+
+def test_bad_redirect_target_and_undecodable_body_are_protocol_errors(make_client, sleeps):
+    def handle(h, n):
+        if h.path == "/ftp":
+            reply(h, 302, "", {"Location": f"ftp://127.0.0.1/x?access_token={CANARY}"})
+        else:
+            reply(h, 200, b"this is not gzip", {"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+    with LoopbackServer(handle) as srv:
+        for path, words in (("/ftp", "not an http(s) URL"), ("/gzip", "could not be decoded")):
+            with pytest.raises(ProtocolError) as err:
+                make_client().get_json(srv.url(path))
+            assert words in str(err.value)
+            one_sentence(str(err.value))
+            assert_clean(err.value)
+    assert sleeps == []

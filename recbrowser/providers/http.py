@@ -276,6 +276,9 @@ class HttpClient:
             tries += 1
             try:
                 resp = self._exchange(method, full, json, data, headers, follow, stream)
+            except httpx.DecodingError as e:  # e.g. a broken gzip body: a retry would get the same
+                failure = ("decode", e)
+                break
             except httpx.TransportError as e:
                 tls = _tls_problem(e)
                 if tls is not None:
@@ -353,7 +356,13 @@ class HttpClient:
             resp.close()
             if hop == MAX_REDIRECTS:
                 break
-            url = str(target.join(location)) if "://" not in location else location
+            try:
+                url = str(target.join(location)) if "://" not in location else str(httpx.URL(location))
+            except (httpx.InvalidURL, ValueError):
+                url = ""
+            if not url.startswith(("http://", "https://")):
+                resp.close()
+                raise ProtocolError(self._say(f"{_host_port(target)} redirected to an address that is not an http(s) URL"))
             if resp.status_code == 303 or (resp.status_code in (301, 302) and method == "POST"):
                 method, body = "GET", {"json": None, "data": None}
         raise ProtocolError(self._say(f"{_host_port(httpx.URL(url))} redirected more than {MAX_REDIRECTS} times; check the base URL"))
@@ -378,6 +387,8 @@ class HttpClient:
             return TlsError(self._say(
                 f"the TLS certificate of {where} could not be verified with the system's trusted certificates ({problem}); "
                 "for an on-prem PBX with a self-signed certificate, set the CA bundle file (ca_bundle) to that certificate"))
+        if kind == "decode":
+            return ProtocolError(self._say(f"the server at {where} sent an answer that could not be decoded ({type(what).__name__})"))
         if kind == "dns":
             return ConnectionFailed(self._say(
                 f"could not find the host {url.host} (DNS lookup failed); check the base URL and the network"))
