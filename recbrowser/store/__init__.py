@@ -1,0 +1,165 @@
+"""The local SQLite cache of accounts, calls, transcripts and media files.
+
+One `Store` is one connection: each thread (UI, each worker) opens its own. Writes outside an
+explicit `transaction()` are committed one call at a time; sync wraps each page in one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from recbrowser.domain import Account, Call, SearchHit
+from recbrowser.errors import StoreError
+from recbrowser.store import accounts as _accounts
+from recbrowser.store import calls as _calls
+from recbrowser.store import listing as _listing
+from recbrowser.store import media as _media
+from recbrowser.store import migrations as _migrations
+from recbrowser.store import search as _search
+from recbrowser.store.database import Transactions, configure, connect, not_a_cache, restrict_mode
+from recbrowser.store.records import CallFilter, CallRow, Cursor, MediaFile, Note, SearchSyntaxError
+
+__all__ = ["CallFilter", "CallRow", "Cursor", "MediaFile", "Note", "SearchSyntaxError", "Store"]
+
+T = TypeVar("T")
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._tx = Transactions(conn)
+
+    @classmethod
+    def open(cls, path: str | Path, *, migrations: list[_migrations.Migration] | None = None) -> Store:
+        """Open (creating folders and file as needed) and migrate. `migrations` is for tests."""
+        path = Path(path).expanduser()
+        conn = connect(path)
+        try:
+            # Everything up to the version check only reads, so a file we refuse is left as it was.
+            version = _migrations.current_version(conn, path)
+            _migrations.refuse_newer(version, len(_migrations.MIGRATIONS if migrations is None else migrations))
+            configure(conn, path)
+            _migrations.migrate(conn, path, version, migrations)
+            restrict_mode(path)
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            if "locked" in str(e) or "busy" in str(e):
+                raise StoreError(f"The cache {path} is busy in another program: close it and try again.") from None
+            raise StoreError(not_a_cache(path)) from None
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    def close(self) -> None:
+        with suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA optimize")  # cheap; keeps the planner's statistics fresh
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One BEGIN IMMEDIATE ... COMMIT; rolled back on an exception; a no-op when nested."""
+        with self._tx.transaction():
+            yield
+
+    def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._tx.transaction():
+            return fn(self._conn, *args)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        # Several reads that must agree (a search's ranking and its snippets) share one snapshot.
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
+    # -- accounts -------------------------------------------------------------------------------
+    def add_account(self, account: Account) -> Account:
+        return self._write(_accounts.add_account, account)
+
+    def accounts(self) -> list[Account]:
+        return _accounts.accounts(self._conn)
+
+    def account(self, name: str) -> Account | None:
+        return _accounts.account(self._conn, name)
+
+    def update_account(self, account: Account) -> None:
+        self._write(_accounts.update_account, account)
+
+    def remove_account(self, name: str) -> None:
+        self._write(_accounts.remove_account, name)
+
+    # -- sync state -------------------------------------------------------------------------------
+    def get_state(self, account_id: int, key: str) -> str | None:
+        return _accounts.get_state(self._conn, account_id, key)
+
+    def set_state(self, account_id: int, key: str, value: str | None) -> None:
+        self._write(_accounts.set_state, account_id, key, value)
+
+    # -- calls ------------------------------------------------------------------------------------
+    def upsert_calls(self, account_id: int, calls: list[Call]) -> int:
+        """Write a page of calls; returns how many were new. Idempotent; notes, tags and media kept."""
+        return self._write(_calls.upsert_calls, account_id, calls)
+
+    def count_calls(self, f: CallFilter) -> int:
+        return _listing.count_calls(self._conn, f)
+
+    def list_calls(self, f: CallFilter, after: Cursor | None = None, limit: int = 100) -> tuple[list[CallRow], Cursor | None]:
+        return _listing.list_calls(self._conn, f, after, limit)
+
+    def get_call(self, account_name: str, provider_id: str) -> Call | None:
+        with self._snapshot():
+            return _calls.get_call(self._conn, account_name, provider_id)
+
+    def call_row(self, account_name: str, provider_id: str) -> CallRow | None:
+        return _listing.call_row(self._conn, account_name, provider_id)
+
+    # -- search -----------------------------------------------------------------------------------
+    def search(self, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+        with self._snapshot():
+            return _search.search(self._conn, query, account=account, limit=limit, offset=offset)
+
+    # -- media, notes, tags -----------------------------------------------------------------------
+    def record_media(self, account_id: int, recording_provider_id: str, path: str, size: int, sha256: str) -> None:
+        self._write(_media.record_media, account_id, recording_provider_id, path, size, sha256)
+
+    def forget_media(self, account_id: int, recording_provider_id: str) -> None:
+        self._write(_media.forget_media, account_id, recording_provider_id)
+
+    def media_for_call(self, account_name: str, provider_id: str) -> list[MediaFile]:
+        return _media.media_for_call(self._conn, account_name, provider_id)
+
+    def add_note(self, account_name: str, provider_id: str, offset_ms: int | None, text: str) -> Note:
+        return self._write(_media.add_note, account_name, provider_id, offset_ms, text)
+
+    def notes(self, account_name: str, provider_id: str) -> list[Note]:
+        return _media.notes(self._conn, account_name, provider_id)
+
+    def delete_note(self, note_id: int) -> None:
+        self._write(_media.delete_note, note_id)
+
+    def add_tag(self, account_name: str, provider_id: str, tag: str) -> None:
+        self._write(_media.add_tag, account_name, provider_id, tag)
+
+    def remove_tag(self, account_name: str, provider_id: str, tag: str) -> None:
+        self._write(_media.remove_tag, account_name, provider_id, tag)
+
+    def tags(self, account_name: str, provider_id: str) -> list[str]:
+        return _media.tags(self._conn, account_name, provider_id)

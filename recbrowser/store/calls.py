@@ -1,0 +1,199 @@
+"""Writing calls (idempotent upsert of a synced page) and reading one call back whole.
+
+Speed matters here (a first sync can bring a million calls), so a page is written with a
+handful of prepared `executemany` statements, not row by row: one lookup of the ids already
+cached, one upsert, then legs, recordings and segments in bulk. FTS rows follow the
+segments/summaries through triggers (see migrations.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from recbrowser.domain import Call, Leg, Party, Recording, Segment
+from recbrowser.store.accounts import now_ms
+
+CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limit
+
+_CALL_COLUMNS = (
+    "account_id", "provider_id", "start_ms", "direction", "from_number", "from_name", "to_number", "to_name",
+    "agent", "status", "duration_ms", "ring_ms", "talk_ms", "hold_ms", "has_audio", "audio_reason",
+    "transcript_status", "summary", "leg_count", "raw_json", "first_seen_ms", "updated_ms",
+)
+# Updated on every re-sync. first_seen_ms and the id never change, so notes and tags
+# (which point at the id) survive; this is why we never use INSERT OR REPLACE on calls.
+_ALWAYS = [c for c in _CALL_COLUMNS if c not in ("account_id", "provider_id", "first_seen_ms", "summary", "transcript_status")]
+_INSERT = f"INSERT INTO calls ({', '.join(_CALL_COLUMNS)}) VALUES ({', '.join('?' * len(_CALL_COLUMNS))}) ON CONFLICT (account_id, provider_id) DO UPDATE SET "
+_SET_ALWAYS = ", ".join(f"{c} = excluded.{c}" for c in _ALWAYS)
+# The transcript came with this page: take the provider's summary and status as they are.
+UPSERT_WITH_TRANSCRIPT = _INSERT + _SET_ALWAYS + ", summary = excluded.summary, transcript_status = excluded.transcript_status"
+# No transcript in this page: keep the cached one, and never let 'available' fall back to
+# 'pending'/'none' (the cached text is still there).
+UPSERT_KEEP_TRANSCRIPT = (
+    _INSERT + _SET_ALWAYS + ", transcript_status = CASE WHEN calls.transcript_status = 'available' "
+    "THEN 'available' ELSE excluded.transcript_status END"
+)
+_SEGMENT_COLUMNS = "call_id, seq, leg, speaker, role, start_ms, end_ms, text, confidence"
+INSERT_SEGMENT = f"INSERT INTO segments ({_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_LEG = (
+    "INSERT INTO legs (call_id, idx, provider_id, start_ms, from_number, from_name, to_number, to_name, status, "
+    "duration_ms, talk_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Recordings have no dependants (media_files is keyed by the provider's id), so REPLACE is
+# safe here, and it also moves a recording that the provider re-attached to another call.
+INSERT_RECORDING = (
+    "INSERT OR REPLACE INTO recordings (call_id, account_id, provider_id, file_name, format, size, duration_ms, "
+    "start_ms, expires_ms, leg, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) if value else "{}"
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def _ids(conn: sqlite3.Connection, account_id: int, provider_ids: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _chunks(provider_ids):
+        sql = f"SELECT provider_id, id FROM calls WHERE account_id = ? AND provider_id IN ({','.join('?' * len(part))})"
+        out.update(conn.execute(sql, (account_id, *part)).fetchall())
+    return out
+
+
+def _delete_for(conn: sqlite3.Connection, table: str, call_ids: Sequence[int]) -> None:
+    for part in _chunks(call_ids):
+        conn.execute(f"DELETE FROM {table} WHERE call_id IN ({','.join('?' * len(part))})", tuple(part))
+
+
+def _segment_rows(call_id: int, segments: Iterable[Segment]) -> list[tuple]:
+    return [
+        (call_id, seq, s.leg, s.speaker, s.role, s.start_ms, s.end_ms, s.text, s.confidence)
+        for seq, s in enumerate(segments)
+    ]
+
+
+def _cached_segments(conn: sqlite3.Connection, call_ids: Sequence[int]) -> dict[int, list[tuple]]:
+    out: dict[int, list[tuple]] = {i: [] for i in call_ids}
+    for part in _chunks(call_ids):
+        sql = f"SELECT {_SEGMENT_COLUMNS} FROM segments WHERE call_id IN ({','.join('?' * len(part))}) ORDER BY call_id, seq"
+        for row in conn.execute(sql, tuple(part)):
+            out[row[0]].append(row)
+    return out
+
+
+def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -> int:
+    """Write one page of calls; returns how many were not cached before. Call inside a transaction."""
+    page = {c.provider_id: c for c in calls}  # a repeated id in one page: the last one wins
+    if not page:
+        return 0
+    existing = _ids(conn, account_id, list(page))
+    now = now_ms()
+    with_transcript, keep_transcript = [], []
+    for c in page.values():
+        row = (
+            account_id, c.provider_id, c.start_ms, c.direction, c.from_party.number, c.from_party.name,
+            c.to_party.number, c.to_party.name, c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms,
+            c.hold_ms, 1 if c.has_audio else 0, c.audio_reason, c.transcript_status, c.summary,
+            len(c.legs), _json(c.raw), now, now,
+        )
+        (keep_transcript if c.segments is None else with_transcript).append(row)
+    if with_transcript:
+        conn.executemany(UPSERT_WITH_TRANSCRIPT, with_transcript)
+    if keep_transcript:
+        conn.executemany(UPSERT_KEEP_TRANSCRIPT, keep_transcript)
+    new_ids = [p for p in page if p not in existing]
+    ids = {**existing, **(_ids(conn, account_id, new_ids) if new_ids else {})}
+
+    old = list(existing.values())
+    if old:  # legs and recordings metadata are replaced wholesale by what the provider says now
+        _delete_for(conn, "legs", old)
+        _delete_for(conn, "recordings", old)
+    legs, recordings, segments = [], [], []
+    transcript_old = [existing[p] for p, c in page.items() if p in existing and c.segments is not None]
+    cached = _cached_segments(conn, transcript_old) if transcript_old else {}
+    replace = []
+    for pid, c in page.items():
+        call_id = ids[pid]
+        for leg in c.legs:
+            legs.append((
+                call_id, leg.index, leg.provider_id, leg.start_ms, leg.from_party.number, leg.from_party.name,
+                leg.to_party.number, leg.to_party.name, leg.status, leg.duration_ms, leg.talk_ms,
+            ))
+        for r in c.recordings:
+            recordings.append((
+                call_id, account_id, r.provider_id, r.file_name, r.format, r.size, r.duration_ms, r.start_ms,
+                r.expires_ms, r.leg, _json(r.raw),
+            ))
+        if c.segments is None:
+            continue
+        rows = _segment_rows(call_id, c.segments)
+        if call_id in cached:
+            if cached[call_id] == rows:
+                continue  # unchanged transcript: keep its rows and spare the FTS index the churn
+            replace.append(call_id)
+        segments.extend(rows)
+    if replace:
+        _delete_for(conn, "segments", replace)
+    if legs:
+        conn.executemany(INSERT_LEG, legs)
+    if recordings:
+        conn.executemany(INSERT_RECORDING, recordings)
+    if segments:
+        conn.executemany(INSERT_SEGMENT, segments)
+    return len(new_ids)
+
+
+def call_id(conn: sqlite3.Connection, account_name: str, provider_id: str) -> int | None:
+    row = conn.execute(
+        "SELECT c.id FROM calls c JOIN accounts a ON a.id = c.account_id WHERE a.name = ? AND c.provider_id = ?",
+        (account_name, provider_id),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def get_call(conn: sqlite3.Connection, account_name: str, provider_id: str) -> Call | None:
+    row = conn.execute(
+        "SELECT c.id, c.provider_id, c.start_ms, c.direction, c.from_number, c.from_name, c.to_number, c.to_name, "
+        "c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms, c.hold_ms, c.has_audio, c.audio_reason, "
+        "c.transcript_status, c.summary, c.raw_json FROM calls c JOIN accounts a ON a.id = c.account_id "
+        "WHERE a.name = ? AND c.provider_id = ?",
+        (account_name, provider_id),
+    ).fetchone()
+    if row is None:
+        return None
+    cid = row[0]
+    legs = [
+        Leg(provider_id=r[0] or "", index=r[1], start_ms=r[2], from_party=Party(r[3] or "", r[4] or ""),
+            to_party=Party(r[5] or "", r[6] or ""), status=r[7] or "unknown", duration_ms=r[8], talk_ms=r[9])
+        for r in conn.execute(
+            "SELECT provider_id, idx, start_ms, from_number, from_name, to_number, to_name, status, duration_ms, "
+            "talk_ms FROM legs WHERE call_id = ? ORDER BY idx, id", (cid,))
+    ]
+    recordings = [
+        Recording(provider_id=r[0], file_name=r[1] or "", format=r[2] or "", size=r[3], duration_ms=r[4],
+                  start_ms=r[5], expires_ms=r[6], leg=r[7] or "", raw=json.loads(r[8] or "{}"))
+        for r in conn.execute(
+            "SELECT provider_id, file_name, format, size, duration_ms, start_ms, expires_ms, leg, raw_json "
+            "FROM recordings WHERE call_id = ? ORDER BY start_ms, id", (cid,))
+    ]
+    segments = [
+        Segment(text=r[0], speaker=r[1] or "", role=r[2] or "", start_ms=r[3], end_ms=r[4], leg=r[5] or "",
+                confidence=r[6])
+        for r in conn.execute(
+            "SELECT text, speaker, role, start_ms, end_ms, leg, confidence FROM segments WHERE call_id = ? ORDER BY seq",
+            (cid,))
+    ]
+    return Call(
+        provider_id=row[1], start_ms=row[2], direction=row[3], from_party=Party(row[4], row[5]),
+        to_party=Party(row[6], row[7]), agent=row[8], status=row[9], duration_ms=row[10], ring_ms=row[11],
+        talk_ms=row[12], hold_ms=row[13], has_audio=bool(row[14]), audio_reason=row[15],
+        transcript_status=row[16], summary=row[17], legs=legs, recordings=recordings, segments=segments,
+        raw=json.loads(row[18] or "{}"),
+    )

@@ -1,0 +1,124 @@
+"""Opening the cache file: checks before any write, pragmas, 0600, explicit transactions.
+
+The connection runs in autocommit mode (`isolation_level=None`); every write goes through
+`Database.transaction()`, which issues one BEGIN IMMEDIATE ... COMMIT (so a concurrent writer
+in another process waits on the busy timeout instead of failing halfway through a page).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from recbrowser.errors import StoreError
+
+BUSY_TIMEOUT_S = 10.0
+SQLITE_MAGIC = b"SQLite format 3\x00"
+PRIVATE = 0o600
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Connect without writing anything; the caller inspects the file before changing it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _check_header(path)
+    if not path.exists():
+        # Create the file ourselves with 0600: SQLite gives -wal and -shm the mode of the main
+        # file, so this one open covers all three (no process-wide umask change needed).
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE))
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as e:
+        raise StoreError(f"Cannot open the cache {path} ({e}): check the folder's permissions, or pass --data-dir to use another folder.") from None
+    return conn
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite gets a chance to touch it."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StoreError(f"Cannot read the cache {path} ({e.strerror}): check its permissions, or pass --data-dir to use another folder.") from None
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(not_a_cache(path))
+
+
+def not_a_cache(path: Path) -> str:
+    return (
+        f"{path} is not a recbrowser cache (it is damaged or not an SQLite database): "
+        "move it away to start a fresh cache, or pass --data-dir to use another folder."
+    )
+
+
+def configure(conn: sqlite3.Connection, path: Path) -> None:
+    """Pragmas for a file we are allowed to write (called after the version check)."""
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StoreError(f"The cache {path} cannot use write-ahead logging (journal mode {mode}): put it on a local disk with --data-dir.")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: keeps the FTS and paging indexes hot
+    restrict_mode(path)
+
+
+def restrict_mode(path: Path) -> None:
+    """0600 for the database and its -wal/-shm (an older file may have been created looser)."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if stat.S_IMODE(p.stat().st_mode) != PRIVATE:
+                p.chmod(PRIVATE)
+        except FileNotFoundError:
+            pass
+
+
+def backup(conn: sqlite3.Connection, target: Path) -> None:
+    """A consistent copy through SQLite's backup API (a plain copy of a WAL file can be torn)."""
+    if target.exists():
+        target.unlink()
+    os.close(os.open(target, os.O_CREAT | os.O_RDWR, PRIVATE))
+    dst = sqlite3.connect(target)
+    try:
+        conn.backup(dst)
+    finally:
+        dst.close()
+
+
+class Transactions:
+    """BEGIN IMMEDIATE ... COMMIT around the outermost `transaction()`; inner ones are no-ops."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self.depth:
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.depth = 1
+        try:
+            yield
+        except BaseException:
+            self.depth = 0
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.depth = 0
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise

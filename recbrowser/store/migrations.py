@@ -1,0 +1,216 @@
+"""Numbered schema migrations.
+
+`MIGRATIONS[i]` takes the schema from version i to i + 1. To change the schema, append a
+function (never edit a released one), add `tests/fixtures/schema_v<N>.sql` made by the
+previous version, and a test that opens it. Before migrating an existing file, a consistent
+copy is written next to it as `<name>.bak-v<old>`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.db import ForeignKey
+
+from recbrowser.errors import SchemaTooNew, StoreError
+from recbrowser.store.database import backup, not_a_cache
+
+Migration = Callable[[Database], None]
+
+
+def _fk(table: str, column: str, other: str, on_delete: str = "CASCADE") -> ForeignKey:
+    return ForeignKey(table=table, column=column, other_table=other, other_column="id", on_delete=on_delete)
+
+
+def v1_initial(db: Database) -> None:
+    def create(name: str, columns: dict, **kw) -> None:
+        # create_table_sql, not table.create(): sqlite-utils' write methods commit on their
+        # own, and a migration has to be one transaction with its version bump.
+        db.execute(db.create_table_sql(name, columns, **kw))
+
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    db.execute("INSERT INTO schema_version (version) VALUES (0)")
+    create(
+        "accounts",
+        {"id": int, "name": str, "provider": str, "settings_json": str, "created_ms": int},
+        pk="id",
+        not_null=["name", "provider", "settings_json", "created_ms"],
+    )
+    db.execute("CREATE UNIQUE INDEX accounts_name ON accounts(name)")
+    create(
+        "sync_state",
+        {"account_id": int, "key": str, "value": str, "updated_ms": int},
+        pk=("account_id", "key"),
+        foreign_keys=[_fk("sync_state", "account_id", "accounts")],
+        not_null=["account_id", "key", "value", "updated_ms"],
+    )
+    text = ["direction", "from_number", "from_name", "to_number", "to_name", "agent", "status", "audio_reason", "transcript_status", "summary"]
+    create(
+        "calls",
+        {
+            "id": int, "account_id": int, "provider_id": str, "start_ms": int, "direction": str,
+            "from_number": str, "from_name": str, "to_number": str, "to_name": str, "agent": str,
+            "status": str, "duration_ms": int, "ring_ms": int, "talk_ms": int, "hold_ms": int,
+            "has_audio": int, "audio_reason": str, "transcript_status": str, "summary": str,
+            "leg_count": int, "raw_json": str, "first_seen_ms": int, "updated_ms": int,
+        },
+        pk="id",
+        foreign_keys=[_fk("calls", "account_id", "accounts")],
+        not_null=["account_id", "provider_id", "start_ms", "has_audio", "leg_count", "first_seen_ms", "updated_ms", *text],
+        defaults={**dict.fromkeys(text, ""), "has_audio": 0, "leg_count": 0},
+    )
+    # Identity of a call: (account, provider's id). Upserts target this index.
+    db.execute("CREATE UNIQUE INDEX calls_identity ON calls(account_id, provider_id)")
+    # Keyset paging: each index ends in the rowid, so (value, id) order is an index walk.
+    db.execute("CREATE INDEX calls_start ON calls(start_ms)")
+    db.execute("CREATE INDEX calls_account_start ON calls(account_id, start_ms)")
+    db.execute("CREATE INDEX calls_duration ON calls(ifnull(duration_ms, -1))")
+    db.execute("CREATE INDEX calls_from ON calls(from_number)")
+    db.execute("CREATE INDEX calls_to ON calls(to_number)")
+    db.execute("CREATE INDEX calls_status ON calls(status)")
+    create(
+        "legs",
+        {
+            "id": int, "call_id": int, "idx": int, "provider_id": str, "start_ms": int,
+            "from_number": str, "from_name": str, "to_number": str, "to_name": str,
+            "status": str, "duration_ms": int, "talk_ms": int,
+        },
+        pk="id",
+        foreign_keys=[_fk("legs", "call_id", "calls")],
+        not_null=["call_id", "idx"],
+    )
+    db.execute("CREATE INDEX legs_call ON legs(call_id, idx)")
+    create(
+        "recordings",
+        {
+            "id": int, "call_id": int, "account_id": int, "provider_id": str, "file_name": str,
+            "format": str, "size": int, "duration_ms": int, "start_ms": int, "expires_ms": int,
+            "leg": str, "raw_json": str,
+        },
+        pk="id",
+        foreign_keys=[_fk("recordings", "call_id", "calls")],
+        not_null=["call_id", "account_id", "provider_id"],
+    )
+    db.execute("CREATE UNIQUE INDEX recordings_identity ON recordings(account_id, provider_id)")
+    db.execute("CREATE INDEX recordings_call ON recordings(call_id)")
+    db.execute("CREATE INDEX recordings_expires ON recordings(expires_ms) WHERE expires_ms IS NOT NULL")
+    # Keyed by the recording's identity, not its row id: re-syncing a call replaces its
+    # recordings rows, and must never forget what was downloaded.
+    create(
+        "media_files",
+        {"account_id": int, "recording_provider_id": str, "path": str, "size": int, "sha256": str, "downloaded_ms": int},
+        pk=("account_id", "recording_provider_id"),
+        foreign_keys=[_fk("media_files", "account_id", "accounts")],
+        not_null=["account_id", "recording_provider_id", "path", "size", "sha256", "downloaded_ms"],
+    )
+    create(
+        "segments",
+        {
+            "id": int, "call_id": int, "seq": int, "leg": str, "speaker": str, "role": str,
+            "start_ms": int, "end_ms": int, "text": str, "confidence": float,
+        },
+        pk="id",
+        foreign_keys=[_fk("segments", "call_id", "calls")],
+        not_null=["call_id", "seq", "text"],
+    )
+    db.execute("CREATE INDEX segments_call ON segments(call_id, seq)")
+    create(
+        "notes",
+        {"id": int, "call_id": int, "offset_ms": int, "text": str, "created_ms": int},
+        pk="id",
+        foreign_keys=[_fk("notes", "call_id", "calls")],
+        not_null=["call_id", "text", "created_ms"],
+    )
+    db.execute("CREATE INDEX notes_call ON notes(call_id, offset_ms)")
+    create(
+        "tags",
+        {"call_id": int, "tag": str},
+        pk=("call_id", "tag"),
+        foreign_keys=[_fk("tags", "call_id", "calls")],
+        not_null=["call_id", "tag"],
+    )
+    db.execute("CREATE INDEX tags_tag ON tags(tag)")
+    _v1_fts(db)
+
+
+def _v1_fts(db: Database) -> None:
+    # External-content FTS5 tables: the text is stored once (in segments / calls) and
+    # snippet() reads it from there. Triggers keep the index in step with every write path,
+    # including FK cascades (account removal), so no caller can forget to.
+    tokenize = "tokenize = 'unicode61 remove_diacritics 2'"
+    db.execute(f"CREATE VIRTUAL TABLE segments_fts USING fts5(text, content='segments', content_rowid='id', {tokenize})")
+    db.execute("""CREATE TRIGGER segments_fts_ai AFTER INSERT ON segments BEGIN
+        INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text); END""")
+    db.execute("""CREATE TRIGGER segments_fts_ad AFTER DELETE ON segments BEGIN
+        INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text); END""")
+    db.execute("""CREATE TRIGGER segments_fts_au AFTER UPDATE OF text ON segments BEGIN
+        INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text); END""")
+    # Summaries: only non-empty ones are indexed, and a re-sync that leaves the summary
+    # as it was does no FTS work at all.
+    db.execute(f"CREATE VIRTUAL TABLE summaries_fts USING fts5(summary, content='calls', content_rowid='id', {tokenize})")
+    db.execute("""CREATE TRIGGER summaries_fts_ai AFTER INSERT ON calls WHEN new.summary != '' BEGIN
+        INSERT INTO summaries_fts(rowid, summary) VALUES (new.id, new.summary); END""")
+    db.execute("""CREATE TRIGGER summaries_fts_ad AFTER DELETE ON calls WHEN old.summary != '' BEGIN
+        INSERT INTO summaries_fts(summaries_fts, rowid, summary) VALUES ('delete', old.id, old.summary); END""")
+    db.execute("""CREATE TRIGGER summaries_fts_au AFTER UPDATE OF summary ON calls WHEN old.summary IS NOT new.summary BEGIN
+        INSERT INTO summaries_fts(summaries_fts, rowid, summary) SELECT 'delete', old.id, old.summary WHERE old.summary != '';
+        INSERT INTO summaries_fts(rowid, summary) SELECT new.id, new.summary WHERE new.summary != ''; END""")
+
+
+MIGRATIONS: list[Migration] = [v1_initial]
+
+
+def current_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version (0 for an empty file), read without writing anything."""
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not names:
+            return 0
+        if "schema_version" not in names:
+            raise StoreError(
+                f"{path} is an SQLite database but not a recbrowser cache: pass --data-dir to use another folder."
+            )
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    except sqlite3.DatabaseError:
+        raise StoreError(not_a_cache(path)) from None
+    return int(row[0] or 0)
+
+
+def refuse_newer(version: int, known: int) -> None:
+    if version > known:
+        raise SchemaTooNew(
+            f"This cache was written by a newer recbrowser (schema {version}; this version knows {known}): "
+            "update recbrowser, or pass --data-dir to use another folder."
+        )
+
+
+def migrate(conn: sqlite3.Connection, path: Path, version: int, migrations: Sequence[Migration] | None = None) -> int:
+    """Bring the file from `version` to the newest schema; returns the new version."""
+    steps = MIGRATIONS if migrations is None else migrations
+    target = len(steps)
+    refuse_newer(version, target)
+    if version == target:
+        return version
+    if version > 0:
+        backup(conn, path.with_name(f"{path.name}.bak-v{version}"))
+    db = Database(conn, execute_plugins=False, recursive_triggers=False)
+    for number in range(version, target):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            now = current_version(conn, path)
+            if now > number:
+                conn.execute("COMMIT")
+                continue
+            steps[number](db)
+            conn.execute("UPDATE schema_version SET version = ?", (number + 1,))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return target

@@ -1,0 +1,73 @@
+"""What the store hands back besides domain objects: list filters, list rows, media, notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from recbrowser.errors import UserFacingError
+
+# A keyset cursor: (sort value, call id) of the last row of a page. Opaque to callers.
+Cursor = tuple[Any, int]
+
+SORTS = ("start", "duration", "from", "to", "status")
+
+
+@dataclass
+class CallFilter:
+    account: str | None = None  # account name
+    since_ms: int | None = None  # start_ms >= since_ms
+    until_ms: int | None = None  # start_ms < until_ms
+    number: str | None = None  # substring of the from or to number
+    direction: str | None = None
+    status: str | None = None
+    has_audio: bool | None = None
+    has_transcript: bool | None = None  # transcript_status == 'available'
+    sort: str = "start"  # one of SORTS
+    descending: bool = True
+
+
+@dataclass
+class CallRow:
+    """One line of the call list: just what the table shows, read in pages."""
+
+    ref: str
+    account: str
+    provider: str
+    provider_id: str
+    start_ms: int
+    direction: str
+    from_number: str
+    from_name: str
+    to_number: str
+    to_name: str
+    agent: str
+    status: str
+    duration_ms: int | None
+    has_audio: bool
+    audio_reason: str
+    transcript_status: str
+    downloaded: bool  # a media file of one of its recordings is in the local cache
+    leg_count: int
+
+
+@dataclass
+class MediaFile:
+    recording_provider_id: str
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class Note:
+    """A local note on a call, optionally at an offset into the recording (user data)."""
+
+    id: int
+    offset_ms: int | None
+    text: str
+    created_ms: int
+
+
+class SearchSyntaxError(UserFacingError):
+    """The search text has nothing to search for."""
