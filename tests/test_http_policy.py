@@ -74,6 +74,7 @@ class LoopbackServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd.handle_error = lambda request, address: None  # hang-ups we cause on purpose
         self.port = self.httpd.server_address[1]
         self.scheme = "https" if tls else "http"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -30,17 +30,7 @@ from typing import Any
 
 import httpx
 
-from recbrowser.errors import (
-    AuthError,
-    ConnectionFailed,
-    NotFound,
-    ProtocolError,
-    ProviderError,
-    RateLimited,
-    ServerError,
-    TlsError,
-    UserFacingError,
-)
+from recbrowser import errors
 from recbrowser.redact import protect_library_loggers, redact_text, register_secret
 
 log = logging.getLogger("recbrowser.http")
@@ -212,7 +202,7 @@ class HttpClient:
             problem = "cannot be read (permission denied)"
         except (ssl.SSLError, OSError, ValueError):
             problem = "does not hold a PEM certificate"
-        raise UserFacingError(
+        raise errors.UserFacingError(
             self._say(f"the CA bundle file {self.ca_bundle} {problem}; choose the PBX's certificate file (PEM) in the account settings")
         )
 
@@ -227,7 +217,7 @@ class HttpClient:
         self, method: str, url: str, *, params: Any = None, json: Any = None, data: Any = None,
         headers: dict[str, str] | None = None, expect_json: bool = False, follow_redirects: bool = True,
     ) -> httpx.Response:
-        """Send with retries; return a 2xx/3xx answer, raise a ProviderError for anything else."""
+        """Send with retries; return a 2xx/3xx answer, raise a errors.ProviderError for anything else."""
         hdrs = dict(headers or {})
         if expect_json:
             hdrs.setdefault("Accept", "application/json")
@@ -305,7 +295,7 @@ class HttpClient:
         except (httpx.InvalidURL, ValueError, TypeError):
             parsed = None
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ProviderError(self._say(f"the address {url} is not a valid http(s) URL; check the base URL"))
+            raise errors.ProviderError(self._say(f"the address {url} is not a valid http(s) URL; check the base URL"))
         return parsed
 
     def _register_auth_values(self, headers: dict[str, str] | None) -> None:
@@ -362,44 +352,44 @@ class HttpClient:
                 url = ""
             if not url.startswith(("http://", "https://")):
                 resp.close()
-                raise ProtocolError(self._say(f"{_host_port(target)} redirected to an address that is not an http(s) URL"))
+                raise errors.ProtocolError(self._say(f"{_host_port(target)} redirected to an address that is not an http(s) URL"))
             if resp.status_code == 303 or (resp.status_code in (301, 302) and method == "POST"):
                 method, body = "GET", {"json": None, "data": None}
-        raise ProtocolError(self._say(f"{_host_port(httpx.URL(url))} redirected more than {MAX_REDIRECTS} times; check the base URL"))
+        raise errors.ProtocolError(self._say(f"{_host_port(httpx.URL(url))} redirected more than {MAX_REDIRECTS} times; check the base URL"))
 
-    def _give_up(self, method: str, url: httpx.URL, where: str, failure, tries: int) -> ProviderError:
+    def _give_up(self, method: str, url: httpx.URL, where: str, failure, tries: int) -> errors.ProviderError:
         kind, what = failure if failure else ("transport", None)
         n = f"{tries} tries" if tries > 1 else "1 try"
         if kind == "status":
             status = what.status_code
             if status == 429:
-                return RateLimited(self._say(
+                return errors.RateLimited(self._say(
                     f"the server at {where} kept answering 'too many requests' (429) after {n}; try again in a few minutes"))
-            return ServerError(self._say(
+            return errors.ServerError(self._say(
                 f"the server at {where} kept failing with {status} {what.reason_phrase} after {n}; "
                 "the provider has a problem, try again later"))
         if kind == "tls":
             problem = _tls_problem(what)
             if self.ca_bundle:
-                return TlsError(self._say(
+                return errors.TlsError(self._say(
                     f"the TLS certificate of {where} could not be verified with the CA bundle {self.ca_bundle} ({problem}); "
                     "check that this file holds the certificate the PBX presents and that the base URL uses the name in it"))
-            return TlsError(self._say(
+            return errors.TlsError(self._say(
                 f"the TLS certificate of {where} could not be verified with the system's trusted certificates ({problem}); "
                 "for an on-prem PBX with a self-signed certificate, set the CA bundle file (ca_bundle) to that certificate"))
         if kind == "decode":
-            return ProtocolError(self._say(f"the server at {where} sent an answer that could not be decoded ({type(what).__name__})"))
+            return errors.ProtocolError(self._say(f"the server at {where} sent an answer that could not be decoded ({type(what).__name__})"))
         if kind == "dns":
-            return ConnectionFailed(self._say(
+            return errors.ConnectionFailed(self._say(
                 f"could not find the host {url.host} (DNS lookup failed); check the base URL and the network"))
         if isinstance(what, httpx.TimeoutException) and not isinstance(what, httpx.ConnectTimeout | httpx.PoolTimeout):
-            return ConnectionFailed(self._say(
+            return errors.ConnectionFailed(self._say(
                 f"the server at {where} did not answer {method} in time after {n}; it may be overloaded, try again later"))
         if isinstance(what, httpx.ConnectError | httpx.ConnectTimeout):
             reason = "connection refused" if "refused" in str(what).lower() else "no connection"
-            return ConnectionFailed(self._say(
+            return errors.ConnectionFailed(self._say(
                 f"could not reach {where} ({reason}) after {n}; check the base URL and that the PBX or server is on"))
-        return ConnectionFailed(self._say(
+        return errors.ConnectionFailed(self._say(
             f"the connection to {where} dropped before an answer arrived after {n}; check the network and try again"))
 
     def _raise_for_status(self, method: str, resp: httpx.Response) -> None:
@@ -410,14 +400,14 @@ class HttpClient:
         where, path = _host_port(url), url.path
         if status in (401, 403):
             what = "rejected the credentials" if status == 401 else "refused access"
-            err: ProviderError = AuthError(self._say(
+            err: errors.ProviderError = errors.AuthError(self._say(
                 f"{where} {what} ({status}) for {path}; check the account's secret and its permissions"))
         elif status == 404:
-            err = NotFound(self._say(f"{where} has no {path} (404)"))
+            err = errors.NotFound(self._say(f"{where} has no {path} (404)"))
         elif status >= 500:
-            err = ServerError(self._say(f"the server at {where} failed with {status} {resp.reason_phrase} for {method} {path}"))
+            err = errors.ServerError(self._say(f"the server at {where} failed with {status} {resp.reason_phrase} for {method} {path}"))
         else:
-            err = ProviderError(self._say(f"{where} answered {status} {resp.reason_phrase} to {method} {path}"))
+            err = errors.ProviderError(self._say(f"{where} answered {status} {resp.reason_phrase} to {method} {path}"))
         err.status_code = status  # type: ignore[attr-defined]
         err.body = self.redact(resp.text[:2000])  # type: ignore[attr-defined]  # for provider-specific error codes
         raise err
@@ -429,5 +419,5 @@ class HttpClient:
             pass
         url = resp.request.url
         ctype = resp.headers.get("content-type", "no content type")
-        raise ProtocolError(self._say(
+        raise errors.ProtocolError(self._say(
             f"{_host_port(url)}{url.path} answered something that is not JSON ({ctype}); check that the base URL points at the API"))
