@@ -1,0 +1,171 @@
+"""The cache file: migrations and their backup, newer schemas refused, damaged files, 0600."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from recbrowser.domain import Account, Call, Segment
+from recbrowser.errors import SchemaTooNew, StoreError
+from recbrowser.store import CallFilter, Store, migrations
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT version FROM schema_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def from_fixture(tmp_path: Path, n: int) -> Path:
+    path = tmp_path / f"v{n}.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript((FIXTURES / f"schema_v{n}.sql").read_text())
+    conn.close()
+    return path
+
+
+def test_new_file_is_private_and_at_the_latest_version(tmp_path):
+    path = tmp_path / "deep" / "folder" / "recbrowser.sqlite3"
+    with Store.open(path) as s:
+        s.add_account(Account(name="hq", provider="p"))  # a write: -wal and -shm exist now
+        for p in path.parent.iterdir():
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    assert version(path) == len(migrations.MIGRATIONS)
+
+
+def test_loose_mode_of_an_existing_file_is_tightened(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    Store.open(path).close()
+    path.chmod(0o644)
+    Store.open(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("n", [1])
+def test_every_past_schema_fixture_opens_and_reads(tmp_path, n):
+    path = from_fixture(tmp_path, n)
+    with Store.open(path) as s:
+        assert [a.name for a in s.accounts()] == ["hq"]
+        call = s.get_call("hq", "1001")
+        assert [seg.text for seg in call.segments] == ["Hello, this is Bob.", "I would like a refund, please."]
+        assert s.count_calls(CallFilter()) == 2
+        assert {h.kind for h in s.search("refund")} == {"segment", "summary"}
+        assert [n.text for n in s.notes("hq", "1001")] == ["Refund promised"]
+        assert s.media_for_call("hq", "1001")[0].sha256 == "0" * 64
+        assert s.get_state(s.account("hq").id, "synced_until") == "1700000600000"
+    assert version(path) == len(migrations.MIGRATIONS)
+
+
+def test_a_newer_schema_is_refused_and_the_file_left_alone(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schema_version SET version = 7")
+    conn.commit()
+    conn.close()
+    before = digest(path)
+    with pytest.raises(SchemaTooNew) as e:
+        Store.open(path)
+    assert str(e.value) == (
+        f"This cache was written by a newer recbrowser (schema 7; this version knows {len(migrations.MIGRATIONS)}): "
+        "update recbrowser, or pass --data-dir to use another folder."
+    )
+    assert digest(path) == before
+    assert not list(tmp_path.glob("*.bak-*"))
+
+
+def _v2_add_call_rating(db) -> None:
+    db.execute("ALTER TABLE calls ADD COLUMN rating INTEGER")
+
+
+def test_migration_backs_up_first_then_upgrades(tmp_path):
+    path = from_fixture(tmp_path, 1)
+    before = digest(path)
+    steps = [*migrations.MIGRATIONS, _v2_add_call_rating]
+    with Store.open(path, migrations=steps) as s:
+        assert s.get_call("hq", "1001") is not None
+        assert "rating" in {r[1] for r in s._conn.execute("PRAGMA table_info(calls)")}
+    assert version(path) == 2
+    backup = tmp_path / "v1.sqlite3.bak-v1"
+    assert backup.exists() and stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert version(backup) == 1
+    conn = sqlite3.connect(backup)
+    assert conn.execute("SELECT count(*) FROM calls").fetchone()[0] == 2
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert digest(path) != before
+    # The app that knows only v1 now refuses the upgraded file.
+    with pytest.raises(SchemaTooNew, match="schema 2; this version knows 1"):
+        Store.open(path)
+
+
+def test_a_failing_migration_changes_nothing(tmp_path):
+    path = from_fixture(tmp_path, 1)
+
+    def broken(db) -> None:
+        db.execute("ALTER TABLE calls ADD COLUMN rating INTEGER")
+        raise RuntimeError("bug in migration")
+
+    with pytest.raises(RuntimeError):
+        Store.open(path, migrations=[*migrations.MIGRATIONS, broken])
+    assert version(path) == 1
+    with Store.open(path) as s:
+        assert "rating" not in {r[1] for r in s._conn.execute("PRAGMA table_info(calls)")}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"this is my shopping list\n", b"\x00" * 4096, os.urandom(8192), b"SQLite format 3\x00" + b"\xff" * 4000],
+    ids=["text", "zeros", "random", "bad-sqlite"],
+)
+def test_damaged_or_foreign_file_is_refused_untouched(tmp_path, content):
+    path = tmp_path / "recbrowser.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="is not a recbrowser cache") as e:
+        Store.open(path)
+    assert "Traceback" not in str(e.value) and str(path) in str(e.value)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["recbrowser.sqlite3"]
+
+
+def test_another_apps_sqlite_file_is_refused_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    before = digest(path)
+    with pytest.raises(StoreError, match="not a recbrowser cache"):
+        Store.open(path)
+    assert digest(path) == before
+
+
+def test_empty_file_becomes_a_cache(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    path.touch()
+    with Store.open(path) as s:
+        acc = s.add_account(Account(name="hq", provider="p"))
+        s.upsert_calls(acc.id, [Call(provider_id="1", start_ms=1, segments=[Segment("hello")])])
+        assert s.search("hello")
+
+
+def test_two_processes_worth_of_opens_migrate_once(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    a = Store.open(path)
+    b = Store.open(path)  # already at the latest version: no backup, no second migration
+    a.close()
+    b.close()
+    assert not list(tmp_path.glob("*.bak-*"))
