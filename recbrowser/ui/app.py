@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -19,6 +20,8 @@ from recbrowser.ui.settings import open_settings
 from recbrowser.ui.workers import run_task
 
 log = logging.getLogger("recbrowser.ui")
+
+DEMO_DAYS = 15
 
 
 def make_app() -> QApplication:
@@ -52,7 +55,9 @@ def start_demo(window: MainWindow, servers: list) -> None:
         servers.extend(started_servers)
         window.demo_secrets.update({account.name: secrets for account, secrets in pairs})
         window.reload_accounts()
-        window.sync.sync([account.name for account, _ in pairs])
+        # The emulators hold two weeks of calls: no need for the month a first sync reads.
+        since = int(time.time() * 1000) - DEMO_DAYS * 86_400_000
+        window.sync.sync([account.name for account, _ in pairs], since_ms=since)
 
     def failed(message: str, details: str) -> None:
         window.status.show_message(f"The demo could not start: {message}")
@@ -71,9 +76,11 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
         show_error(None, str(e))
         return 1
     servers: list = []
+    previous_hook = sys.excepthook
     try:
         window = MainWindow(data_dir, store, open_settings(data_dir.settings), demo=demo)
-        install_excepthook(lambda: window)
+        if not screenshot:  # a modal error dialog would hang an unattended screenshot run
+            install_excepthook(lambda: window)
         director = ScreenshotDirector(window, screenshot) if screenshot else None
         if demo:
             start_demo(window, servers)
@@ -86,6 +93,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
         window.pools.wait(10_000)
         return code
     finally:
+        sys.excepthook = previous_hook
         for s in servers:
             s.stop()
         store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sqlite3
 import sys
+from collections.abc import Callable
 from importlib import metadata
 
 import PySide6
@@ -95,7 +96,7 @@ def show_error(parent: QWidget | None, message: str, details: str = "") -> None:
     box.exec()
 
 
-def install_excepthook(parent_for: callable) -> None:
+def install_excepthook(parent_for: Callable[[], QWidget | None]) -> Callable:
     """An unexpected error in a slot becomes a logged error and one dialog, not a dead window."""
     import logging
     import traceback
@@ -107,4 +108,6 @@ def install_excepthook(parent_for: callable) -> None:
         log.error("unexpected error in the window:\n%s", text)
         show_error(parent_for(), "Something went wrong; the details below can be sent with a bug report.", text)
 
+    previous = sys.excepthook
     sys.excepthook = hook
+    return previous  # run_window puts it back when the window closes

@@ -18,6 +18,7 @@ class Shortcut:
     id: str
     label: str  # what Help > Keyboard Shortcuts says the keys do
     keys: tuple[Key, ...]
+    fallback: str = ""  # when the platform defines no key for the standard one (Quit on some)
 
 
 SHORTCUTS: tuple[Shortcut, ...] = (
@@ -41,7 +42,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("accounts", "Accounts...", ("Ctrl+Shift+A",)),
     Shortcut("focus_calls", "Go to the call list", ("Ctrl+L",)),
     Shortcut("shortcuts_help", "Keyboard shortcuts", (QKeySequence.StandardKey.HelpContents,)),
-    Shortcut("quit", "Quit", (QKeySequence.StandardKey.Quit,)),
+    Shortcut("quit", "Quit", (QKeySequence.StandardKey.Quit,), fallback="Ctrl+Q"),
 )
 
 BY_ID = {s.id: s for s in SHORTCUTS}
@@ -54,7 +55,10 @@ def sequences(shortcut_id: str) -> list[QKeySequence]:
             out += QKeySequence.keyBindings(key)
         else:
             out.append(QKeySequence(key))
-    return [s for s in out if not s.isEmpty()]
+    out = [s for s in out if not s.isEmpty()]
+    if not out and BY_ID[shortcut_id].fallback:
+        out = [QKeySequence(BY_ID[shortcut_id].fallback)]
+    return out
 
 
 def key_text(shortcut_id: str) -> str:

@@ -1,0 +1,96 @@
+"""CallTableModel over a real SQLite store: lazy blocks, sorting by the store, filters, refresh."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import Qt
+from test_ui_support import fill
+
+from recbrowser.store import CallFilter
+from recbrowser.ui.call_table_model import (
+    BLOCK,
+    CACHE_BLOCKS,
+    COL_AUDIO,
+    COL_DURATION,
+    COL_START,
+    COL_TRANSCRIPT,
+    ROW_ROLE,
+    CallTableModel,
+)
+from recbrowser.ui.call_table_view import CallTableView
+
+
+def test_model_counts_everything_but_reads_only_what_is_shown(qtbot, store):
+    fill(store, 5000)
+    model = CallTableModel(store)
+    view = CallTableView(model)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    assert model.rowCount() == 5000
+    assert model.fetched_rows() <= 2 * BLOCK  # painting the first screen read one block
+    assert model.queries <= 2
+    # Jump to the end: the rows there are right, and memory stays bounded.
+    view.scrollToBottom()
+    last = model.index(4999, COL_START).data(ROW_ROLE)
+    assert last is not None and last.provider_id.endswith("004999")
+    assert model.fetched_rows() <= CACHE_BLOCKS * BLOCK
+    # Paging back up is one query per block: the cursors of the walk were kept.
+    before = model.queries
+    assert model.index(BLOCK * 3 + 5, COL_START).data(ROW_ROLE) is not None
+    assert model.queries - before <= 1
+
+
+def test_rows_are_newest_first_and_sort_by_duration_through_the_store(qtbot, store):
+    fill(store, 700)
+    model = CallTableModel(store)
+    starts = [model.index(r, COL_START).data(ROW_ROLE).start_ms for r in range(0, 700, 37)]
+    assert starts == sorted(starts, reverse=True)
+    model.sort(COL_DURATION, Qt.SortOrder.AscendingOrder)
+    durations = [model.row(r).duration_ms for r in range(700)]
+    assert durations == sorted(durations)
+    assert model.rowCount() == 700
+    model.sort(COL_AUDIO, Qt.SortOrder.AscendingOrder)  # not an indexed sort: nothing changes
+    assert model.call_filter.sort == "duration"
+
+
+def test_filters_change_the_count(qtbot, store):
+    fill(store, 1200)
+    model = CallTableModel(store)
+    assert model.rowCount() == 1200
+    model.set_filter(CallFilter(direction="inbound"))
+    assert model.rowCount() == 400
+    assert all(model.row(r).direction == "inbound" for r in range(0, 400, 13))
+    model.set_filter(CallFilter(has_transcript=True))
+    assert model.rowCount() == 300
+    assert model.index(0, COL_TRANSCRIPT).data() == "yes"
+    model.set_filter(CallFilter(number="+49300000042"))
+    assert model.rowCount() == 1
+    model.set_filter(CallFilter(account="nobody"))
+    assert model.rowCount() == 0
+
+
+def test_audio_column_says_where_the_recording_is(qtbot, store):
+    fill(store, 12)
+    model = CallTableModel(store)
+    rows = [model.row(r) for r in range(12)]
+    none_row = next(i for i, r in enumerate(rows) if not r.has_audio)
+    at_provider = next(i for i, r in enumerate(rows) if r.has_audio)
+    assert model.index(none_row, COL_AUDIO).data() == "none"
+    assert "not recorded (queue setting)" in model.index(none_row, COL_AUDIO).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(at_provider, COL_AUDIO).data() == "at provider"
+
+
+def test_refresh_after_a_sync_page_adds_rows_without_a_reset(qtbot, store):
+    fill(store, 300)
+    model = CallTableModel(store)
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    fill(store, 150, name="second")
+    with qtbot.waitSignal(model.rowsInserted, timeout=1000):
+        model.refresh()
+    assert model.rowCount() == 450 and not resets

@@ -1,0 +1,85 @@
+"""The Player on real audio: the Yeastar emulator's speech WAV, played by Qt's FFmpeg backend."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
+
+from recbrowser.ui.player import Player
+from recbrowser.ui.player_controls import PlayerControls
+from recbrowser.ui.settings import Preferences, UiState, clamp_rate, open_settings
+
+WAIT = 10_000
+
+
+def make_player(qtbot, data_dir):
+    prefs = Preferences(open_settings(data_dir.settings))
+    player = Player(prefs)
+    controls = PlayerControls(player)
+    qtbot.addWidget(controls)
+    return player, controls, prefs
+
+
+def test_rate_is_clamped_and_remembered(qtbot, data_dir):
+    player, controls, prefs = make_player(qtbot, data_dir)
+    assert player.set_rate(5) == 2.0
+    assert player.set_rate(0.1) == 0.5
+    assert player.faster() == 0.75
+    player.set_rate(2.0)
+    assert player.faster() == 2.0
+    assert player.slower() == 1.75
+    assert controls.speed.currentText() == "1.75x"
+    again = Player(Preferences(open_settings(data_dir.settings)))
+    assert again.rate == 1.75
+    assert clamp_rate("nonsense" if False else 3) == 2.0
+
+
+def test_plays_seeks_and_skips_real_speech(qtbot, data_dir, speech_call):  # noqa: F811
+    player, controls, _ = make_player(qtbot, data_dir)
+    with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=lambda ready: ready):
+        player.load(speech_call.path, label="call")
+    assert player.duration() > 3000
+    assert controls.slider.isEnabled() and controls.total.text() != "00:00"
+    player.seek(2000)
+    qtbot.waitUntil(lambda: abs(player.position() - 2000) < 250, timeout=WAIT)
+    player.skip(5000)
+    qtbot.waitUntil(lambda: abs(player.position() - 7000) < 250, timeout=WAIT)
+    player.skip(-15000)
+    qtbot.waitUntil(lambda: player.position() < 250, timeout=WAIT)
+    player.set_rate(2.0)
+    player.play()
+    qtbot.waitUntil(lambda: player.position() > 1500, timeout=WAIT)
+    player.pause()
+    assert not player.is_playing()
+
+
+def test_a_seek_before_loading_lands_once_loaded(qtbot, data_dir, speech_call):  # noqa: F811
+    player, _, _ = make_player(qtbot, data_dir)
+    player.load(speech_call.path, start_ms=3000)
+    qtbot.waitUntil(lambda: player.ready, timeout=WAIT)
+    qtbot.waitUntil(lambda: abs(player.position() - 3000) < 250, timeout=WAIT)
+
+
+def test_a_broken_file_says_why_and_disables_controls(qtbot, data_dir, tmp_path):
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot really audio" * 10)
+    player, controls, _ = make_player(qtbot, data_dir)
+    with qtbot.waitSignal(player.problem, timeout=WAIT, check_params_cb=bool):
+        player.load(broken)
+    assert not player.ready
+    assert "Cannot play broken.wav" in controls.message.text()
+    assert not controls.slider.isEnabled()
+
+
+def test_ui_state_and_preferences_live_apart(qtbot, data_dir):
+    settings = open_settings(data_dir.settings)
+    prefs, state = Preferences(settings), UiState(settings)
+    prefs.volume = 40
+    prefs.follow_audio = False
+    state.sync()
+    keys = open_settings(data_dir.settings).allKeys()
+    assert "preferences/volume" in keys and "preferences/follow_audio" in keys
+    assert Preferences(open_settings(data_dir.settings)).follow_audio is False

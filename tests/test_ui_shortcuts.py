@@ -1,0 +1,39 @@
+"""The shortcut registry: no two actions share a key, and the window binds every shortcut."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtGui import QKeySequence
+
+from recbrowser.ui import shortcuts
+from recbrowser.ui.actions import SPECS
+from recbrowser.ui.dialogs import ShortcutsDialog
+
+
+def test_no_key_is_bound_twice(qapp):
+    assert shortcuts.conflicts() == {}
+
+
+def test_required_keys_are_there(qapp):
+    def keys(shortcut_id):
+        return {s.toString(QKeySequence.SequenceFormat.PortableText) for s in shortcuts.sequences(shortcut_id)}
+
+    assert keys("next_call") == {"J"} and keys("previous_call") == {"K"}
+    assert keys("play_pause") == {"Space"}
+    assert keys("back_5") == {"Left"} and keys("forward_15") == {"Shift+Right"}
+    assert {"/", "Ctrl+F"} <= keys("search")
+    assert keys("slower") == {"["} and keys("faster") == {"]"}
+    assert keys("export") == {"Ctrl+E"}
+
+
+def test_every_shortcut_has_an_action_and_is_listed_in_help(qtbot):
+    bound = {spec[2] for spec in SPECS.values() if spec[2]}
+    assert bound == {s.id for s in shortcuts.SHORTCUTS}
+    dialog = ShortcutsDialog()
+    qtbot.addWidget(dialog)
+    listed = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())}
+    assert listed == {s.label for s in shortcuts.SHORTCUTS}
+    assert all(dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount()))
