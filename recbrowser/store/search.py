@@ -11,6 +11,8 @@ operators:
 
 from __future__ import annotations
 
+import heapq
+import json
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
@@ -111,30 +113,45 @@ def to_fts(query: str) -> str:
     return expr
 
 
-# Phase 1 ranks every match but carries only ids; the costly snippet() runs for the page only.
-_RANKED = """
-SELECT h.kind, h.rid FROM (
-    SELECT 0 AS kind, segments_fts.rowid AS rid, s.call_id AS call_id, segments_fts.rank AS rank
-    FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid WHERE segments_fts MATCH :q
-    UNION ALL
-    SELECT 1, summaries_fts.rowid, summaries_fts.rowid, summaries_fts.rank
-    FROM summaries_fts WHERE summaries_fts MATCH :q
-) h JOIN calls c ON c.id = h.call_id {account}
-ORDER BY h.rank, c.start_ms DESC, h.kind, h.rid LIMIT :limit OFFSET :offset
-"""
-_SEGMENT_HITS = f"""
-SELECT segments_fts.rowid, snippet(segments_fts, 0, '[', ']', '…', {SNIPPET_TOKENS}),
-       s.speaker, s.start_ms, s.text, c.provider_id, c.start_ms, a.name
-FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid
-JOIN calls c ON c.id = s.call_id JOIN accounts a ON a.id = c.account_id
-WHERE segments_fts MATCH ? AND segments_fts.rowid = ?
-"""
-_SUMMARY_HITS = f"""
-SELECT summaries_fts.rowid, snippet(summaries_fts, 0, '[', ']', '…', {SNIPPET_TOKENS}),
-       '', NULL, c.summary, c.provider_id, c.start_ms, a.name
-FROM summaries_fts JOIN calls c ON c.id = summaries_fts.rowid JOIN accounts a ON a.id = c.account_id
-WHERE summaries_fts MATCH ? AND summaries_fts.rowid = ?
-"""
+# Ranking: bm25() for every match (cheaper than the `rank` column), then the top of the
+# list is picked in Python. SQL's ORDER BY would join every match to its call just to
+# break ties; here only the rows that can make the page (rank <= the k-th best) are joined.
+_SEGMENT_RANKS = "SELECT rowid, bm25(segments_fts) FROM segments_fts WHERE segments_fts MATCH ?"
+_SUMMARY_RANKS = "SELECT rowid, bm25(summaries_fts) FROM summaries_fts WHERE summaries_fts MATCH ?"
+_SEGMENT_RANKS_IN_ACCOUNT = (
+    "SELECT segments_fts.rowid, bm25(segments_fts) FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid "
+    "JOIN calls c ON c.id = s.call_id WHERE segments_fts MATCH ? AND c.account_id = ?"
+)
+_SUMMARY_RANKS_IN_ACCOUNT = (
+    "SELECT summaries_fts.rowid, bm25(summaries_fts) FROM summaries_fts JOIN calls c ON c.id = summaries_fts.rowid "
+    "WHERE summaries_fts MATCH ? AND c.account_id = ?"
+)
+_SEGMENT_DETAILS = (
+    "SELECT s.id, c.start_ms, s.speaker, s.start_ms, s.text, c.provider_id, a.name FROM segments s "
+    "JOIN calls c ON c.id = s.call_id JOIN accounts a ON a.id = c.account_id WHERE s.id IN (SELECT value FROM json_each(?))"
+)
+_SUMMARY_DETAILS = (
+    "SELECT c.id, c.start_ms, '', NULL, c.summary, c.provider_id, a.name FROM calls c "
+    "JOIN accounts a ON a.id = c.account_id WHERE c.id IN (SELECT value FROM json_each(?))"
+)
+# Snippets: FTS5 finds a row in a long doclist slowly (a rowid seek per hit costs ~0.1 ms
+# for a common word), so the page's texts are re-indexed in a tiny per-connection TEMP
+# table with the same tokenizer and matched there: same highlighting, a fraction of the cost.
+_SNIPPET_TABLE = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.hit_text USING fts5(text, tokenize = 'unicode61 remove_diacritics 2')"
+_SNIPPETS = f"SELECT rowid, snippet(hit_text, 0, '[', ']', '…', {SNIPPET_TOKENS}) FROM temp.hit_text WHERE hit_text MATCH ?"
+
+
+def _details(conn: sqlite3.Connection, sql: str, ids: list[int]) -> dict[int, tuple]:
+    return {r[0]: r for r in conn.execute(sql, (json.dumps(ids),))} if ids else {}
+
+
+def _snippets(conn: sqlite3.Connection, expr: str, texts: list[str]) -> list[str]:
+    conn.execute(_SNIPPET_TABLE)
+    conn.execute("DELETE FROM temp.hit_text")
+    conn.executemany("INSERT INTO temp.hit_text (rowid, text) VALUES (?, ?)", enumerate(texts))
+    found = dict(conn.execute(_SNIPPETS, (expr,)).fetchall())
+    conn.execute("DELETE FROM temp.hit_text")
+    return [found.get(i, text) for i, text in enumerate(texts)]
 
 
 def search(
@@ -142,24 +159,34 @@ def search(
 ) -> list[SearchHit]:
     """Segment and summary hits, best match first, then the most recent call first."""
     expr = to_fts(query)
-    params: dict[str, object] = {"q": expr, "limit": max(0, limit), "offset": max(0, offset)}
-    where = ""
-    if account is not None:
+    limit, offset = max(0, limit), max(0, offset)
+    if account is None:
+        segs = conn.execute(_SEGMENT_RANKS, (expr,)).fetchall()
+        sums = conn.execute(_SUMMARY_RANKS, (expr,)).fetchall()
+    else:
         row = conn.execute("SELECT id FROM accounts WHERE name = ?", (account,)).fetchone()
         if row is None:
             return []
-        where, params["account"] = "WHERE c.account_id = :account", row[0]
-    ranked = conn.execute(_RANKED.format(account=where), params).fetchall()
-    hits = []
-    for kind, rid in ranked:
-        # rowid = ? makes FTS5 seek straight to the row; each lookup is a few pages.
-        r = conn.execute(_SUMMARY_HITS if kind else _SEGMENT_HITS, (expr, rid)).fetchone()
-        if r is None:  # pragma: no cover - deleted between the two reads of this transaction-less query
-            continue
-        hits.append(
-            SearchHit(
-                call_ref=call_ref(r[7], r[5]), account=r[7], call_provider_id=r[5], call_start_ms=r[6],
-                speaker=r[2] or "", start_ms=r[3], text=r[4], snippet=r[1], kind="summary" if kind else "segment",
-            )
+        segs = conn.execute(_SEGMENT_RANKS_IN_ACCOUNT, (expr, row[0])).fetchall()
+        sums = conn.execute(_SUMMARY_RANKS_IN_ACCOUNT, (expr, row[0])).fetchall()
+    k = offset + limit
+    ranks = [r for _, r in segs] + [r for _, r in sums]
+    if k == 0 or not ranks:
+        return []
+    # Everything ranked at or above the k-th best can be on the page (ties included).
+    cut = max(ranks) if len(ranks) <= k else heapq.nsmallest(k, ranks)[-1]
+    seg_details = _details(conn, _SEGMENT_DETAILS, [i for i, r in segs if r <= cut])
+    sum_details = _details(conn, _SUMMARY_DETAILS, [i for i, r in sums if r <= cut])
+    candidates = [(r, -seg_details[i][1], 0, i) for i, r in segs if i in seg_details]
+    candidates += [(r, -sum_details[i][1], 1, i) for i, r in sums if i in sum_details]
+    candidates.sort()
+    page = candidates[offset:k]
+    rows = [(kind, (sum_details if kind else seg_details)[i]) for _, _, kind, i in page]
+    snippets = _snippets(conn, expr, [d[4] for _, d in rows])
+    return [
+        SearchHit(
+            call_ref=call_ref(d[6], d[5]), account=d[6], call_provider_id=d[5], call_start_ms=d[1],
+            speaker=d[2] or "", start_ms=d[3], text=d[4], snippet=snip, kind="summary" if kind else "segment",
         )
-    return hits
+        for (kind, d), snip in zip(rows, snippets, strict=True)
+    ]
