@@ -164,3 +164,26 @@ def test_seeded_fuzz_never_raises_sqlite_errors(db):
             _try(db, query)
         except sqlite3.Error as e:  # pragma: no cover - the failure message names the input
             pytest.fail(f"{query!r} raised {e!r}")
+
+
+def test_fts_in_step_through_mixed_pages(db):
+    """New calls, re-synced calls with and without transcripts, changed summaries: FTS stays exact."""
+    acc = db.account("hq")
+    rng = random.Random(3)
+    words = ["alpha", "bravo", "charlie", "delta", "echo"]
+    for _ in range(15):
+        page = []
+        for _ in range(20):
+            i = rng.randrange(40)
+            said = [" ".join(rng.choices(words, k=4)) for _ in range(rng.randrange(4))]
+            page.append(call(200 + i, said, summary=rng.choice(["", "about alpha", "about bravo"])))
+            if rng.random() < 0.3:
+                page[-1].segments = None
+        with db.transaction():
+            db.upsert_calls(acc.id, page)
+        fts_consistent(db)
+    stored = db._conn.execute("SELECT count(*) FROM segments WHERE text LIKE '%delta%'").fetchone()[0]
+    found = db._conn.execute("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH 'delta'").fetchone()[0]
+    assert stored == found
+    summaries = db._conn.execute("SELECT count(*) FROM calls WHERE summary LIKE '%alpha%'").fetchone()[0]
+    assert summaries == len([h for h in db.search("alpha", limit=10_000) if h.kind == "summary"])

@@ -2,8 +2,9 @@
 
 Speed matters here (a first sync can bring a million calls), so a page is written with a
 handful of prepared `executemany` statements, not row by row: one lookup of the ids already
-cached, one upsert, then legs, recordings and segments in bulk. FTS rows follow the
-segments/summaries through triggers (see migrations.py).
+cached, one upsert, then legs, recordings and segments in bulk, and the FTS rows of the new
+text with one INSERT ... SELECT each (deletes and updates reach FTS through triggers; see
+migrations.py for why inserts do not).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from recbrowser.domain import Call, Leg, Party, Recording, Segment
+from recbrowser.errors import StoreError
 from recbrowser.store.accounts import now_ms
 
 CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limit
@@ -37,7 +39,12 @@ UPSERT_KEEP_TRANSCRIPT = (
     "THEN 'available' ELSE excluded.transcript_status END"
 )
 _SEGMENT_COLUMNS = "call_id, seq, leg, speaker, role, start_ms, end_ms, text, confidence"
-INSERT_SEGMENT = f"INSERT INTO segments ({_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_SEGMENT = f"INSERT INTO segments (id, {_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INDEX_SEGMENTS = "INSERT INTO segments_fts (rowid, text) SELECT id, text FROM segments WHERE id > ?"
+INDEX_SUMMARIES = (
+    "INSERT INTO summaries_fts (rowid, summary) SELECT id, summary FROM calls "
+    "WHERE id IN (SELECT value FROM json_each(?)) AND summary != ''"
+)
 INSERT_LEG = (
     "INSERT INTO legs (call_id, idx, provider_id, start_ms, from_number, from_name, to_number, to_name, status, "
     "duration_ms, talk_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -93,6 +100,8 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
     page = {c.provider_id: c for c in calls}  # a repeated id in one page: the last one wins
     if not page:
         return 0
+    if not conn.in_transaction:  # segment ids and FTS rows below rely on holding the write lock
+        raise StoreError("Internal error: upsert_calls must run inside Store.transaction().")
     existing = _ids(conn, account_id, list(page))
     now = now_ms()
     with_transcript, keep_transcript = [], []
@@ -146,7 +155,13 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
     if recordings:
         conn.executemany(INSERT_RECORDING, recordings)
     if segments:
-        conn.executemany(INSERT_SEGMENT, segments)
+        # We hold the write lock, so ids above the current maximum are ours: number the rows
+        # ourselves and index exactly them in one statement.
+        top = conn.execute("SELECT ifnull(max(id), 0) FROM segments").fetchone()[0]
+        conn.executemany(INSERT_SEGMENT, [(top + n, *row) for n, row in enumerate(segments, 1)])
+        conn.execute(INDEX_SEGMENTS, (top,))
+    if new_ids:  # summaries of calls that were updated are re-indexed by the update trigger
+        conn.execute(INDEX_SUMMARIES, (json.dumps([ids[p] for p in new_ids]),))
     return len(new_ids)
 
 
