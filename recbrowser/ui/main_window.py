@@ -113,7 +113,8 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 4, 6, 0)
         layout.addWidget(self.splitter)
         self.setCentralWidget(outer)
-        self.resize(1440, 860)
+        screen = self.screen().availableGeometry()
+        self.resize(min(1440, int(screen.width() * 0.92)), min(860, int(screen.height() * 0.9)))
 
     def _wire(self) -> None:
         self.filter_bar.changed.connect(self.apply_filter)

@@ -1,0 +1,176 @@
+"""The main window over a real store: sync from the UI, errors on the account, keyboard triage,
+remembered layout, and a responsive UI thread during a big sync from a real emulator."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
+from yeastar_helpers import add_emulated_account
+
+from recbrowser.domain import Account
+from recbrowser.ui.call_table_model import COL_START, ROW_ROLE
+from recbrowser.ui.main_window import MainWindow
+from recbrowser.ui.settings import open_settings
+
+WAIT = 15_000
+DAY_MS = 86_400_000
+
+
+def open_window(qtbot, data_dir, store, secrets=None) -> MainWindow:
+    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+    window.demo_secrets.update(secrets or {})
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    return window
+
+
+def ago(days: float) -> int:
+    return int(time.time() * 1000 - days * DAY_MS)
+
+
+def no_message_boxes() -> bool:
+    return not any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets())
+
+
+def test_sync_from_the_window_fills_the_list(qtbot, data_dir, store, yeastar):
+    add_emulated_account(store, yeastar)
+    window = open_window(qtbot, data_dir, store, {"hq": yeastar.secrets()})
+    assert window.model.rowCount() == 0
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as finished:
+        window.sync.sync(["hq"], since_ms=ago(4))
+    (result,) = finished.args[0]
+    assert result.ok and result.calls > 0
+    assert window.model.rowCount() == result.calls
+    assert window.model.rowCount() == len(yeastar.call_ids_between(ago(4) - 60_000, int(time.time() * 1000)))
+    ids = {window.model.index(r, COL_START).data(ROW_ROLE).provider_id for r in range(result.calls)}
+    assert ids == yeastar.call_ids_between(ago(4) - 60_000, int(time.time() * 1000))
+    assert "synced" in window.accounts_panel.state("hq").text
+    assert window.filter_bar.count.text().startswith(f"{result.calls} call")
+
+
+def test_a_sync_error_shows_on_the_account_not_in_a_dialog(qtbot, data_dir, store, yeastar):
+    add_emulated_account(store, yeastar)
+    window = open_window(qtbot, data_dir, store, {"hq": {"client_secret": "wrong"}})
+    with qtbot.waitSignal(window.sync.finished, timeout=WAIT):
+        window.actions["sync_all"].trigger()
+    state = window.accounts_panel.state("hq")
+    assert "refused" in state.error and not state.busy
+    assert window.accounts_panel.list.item(0).toolTip() == state.error
+    assert "failed for hq" in window.status.text.text()
+    assert no_message_boxes()
+
+
+def test_keyboard_triage_and_playing_from_the_cache(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
+    window = open_window(qtbot, data_dir, archived_store)
+    rows = [window.model.row(r) for r in range(window.model.rowCount())]
+    target = next(i for i, r in enumerate(rows) if r.provider_id == speech_call.provider_id)
+    window.table.setFocus()
+    window.table.selectRow(max(0, target - 1))
+    qtbot.keyClick(window.table, Qt.Key.Key_J)
+    assert window.table.currentIndex().row() == target
+    qtbot.waitUntil(lambda: window.call_pane.call is not None and window.call_pane.call.provider_id == speech_call.provider_id, timeout=WAIT)
+    assert window.call_pane.transcript.view.segments == speech_call.segments
+    qtbot.keyClick(window.table, Qt.Key.Key_Space)
+    qtbot.waitUntil(window.player.is_playing, timeout=WAIT)
+    qtbot.keyClick(window.table, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not window.player.is_playing(), timeout=WAIT)
+    before = window.player.position()
+    qtbot.keyClick(window.table, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: abs(window.player.position() - (before + 5000)) < 250, timeout=WAIT)
+    qtbot.keyClick(window.table, Qt.Key.Key_BracketRight)
+    assert window.player.rate == 1.25
+    qtbot.keyClick(window.table, Qt.Key.Key_K)
+    assert window.table.currentIndex().row() == target - 1
+
+
+def test_a_call_without_audio_says_why(qtbot, data_dir, archived_store):  # noqa: F811
+    window = open_window(qtbot, data_dir, archived_store)
+    rows = [window.model.row(r) for r in range(window.model.rowCount())]
+    silent = next(i for i, r in enumerate(rows) if not r.has_audio)
+    window.table.selectRow(silent)
+    qtbot.waitUntil(lambda: window.call_pane.call is not None and window.call_pane.call.provider_id == rows[silent].provider_id, timeout=WAIT)
+    controls = window.call_pane.controls
+    assert not controls.play_button.isEnabled()
+    assert controls.message.text().startswith("No recording: ") and rows[silent].audio_reason in controls.message.text()
+
+
+def test_a_recording_the_provider_cannot_serve_says_why(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
+    # The emulator that served the archive is gone: downloading another recording must fail clearly.
+    window = open_window(qtbot, data_dir, archived_store, {speech_call.account.name: {"client_secret": "x"}})
+    rows = [window.model.row(r) for r in range(window.model.rowCount())]
+    other = next(i for i, r in enumerate(rows) if r.has_audio and not r.downloaded)
+    window.table.selectRow(other)
+    qtbot.waitUntil(lambda: window.call_pane.call is not None and window.call_pane.call.provider_id == rows[other].provider_id, timeout=WAIT)
+    window.actions["play_pause"].trigger()
+    qtbot.waitUntil(lambda: window.call_pane.controls.message.text() != "", timeout=WAIT)
+    assert "hq" in window.call_pane.controls.message.text()
+    assert not window.player.ready and no_message_boxes()
+
+
+def test_columns_and_splitters_are_remembered(qtbot, data_dir, archived_store):  # noqa: F811
+    window = open_window(qtbot, data_dir, archived_store)
+    window.resize(760, 560)  # inside the offscreen screen (800x800), so the geometry restores as is
+    header = window.table.horizontalHeader()
+    header.moveSection(header.visualIndex(COL_START), 3)
+    header.resizeSection(COL_START, 211)
+    window.splitter.setSizes([150, 350, 240])
+    sizes = window.splitter.sizes()
+    window.close()
+    again = open_window(qtbot, data_dir, archived_store)
+    header = again.table.horizontalHeader()
+    assert header.visualIndex(COL_START) == 3 and header.sectionSize(COL_START) == 211
+    assert again.splitter.sizes() == sizes
+
+
+@pytest.fixture
+def big_emulator():
+    """20,000 calls from `recbrowser emulate` in its own process: real sockets, and its JSON
+    encoding does not compete with the window for this process's GIL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "recbrowser", "emulate", "--calls", "20000"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        yield json.loads(proc.stdout.readline())["emulators"][0]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(qtbot, data_dir, store, big_emulator):
+    store.add_account(Account(name="big", provider="yeastar", settings=big_emulator["settings"]))
+    window = open_window(qtbot, data_dir, store, {"big": big_emulator["secrets"]})
+    qtbot.wait(200)  # first paint done
+    gaps: list[int] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [0]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer(interval=10)
+    timer.timeout.connect(tick)
+    timer.start()
+    with qtbot.waitSignal(window.sync.finished, timeout=120_000) as finished:
+        window.sync.sync(["big"], since_ms=ago(15))
+    timer.stop()
+    (result,) = finished.args[0]
+    assert result.ok and result.calls > 19_900  # the emulator's two weeks, give or take the edges
+    assert window.model.rowCount() == result.calls
+    assert window.model.fetched_rows() <= 8 * 200
+    assert max(gaps[1:]) < 100, f"longest UI-thread gap {max(gaps[1:])} ms over {len(gaps)} ticks"
