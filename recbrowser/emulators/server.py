@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import socket
+import string
 import threading
 import time
 from collections import Counter
@@ -217,6 +219,66 @@ class EmulatorServer:
             send_json(h, {"errcode": code, "errmsg": fault.params.get("errmsg", ERRMSG.get(code, "FAILURE"))})
             return True
         return False
+
+
+class TokenBook:
+    """Access/refresh token pairs with lifetimes and an optional cap on live access tokens.
+
+    Thread-safe. Tokens are random (not seeded): nothing should depend on their value.
+    """
+
+    def __init__(self, access_ttl: float, refresh_ttl: float, cap: int | None = None):
+        self.access_ttl, self.refresh_ttl, self.cap = access_ttl, refresh_ttl, cap
+        self.issued: list[str] = []  # every access and refresh token handed out, for leak tests
+        self.count = 0  # pairs issued, by login or refresh
+        self._access: dict[str, float] = {}  # token -> expiry (time.time())
+        self._refresh: dict[str, tuple[float, str]] = {}  # refresh token -> (expiry, its access token)
+        self._lock = threading.Lock()
+        self._rand = random.SystemRandom()
+
+    def _new(self) -> str:
+        return "".join(self._rand.choices(string.ascii_letters + string.digits, k=32))
+
+    def _pair(self) -> tuple[str, str]:
+        access, refresh, now = self._new(), self._new(), time.time()
+        self._access[access] = now + self.access_ttl
+        self._refresh[refresh] = (now + self.refresh_ttl, access)
+        self.count += 1
+        self.issued += [access, refresh]
+        return access, refresh
+
+    def issue(self) -> tuple[str, str] | None:
+        """A new (access, refresh) pair, or None when `cap` access tokens are live."""
+        with self._lock:
+            if self.cap is not None and self._live() >= self.cap:
+                return None
+            return self._pair()
+
+    def refresh(self, refresh_token: str) -> tuple[str, str] | None:
+        """Trade a live refresh token (single use) for a new pair; its old access token is revoked."""
+        with self._lock:
+            expiry, old_access = self._refresh.pop(refresh_token, (0.0, ""))
+            if expiry <= time.time():
+                return None
+            self._access.pop(old_access, None)
+            return self._pair()
+
+    def valid(self, access_token: str) -> bool:
+        with self._lock:
+            return self._access.get(access_token, 0) > time.time()
+
+    def _live(self) -> int:
+        now = time.time()
+        return sum(1 for exp in self._access.values() if exp > now)
+
+    def live(self) -> int:
+        with self._lock:
+            return self._live()
+
+    def expire_all(self) -> None:
+        with self._lock:
+            for t in self._access:
+                self._access[t] = 0
 
 
 # Yeastar-style messages for the errcode fault; other providers pass errmsg= explicitly.

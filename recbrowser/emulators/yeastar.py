@@ -34,7 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from recbrowser.emulators import speech
-from recbrowser.emulators.server import ERRMSG, EmulatorServer, Request, send_json, send_media
+from recbrowser.emulators.server import ERRMSG, EmulatorServer, Request, TokenBook, send_json, send_media
 
 ACCESS_TTL, REFRESH_TTL, LINK_TTL = 1800, 86400, 1800
 TOKEN_CAP = 8
@@ -113,12 +113,9 @@ class YeastarEmulator(EmulatorServer):
         self.now_ms = now_ms if now_ms is not None else int(time.time()) // DAY_S * DAY_S * 1000
         self.client_id = client_id
         self.client_secret = client_secret or f"demo-secret-{seed}-{random.Random(seed).getrandbits(64):016x}"
-        self.tokens_issued = 0
-        self.issued_tokens: list[str] = []  # every access and refresh token handed out
+        self.tokens = TokenBook(ACCESS_TTL, REFRESH_TTL, cap=TOKEN_CAP)
         self.max_concurrent_mp3 = 0
         self.media_requests = 0  # recording downloads (step 2), successful or not
-        self._access: dict[str, float] = {}  # token -> expiry (time.time())
-        self._refresh: dict[str, tuple[float, str]] = {}  # refresh token -> (expiry, its access token)
         self._links: dict[str, tuple[float, str, Any]] = {}  # download name -> (expiry, kind, payload)
         self._expiry_seen: dict[int, int] = {}
         self._mp3_active = 0
@@ -153,19 +150,23 @@ class YeastarEmulator(EmulatorServer):
         return {"client_secret": self.client_secret}
 
     @property
+    def tokens_issued(self) -> int:
+        return self.tokens.count  # by get_token and refresh_token
+
+    @property
+    def issued_tokens(self) -> list[str]:
+        return self.tokens.issued
+
+    @property
     def live_tokens(self) -> int:
-        now = time.time()
-        with self._state:
-            return sum(1 for exp in self._access.values() if exp > now)
+        return self.tokens.live()
 
     def call_ids_between(self, start_ms: int, end_ms: int) -> set[str]:
         return {c.uid for c in self.cdrs if start_ms <= c.start_s * 1000 < end_ms}
 
     def expire_tokens(self) -> None:
         """Declare every live access token expired (as after 30 minutes)."""
-        with self._state:
-            for t in self._access:
-                self._access[t] = 0
+        self.tokens.expire_all()
 
     def display(self, unix_s: int) -> str:
         return datetime.fromtimestamp(unix_s, self.tz).strftime(self.pattern)
@@ -235,10 +236,8 @@ class YeastarEmulator(EmulatorServer):
             send_json(req.handler, {"errcode": 60001, "errmsg": "DATA NOT FOUND"}, status=404)
 
     def _check_token(self, req: Request) -> None:
-        token = req.query.get("access_token", "")
-        with self._state:
-            if self._access.get(token, 0) <= time.time():
-                raise YeastarApiError(10004)
+        if not self.tokens.valid(req.query.get("access_token", "")):
+            raise YeastarApiError(10004)
         fault = self.faults.peek("token-expiry", req.path)
         if fault is not None:
             with self._state:
@@ -259,16 +258,10 @@ class YeastarEmulator(EmulatorServer):
         return datetime.now(self.tz).strftime("%Y%m%d%H%M%S") + "-" + "".join(self._sysrand.choices(_ALNUM, k=16))
 
     # -- authentication ----------------------------------------------------------------------------
-    def _issue(self) -> dict[str, Any]:
-        access = "".join(self._sysrand.choices(_ALNUM, k=32))
-        refresh = "".join(self._sysrand.choices(_ALNUM, k=32))
-        now = time.time()
-        self._access[access] = now + ACCESS_TTL
-        self._refresh[refresh] = (now + REFRESH_TTL, access)
-        self.tokens_issued += 1
-        self.issued_tokens += [access, refresh]
-        return {"access_token_expire_time": ACCESS_TTL, "access_token": access,
-                "refresh_token_expire_time": REFRESH_TTL, "refresh_token": refresh}
+    @staticmethod
+    def _token_answer(pair: tuple[str, str]) -> dict[str, Any]:
+        return {"access_token_expire_time": ACCESS_TTL, "access_token": pair[0],
+                "refresh_token_expire_time": REFRESH_TTL, "refresh_token": pair[1]}
 
     def _get_token(self, req: Request) -> dict[str, Any]:
         body = req.json()
@@ -276,21 +269,18 @@ class YeastarEmulator(EmulatorServer):
             raise YeastarApiError(40002)
         if body.get("username") != self.client_id or body.get("password") != self.client_secret:
             raise YeastarApiError(10005)  # INFERENCE: the docs give no code for bad credentials
-        with self._state:
-            now = time.time()
-            if sum(1 for exp in self._access.values() if exp > now) >= TOKEN_CAP:
-                raise YeastarApiError(60002)  # INFERENCE: the cap is documented, its code is not
-            return self._issue()
+        pair = self.tokens.issue()
+        if pair is None:
+            raise YeastarApiError(60002)  # INFERENCE: the 8-token cap is documented, its code is not
+        return self._token_answer(pair)
 
     def _refresh_token(self, req: Request) -> dict[str, Any]:
         body = req.json()
         token = body.get("refresh_token") if isinstance(body, dict) else None
-        with self._state:
-            exp, old_access = self._refresh.pop(str(token), (0.0, ""))
-            if exp <= time.time():
-                raise YeastarApiError(10004)
-            self._access.pop(old_access, None)  # INFERENCE: the refreshed pair replaces the old one
-            return self._issue()
+        pair = self.tokens.refresh(str(token))  # INFERENCE: single use; the old access token is revoked
+        if pair is None:
+            raise YeastarApiError(10004)
+        return self._token_answer(pair)
 
     # -- CDR ------------------------------------------------------------------------------------------
     def _when(self, value: str | None, iso_and_unix: bool = False) -> int | None:
@@ -465,7 +455,7 @@ class YeastarEmulator(EmulatorServer):
         h, name = req.handler, req.path.rsplit("/", 1)[-1]
         with self._state:
             link = self._links.get(name)
-            token_ok = self._access.get(req.query.get("access_token", ""), 0) > time.time()
+        token_ok = self.tokens.valid(req.query.get("access_token", ""))
         if link is not None and link[1] == "recording":
             with self._state:
                 self.media_requests += 1
