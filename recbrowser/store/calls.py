@@ -28,7 +28,7 @@ _CALL_COLUMNS = (
 # Updated on every re-sync. first_seen_ms and the id never change, so notes and tags
 # (which point at the id) survive; this is why we never use INSERT OR REPLACE on calls.
 _ALWAYS = [c for c in _CALL_COLUMNS if c not in ("account_id", "provider_id", "first_seen_ms", "summary", "transcript_status")]
-_INSERT = f"INSERT INTO calls ({', '.join(_CALL_COLUMNS)}) VALUES ({', '.join('?' * len(_CALL_COLUMNS))}) ON CONFLICT (account_id, provider_id) DO UPDATE SET "
+_INSERT = f"INSERT INTO calls (id, {', '.join(_CALL_COLUMNS)}) VALUES (?, {', '.join('?' * len(_CALL_COLUMNS))}) ON CONFLICT (account_id, provider_id) DO UPDATE SET "
 _SET_ALWAYS = ", ".join(f"{c} = excluded.{c}" for c in _ALWAYS)
 # The transcript came with this page: take the provider's summary and status as they are.
 UPSERT_WITH_TRANSCRIPT = _INSERT + _SET_ALWAYS + ", summary = excluded.summary, transcript_status = excluded.transcript_status"
@@ -57,8 +57,11 @@ INSERT_RECORDING = (
 )
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode  # built once: dumps() builds one per call
+
+
 def _json(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) if value else "{}"
+    return _ENCODE(value) if value else "{}"
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -103,11 +106,16 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
     if not conn.in_transaction:  # segment ids and FTS rows below rely on holding the write lock
         raise StoreError("Internal error: upsert_calls must run inside Store.transaction().")
     existing = _ids(conn, account_id, list(page))
+    # Under the write lock the ids above the current maximum are ours: new calls get theirs
+    # up front (no second lookup). Cached calls pass NULL and keep their id via DO UPDATE.
+    top = conn.execute("SELECT ifnull(max(id), 0) FROM calls").fetchone()[0]
+    new_ids = [p for p in page if p not in existing]
+    ids = {**existing, **{p: top + n for n, p in enumerate(new_ids, 1)}}
     now = now_ms()
     with_transcript, keep_transcript = [], []
-    for c in page.values():
+    for pid, c in page.items():
         row = (
-            account_id, c.provider_id, c.start_ms, c.direction, c.from_party.number, c.from_party.name,
+            None if pid in existing else ids[pid], account_id, c.provider_id, c.start_ms, c.direction, c.from_party.number, c.from_party.name,
             c.to_party.number, c.to_party.name, c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms,
             c.hold_ms, 1 if c.has_audio else 0, c.audio_reason, c.transcript_status, c.summary,
             len(c.legs), _json(c.raw), now, now,
@@ -117,8 +125,6 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
         conn.executemany(UPSERT_WITH_TRANSCRIPT, with_transcript)
     if keep_transcript:
         conn.executemany(UPSERT_KEEP_TRANSCRIPT, keep_transcript)
-    new_ids = [p for p in page if p not in existing]
-    ids = {**existing, **(_ids(conn, account_id, new_ids) if new_ids else {})}
 
     old = list(existing.values())
     if old:  # legs and recordings metadata are replaced wholesale by what the provider says now

@@ -1,0 +1,222 @@
+"""Store benchmarks: bulk ingest, full-text search, keyset paging. Ratios measured in one run.
+
+    .venv/bin/python benchmarks/bench_store.py              # 1,000,000 calls, 5,000,000 segments
+    .venv/bin/python benchmarks/bench_store.py --scale 0.01 # CI-sized: 10,000 calls
+
+1. Ingest N calls (5 segments, 1 leg, 1 recording each) through `Store.upsert_calls`, one
+   transaction per page of 1,000 calls, against bare `sqlite3` `executemany` of the same rows
+   into the same schema (same indexes; FTS rows by executemany too) in one transaction. Generating the
+   rows is not timed on either side.
+2. Search the 5*N segments: median and p95 of `Store.search(limit=50)` for rare, mid-frequency,
+   prefix and phrase queries, against the same search done with LIKE '%word%' (most recent
+   calls first, since LIKE has no rank).
+3. Keyset pages of 100 calls at depth 0 and at depth 0.9*N, for a few filters and sorts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_data import COMMON, MID, RARE, Generator  # noqa: E402
+
+from recbrowser.domain import Account  # noqa: E402
+from recbrowser.store import CallFilter, Store  # noqa: E402
+from recbrowser.store.calls import INSERT_LEG, INSERT_RECORDING, INSERT_SEGMENT  # noqa: E402
+
+PAGE = 1000
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def p95(xs: list[float]) -> float:
+    return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
+
+
+def ingest_store(path: Path, n: int) -> tuple[float, Store, int]:
+    store = Store.open(path)
+    acc = store.add_account(Account(name="bench", provider="yeastar"))
+    assert acc.id is not None
+    spent = 0.0
+    for i, page in enumerate(Generator(seed=1).pages(n, PAGE)):
+        t = time.perf_counter()
+        with store.transaction():
+            store.upsert_calls(acc.id, page)
+        spent += time.perf_counter() - t
+        if i % 100 == 99:
+            print(f"  store: {(i + 1) * PAGE:,} calls, {(i + 1) * PAGE / spent:,.0f} calls/s", file=sys.stderr)
+    return spent, store, acc.id
+
+
+def ingest_bare(path: Path, n: int) -> float:
+    """The floor: the same rows into the same schema with plain executemany, one transaction."""
+    Store.open(path).close()  # same schema and indexes
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute("INSERT INTO accounts (id, name, provider, settings_json, created_ms) VALUES (1, 'bench', 'yeastar', '{}', 0)")
+    cols = ("id, account_id, provider_id, start_ms, direction, from_number, from_name, to_number, to_name, agent, status, "
+            "duration_ms, ring_ms, talk_ms, hold_ms, has_audio, audio_reason, transcript_status, summary, leg_count, "
+            "raw_json, first_seen_ms, updated_ms")
+    insert_call = f"INSERT INTO calls ({cols}) VALUES ({', '.join('?' * 23)})"
+    spent = 0.0
+    call_id = seg_id = 0
+    conn.execute("BEGIN")
+    for page in Generator(seed=1).pages(n, PAGE):
+        calls, legs, recs, segs, fts = [], [], [], [], []
+        for c in page:
+            call_id += 1
+            calls.append((call_id, 1, c.provider_id, c.start_ms, c.direction, c.from_party.number, c.from_party.name,
+                          c.to_party.number, c.to_party.name, c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms,
+                          c.hold_ms, 1, c.audio_reason, c.transcript_status, c.summary, len(c.legs),
+                          json.dumps(c.raw), 0, 0))
+            for leg in c.legs:
+                legs.append((call_id, leg.index, leg.provider_id, leg.start_ms, leg.from_party.number, leg.from_party.name,
+                             leg.to_party.number, leg.to_party.name, leg.status, leg.duration_ms, leg.talk_ms))
+            for r in c.recordings:
+                recs.append((call_id, 1, r.provider_id, r.file_name, r.format, r.size, r.duration_ms, r.start_ms,
+                             r.expires_ms, r.leg, "{}"))
+            for seq, s in enumerate(c.segments or []):
+                seg_id += 1
+                segs.append((seg_id, call_id, seq, s.leg, s.speaker, s.role, s.start_ms, s.end_ms, s.text, s.confidence))
+                fts.append((seg_id, s.text))
+        t = time.perf_counter()
+        conn.executemany(insert_call, calls)
+        conn.executemany(INSERT_LEG, legs)
+        conn.executemany(INSERT_RECORDING, recs)
+        conn.executemany(INSERT_SEGMENT, segs)
+        conn.executemany("INSERT INTO segments_fts (rowid, text) VALUES (?, ?)", fts)
+        spent += time.perf_counter() - t
+    t = time.perf_counter()
+    conn.execute("COMMIT")
+    spent += time.perf_counter() - t
+    conn.close()
+    return spent
+
+
+def bench_search(store: Store, n_segments: int, repeat: int, like_repeat: int) -> list[str]:
+    conn = store._conn
+    queries = {
+        "rare word": RARE,
+        "mid-frequency word": MID,
+        "common word": COMMON,
+        "prefix pric*": ["pric*"],
+        'phrase "next week"': ['"next week"'],
+    }
+    lines = [f"search over {n_segments:,} segments, limit 50 ({repeat} runs each):"]
+    for label, words in queries.items():
+        hits = [conn.execute("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH ?",
+                             (store_fts(w),)).fetchone()[0] for w in words]
+        for w in words:  # warm the page cache the way an open app has it
+            store.search(w)
+        runs: list[float] = []
+        for i in range(repeat):
+            w = words[i % len(words)]
+            runs += timed(lambda w=w: store.search(w, limit=50), 1)
+        like_word = words[0].strip('"*')
+        like_sql = ("SELECT s.id FROM segments s JOIN calls c ON c.id = s.call_id WHERE s.text LIKE ? "
+                    "ORDER BY c.start_ms DESC LIMIT 50")
+        like = timed(lambda lw=like_word, sql=like_sql: conn.execute(sql, (f"%{lw}%",)).fetchall(), like_repeat)
+        med, like_med = statistics.median(runs), statistics.median(like)
+        lines.append(
+            f"  {label:22} ~{statistics.mean(hits):>9,.0f} hits  median {ms(med):>10}  p95 {ms(p95(runs)):>10}"
+            f"   LIKE median {ms(like_med):>11}   ratio {like_med / med:,.0f}x"
+        )
+    return lines
+
+
+def store_fts(word: str) -> str:
+    from recbrowser.store.search import to_fts
+
+    return to_fts(word)
+
+
+def bench_paging(store: Store, n: int, repeat: int) -> list[str]:
+    conn = store._conn
+    depth = int(n * 0.9)
+    lines = [f"keyset page of 100 calls at depth 0 and ~{depth:,} ({repeat} runs each):"]
+    cases = [
+        ("newest first", CallFilter(), "c.start_ms DESC, c.id DESC", "c.start_ms"),
+        ("account, newest first", CallFilter(account="bench"), "c.start_ms DESC, c.id DESC", "c.start_ms"),
+        ("by duration", CallFilter(sort="duration"), "ifnull(c.duration_ms, -1) DESC, c.id DESC", "ifnull(c.duration_ms, -1)"),
+        ("inbound, oldest first", CallFilter(direction="inbound", descending=False), "c.start_ms ASC, c.id ASC", "c.start_ms"),
+    ]
+    for label, f, order, expr in cases:
+        where = " WHERE c.direction = 'inbound'" if f.direction else ""
+        at = min(depth, store.count_calls(f) - 100)  # a filtered list is shorter: its own 90%
+        row = conn.execute(f"SELECT {expr}, c.id FROM calls c{where} ORDER BY {order} LIMIT 1 OFFSET ?",
+                           (at - 1,)).fetchone()
+        cursor = (row[0], row[1])
+        first = timed(lambda f=f: store.list_calls(f, limit=100), repeat)
+        deep = timed(lambda f=f, c=cursor: store.list_calls(f, after=c, limit=100), repeat)
+        assert len(store.list_calls(f, after=cursor, limit=100)[0]) == 100
+        lines.append(f"  {label:22} depth 0: median {ms(statistics.median(first))}, p95 {ms(p95(first))};"
+                     f"  depth {at:,}: median {ms(statistics.median(deep))}, p95 {ms(p95(deep))}")
+    counted = timed(lambda: store.count_calls(CallFilter()), 5)
+    lines.append(f"  count_calls (no filter, {n:,} calls): median {ms(statistics.median(counted))}")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000,000 calls (0.01 = 10,000)")
+    ap.add_argument("--dir", type=Path, default=None, help="where to write the two databases (default: a temp folder)")
+    ap.add_argument("--repeat", type=int, default=50, help="runs per search/paging measurement")
+    ap.add_argument("--skip-bare", action="store_true", help="skip the bare-sqlite3 ingest (no ingest ratio)")
+    args = ap.parse_args()
+    n = max(PAGE, int(1_000_000 * args.scale))
+    folder = Path(args.dir or tempfile.mkdtemp(prefix="recbrowser-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("store.sqlite3", "bare.sqlite3"):
+        for p in folder.glob(name + "*"):
+            p.unlink()
+    started = datetime.now(UTC)
+    print(f"recbrowser store benchmark, {started:%Y-%m-%d %H:%M} UTC, scale {args.scale} = {n:,} calls, "
+          f"{5 * n:,} segments; {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"SQLite {sqlite3.sqlite_version}")
+    t_store, store, _ = ingest_store(folder / "store.sqlite3", n)
+    out = [f"ingest via Store.upsert_calls (pages of {PAGE:,}, one transaction each): {n / t_store:,.0f} calls/s "
+           f"({5 * n / t_store:,.0f} segments/s), {t_store:.1f} s"]
+    if not args.skip_bare:
+        t_bare = ingest_bare(folder / "bare.sqlite3", n)
+        out.append(f"ingest via bare sqlite3 executemany (one transaction): {n / t_bare:,.0f} calls/s, {t_bare:.1f} s")
+        out.append(f"  ratio store / bare: {t_bare / t_store:.2f} (target >= 0.8)")
+        for p in folder.glob("bare.sqlite3*"):
+            p.unlink()
+    print("\n".join(out), flush=True)
+    size = sum(p.stat().st_size for p in folder.glob("store.sqlite3*"))
+    print(f"database size: {size / 1e6:,.0f} MB", flush=True)
+    print("\n".join(bench_search(store, 5 * n, args.repeat, like_repeat=3)), flush=True)
+    print("\n".join(bench_paging(store, n, args.repeat)), flush=True)
+    store.close()
+    if args.dir is None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
