@@ -250,8 +250,10 @@ class YeastarEmulator(EmulatorServer):
                 raise YeastarApiError(10004)
 
     def _new_link(self, name: str, kind: str, payload: Any) -> str:
-        with self._state:
-            self._links[name] = (time.time() + LINK_TTL, kind, payload)
+        now = time.time()
+        with self._state:  # lapsed links are forgotten, so a long-running emulator does not grow
+            self._links = {k: v for k, v in self._links.items() if v[0] > now}
+            self._links[name] = (now + LINK_TTL, kind, payload)
         return f"/api/download/{name}"
 
     def _stamp(self) -> str:
