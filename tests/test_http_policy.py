@@ -537,3 +537,13 @@ def test_bad_redirect_target_and_undecodable_body_are_protocol_errors(make_clien
             one_sentence(str(err.value))
             assert_clean(err.value)
     assert sleeps == []
+
+
+def test_a_host_can_be_exempted_from_the_rate_limit(monkeypatch, make_client, sleeps):
+    monkeypatch.setattr(http_module, "_HOST_RATES", {})
+    with LoopbackServer(lambda h, n: ok_json(h)) as srv:
+        http_module.set_host_rate(f"127.0.0.1:{srv.port}", None)  # what a local emulator would do
+        client = make_client(per_host_rate=1.0)
+        for _ in range(5):
+            client.get_json(srv.url("/x"))
+    assert sleeps == []

@@ -72,6 +72,14 @@ class _TokenBucket:
 
 _BUCKETS: dict[str, _TokenBucket] = {}
 _BUCKETS_LOCK = threading.Lock()
+_HOST_RATES: dict[str, float | None] = {}
+
+
+def set_host_rate(host_port: str, rate: float | None) -> None:
+    """Override every client's limit for one "host:port" (None: unlimited), e.g. a local emulator."""
+    with _BUCKETS_LOCK:
+        _HOST_RATES[host_port] = rate
+        _BUCKETS.pop(host_port, None)
 
 
 def _bucket(host_port: str, rate: float) -> _TokenBucket:
@@ -313,9 +321,11 @@ class HttpClient:
         return base * (0.5 + self._random.random() / 2)  # jitter: workers retrying together drift apart
 
     def _throttle(self, url: httpx.URL) -> None:
-        if not self.per_host_rate:
+        key = f"{url.host}:{_origin(url)[2]}"
+        rate = _HOST_RATES.get(key, self.per_host_rate)
+        if not rate:
             return
-        wait = _bucket(f"{url.host}:{_origin(url)[2]}", self.per_host_rate).reserve()
+        wait = _bucket(key, rate).reserve()
         if wait > 0:
             self.sleep(wait)
 
