@@ -301,7 +301,10 @@ def cmd_download(args, store: Store, dd) -> int:
 def cmd_emulate(args) -> int:
     from recbrowser.emulators import start_emulators
 
-    servers = start_emulators(args.providers or ["yeastar"], args.calls, args.faults)
+    try:
+        servers = start_emulators(args.providers or ["yeastar"], args.calls, args.faults)
+    except ValueError as e:  # an unknown provider or a fault spec we cannot read
+        raise UsageError(str(e)) from None
     try:
         print(json.dumps({"emulators": [s.describe() for s in servers]}), flush=True)
         while True:

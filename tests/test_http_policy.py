@@ -115,7 +115,7 @@ def make_client(sleeps):
     clients: list[HttpClient] = []
 
     def make(**kw) -> HttpClient:
-        kw.setdefault("per_host_rate", None)
+        kw.setdefault("per_host_rate", 0)  # 0: unlimited
         c = HttpClient(provider="Yeastar", account="hq", sleep=sleeps.append, **kw)
         clients.append(c)
         return c

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import os
 import random
 import socket
 import ssl
@@ -68,6 +69,17 @@ class _TokenBucket:
             self.stamp = now
             self.tokens -= 1
             return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+
+def default_rate() -> float | None:
+    """10 requests/s per host, gentle on a small on-prem PBX. RECBROWSER_MAX_RPS overrides it
+    (0 lifts the limit: the test suite does so for its loopback emulators)."""
+    value = os.environ.get("RECBROWSER_MAX_RPS", "").strip()
+    try:
+        rate = float(value) if value else 10.0
+    except ValueError:
+        rate = 10.0
+    return rate if rate > 0 else None
 
 
 _BUCKETS: dict[str, _TokenBucket] = {}
@@ -156,7 +168,7 @@ class HttpClient:
         self, *, provider: str, account: str, user_agent: str = "recbrowser/0.1", ca_bundle: str | None = None,
         connect_timeout: float = 10.0, read_timeout: float = 30.0, retries: int = 4, backoff: float = 0.5,
         max_backoff: float = 30.0, max_retry_after: float = 120.0,
-        per_host_rate: float | None = 10.0,  # requests per second per host:port, shared by every client
+        per_host_rate: float | None = None,  # requests/s per host:port shared by every client; None: default_rate(), 0: no limit
         sleep: Callable[[float], Any] = time.sleep,  # injectable: tests record waits instead of sleeping
     ):
         self.provider = provider
@@ -168,7 +180,7 @@ class HttpClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
-        self.per_host_rate = per_host_rate
+        self.per_host_rate = per_host_rate if per_host_rate is not None else default_rate()
         self.sleep = sleep
         self.auth_headers = set(AUTH_HEADERS)
         self._client: httpx.Client | None = None

@@ -28,6 +28,9 @@ SYNC_PAGE = 200  # calls per yielded page = per store transaction
 TOKEN_EXPIRED = 10004
 _AUTH_CODES = {10005, 70004, 70087}
 _UNSUPPORTED = {10001, 10002, 10003}
+_PARAM_CODES = {40001, 40002}
+# Endpoints whose time parameters use the PBX display format.
+_TIMED_ENDPOINTS = {"cdr/search", "cdr/aidownload"}
 
 
 @dataclass
@@ -165,6 +168,12 @@ class YeastarProvider:
             return NotFound(f"{where}: the PBX has no such data for {endpoint} ({msg}).")
         if code in _UNSUPPORTED:
             msg += "; the PBX firmware may be too old for this API version"
+        if code in _PARAM_CODES and endpoint in _TIMED_ENDPOINTS:
+            return YeastarApiError(
+                f"{where}: the PBX did not accept the times sent to {endpoint} ({msg}); set the account's time_format "
+                f"to the PBX's System > Date and Time > Display Format (now {self.times.display_format!r}).",
+                code,
+            )
         return YeastarApiError(f"{where}: the PBX answered {endpoint} with error {code} ({msg}).", code)
 
     # -- Provider protocol ------------------------------------------------------------------
@@ -254,6 +263,8 @@ class YeastarProvider:
                 ) from None
             if start_ms <= call.start_ms < end_ms:
                 calls.append(call)
+        if not calls:
+            return calls  # an empty day costs two requests, not five
         recordings = self._recordings(start_ms, end_ms)
         ai = self._ai_legs(start_ms, end_ms)
         for call in calls:

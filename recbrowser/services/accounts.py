@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from recbrowser import credentials
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
@@ -14,8 +16,9 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
         cls = provider_class(provider)
     except KeyError as e:
         raise UserFacingError(str(e.args[0])) from None
-    if not name or "/" in name or name != name.strip():
-        raise UserFacingError("An account name must be non-empty, without '/' or surrounding spaces.")
+    # '/' separates account and call in a CALL ref; a trailing '#N' is how long secrets are chunked.
+    if not name or "/" in name or name != name.strip() or re.search(r"#\d+$", name):
+        raise UserFacingError("An account name must be non-empty, without '/', a trailing '#number' or surrounding spaces.")
     fields = {f.key: f for f in cls.settings_schema}
     for key in settings:
         if key not in fields:
