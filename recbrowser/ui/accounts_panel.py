@@ -50,7 +50,7 @@ class AccountsPanel(QWidget):
         empty_layout = QVBoxLayout(empty)
         note = QLabel("No accounts yet.")
         note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        add = QPushButton("Add account…")
+        self.add_button = add = QPushButton("Add account…")
         add.clicked.connect(self.addRequested)
         empty_layout.addStretch(1)
         empty_layout.addWidget(note)

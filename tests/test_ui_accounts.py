@@ -1,0 +1,86 @@
+"""The accounts dialog: fields from the provider's schema, secrets to the real keyring,
+an honest keyring status, test connection against the emulator, and the empty state."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QLineEdit
+
+from recbrowser import credentials
+from recbrowser.providers.base import provider_class
+from recbrowser.ui.account_form import AccountForm
+from recbrowser.ui.accounts_dialog import AccountsDialog
+from recbrowser.ui.accounts_panel import AccountsPanel
+
+WAIT = 15_000
+
+
+def test_the_form_has_one_field_per_schema_entry(qtbot):
+    form = AccountForm()
+    qtbot.addWidget(form)
+    form.build("yeastar")
+    schema = provider_class("yeastar").settings_schema
+    assert list(form.fields) == [f.key for f in schema]
+    for f in schema:
+        edit = form.fields[f.key]
+        assert (edit.echoMode() == QLineEdit.EchoMode.Password) == f.secret
+        assert edit.toolTip() == f.help
+    form.name.setText("hq")
+    form.fields["base_url"].setText("https://pbx.example:8088")
+    form.fields["client_secret"].setText("s3cret")
+    provider, name, settings, secrets = form.values()
+    assert (provider, name) == ("yeastar", "hq")
+    assert settings == {"base_url": "https://pbx.example:8088"} and secrets == {"client_secret": "s3cret"}
+
+
+def test_the_dialog_says_where_secrets_live(qtbot, data_dir, store):
+    pool = QThreadPool()
+    dialog = AccountsDialog(data_dir.database, pool)
+    qtbot.addWidget(dialog)
+    status = credentials.keyring_status()
+    qtbot.waitUntil(lambda: dialog.keyring.text() != "Checking the keyring…", timeout=WAIT)
+    if status.ok:
+        assert status.where in dialog.keyring.text()
+    else:
+        assert "cannot be stored" in dialog.keyring.text() and status.problem in dialog.keyring.text()
+    pool.waitForDone(WAIT)
+
+
+def test_empty_state_offers_to_add_an_account(qtbot):
+    panel = AccountsPanel()
+    qtbot.addWidget(panel)
+    panel.set_accounts([])
+    assert panel.stack.currentIndex() == 0
+    with qtbot.waitSignal(panel.addRequested, timeout=1000):
+        panel.add_button.click()
+
+
+def test_add_test_and_remove_an_account_through_the_dialog(qtbot, data_dir, store, yeastar, account_name):
+    pool = QThreadPool()
+    dialog = AccountsDialog(data_dir.database, pool)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.keyring.text().startswith("Secrets are stored in"), timeout=WAIT)
+    form = dialog.form
+    form.name.setText(account_name)
+    for key, value in {**yeastar.account_settings(), **yeastar.secrets()}.items():
+        form.fields[key].setText(value)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.result.text() not in ("", "Testing the connection…"), timeout=WAIT)
+    assert "refused" not in dialog.result.text()
+    with qtbot.waitSignal(dialog.changed, timeout=WAIT):
+        dialog.save_button.click()
+    assert store.account(account_name) is not None
+    assert credentials.load_secrets(account_name) == yeastar.secrets()
+    assert "client_secret" not in store.account(account_name).settings
+    qtbot.waitUntil(lambda: dialog.current_name() == account_name, timeout=WAIT)
+    assert form.name.isReadOnly() and form.fields["client_secret"].text() == ""
+    # Re-enter the secret without deleting the account.
+    form.fields["client_secret"].setText("rotated")
+    with qtbot.waitSignal(dialog.changed, timeout=WAIT):
+        dialog.save_button.click()
+    assert credentials.load_secrets(account_name) == {"client_secret": "rotated"}
+    pool.waitForDone(WAIT)
