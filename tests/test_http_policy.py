@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import ipaddress
 import json
 import logging
 import socket
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from certs import make_self_signed
 
 from recbrowser.errors import (
     AuthError,
@@ -335,43 +335,17 @@ def test_redirect_loop_stops_after_five(make_client):
 
 
 # -- TLS --------------------------------------------------------------------------------------------
-def _make_cert(folder) -> tuple[ssl.SSLContext, str]:
-    """A self-signed certificate for 127.0.0.1, like an on-prem PBX's; returns (server context, PEM path)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test PBX")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "pbx.pem", folder / "pbx.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert_path, key_path)
-    return ctx, str(cert_path)
-
-
 @pytest.fixture(scope="module")
 def self_signed(tmp_path_factory):
-    return _make_cert(tmp_path_factory.mktemp("tls"))
+    return make_self_signed(tmp_path_factory.mktemp("tls"))
 
 
 def test_self_signed_certificate_needs_the_ca_bundle(make_client, sleeps, self_signed):
     ctx, cert = self_signed
     srv = LoopbackServer(lambda h, n: ok_json(h), tls=ctx)
-    with srv, pytest.raises(TlsError) as err:
-        make_client().get_json(srv.url(f"/x?access_token={CANARY}"))
+    with srv:
+        with pytest.raises(TlsError) as err:
+            make_client().get_json(srv.url(f"/x?access_token={CANARY}"))
         assert make_client(ca_bundle=cert).get_json(srv.url("/x")) == {"ok": True}
     msg = str(err.value)
     one_sentence(msg)
@@ -382,7 +356,7 @@ def test_self_signed_certificate_needs_the_ca_bundle(make_client, sleeps, self_s
 
 def test_wrong_ca_bundle_says_which_bundle_was_used(make_client, self_signed, tmp_path):
     ctx, _ = self_signed
-    _, other = _make_cert(tmp_path)  # a different PBX's certificate
+    _, other = make_self_signed(tmp_path)  # a different PBX's certificate
     with LoopbackServer(lambda h, n: ok_json(h), tls=ctx) as srv, pytest.raises(TlsError) as err:
         make_client(ca_bundle=other).get_json(srv.url("/x"))
     assert f"with the CA bundle {other}" in str(err.value)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import random
 import socket
+import ssl
 import string
 import threading
 import time
@@ -99,6 +100,7 @@ class EmulatorServer:
         self.counters: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
+        self.tls: ssl.SSLContext | None = None  # set before start() to serve HTTPS
         self._thread: threading.Thread | None = None
         self._port: int | None = None
 
@@ -106,6 +108,8 @@ class EmulatorServer:
     def start(self) -> str:
         if self._httpd is None:
             self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+            if self.tls is not None:  # an on-prem PBX with its own (often self-signed) certificate
+                self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
             self._httpd.emulator = self
             self._port = int(self._httpd.server_address[1])
             self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name=f"{self.provider}-emulator", daemon=True)
@@ -134,7 +138,7 @@ class EmulatorServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls is not None else 'http'}://127.0.0.1:{self.port}"
 
     # -- what the CLI prints ------------------------------------------------------------------
     def account_settings(self) -> dict[str, str]:
