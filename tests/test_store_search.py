@@ -187,3 +187,31 @@ def test_fts_in_step_through_mixed_pages(db):
     assert stored == found
     summaries = db._conn.execute("SELECT count(*) FROM calls WHERE summary LIKE '%alpha%'").fetchone()[0]
     assert summaries == len([h for h in db.search("alpha", limit=10_000) if h.kind == "summary"])
+
+
+@pytest.mark.parametrize("slack", [0, 1, 3, 256])
+def test_ranking_is_exact_whatever_the_slack(tmp_path, monkeypatch, slack):
+    """Many equal ranks (the same sentence in many calls): the page order is still rank, then recency."""
+    from recbrowser.store import search as search_module
+
+    monkeypatch.setattr(search_module, "SLACK", slack)
+    rng = random.Random(11)
+    with Store.open(tmp_path / "ties.sqlite3") as db:
+        acc = db.add_account(Account(name="hq", provider="p"))
+        said = ["Thanks.", "Thanks a lot.", "Okay thanks, bye.", "No thanks, that is all for today."]
+        calls = [call(i, rng.sample(said, 2), summary=rng.choice(["", "Caller said thanks."]), start=rng.randrange(50) * 1000)
+                 for i in range(120)]
+        db.upsert_calls(acc.id, calls)
+        want = db._conn.execute(
+            "SELECT kind, rid, c.provider_id FROM ("
+            " SELECT 0 AS kind, segments_fts.rowid AS rid, s.call_id AS cid, bm25(segments_fts) AS r FROM segments_fts"
+            " JOIN segments s ON s.id = segments_fts.rowid WHERE segments_fts MATCH 'thanks'"
+            " UNION ALL SELECT 1, rowid, rowid, bm25(summaries_fts) FROM summaries_fts WHERE summaries_fts MATCH 'thanks'"
+            ") h JOIN calls c ON c.id = h.cid ORDER BY h.r, c.start_ms DESC, h.kind, h.rid"
+        ).fetchall()
+        texts = {0: dict(db._conn.execute("SELECT id, text FROM segments")), 1: dict(db._conn.execute("SELECT id, summary FROM calls"))}
+        for offset, limit in [(0, 10), (7, 30), (100, 50), (0, 1000)]:
+            got = [(h.kind, h.call_provider_id, h.text) for h in db.search("thanks", limit=limit, offset=offset)]
+            assert got == [("summary" if k else "segment", p, texts[k][i]) for k, i, p in want[offset : offset + limit]]
+        hits = db.search("thanks", limit=1000)
+        assert len(hits) == len(want)

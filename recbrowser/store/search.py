@@ -11,7 +11,6 @@ operators:
 
 from __future__ import annotations
 
-import heapq
 import json
 import sqlite3
 import unicodedata
@@ -113,19 +112,15 @@ def to_fts(query: str) -> str:
     return expr
 
 
-# Ranking: bm25() for every match (cheaper than the `rank` column), then the top of the
-# list is picked in Python. SQL's ORDER BY would join every match to its call just to
-# break ties; here only the rows that can make the page (rank <= the k-th best) are joined.
-_SEGMENT_RANKS = "SELECT rowid, bm25(segments_fts) FROM segments_fts WHERE segments_fts MATCH ?"
-_SUMMARY_RANKS = "SELECT rowid, bm25(summaries_fts) FROM summaries_fts WHERE summaries_fts MATCH ?"
-_SEGMENT_RANKS_IN_ACCOUNT = (
-    "SELECT segments_fts.rowid, bm25(segments_fts) FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid "
-    "JOIN calls c ON c.id = s.call_id WHERE segments_fts MATCH ? AND c.account_id = ?"
-)
-_SUMMARY_RANKS_IN_ACCOUNT = (
-    "SELECT summaries_fts.rowid, bm25(summaries_fts) FROM summaries_fts JOIN calls c ON c.id = summaries_fts.rowid "
-    "WHERE summaries_fts MATCH ? AND c.account_id = ?"
-)
+# Ranking: bm25() (cheaper than the `rank` column). SQLite keeps only the best k + SLACK
+# hits of each table (a bounded sort, so a word said a million times costs no memory), and
+# only those are joined to their calls to break ties by recency. If ties at the k-th rank
+# run past the slack, the tied rows are fetched in full, so the order is always exact.
+SLACK = 256
+_SEGMENT_RANKS = "SELECT segments_fts.rowid AS rid, bm25(segments_fts) AS r FROM segments_fts{join} WHERE segments_fts MATCH ?{where}"
+_SUMMARY_RANKS = "SELECT summaries_fts.rowid AS rid, bm25(summaries_fts) AS r FROM summaries_fts{join} WHERE summaries_fts MATCH ?{where}"
+_SEGMENT_ACCOUNT = (" JOIN segments s ON s.id = segments_fts.rowid JOIN calls c ON c.id = s.call_id", " AND c.account_id = ?")
+_SUMMARY_ACCOUNT = (" JOIN calls c ON c.id = summaries_fts.rowid", " AND c.account_id = ?")
 _SEGMENT_DETAILS = (
     "SELECT s.id, c.start_ms, s.speaker, s.start_ms, s.text, c.provider_id, a.name FROM segments s "
     "JOIN calls c ON c.id = s.call_id JOIN accounts a ON a.id = c.account_id WHERE s.id IN (SELECT value FROM json_each(?))"
@@ -154,27 +149,46 @@ def _snippets(conn: sqlite3.Connection, expr: str, texts: list[str]) -> list[str
     return [found.get(i, text) for i, text in enumerate(texts)]
 
 
+def _best(conn: sqlite3.Connection, sql: str, params: tuple, k: int) -> tuple[list[tuple[int, float]], bool]:
+    """The best k + SLACK (rowid, rank) hits, and whether they are all the hits there are."""
+    rows = conn.execute(f"{sql} ORDER BY r LIMIT ?", (*params, k + SLACK)).fetchall()
+    return rows, len(rows) < k + SLACK
+
+
+def _within(conn: sqlite3.Connection, sql: str, params: tuple, cut: float) -> list[tuple[int, float]]:
+    """Every hit ranked at `cut` or better (ties that overflowed the slack)."""
+    return conn.execute(f"SELECT rid, r FROM ({sql}) WHERE r <= ?", (*params, cut)).fetchall()
+
+
 def search(
     conn: sqlite3.Connection, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[SearchHit]:
     """Segment and summary hits, best match first, then the most recent call first."""
     expr = to_fts(query)
     limit, offset = max(0, limit), max(0, offset)
-    if account is None:
-        segs = conn.execute(_SEGMENT_RANKS, (expr,)).fetchall()
-        sums = conn.execute(_SUMMARY_RANKS, (expr,)).fetchall()
-    else:
+    k = offset + limit
+    if k == 0:
+        return []
+    seg_sql, sum_sql = _SEGMENT_RANKS.format(join="", where=""), _SUMMARY_RANKS.format(join="", where="")
+    params: tuple = (expr,)
+    if account is not None:
         row = conn.execute("SELECT id FROM accounts WHERE name = ?", (account,)).fetchone()
         if row is None:
             return []
-        segs = conn.execute(_SEGMENT_RANKS_IN_ACCOUNT, (expr, row[0])).fetchall()
-        sums = conn.execute(_SUMMARY_RANKS_IN_ACCOUNT, (expr, row[0])).fetchall()
-    k = offset + limit
-    ranks = [r for _, r in segs] + [r for _, r in sums]
-    if k == 0 or not ranks:
+        seg_sql = _SEGMENT_RANKS.format(join=_SEGMENT_ACCOUNT[0], where=_SEGMENT_ACCOUNT[1])
+        sum_sql = _SUMMARY_RANKS.format(join=_SUMMARY_ACCOUNT[0], where=_SUMMARY_ACCOUNT[1])
+        params = (expr, row[0])
+    segs, segs_all = _best(conn, seg_sql, params, k)
+    sums, sums_all = _best(conn, sum_sql, params, k)
+    ranks = sorted([r for _, r in segs] + [r for _, r in sums])
+    if not ranks:
         return []
     # Everything ranked at or above the k-th best can be on the page (ties included).
-    cut = max(ranks) if len(ranks) <= k else heapq.nsmallest(k, ranks)[-1]
+    cut = ranks[min(k, len(ranks)) - 1]
+    if not segs_all and segs[-1][1] <= cut:
+        segs = _within(conn, seg_sql, params, cut)
+    if not sums_all and sums[-1][1] <= cut:
+        sums = _within(conn, sum_sql, params, cut)
     seg_details = _details(conn, _SEGMENT_DETAILS, [i for i, r in segs if r <= cut])
     sum_details = _details(conn, _SUMMARY_DETAILS, [i for i, r in sums if r <= cut])
     candidates = [(r, -seg_details[i][1], 0, i) for i, r in segs if i in seg_details]
