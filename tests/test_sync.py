@@ -157,3 +157,14 @@ def test_pbx_display_formats_sync_the_same_calls(tmp_path, fmt):
         sync(s, account, emu)
         assert sorted(r.start_ms for r in all_calls(s)) == starts
         s.close()
+
+
+def test_a_window_edge_that_is_not_on_a_whole_second_loses_no_call(store, yeastar):
+    # The PBX compares whole seconds; a sync window starting at .789 s must not drop the call
+    # that starts in that second.
+    account = add_emulated_account(store, yeastar)
+    first = min(c.start_s for c in yeastar.cdrs) * 1000
+    result = sync(store, account, yeastar, since_ms=first - 86_400_000 + 789, until_ms=first + 86_400_000)
+    assert result.ok, result.error
+    ids = {r.provider_id for r in all_calls(store)}
+    assert yeastar.call_ids_between(first, first + 86_400_000) <= ids

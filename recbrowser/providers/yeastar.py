@@ -191,6 +191,8 @@ class YeastarProvider:
         """Day windows; each window's CDRs (v2 and v1, de-duplicated by uid) merged with its
         recordings and AI transcripts, yielded in pages. The cursor is (window, calls done)."""
         state = json.loads(cursor) if cursor else {}
+        # The PBX filters by whole seconds: windows on whole seconds so no call falls between two.
+        since_ms, until_ms = since_ms // 1000 * 1000, -(-until_ms // 1000) * 1000
         window = int(state.get("window", since_ms))
         done = int(state.get("done", 0))
         while window < until_ms:
