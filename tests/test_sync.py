@@ -168,3 +168,23 @@ def test_a_window_edge_that_is_not_on_a_whole_second_loses_no_call(store, yeasta
     assert result.ok, result.error
     ids = {r.provider_id for r in all_calls(store)}
     assert yeastar.call_ids_between(first, first + 86_400_000) <= ids
+
+
+def test_a_429_storm_that_never_ends_gives_one_sentence_and_keeps_the_cache(store, yeastar):
+    account = add_emulated_account(store, yeastar)
+    sync(store, account, yeastar)
+    before = snapshot(store)
+    yeastar.add_fault("429:times=0,retry_after=0,path=cdr/search")
+    result = sync(store, account, yeastar, since_ms=forty_days_ago())
+    assert not result.ok
+    assert "429" in result.error and "hq" in result.error and result.error.count(". ") == 0
+    assert snapshot(store) == before
+
+
+def test_dropped_connections_and_5xx_are_retried(store, yeastar):
+    yeastar.add_fault("drop:times=2,path=cdr/search")
+    yeastar.add_fault("5xx:times=2,path=recording/search")
+    account = add_emulated_account(store, yeastar)
+    result = sync(store, account, yeastar)
+    assert result.ok, result.error
+    assert yeastar.counters["fault:drop"] == 2 and yeastar.counters["fault:5xx"] == 2

@@ -85,3 +85,17 @@ def test_party_accepts_every_shape():
     assert party("Client<+331>") == Party("+331", "Client")
     assert party("3200") == Party("3200", "")
     assert party(None, "Bob", "42") == Party("42", "Bob")
+
+
+def test_unknown_fields_are_ignored_and_missing_optional_ones_tolerated():
+    row = {**load("cdr_v2_row.json"), "brand_new_field": {"x": [1, 2]}, "queues": None}
+    del row["routing_duration"]
+    call = cdr_to_call(row, BERLIN)
+    assert call.ring_ms is None and call.talk_ms == 292_000
+    legs = [{"uid": "u", "leg": 1, "time": "2026/05/09 21:49:21", "ai_transcription": [
+        {"content": "no speaker, no timestamp"}, {"content": "  "}, {"source_number": "7000", "content": "ok",
+                                                                      "timestamp": "not a number"}]}]
+    c = Call(provider_id="u", start_ms=0)
+    apply_ai_legs(c, legs, BERLIN)
+    assert [(s.text, s.start_ms) for s in c.segments] == [("no speaker, no timestamp", None), ("ok", None)]
+    assert c.segments[0].speaker == "Unknown speaker"
