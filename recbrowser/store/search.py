@@ -119,8 +119,10 @@ def to_fts(query: str) -> str:
 SLACK = 256
 _SEGMENT_RANKS = "SELECT segments_fts.rowid AS rid, bm25(segments_fts) AS r FROM segments_fts{join} WHERE segments_fts MATCH ?{where}"
 _SUMMARY_RANKS = "SELECT summaries_fts.rowid AS rid, bm25(summaries_fts) AS r FROM summaries_fts{join} WHERE summaries_fts MATCH ?{where}"
-_SEGMENT_ACCOUNT = (" JOIN segments s ON s.id = segments_fts.rowid JOIN calls c ON c.id = s.call_id", " AND c.account_id = ?")
-_SUMMARY_ACCOUNT = (" JOIN calls c ON c.id = summaries_fts.rowid", " AND c.account_id = ?")
+# CROSS JOIN keeps the FTS scan outermost: probing FTS5 by rowid for each call of a big
+# account would be far slower than filtering its hits.
+_SEGMENT_ACCOUNT = (" CROSS JOIN segments s ON s.id = segments_fts.rowid CROSS JOIN calls c ON c.id = s.call_id", " AND c.account_id = ?")
+_SUMMARY_ACCOUNT = (" CROSS JOIN calls c ON c.id = summaries_fts.rowid", " AND c.account_id = ?")
 _SEGMENT_DETAILS = (
     "SELECT s.id, c.start_ms, s.speaker, s.start_ms, s.text, c.provider_id, a.name FROM segments s "
     "JOIN calls c ON c.id = s.call_id JOIN accounts a ON a.id = c.account_id WHERE s.id IN (SELECT value FROM json_each(?))"
