@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"recbrowser {__version__}")
     p.add_argument("--data-dir", help="folder for the cache, media, settings and logs (or RECBROWSER_DATA_DIR)")
     p.add_argument("--demo", action="store_true", help="start the provider emulators and show their demo calls")
-    p.add_argument("--screenshot", metavar="FILE.png", help="with --demo: save a picture of the window and quit")
+    p.add_argument("--screenshot", metavar="FILE.png", help="save a picture of the window once it shows calls, and quit")
+    p.add_argument("--headless", action="store_true", help="with --demo: print the demo in the terminal, no window")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -109,9 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ensure(dd)
         setup_logging(dd.logs, verbose=args.verbose)
         if args.demo or args.command is None:
-            from recbrowser.demo import run_demo
+            from recbrowser.demo import run_window_or_demo
 
-            return run_demo(args, dd)
+            return run_window_or_demo(args, dd)
         with Store.open(dd.database) as store:
             return COMMANDS[args.command](args, store, dd)
     except UserFacingError as e:

@@ -6,12 +6,14 @@ touches the user's keyring or their real cache (unless --data-dir points at one)
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 
 from recbrowser.cli_format import calls_table, hits_text
 from recbrowser.domain import Account
 from recbrowser.paths import DataDir, data_dir, ensure
+from recbrowser.providers.http import set_host_rate
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.downloads import download_call
 from recbrowser.services.sync import sync_account
@@ -32,6 +34,8 @@ def start_demo_accounts(store: Store, providers: list[str] | None = None, calls:
     pairs = []
     for server in servers:
         info = server.describe()
+        # The emulators run in this process on loopback: no need to spare them like a real PBX.
+        set_host_rate(f"127.0.0.1:{server.port}", None)
         name = f"Demo {info['provider'].capitalize()}"
         account = store.account(name)
         if account is None:
@@ -43,18 +47,36 @@ def start_demo_accounts(store: Store, providers: list[str] | None = None, calls:
     return servers, pairs
 
 
-def run_demo(args, dd: DataDir) -> int:
-    if not args.demo:
-        print(
-            "recbrowser: the window is not built yet; try `recbrowser --demo` or `recbrowser --help` for the commands.",
-            file=sys.stderr,
-        )
-        return 1
-    if args.screenshot:
-        print("recbrowser: --screenshot needs the window, which is not built yet.", file=sys.stderr)
-        return 1
-    if not args.data_dir:
+def has_display() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_window_or_demo(args, dd: DataDir) -> int:
+    """`recbrowser` opens the window; `--demo` opens it on the emulators in a throwaway cache.
+
+    With no display (a server, an SSH session) the demo prints to the terminal instead.
+    """
+    if args.demo and not args.data_dir:
         dd = ensure(data_dir(tempfile.mkdtemp(prefix="recbrowser-demo-")))
+    if args.headless or (args.demo and not args.screenshot and not has_display()):
+        if not args.demo:
+            print("recbrowser: --headless goes with --demo; the other commands are headless already.", file=sys.stderr)
+            return 2
+        if not args.headless:
+            print("No display found: showing the demo in the terminal instead of the window.\n")
+        return run_terminal_demo(dd)
+    if not has_display():
+        print("recbrowser: no display found to open the window on; see `recbrowser --help` for the commands.",
+              file=sys.stderr)
+        return 1
+    from recbrowser.ui.app import run_window
+
+    return run_window(dd, demo=args.demo, screenshot=args.screenshot)
+
+
+def run_terminal_demo(dd: DataDir) -> int:
     with Store.open(dd.database) as store:
         servers, pairs = start_demo_accounts(store)
         try:
