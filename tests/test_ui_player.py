@@ -83,3 +83,48 @@ def test_ui_state_and_preferences_live_apart(qtbot, data_dir):
     keys = open_settings(data_dir.settings).allKeys()
     assert "preferences/volume" in keys and "preferences/follow_audio" in keys
     assert Preferences(open_settings(data_dir.settings)).follow_audio is False
+
+
+def test_stopping_while_ffmpeg_tears_down_never_deadlocks(qtbot, data_dir, speech_call):  # noqa: F811
+    # Without the notify-cache priming in Player this hung within a few rounds (GIL vs Qt mutex).
+    from recbrowser.ui.call_pane import CallPane
+
+    prefs = Preferences(open_settings(data_dir.settings))
+    for i in range(15):
+        player = Player(prefs)
+        pane = CallPane(player)  # with its video widget, as in the window
+        qtbot.addWidget(pane)
+        pane.show()
+        player.load(speech_call.path, autoplay=True)
+        qtbot.waitUntil(player.is_playing, timeout=WAIT)
+        qtbot.wait(i % 5 * 10)
+        player.seek(3000)
+        player.shutdown()
+        player.load(speech_call.path, autoplay=True)
+        qtbot.wait(i % 3 * 5)
+        player.clear()
+        pane.close()
+
+
+def test_emitting_from_python_does_not_eat_references_to_true(qapp):
+    # PySide6 6.12.0's emit() returns True without a reference: recbrowser.ui.signals repairs it.
+    import sys
+    from pathlib import Path
+
+    from recbrowser.ui.signals import emit
+
+    player = Player(Preferences(open_settings(Path(os.environ.get("TMPDIR", "/tmp")) / "rb-emit.ini")))
+    before = sys.getrefcount(True)
+    for _ in range(5000):
+        emit(player.readyChanged, True)
+    assert sys.getrefcount(True) >= before - 10
+
+
+def test_no_raw_emit_calls_in_the_ui_package():
+    from pathlib import Path
+
+    import recbrowser.ui
+
+    folder = Path(recbrowser.ui.__file__).parent
+    offenders = [p.name for p in folder.glob("*.py") if p.name != "signals.py" and ".emit(" in p.read_text()]
+    assert offenders == [], "use recbrowser.ui.signals.emit(signal, ...) instead of signal.emit(...)"

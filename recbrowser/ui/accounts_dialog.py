@@ -28,6 +28,7 @@ from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
 from recbrowser.store import Store
 from recbrowser.ui.account_form import AccountForm
+from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
 NEW = "__new__"
@@ -206,7 +207,7 @@ class AccountsDialog(QDialog):
             return {}
 
     def _saved(self, name: str, message: str) -> None:
-        self.changed.emit()
+        emit(self.changed)
         self.reload(select=name)
         self.result.setText(message)
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from recbrowser.domain import Account
+from recbrowser.ui.signals import emit
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
@@ -44,7 +45,7 @@ class AccountsPanel(QWidget):
         self.list.setWordWrap(True)
         self.list.setSpacing(3)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.list.itemActivated.connect(lambda item: self.syncRequested.emit(item.data(NAME_ROLE)))
+        self.list.itemActivated.connect(lambda item: emit(self.syncRequested, item.data(NAME_ROLE)))
         self.list.setToolTip("Double-click or Enter syncs the account")
         empty = QWidget()
         empty_layout = QVBoxLayout(empty)

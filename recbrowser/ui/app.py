@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -87,6 +88,10 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
         elif director:
             QTimer.singleShot(0, director.without_sync)
         window.show()
+        # Start-up objects (Qt wrappers, modules) live as long as the app: keep them out of
+        # full garbage collections, whose pauses otherwise show up as UI stalls during a sync.
+        gc.collect()
+        gc.freeze()
         code = app.exec()
         if director is not None:
             code = director.exit_code

@@ -20,6 +20,7 @@ from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import get_account, open_provider
 from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
 from recbrowser.store import Store
+from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
 log = logging.getLogger("recbrowser.ui.calls")
@@ -89,7 +90,7 @@ class CallController(QObject):
         run_task(
             work,
             lambda loaded: self._loaded(generation, loaded),
-            lambda message, _d: generation == self.load_generation and self.loadFailed.emit(message),
+            lambda message, _d: generation == self.load_generation and emit(self.loadFailed, message),
             pool=self._pool,
             name="open call",
         )
@@ -97,7 +98,7 @@ class CallController(QObject):
 
     def _loaded(self, generation: int, loaded: LoadedCall) -> None:
         if generation == self.load_generation:
-            self.callLoaded.emit(loaded)
+            emit(self.callLoaded, loaded)
 
     # -- get its audio -------------------------------------------------------------------------
     def fetch_media(self, request: PlayRequest) -> int:
@@ -132,12 +133,12 @@ class CallController(QObject):
             finally:
                 store.close()
 
-        self.downloadStarted.emit(f"{request.account}/{request.provider_id}")
+        emit(self.downloadStarted, f"{request.account}/{request.provider_id}")
         run_task(
             work,
             lambda path: self._media_done(generation, request, path),
-            lambda message, _d: generation == self.media_generation and self.downloadFailed.emit(message),
-            lambda p: generation == self.media_generation and isinstance(p, DownloadProgress) and self.downloadProgress.emit(p),
+            lambda message, _d: generation == self.media_generation and emit(self.downloadFailed, message),
+            lambda p: generation == self.media_generation and isinstance(p, DownloadProgress) and emit(self.downloadProgress, p),
             pool=self._pool,
             name="download",
         )
@@ -146,8 +147,8 @@ class CallController(QObject):
     def _media_done(self, generation: int, request: PlayRequest, path: Path) -> None:
         if generation != self.media_generation or path == Path():
             return
-        self.downloaded.emit(f"{request.account}/{request.provider_id}")
-        self.mediaReady.emit(request, path)
+        emit(self.downloaded, f"{request.account}/{request.provider_id}")
+        emit(self.mediaReady, request, path)
 
     def cancel_download(self) -> None:
         if self._cancel_download:

@@ -25,6 +25,7 @@ from recbrowser.ui.formatting import (
     transcript_label,
     tz_name,
 )
+from recbrowser.ui.signals import emit
 
 log = logging.getLogger("recbrowser.ui.calls")
 
@@ -94,7 +95,7 @@ class CallTableModel(QAbstractTableModel):
             self._total = total
             self.endRemoveRows()
         if self._total:
-            self.dataChanged.emit(self.index(0, 0), self.index(self._total - 1, len(HEADERS) - 1))
+            emit(self.dataChanged, self.index(0, 0), self.index(self._total - 1, len(HEADERS) - 1))
 
     def _forget(self) -> None:
         self._blocks.clear()

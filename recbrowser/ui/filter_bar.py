@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEd
 
 from recbrowser.domain import DIRECTIONS
 from recbrowser.store import CallFilter
+from recbrowser.ui.signals import emit
 
 DATE_PRESETS = (("All dates", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30))
 NUMBER_DEBOUNCE_MS = 300
@@ -89,4 +90,4 @@ class FilterBar(QWidget):
         )
 
     def _emit(self, *_args) -> None:
-        self.changed.emit(self.current())
+        emit(self.changed, self.current())

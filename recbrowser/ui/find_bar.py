@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from recbrowser.ui.icons import icon
+from recbrowser.ui.signals import emit
 
 DEBOUNCE_MS = 150  # find as you type without re-highlighting on every keystroke
 
@@ -30,7 +31,7 @@ class FindBar(QWidget):
         next_b.clicked.connect(self.nextRequested)
         close_b.clicked.connect(self.close_bar)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._timer.timeout.connect(lambda: self.queryChanged.emit(self.edit.text()))
+        self._timer.timeout.connect(lambda: emit(self.queryChanged, self.edit.text()))
         self.edit.textChanged.connect(lambda _t: self._timer.start())
         self.edit.installEventFilter(self)
         layout = QHBoxLayout(self)
@@ -50,7 +51,7 @@ class FindBar(QWidget):
     def close_bar(self) -> None:
         self.hide()
         self.edit.clear()
-        self.closed.emit()
+        emit(self.closed)
 
     def set_count(self, current: int, total: int) -> None:
         if not self.edit.text():
@@ -65,11 +66,11 @@ class FindBar(QWidget):
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 if self._timer.isActive():
                     self._timer.stop()
-                    self.queryChanged.emit(self.edit.text())
+                    emit(self.queryChanged, self.edit.text())
                 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                    self.previousRequested.emit()
+                    emit(self.previousRequested)
                 else:
-                    self.nextRequested.emit()
+                    emit(self.nextRequested)
                 return True
             if event.key() == Qt.Key.Key_Escape:
                 self.close_bar()

@@ -29,6 +29,7 @@ from recbrowser.ui.icons import app_icon
 from recbrowser.ui.player import Player
 from recbrowser.ui.search_panel import LIMIT, SearchPanel
 from recbrowser.ui.settings import Preferences, UiState
+from recbrowser.ui.signals import emit
 from recbrowser.ui.status_area import StatusArea
 from recbrowser.ui.sync_controller import SyncController
 from recbrowser.ui.window_wiring import wire_actions, wire_sync
@@ -206,7 +207,7 @@ class MainWindow(QMainWindow):
             return  # a download for this call is on its way and will load the player
         if first in loaded.media and self.player.label != ref:
             self.player.load(Path(loaded.media[first]), label=ref)  # cached: ready to play at once
-        self.callShown.emit(ref)
+        emit(self.callShown, ref)
 
     # -- playing ----------------------------------------------------------------------------------
     def current_call(self) -> tuple[str, str] | None:

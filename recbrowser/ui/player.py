@@ -15,11 +15,29 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import QWidget
 
 from recbrowser.ui.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
+from recbrowser.ui.signals import emit
 
 log = logging.getLogger("recbrowser.ui.player")
 
 RATE_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 Status = QMediaPlayer.MediaStatus
+
+
+def _prime_notify_cache(obj: QObject, signal) -> None:
+    """Work around a GIL deadlock between PySide and Qt's FFmpeg threads.
+
+    Qt calls `disconnectNotify` on a sender from whichever thread drops a connection, with a
+    signal-slot mutex held. On an object created from Python that virtual first asks Python
+    whether it is overridden, which needs the GIL; meanwhile the UI thread, holding the GIL,
+    waits in `stop()` for that mutex. Shiboken caches "not overridden" after the first
+    lookup, so one connect/disconnect here, on the UI thread, makes later calls GIL-free.
+    """
+
+    def nothing(*_args) -> None:
+        pass
+
+    signal.connect(nothing)
+    signal.disconnect(nothing)
 
 
 class Player(QObject):
@@ -44,17 +62,19 @@ class Player(QObject):
         self._ready = False
         self._path: Path | None = None
         self._label = ""
+        _prime_notify_cache(self._media, self._media.sourceChanged)
+        _prime_notify_cache(self._audio, self._audio.volumeChanged)
         self._audio.setVolume(prefs.volume / 100)
         self._media.setPlaybackRate(prefs.playback_rate)
         # Keep the voice's pitch at 1.5x where the backend can; silently unavailable elsewhere.
         if hasattr(self._media, "setPitchCompensation"):
             self._media.setPitchCompensation(True)
         # Re-emitted as plain ints: QMediaPlayer's are qint64, which does not connect to int.
-        self._media.positionChanged.connect(lambda ms: self.positionChanged.emit(int(ms)))
-        self._media.durationChanged.connect(lambda ms: self.durationChanged.emit(int(ms)))
+        self._media.positionChanged.connect(lambda ms: emit(self.positionChanged, int(ms)))
+        self._media.durationChanged.connect(lambda ms: emit(self.durationChanged, int(ms)))
         self._media.hasVideoChanged.connect(self.hasVideoChanged)
         self._media.playbackStateChanged.connect(
-            lambda state: self.playingChanged.emit(state == QMediaPlayer.PlaybackState.PlayingState)
+            lambda state: emit(self.playingChanged, state == QMediaPlayer.PlaybackState.PlayingState)
         )
         self._media.mediaStatusChanged.connect(self._on_status)
         self._media.errorOccurred.connect(self._on_error)
@@ -63,7 +83,7 @@ class Player(QObject):
     def load(self, path: Path, *, label: str = "", start_ms: int = 0, autoplay: bool = False) -> None:
         path = Path(path)
         self._set_ready(False)
-        self.problem.emit("")
+        emit(self.problem, "")
         self._pending_seek = start_ms if start_ms > 0 else None
         self._autoplay = autoplay
         if self._path == path and self._media.mediaStatus() in (Status.LoadedMedia, Status.BufferedMedia, Status.EndOfMedia):
@@ -73,7 +93,7 @@ class Player(QObject):
         self._path = path
         self._label = label or path.name
         self._media.setSource(QUrl.fromLocalFile(str(path)))
-        self.mediaChanged.emit(self._label)
+        emit(self.mediaChanged, self._label)
 
     def clear(self, message: str = "") -> None:
         self._media.stop()
@@ -83,8 +103,8 @@ class Player(QObject):
         self._pending_seek = None
         self._autoplay = False
         self._set_ready(False)
-        self.mediaChanged.emit("")
-        self.problem.emit(message)
+        emit(self.mediaChanged, "")
+        emit(self.problem, message)
 
     def _on_status(self, status: Status) -> None:
         if status in (Status.LoadedMedia, Status.BufferedMedia) and not self._ready:
@@ -105,12 +125,12 @@ class Player(QObject):
         name = self._label or (self._path.name if self._path else "this recording")
         log.warning("cannot play %s: %s", self._path, why)
         self._set_ready(False)
-        self.problem.emit(f"Cannot play {name}: {why}.")
+        emit(self.problem, f"Cannot play {name}: {why}.")
 
     def _set_ready(self, ready: bool) -> None:
         if ready != self._ready:
             self._ready = ready
-            self.readyChanged.emit(ready)
+            emit(self.readyChanged, ready)
 
     # -- transport -----------------------------------------------------------------------------
     @property
@@ -171,7 +191,7 @@ class Player(QObject):
         rate = clamp_rate(rate)
         self._media.setPlaybackRate(rate)
         self._prefs.playback_rate = rate
-        self.rateChanged.emit(rate)
+        emit(self.rateChanged, rate)
         return rate
 
     def faster(self) -> float:
@@ -190,7 +210,7 @@ class Player(QObject):
         percent = min(100, max(0, int(percent)))
         self._audio.setVolume(percent / 100)
         self._prefs.volume = percent
-        self.volumeChanged.emit(percent)
+        emit(self.volumeChanged, percent)
 
     def set_video_output(self, widget: QWidget | None) -> None:
         self._media.setVideoOutput(widget)

@@ -17,6 +17,7 @@ from recbrowser.ui.formatting import clock, rate_label
 from recbrowser.ui.icons import icon
 from recbrowser.ui.player import RATE_STEPS, Player
 from recbrowser.ui.seek_slider import SeekSlider
+from recbrowser.ui.signals import emit
 
 SKIPS = ((-15_000, "−15s"), (-5_000, "−5s"), (5_000, "+5s"), (15_000, "+15s"))
 
@@ -102,7 +103,7 @@ class PlayerControls(QWidget):
         if self.player.ready:
             self.player.toggle()
         else:
-            self.playRequested.emit()
+            emit(self.playRequested)
 
     def _on_position(self, ms: int) -> None:
         self.slider.set_position(ms)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, Q
 from recbrowser.domain import SearchHit
 from recbrowser.ui.icons import icon
 from recbrowser.ui.search_results import HIT_ROLE, HitDelegate, SearchResultsModel
+from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
 DEBOUNCE_MS = 250
@@ -98,7 +99,7 @@ class SearchPanel(QWidget):
         self.status.setText(f"{len(hits)}{more} sentence{'s' if len(hits) != 1 else ''} match “{query}”" if hits else f"Nothing matches “{query}”.")
         if hits:
             self.results.setCurrentIndex(self.model.index(0))
-        self.resultsShown.emit(generation)
+        emit(self.resultsShown, generation)
         if self._pending_open and hits:
             self._activate(self.model.index(0))
         self._pending_open = False
@@ -115,7 +116,7 @@ class SearchPanel(QWidget):
     def _activate(self, index: QModelIndex) -> None:
         hit = index.data(HIT_ROLE)
         if hit is not None:
-            self.hitActivated.emit(hit)
+            emit(self.hitActivated, hit)
 
     def step(self, forward: bool) -> SearchHit | None:
         """Next/previous result: select it and open it."""

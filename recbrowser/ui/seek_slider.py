@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QSlider, QStyle, QStyleOptionSlider
 
+from recbrowser.ui.signals import emit
+
 
 class SeekSlider(QSlider):
     seekRequested = Signal(int)  # ms
@@ -16,7 +18,7 @@ class SeekSlider(QSlider):
         self.setSingleStep(1000)
         self.setPageStep(5000)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows belong to the skip shortcuts
-        self.sliderReleased.connect(lambda: self.seekRequested.emit(self.value()))
+        self.sliderReleased.connect(lambda: emit(self.seekRequested, self.value()))
 
     def set_position(self, ms: int) -> None:
         # While the user drags, the playhead must not yank the handle back.
@@ -37,5 +39,5 @@ class SeekSlider(QSlider):
                 x = int(event.position().x()) - groove.x() - handle.width() // 2
                 value = QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span)
                 self.setValue(value)
-                self.seekRequested.emit(value)
+                emit(self.seekRequested, value)
         super().mousePressEvent(event)

@@ -16,6 +16,7 @@ from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import CancelToken, SyncProgress, SyncResult, sync_account
 from recbrowser.store import Store
+from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
 log = logging.getLogger("recbrowser.ui.sync")
@@ -112,19 +113,19 @@ class SyncController(QObject):
                 store.close()
             return results
 
-        self.started.emit()
+        emit(self.started)
         run_task(work, self._on_finished, self._on_failed, self._on_report, pool=self._pool, name="sync")
 
     def _on_report(self, item) -> None:
         kind, value = item
         if kind == "start":
-            self.accountStarted.emit(value)
+            emit(self.accountStarted, value)
         elif kind == "page":
             assert isinstance(value, SyncProgress)
-            self.progress.emit(value)
-            self.pageWritten.emit()
+            emit(self.progress, value)
+            emit(self.pageWritten)
         elif kind == "done":
-            self.accountFinished.emit(value)
+            emit(self.accountFinished, value)
 
     def _on_finished(self, results: list[SyncResult]) -> None:
         self._end(results)
@@ -133,13 +134,13 @@ class SyncController(QObject):
         # The store itself failed (sync_account catches provider errors): blame every account.
         results = [SyncResult(name, error=message) for name in self.running]
         for r in results:
-            self.accountFinished.emit(r)
+            emit(self.accountFinished, r)
         self._end(results)
 
     def _end(self, results: list[SyncResult]) -> None:
         self._cancel = None
         self.running = []
-        self.finished.emit(results)
+        emit(self.finished, results)
         if self._queued:
             names, self._queued = self._queued, []
             self._start(names)

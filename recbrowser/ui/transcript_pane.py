@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolButton, QVBox
 from recbrowser.domain import Segment
 from recbrowser.ui.find_bar import FindBar
 from recbrowser.ui.icons import icon
+from recbrowser.ui.signals import emit
 from recbrowser.ui.transcript_view import TranscriptView
 
 PLACEHOLDERS = {
@@ -90,7 +91,7 @@ class TranscriptPane(QWidget):
     def _on_clicked(self, index: int) -> None:
         start = self.view.segments[index].start_ms
         if start is not None:
-            self.seekRequested.emit(start)
+            emit(self.seekRequested, start)
 
     def _on_follow_toggled(self, on: bool) -> None:
         if on and self.view.current is not None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QTextEdit, QWidget
 
 from recbrowser.domain import Segment
 from recbrowser.ui.formatting import clock
+from recbrowser.ui.signals import emit
 from recbrowser.ui.speaker_colors import SpeakerColors
 
 LINE_BREAK = "\u2028"  # a line break inside the paragraph: one block stays one sentence
@@ -175,4 +176,4 @@ class TranscriptView(QTextEdit):
         if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
             index = self.segment_at(event.position().toPoint())
             if index is not None:
-                self.segmentClicked.emit(index)
+                emit(self.segmentClicked, index)

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from recbrowser.errors import UserFacingError
+from recbrowser.ui.signals import emit
 
 log = logging.getLogger("recbrowser.ui.workers")
 
@@ -43,15 +44,15 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn(self.signals.progress.emit)
+            result = self.fn(lambda value: emit(self.signals.progress, value))
         except UserFacingError as e:
-            self.signals.failed.emit(str(e), "")
+            emit(self.signals.failed, str(e), "")
         except Exception as e:  # a bug: keep the app alive, show one sentence, log the rest
             log.exception("%s failed", self.name)
             details = "".join(traceback.format_exception_only(type(e), e)) + traceback.format_exc()
-            self.signals.failed.emit(GENERIC_FAILURE, details)
+            emit(self.signals.failed, GENERIC_FAILURE, details)
         else:
-            self.signals.finished.emit(result)
+            emit(self.signals.finished, result)
 
 
 # Tasks in flight; the signals object must outlive the worker thread's last emit.
