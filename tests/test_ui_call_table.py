@@ -94,3 +94,25 @@ def test_refresh_after_a_sync_page_adds_rows_without_a_reset(qtbot, store):
     with qtbot.waitSignal(model.rowsInserted, timeout=1000):
         model.refresh()
     assert model.rowCount() == 450 and not resets
+
+
+def test_the_filter_bar_builds_the_store_filter(qtbot):
+    from recbrowser.ui.filter_bar import FilterBar, since_for
+
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.set_accounts(["hq", "cloud"])
+    with qtbot.waitSignal(bar.changed, timeout=1000) as changed:
+        bar.direction.setCurrentIndex(bar.direction.findData("outbound"))
+    assert changed.args[0].direction == "outbound"
+    bar.status.setCurrentIndex(bar.status.findData("missed"))
+    bar.account.setCurrentIndex(bar.account.findData("cloud"))
+    bar.has_audio.setChecked(True)
+    bar.dates.setCurrentIndex(bar.dates.findData(7))
+    with qtbot.waitSignal(bar.changed, timeout=2000) as changed:
+        qtbot.keyClicks(bar.number, "0301")  # debounced: one filter for the whole word
+    f = changed.args[0]
+    assert (f.status, f.account, f.has_audio, f.number) == ("missed", "cloud", True, "0301")
+    assert f.since_ms == since_for(7) and f.has_transcript is None
+    bar.set_accounts(["hq"])  # the chosen account was removed: back to all
+    assert bar.current().account is None

@@ -40,15 +40,13 @@ class AccountForm(QWidget):
                 edit.setPlaceholderText(secret_note or "kept in the keyring, never in the cache")
             elif f.default:
                 edit.setPlaceholderText(f.default)
+            else:
+                edit.setPlaceholderText(f.help)  # "e.g. ..." reads best inside the empty field
             edit.setToolTip(f.help)
             self.fields[f.key] = edit
-            label = f.label + ("" if f.required else " (optional)")
+            label = QLabel(f.label + ("" if f.required else " (optional)"))
+            label.setToolTip(f.help)
             self.layout_.addRow(label, edit)
-            if f.help:
-                hint = QLabel(f.help)
-                hint.setWordWrap(True)
-                hint.setEnabled(False)  # the palette's muted text colour
-                self.layout_.addRow("", hint)
 
     def set_secret_note(self, note: str) -> None:
         self._secret_note = note

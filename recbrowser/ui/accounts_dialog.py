@@ -89,7 +89,7 @@ class AccountsDialog(QDialog):
         layout = QHBoxLayout(self)
         layout.addLayout(left)
         layout.addLayout(right, 1)
-        self.resize(760, 480)
+        self.resize(820, 460)
         self._check_keyring()
         self.reload()
 
@@ -143,7 +143,7 @@ class AccountsDialog(QDialog):
     def _refresh_note(self) -> None:
         name = self.current_name()
         if name and self._secrets_for(name) is not None:
-            self.form.set_secret_note("demo secret, for this session only (not in your keyring)")
+            self.form.set_secret_note("demo secret (this session only, not in your keyring)")
         elif name:
             self.form.set_secret_note(f"stored in {self.keyring_where or 'the keyring'}; type to replace it")
         else:

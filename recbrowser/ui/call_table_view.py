@@ -4,6 +4,7 @@ user can move, resize and hide (remembered by the window through the header stat
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from recbrowser.ui.call_table_model import (
@@ -26,8 +27,8 @@ DEFAULT_WIDTHS = {
     COL_START: 122,
     COL_ACCOUNT: 100,
     COL_DIRECTION: 78,
-    COL_FROM: 160,
-    COL_TO: 160,
+    COL_FROM: 150,
+    COL_TO: 150,
     COL_AGENT: 110,
     COL_DURATION: 62,
     COL_STATUS: 80,
@@ -76,6 +77,22 @@ class CallTableView(QTableView):
         model = self.model()
         assert isinstance(model, CallTableModel)
         return model
+
+    empty_text = "No calls yet."
+
+    def set_empty_text(self, text: str) -> None:
+        """What the list says when it has no rows (no accounts, no match, not synced yet)."""
+        self.empty_text = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.model().rowCount() == 0 and self.empty_text:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            rect = self.viewport().rect().adjusted(24, 24, -24, -24)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text)
+            painter.end()
 
     def reset_columns(self) -> None:
         header = self.horizontalHeader()

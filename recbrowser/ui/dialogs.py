@@ -68,6 +68,7 @@ class ShortcutsDialog(QDialog):
             table.setItem(row, 0, QTableWidgetItem(s.label))
             table.setItem(row, 1, QTableWidgetItem(shortcuts.key_text(s.id)))
         table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from recbrowser.domain import DIRECTIONS
+from recbrowser.domain import DIRECTIONS, STATUSES
 from recbrowser.store import CallFilter
 from recbrowser.ui.signals import emit
 
@@ -40,17 +40,22 @@ class FilterBar(QWidget):
         for d in DIRECTIONS:
             if d != "unknown":
                 self.direction.addItem(d.capitalize(), d)
-        self.number = QLineEdit(placeholderText="Number contains…", toolTip="Part of the caller's or callee's number")
+        self.status = QComboBox(toolTip="Call outcome")
+        self.status.addItem("Any status", None)
+        for st in STATUSES:
+            if st != "unknown":
+                self.status.addItem(st.capitalize(), st)
+        self.number = QLineEdit(placeholderText="Number", toolTip="Part of the caller's or callee's number")
         self.number.setClearButtonEnabled(True)
-        self.number.setMinimumWidth(130)
-        self.number.setMaximumWidth(190)
+        self.number.setMinimumWidth(120)
+        self.number.setMaximumWidth(180)
         self.has_audio = QCheckBox("Has audio")
         self.has_transcript = QCheckBox("Has transcript")
         self.count = QLabel()
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        for w in (self.dates, self.account, self.direction, self.number, self.has_audio, self.has_transcript):
+        for w in (self.dates, self.account, self.direction, self.status, self.number, self.has_audio, self.has_transcript):
             layout.addWidget(w)
         layout.addStretch(1)
         layout.addWidget(self.count)
@@ -58,7 +63,7 @@ class FilterBar(QWidget):
         self._number_timer = QTimer(self, singleShot=True, interval=NUMBER_DEBOUNCE_MS)
         self._number_timer.timeout.connect(self._emit)
         self.number.textChanged.connect(lambda _t: self._number_timer.start())
-        for combo in (self.dates, self.account, self.direction):
+        for combo in (self.dates, self.account, self.direction, self.status):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.has_audio, self.has_transcript):
             box.toggled.connect(self._emit)
@@ -84,6 +89,7 @@ class FilterBar(QWidget):
             account=self.account.currentData(),
             since_ms=since_for(self.dates.currentData()),
             direction=self.direction.currentData(),
+            status=self.status.currentData(),
             number=self.number.text().strip() or None,
             has_audio=True if self.has_audio.isChecked() else None,
             has_transcript=True if self.has_transcript.isChecked() else None,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from recbrowser.cli_format import clock, party_label
 
-__all__ = ["clock", "party_label", "local_datetime", "local_full", "audio_state", "transcript_label", "tz_name"]
+__all__ = ["clock", "party_label", "local_datetime", "local_short", "local_full", "audio_state", "transcript_label", "tz_name"]
 
 
 def local_datetime(ms: int | None) -> str:
@@ -14,6 +14,14 @@ def local_datetime(ms: int | None) -> str:
     if ms is None:
         return ""
     return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def local_short(ms: int | None) -> str:
+    """Compact, for narrow places: "22 Nov 04:15" this year, "22 Nov 2025" before."""
+    if ms is None:
+        return ""
+    when = datetime.fromtimestamp(ms / 1000).astimezone()
+    return when.strftime("%d %b %H:%M" if when.year == datetime.now().year else "%d %b %Y")
 
 
 def local_full(ms: int | None) -> str:

@@ -84,7 +84,8 @@ class MainWindow(QMainWindow):
         self._wire()
         self.restore_state()
         self.reload_accounts()
-        self._update_count()
+        # The demo syncs once on start; a real archive keeps itself current on a schedule.
+        self.sync.set_interval(0 if demo else self.prefs.auto_sync_minutes)
 
     # -- layout ---------------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
         self.accounts_panel.set_accounts(self._accounts, titles)
         self.filter_bar.set_accounts(self.account_names())
         self.actions["sync_all"].setEnabled(bool(self._accounts))
+        self._update_count()
 
     def show_accounts(self) -> None:
         from recbrowser.ui.accounts_dialog import AccountsDialog
@@ -180,6 +182,15 @@ class MainWindow(QMainWindow):
 
     def _update_count(self) -> None:
         self.filter_bar.set_count(self.model.rowCount())
+        if not self._accounts:
+            text = "No accounts yet: add one with Accounts… (Ctrl+Shift+A) to see its calls here."
+        elif self.model.call_filter != CallFilter(sort=self.model.call_filter.sort, descending=self.model.call_filter.descending):
+            text = "No calls match these filters."
+        elif self.sync.busy:
+            text = "Syncing: calls appear here page by page."
+        else:
+            text = "No calls cached yet: Sync (F5) fetches them from your accounts."
+        self.table.set_empty_text(text)
 
     def _open_current(self) -> None:
         row = self.model.row(self.table.currentIndex().row())

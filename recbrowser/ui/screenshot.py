@@ -29,7 +29,6 @@ class ScreenshotDirector:
         self._ref: str | None = None
         self._done = False
         window.resize(*SIZE)
-        window.splitter.setSizes(SIZES)
         window.sync.finished.connect(self._after_sync)
         window.callShown.connect(self._call_shown)
         window.player.readyChanged.connect(self._player_ready)
@@ -42,6 +41,7 @@ class ScreenshotDirector:
     def _after_sync(self, _results) -> None:
         if self._ref is not None or self._done:
             return
+        self.window.splitter.setSizes(SIZES)  # now that the window has its screenshot size
         model = self.window.model
         chosen = None
         for row in range(min(model.rowCount(), 400)):

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from recbrowser.domain import SearchHit
-from recbrowser.ui.formatting import clock, local_datetime
+from recbrowser.ui.formatting import clock, local_short
 
 HIT_ROLE = Qt.ItemDataRole.UserRole
 _HIT = re.compile(r"\[([^\[\]]*)\]")
@@ -31,8 +31,8 @@ def snippet_html(snippet: str, mark_style: str) -> str:
 def hit_where(hit: SearchHit) -> str:
     """One short line: when the call was, who said it, and where in the call (the ref is in the tooltip)."""
     if hit.kind == "summary":
-        return f"{local_datetime(hit.call_start_ms)} · summary"
-    return f"{local_datetime(hit.call_start_ms)} · {hit.speaker or 'Unknown speaker'} at {clock(hit.start_ms)}"
+        return f"{local_short(hit.call_start_ms)} · summary"
+    return f"{local_short(hit.call_start_ms)} · {hit.speaker or 'Unknown speaker'} at {clock(hit.start_ms)}"
 
 
 class SearchResultsModel(QAbstractListModel):

@@ -63,6 +63,16 @@ class Preferences:
         self._set("follow_audio", bool(value))
 
 
+    @property
+    def auto_sync_minutes(self) -> int:
+        """Sync every account this often while the window is open (0: only on demand)."""
+        return max(0, self._get("auto_sync_minutes", 30, int))
+
+    @auto_sync_minutes.setter
+    def auto_sync_minutes(self, minutes: int) -> None:
+        self._set("auto_sync_minutes", max(0, int(minutes)))
+
+
 class UiState:
     def __init__(self, settings: QSettings) -> None:
         self._s = settings

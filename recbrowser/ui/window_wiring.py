@@ -104,6 +104,7 @@ def wire_sync(w: MainWindow) -> None:
     def started() -> None:
         w.actions["cancel_sync"].setEnabled(True)
         status.sync_started()
+        w._update_count()  # the empty list now says calls are on their way
 
     def account_started(name: str) -> None:
         panel.set_state(name, busy=True, error="")
