@@ -179,3 +179,33 @@ def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(qtbot, data_dir
     assert window.model.fetched_rows() <= 8 * 200
     gc.unfreeze()
     assert max(gaps[1:]) < 100, f"longest UI-thread gap {max(gaps[1:])} ms over {len(gaps)} ticks"
+
+
+def test_cancel_stops_a_sync_after_the_page_it_is_writing(qtbot, data_dir, store, yeastar):
+    add_emulated_account(store, yeastar)
+    window = open_window(qtbot, data_dir, store, {"hq": yeastar.secrets()})
+    window.sync.progress.connect(lambda _p: window.status.cancel.click())  # cancel on the first page
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as finished:
+        window.sync.sync(["hq"], since_ms=ago(14))
+    (result,) = finished.args[0]
+    assert result.cancelled and 0 < result.calls < len(yeastar.cdrs)
+    assert window.model.rowCount() == result.calls  # what was written stays, and shows
+    assert "cancelled" in window.accounts_panel.state("hq").text
+    assert window.status.text.text().startswith("Sync cancelled") and window.status.cancel.isHidden()
+
+
+def test_log_view_about_and_error_details_carry_no_secrets(qtbot, data_dir):
+    from recbrowser.redact import register_secret
+    from recbrowser.ui.dialogs import error_details, versions
+    from recbrowser.ui.log_view import LogView, read_tail
+
+    log_file = data_dir.logs / "recbrowser.log"
+    log_file.write_text("".join(f"line {i}\n" for i in range(50_000)))
+    tail = read_tail(log_file, 1000)
+    assert tail.endswith("line 49999\n") and not tail.startswith("ine")  # starts on a whole line
+    view = LogView(log_file)
+    qtbot.addWidget(view)
+    assert "line 49999" in view.text.toPlainText()
+    assert {"recbrowser", "Qt", "PySide6", "SQLite", "Python"} <= set(versions())
+    register_secret("hunter2-very-secret")
+    assert "hunter2-very-secret" not in error_details("Traceback: token=hunter2-very-secret")

@@ -38,7 +38,7 @@ def make_app() -> QApplication:
     return app
 
 
-def start_demo(window: MainWindow, servers: list) -> None:
+def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
     """Start the emulators and their accounts in a worker, then sync them."""
     from recbrowser.demo import start_demo_accounts
 
@@ -62,7 +62,8 @@ def start_demo(window: MainWindow, servers: list) -> None:
 
     def failed(message: str, details: str) -> None:
         window.status.show_message(f"The demo could not start: {message}")
-        window.demoFailed = message  # the screenshot director gives up on this
+        if on_failed:
+            on_failed(message)
 
     window.status.show_message("Starting the demo providers…")
     run_task(work, started, failed, pool=window.pools.background, name="demo")
@@ -84,7 +85,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
             install_excepthook(lambda: window)
         director = ScreenshotDirector(window, screenshot) if screenshot else None
         if demo:
-            start_demo(window, servers)
+            start_demo(window, servers, director.demo_failed if director else None)
         elif director:
             QTimer.singleShot(0, director.without_sync)
         window.show()

@@ -35,6 +35,12 @@ class ScreenshotDirector:
         window.calls.downloadFailed.connect(lambda _m: QTimer.singleShot(SETTLE_MS, self.grab))
         QTimer.singleShot(TIMEOUT_MS, self._timeout)
 
+    def demo_failed(self, message: str) -> None:
+        print(f"recbrowser: the demo could not start: {message}", file=sys.stderr)
+        self.grab()
+        self.exit_code = 1
+        QApplication.instance().exit(1)
+
     def without_sync(self) -> None:
         self._after_sync([])
 
