@@ -131,6 +131,9 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
         _delete_for(conn, "legs", old)
         _delete_for(conn, "recordings", old)
     legs, recordings, segments = [], [], []
+    # We hold the write lock, so segment ids above the current maximum are ours: the rows are
+    # numbered here and exactly those are indexed afterwards in one statement.
+    top_segment = seg_id = conn.execute("SELECT ifnull(max(id), 0) FROM segments").fetchone()[0]
     transcript_old = [existing[p] for p, c in page.items() if p in existing and c.segments is not None]
     cached = _cached_segments(conn, transcript_old) if transcript_old else {}
     replace = []
@@ -148,12 +151,13 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
             ))
         if c.segments is None:
             continue
-        rows = _segment_rows(call_id, c.segments)
         if call_id in cached:
-            if cached[call_id] == rows:
+            if cached[call_id] == _segment_rows(call_id, c.segments):
                 continue  # unchanged transcript: keep its rows and spare the FTS index the churn
             replace.append(call_id)
-        segments.extend(rows)
+        for seq, sg in enumerate(c.segments):
+            seg_id += 1
+            segments.append((seg_id, call_id, seq, sg.leg, sg.speaker, sg.role, sg.start_ms, sg.end_ms, sg.text, sg.confidence))
     if replace:
         _delete_for(conn, "segments", replace)
     if legs:
@@ -161,11 +165,8 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
     if recordings:
         conn.executemany(INSERT_RECORDING, recordings)
     if segments:
-        # We hold the write lock, so ids above the current maximum are ours: number the rows
-        # ourselves and index exactly them in one statement.
-        top = conn.execute("SELECT ifnull(max(id), 0) FROM segments").fetchone()[0]
-        conn.executemany(INSERT_SEGMENT, [(top + n, *row) for n, row in enumerate(segments, 1)])
-        conn.execute(INDEX_SEGMENTS, (top,))
+        conn.executemany(INSERT_SEGMENT, segments)
+        conn.execute(INDEX_SEGMENTS, (top_segment,))
     if new_ids:  # summaries of calls that were updated are re-indexed by the update trigger
         conn.execute(INDEX_SUMMARIES, (json.dumps([ids[p] for p in new_ids]),))
     return len(new_ids)
