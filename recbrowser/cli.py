@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import shutil
@@ -29,6 +30,11 @@ log = logging.getLogger("recbrowser.cli")
 
 class UsageError(Exception):
     pass
+
+
+# Commands that live in their own modules: each has `register(subparsers)`, which adds its
+# parser with `set_defaults(handler=fn)`; `fn(args, store, data_dir)` returns the exit status.
+EXTENSIONS: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("calls", nargs="+", metavar="CALL")
     d.add_argument("--to", metavar="DIR", help="also copy the files into DIR")
 
+    for module in EXTENSIONS:
+        importlib.import_module(module).register(sub)
+
     e = sub.add_parser("emulate", help="run provider emulators on 127.0.0.1 until interrupted")
     e.add_argument("--provider", action="append", dest="providers", metavar="NAME")
     e.add_argument("--calls", type=int, default=40)
@@ -114,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_window_or_demo(args, dd)
         with Store.open(dd.database) as store:
-            return COMMANDS[args.command](args, store, dd)
+            handler = getattr(args, "handler", None) or COMMANDS[args.command]
+            return handler(args, store, dd)
     except UserFacingError as e:
         print(f"recbrowser: {e}", file=sys.stderr)
         return 1

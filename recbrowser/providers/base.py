@@ -6,6 +6,7 @@ keyring: the sync service hands it the account and its secrets, and stores what 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -95,9 +96,13 @@ def provider_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+# Connector modules, imported lazily so `recbrowser --help` does not pay for every connector.
+BUILTIN = ("yeastar",)
+
+
 def _load_builtin() -> None:
-    # Imported lazily so `recbrowser --help` does not pay for every connector.
-    from recbrowser.providers import yeastar  # noqa: F401
+    for name in BUILTIN:
+        importlib.import_module(f"recbrowser.providers.{name}")
 
 
 def secret_keys(cls: type) -> list[str]:
