@@ -16,6 +16,7 @@ from recbrowser.ui.call_table_model import (
     COL_AUDIO,
     COL_DURATION,
     COL_START,
+    COL_STATUS,
     COL_TRANSCRIPT,
     ROW_ROLE,
     CallTableModel,
@@ -38,10 +39,12 @@ def test_model_counts_everything_but_reads_only_what_is_shown(qtbot, store):
     view.scrollToBottom()
     last = model.index(4999, COL_START).data(ROW_ROLE)
     assert last is not None and last.provider_id.endswith("004999")
-    assert model.fetched_rows() <= CACHE_BLOCKS * BLOCK
-    # Paging back up is one query per block: the cursors of the walk were kept.
+    assert model.queries <= 3  # the end is read from the end, not walked to
+    assert model.fetched_rows() <= 2 * CACHE_BLOCKS * BLOCK
+    # Paging back up is one query per block: the cursors of a walk are kept.
+    assert model.index(BLOCK * 6 + 5, COL_START).data(ROW_ROLE) is not None
     before = model.queries
-    assert model.index(BLOCK * 3 + 5, COL_START).data(ROW_ROLE) is not None
+    assert model.index(BLOCK * 5 + 5, COL_START).data(ROW_ROLE) is not None
     assert model.queries - before <= 1
 
 
@@ -116,3 +119,18 @@ def test_the_filter_bar_builds_the_store_filter(qtbot):
     assert f.since_ms == since_for(7) and f.has_transcript is None
     bar.set_accounts(["hq"])  # the chosen account was removed: back to all
     assert bar.current().account is None
+
+
+def test_rows_near_the_end_are_read_from_the_end_and_match_the_forward_order(qtbot, store):
+    fill(store, 1037)  # not a multiple of the block size: the last block is partial
+    for column in (COL_START, COL_STATUS, COL_DURATION):  # status: many ties, broken by id
+        for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
+            model = CallTableModel(store)
+            model.sort(column, order)
+            truth, cursor = store.list_calls(model.call_filter, limit=5000)  # one plain forward read
+            assert cursor is None and len(truth) == 1037
+            before = model.queries
+            tail = [model.row(r).ref for r in range(1036, 600, -1)]
+            assert model.queries - before <= 3  # from the end, not a walk through five blocks
+            assert tail == [r.ref for r in truth[1036:600:-1]]
+            assert [model.row(r).ref for r in range(1037)] == [r.ref for r in truth]

@@ -4,6 +4,10 @@
 BLOCK rows via keyset paging (`list_calls(after=cursor)`). The cursor that starts each block
 is kept (a few bytes per block), so paging back is one query; only CACHE_BLOCKS blocks of
 rows are held at a time. Sorting is the store's sort option, so it is an indexed query too.
+
+Keyset paging cannot jump: reaching row n walks the pages before it. Rows nearer the end are
+read from the end instead (the same sort reversed: the store orders by (value, id), so the
+reverse order is exact), which makes End and "newest/oldest last" one query.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class CallTableModel(QAbstractTableModel):
         self._total = 0
         self._blocks: OrderedDict[int, list[Any]] = OrderedDict()  # block number -> rows (LRU)
         self._cursors: dict[int, Any] = {0: None}  # block number -> cursor that starts it
+        self._rev_cursors: dict[int, Any] = {0: None}  # the same, counting pages from the end
+        self._rev_pages: OrderedDict[int, list[Any]] = OrderedDict()  # pages read from the end (LRU)
         self.queries = 0  # list_calls queries run: tests and benchmarks read it
         self.reload()
 
@@ -100,10 +106,12 @@ class CallTableModel(QAbstractTableModel):
     def _forget(self) -> None:
         self._blocks.clear()
         self._cursors = {0: None}
+        self._rev_cursors = {0: None}
+        self._rev_pages.clear()
 
     def fetched_rows(self) -> int:
         """How many rows are held in memory right now."""
-        return sum(len(rows) for rows in self._blocks.values())
+        return sum(len(rows) for rows in (*self._blocks.values(), *self._rev_pages.values()))
 
     # -- paging ---------------------------------------------------------------------------------
     def row(self, row: int):
@@ -118,20 +126,45 @@ class CallTableModel(QAbstractTableModel):
         if rows is not None:
             self._blocks.move_to_end(number)
             return rows
-        # Walk forward from the nearest block whose start we know (usually the one before).
-        start = max(k for k in self._cursors if k <= number)
-        cursor = self._cursors[start]
-        for k in range(start, number + 1):
-            rows, next_cursor = self._store.list_calls(self._filter, after=cursor, limit=BLOCK)
-            self.queries += 1
-            self._cursors[k + 1] = next_cursor
-            if next_cursor is None and k < number:
-                return []  # the list got shorter under us; refresh() will follow
-            cursor = next_cursor
+        first, end = number * BLOCK, min((number + 1) * BLOCK, self._total)
+        # Reversed indexes of the block's rows, and the pages from the end that hold them.
+        rev_pages = ((self._total - end) // BLOCK, (self._total - 1 - first) // BLOCK)
+        forward_cost = number - max(k for k in self._cursors if k <= number)
+        backward_cost = rev_pages[1] - max(k for k in self._rev_cursors if k <= rev_pages[0])
+        if backward_cost < forward_cost:
+            rows = self._from_the_end(first, end, *rev_pages)
+        else:
+            rows = self._walk(self._filter, self._cursors, number)
         self._blocks[number] = rows
         while len(self._blocks) > CACHE_BLOCKS:
             self._blocks.popitem(last=False)
         return rows
+
+    def _walk(self, call_filter: CallFilter, cursors: dict[int, Any], page: int) -> list[Any]:
+        """Page `page` of this order, walking from the nearest page whose cursor we know."""
+        start = max(k for k in cursors if k <= page)
+        cursor, rows = cursors[start], []
+        for k in range(start, page + 1):
+            rows, next_cursor = self._store.list_calls(call_filter, after=cursor, limit=BLOCK)
+            self.queries += 1
+            cursors[k + 1] = next_cursor
+            if next_cursor is None and k < page:
+                return []  # the list got shorter under us; refresh() will follow
+            cursor = next_cursor
+        return rows
+
+    def _from_the_end(self, first: int, end: int, page_lo: int, page_hi: int) -> list[Any]:
+        reverse = replace(self._filter, descending=not self._filter.descending)
+        reversed_rows: list[Any] = []
+        for page in range(page_lo, page_hi + 1):
+            # A block straddles two pages from the end; its neighbour will want one of them.
+            if page not in self._rev_pages:
+                self._rev_pages[page] = self._walk(reverse, self._rev_cursors, page)
+                while len(self._rev_pages) > CACHE_BLOCKS:
+                    self._rev_pages.popitem(last=False)
+            reversed_rows += self._rev_pages[page]
+        lo = self._total - end - page_lo * BLOCK
+        return list(reversed(reversed_rows[lo : lo + (end - first)]))
 
     def row_of(self, ref: str) -> int | None:
         """The row of a call among the rows in memory (no query)."""
