@@ -84,3 +84,21 @@ def test_add_test_and_remove_an_account_through_the_dialog(qtbot, data_dir, stor
         dialog.save_button.click()
     assert credentials.load_secrets(account_name) == {"client_secret": "rotated"}
     pool.waitForDone(WAIT)
+
+
+def test_answers_for_a_closed_dialog_are_dropped(qtbot):
+    import threading
+
+    from PySide6.QtWidgets import QLabel
+
+    from recbrowser.ui.workers import run_task
+
+    release = threading.Event()
+    label = QLabel()
+    pool = QThreadPool()
+    run_task(lambda _r: release.wait(5) and "late", lambda text: label.setText(text), pool=pool, owner=label)
+    label.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(label), timeout=WAIT)
+    release.set()
+    pool.waitForDone(WAIT)
+    qtbot.wait(50)  # the queued answer is delivered here, and must be ignored

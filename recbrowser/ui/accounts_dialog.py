@@ -96,7 +96,7 @@ class AccountsDialog(QDialog):
     # -- loading --------------------------------------------------------------------------------
     def _run(self, fn, on_done, label: str) -> None:
         self.result.setText(label)
-        run_task(fn, on_done, lambda message, _d: self.result.setText(message), pool=self._pool, name=label)
+        run_task(fn, on_done, lambda message, _d: self.result.setText(message), pool=self._pool, name=label, owner=self)
 
     def _with_store(self, fn):
         def work(_report):
@@ -138,7 +138,7 @@ class AccountsDialog(QDialog):
                 self.keyring.setText(f"Secrets cannot be stored: {status.problem}.")
             self._refresh_note()
 
-        run_task(lambda _r: credentials.keyring_status(), shown, pool=self._pool, name="keyring status")
+        run_task(lambda _r: credentials.keyring_status(), shown, pool=self._pool, name="keyring status", owner=self)
 
     def _refresh_note(self) -> None:
         name = self.current_name()

@@ -93,6 +93,7 @@ class CallController(QObject):
             lambda message, _d: generation == self.load_generation and emit(self.loadFailed, message),
             pool=self._pool,
             name="open call",
+            owner=self,
         )
         return generation
 
@@ -141,6 +142,7 @@ class CallController(QObject):
             lambda p: generation == self.media_generation and isinstance(p, DownloadProgress) and emit(self.downloadProgress, p),
             pool=self._pool,
             name="download",
+            owner=self,
         )
         return generation
 

@@ -87,6 +87,7 @@ class SearchPanel(QWidget):
             lambda message, _details: self._failed(generation, message),
             pool=self._pool,
             name="search",
+            owner=self,
         )
         return generation
 

@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from recbrowser.errors import UserFacingError
@@ -67,14 +68,23 @@ def run_task(
     *,
     pool: QThreadPool | None = None,
     name: str = "task",
+    owner: QObject | None = None,
 ) -> Task:
+    """Run `fn` in `pool`; the callbacks run on the UI thread, and not at all once `owner`
+    (the dialog or widget that asked) has been deleted: a closed dialog gets no answers."""
     task = Task(fn, name)
+
+    def guarded(callback):
+        if owner is None:
+            return callback
+        return lambda *args: callback(*args) if shiboken6.isValid(owner) else None
+
     if on_progress:
-        task.signals.progress.connect(on_progress)
+        task.signals.progress.connect(guarded(on_progress))
     if on_done:
-        task.signals.finished.connect(on_done)
+        task.signals.finished.connect(guarded(on_done))
     if on_error:
-        task.signals.failed.connect(on_error)
+        task.signals.failed.connect(guarded(on_error))
     else:
         task.signals.failed.connect(lambda msg, _details: log.warning("%s: %s", name, msg))
     task.signals.finished.connect(lambda _r: _live.discard(task))
