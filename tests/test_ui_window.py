@@ -54,7 +54,7 @@ def test_sync_from_the_window_fills_the_list(qtbot, data_dir, store, yeastar):
         window.sync.sync(["hq"], since_ms=ago(4))
     (result,) = finished.args[0]
     assert result.ok and result.calls > 0
-    assert window.model.rowCount() == result.calls
+    qtbot.waitUntil(lambda: window.model.rowCount() == result.calls, timeout=WAIT)  # recounted in a worker
     assert window.model.rowCount() == len(yeastar.call_ids_between(ago(4) - 60_000, int(time.time() * 1000)))
     ids = {window.model.index(r, COL_START).data(ROW_ROLE).provider_id for r in range(result.calls)}
     assert ids == yeastar.call_ids_between(ago(4) - 60_000, int(time.time() * 1000))
@@ -175,7 +175,7 @@ def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(qtbot, data_dir
     timer.stop()
     (result,) = finished.args[0]
     assert result.ok and result.calls > 19_900  # the emulator's two weeks, give or take the edges
-    assert window.model.rowCount() == result.calls
+    qtbot.waitUntil(lambda: window.model.rowCount() == result.calls, timeout=WAIT)
     assert window.model.fetched_rows() <= 8 * 200
     gc.unfreeze()
     assert max(gaps[1:]) < 100, f"longest UI-thread gap {max(gaps[1:])} ms over {len(gaps)} ticks"
@@ -189,7 +189,7 @@ def test_cancel_stops_a_sync_after_the_page_it_is_writing(qtbot, data_dir, store
         window.sync.sync(["hq"], since_ms=ago(14))
     (result,) = finished.args[0]
     assert result.cancelled and 0 < result.calls < len(yeastar.cdrs)
-    assert window.model.rowCount() == result.calls  # what was written stays, and shows
+    qtbot.waitUntil(lambda: window.model.rowCount() == result.calls, timeout=WAIT)  # what was written stays
     assert "cancelled" in window.accounts_panel.state("hq").text
     assert window.status.text.text().startswith("Sync cancelled") and window.status.cancel.isHidden()
 
@@ -209,3 +209,25 @@ def test_log_view_about_and_error_details_carry_no_secrets(qtbot, data_dir):
     assert {"recbrowser", "Qt", "PySide6", "SQLite", "Python"} <= set(versions())
     register_secret("hunter2-very-secret")
     assert "hunter2-very-secret" not in error_details("Traceback: token=hunter2-very-secret")
+
+
+def test_filters_from_the_bar_are_counted_off_the_ui_thread(qtbot, data_dir, archived_store):  # noqa: F811
+    from recbrowser.store import CallFilter
+
+    window = open_window(qtbot, data_dir, archived_store)
+    expected = archived_store.count_calls(CallFilter(direction="inbound", has_audio=True))
+    assert 0 < expected < window.model.rowCount()
+    bar = window.filter_bar
+    bar.has_audio.setChecked(True)
+    bar.direction.setCurrentIndex(bar.direction.findData("inbound"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == expected, timeout=WAIT)
+    assert bar.count.text() == f"{expected} call{'s' if expected != 1 else ''}"
+    assert all(window.model.row(r).direction == "inbound" for r in range(expected))
+    bar.account.setCurrentIndex(bar.account.findData("hq"))
+    bar.status.setCurrentIndex(bar.status.findData("voicemail"))
+    bar.has_audio.setChecked(False)
+    bar.direction.setCurrentIndex(bar.direction.findData("internal"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == archived_store.count_calls(
+        CallFilter(account="hq", status="voicemail", direction="internal")), timeout=WAIT)
+    if window.model.rowCount() == 0:
+        assert window.table.empty_text == "No calls match these filters."

@@ -76,21 +76,25 @@ class CallTableModel(QAbstractTableModel):
     def call_filter(self) -> CallFilter:
         return self._filter
 
-    def set_filter(self, call_filter: CallFilter) -> None:
+    def set_filter(self, call_filter: CallFilter, total: int | None = None) -> None:
+        """Show calls matching `call_filter`. `total` is its count when the caller already
+        has it (the window counts in a worker: a filtered count of a big archive takes a
+        tenth of a second, too long for the UI thread)."""
         # The sort belongs to the header, not to the filter bar: keep it.
         self._filter = replace(call_filter, sort=self._filter.sort, descending=self._filter.descending)
-        self.reload()
+        self.reload(total)
 
-    def reload(self) -> None:
+    def reload(self, total: int | None = None) -> None:
         self.beginResetModel()
         self._forget()
-        self._total = self._store.count_calls(self._filter)
+        self._total = self._store.count_calls(self._filter) if total is None else total
         self.endResetModel()
 
-    def refresh(self) -> None:
+    def refresh(self, total: int | None = None) -> None:
         """New calls arrived (a sync page): recount and re-read, without a reset that would
         drop the selection and scroll position."""
-        total = self._store.count_calls(self._filter)
+        if total is None:
+            total = self._store.count_calls(self._filter)
         self._forget()
         if total > self._total:
             self.beginInsertRows(QModelIndex(), self._total, total - 1)
@@ -262,7 +266,7 @@ class CallTableModel(QAbstractTableModel):
         if key == self._filter.sort and descending == self._filter.descending:
             return
         self._filter = replace(self._filter, sort=key, descending=descending)
-        self.reload()
+        self.reload(self._total)  # the same calls in another order: no need to count again
 
     def sort_column(self) -> int:
         return next(c for c, k in SORT_KEYS.items() if k == self._filter.sort)

@@ -29,7 +29,9 @@ class ScreenshotDirector:
         self._ref: str | None = None
         self._done = False
         window.resize(*SIZE)
-        window.sync.finished.connect(self._after_sync)
+        self._synced = False
+        window.sync.finished.connect(self._sync_finished)
+        window.callsRefreshed.connect(lambda: self._synced and self._after_sync(None))
         window.callShown.connect(self._call_shown)
         window.player.readyChanged.connect(self._player_ready)
         window.calls.downloadFailed.connect(lambda _m: QTimer.singleShot(SETTLE_MS, self.grab))
@@ -40,6 +42,9 @@ class ScreenshotDirector:
         self.grab()
         self.exit_code = 1
         QApplication.instance().exit(1)
+
+    def _sync_finished(self, _results) -> None:
+        self._synced = True  # the window now recounts in a worker; pick a call once it has
 
     def without_sync(self) -> None:
         self._after_sync([])
