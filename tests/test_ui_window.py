@@ -231,3 +231,19 @@ def test_filters_from_the_bar_are_counted_off_the_ui_thread(qtbot, data_dir, arc
         CallFilter(account="hq", status="voicemail", direction="internal")), timeout=WAIT)
     if window.model.rowCount() == 0:
         assert window.table.empty_text == "No calls match these filters."
+
+
+def test_a_palette_switch_retints_the_icons(qtbot, data_dir, archived_store):  # noqa: F811
+    from PySide6.QtGui import QColor, QPalette
+
+    window = open_window(qtbot, data_dir, archived_store)
+    before = window.actions["sync_all"].icon().pixmap(24, 24).toImage()
+    palette = window.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor("#f0f0f0"))
+    app = QApplication.instance()
+    old = app.palette()
+    try:
+        app.setPalette(palette)
+        qtbot.waitUntil(lambda: window.actions["sync_all"].icon().pixmap(24, 24).toImage() != before, timeout=WAIT)
+    finally:
+        app.setPalette(old)

@@ -85,6 +85,12 @@ class Actions:
         self["quit"].setMenuRole(QAction.MenuRole.QuitRole)
         self["about"].setMenuRole(QAction.MenuRole.AboutRole)
 
+    def refresh_icons(self) -> None:
+        """Re-tint after the palette changed (the system switched to dark mode, or back)."""
+        for action_id, (_text, icon_name, _key) in SPECS.items():
+            if icon_name:
+                self[action_id].setIcon(icon(icon_name))
+
     def __getitem__(self, action_id: str) -> QAction:
         return self.by_id[action_id]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
@@ -334,6 +334,15 @@ class MainWindow(QMainWindow):
         self.table.reset_columns()
         self.splitter.setSizes(DEFAULT_SIZES[0])
         self.left_splitter.setSizes(DEFAULT_SIZES[1])
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            # Icons are tinted with the palette's text colour, and the transcript's muted
+            # times too: follow a light/dark switch while the window is open.
+            self.actions.refresh_icons()
+            self.call_pane.controls.refresh_icons()
+            self.call_pane.transcript.set_segments(*self.call_pane.transcript.shown())
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

@@ -53,7 +53,7 @@ class PlayerControls(QWidget):
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.volume.setValue(player.volume)
         self.volume.valueChanged.connect(player.set_volume)
-        volume_icon = QLabel()
+        self.volume_icon = volume_icon = QLabel()
         volume_icon.setPixmap(icon("volume").pixmap(16, 16))
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -98,6 +98,10 @@ class PlayerControls(QWidget):
         player.problem.connect(self.show_message)
         self._show_rate(player.rate)
         self._on_ready(False)
+
+    def refresh_icons(self) -> None:
+        self._on_playing(self.player.is_playing())
+        self.volume_icon.setPixmap(icon("volume").pixmap(16, 16))
 
     def _on_play_clicked(self) -> None:
         if self.player.ready:

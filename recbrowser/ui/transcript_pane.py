@@ -60,7 +60,11 @@ class TranscriptPane(QWidget):
         self._order: list[int] = []  # segment index for each entry of _starts
         self.set_segments(None, "select")
 
+    def shown(self) -> tuple[list[Segment], str]:
+        return self.view.segments, self._status
+
     def set_segments(self, segments: list[Segment] | None, status: str = "available") -> None:
+        self._status = status
         segments = segments or []
         timed = sorted((s.start_ms, i) for i, s in enumerate(segments) if s.start_ms is not None)
         self._starts = [start for start, _ in timed]

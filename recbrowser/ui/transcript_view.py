@@ -144,7 +144,7 @@ class TranscriptView(QTextEdit):
         if self._current is not None:
             sel = QTextEdit.ExtraSelection()
             colour = QColor(pal.color(QPalette.ColorRole.Highlight))
-            colour.setAlpha(48)
+            colour.setAlpha(64)
             sel.format.setBackground(colour)
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             block = self.document().findBlockByNumber(self._current)
