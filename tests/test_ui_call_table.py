@@ -134,3 +134,24 @@ def test_rows_near_the_end_are_read_from_the_end_and_match_the_forward_order(qtb
             assert model.queries - before <= 3  # from the end, not a walk through five blocks
             assert tail == [r.ref for r in truth[1036:600:-1]]
             assert [model.row(r).ref for r in range(1037)] == [r.ref for r in truth]
+
+
+def test_a_custom_date_range_includes_both_days(qtbot):
+    from datetime import datetime
+
+    from PySide6.QtCore import QDate
+
+    from recbrowser.ui.filter_bar import CUSTOM, FilterBar
+
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.dates.setCurrentIndex(bar.dates.findData(CUSTOM))
+    assert bar.since.isVisible() and bar.until.isVisible()
+    bar.since.setDate(QDate(2026, 5, 9))
+    bar.until.setDate(QDate(2026, 5, 10))
+    f = bar.current()
+    assert f.since_ms == int(datetime(2026, 5, 9).astimezone().timestamp() * 1000)
+    assert f.until_ms == int(datetime(2026, 5, 11).astimezone().timestamp() * 1000)
+    bar.dates.setCurrentIndex(0)
+    assert not bar.since.isVisible() and bar.current().until_ms is None

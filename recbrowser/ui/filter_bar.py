@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from recbrowser.domain import DIRECTIONS, STATUSES
 from recbrowser.store import CallFilter
 from recbrowser.ui.signals import emit
 
-DATE_PRESETS = (("All dates", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30))
+CUSTOM = "custom"
+DATE_PRESETS = (("All dates", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30), ("Custom range…", CUSTOM))
 NUMBER_DEBOUNCE_MS = 300
 
 
@@ -33,6 +34,13 @@ class FilterBar(QWidget):
         self.dates = QComboBox(toolTip="Calls that started in this period (your time zone)")
         for label, days in DATE_PRESETS:
             self.dates.addItem(label, days)
+        # Custom range: first and last day, both included, in the user's time zone.
+        self.since = QDateEdit(QDate.currentDate().addDays(-6), calendarPopup=True, toolTip="From this day")
+        self.until = QDateEdit(QDate.currentDate(), calendarPopup=True, toolTip="To this day (included)")
+        for edit in (self.since, self.until):
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.hide()
+            edit.dateChanged.connect(self._emit)
         self.account = QComboBox(toolTip="Only this account's calls")
         self.account.addItem("All accounts", None)
         self.direction = QComboBox(toolTip="Call direction")
@@ -55,7 +63,7 @@ class FilterBar(QWidget):
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        for w in (self.dates, self.account, self.direction, self.status, self.number, self.has_audio, self.has_transcript):
+        for w in (self.dates, self.since, self.until, self.account, self.direction, self.status, self.number, self.has_audio, self.has_transcript):
             layout.addWidget(w)
         layout.addStretch(1)
         layout.addWidget(self.count)
@@ -63,6 +71,7 @@ class FilterBar(QWidget):
         self._number_timer = QTimer(self, singleShot=True, interval=NUMBER_DEBOUNCE_MS)
         self._number_timer.timeout.connect(self._emit)
         self.number.textChanged.connect(lambda _t: self._number_timer.start())
+        self.dates.currentIndexChanged.connect(self._show_range)
         for combo in (self.dates, self.account, self.direction, self.status):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.has_audio, self.has_transcript):
@@ -84,10 +93,26 @@ class FilterBar(QWidget):
     def set_count(self, shown: int) -> None:
         self.count.setText(f"{shown:,} call{'s' if shown != 1 else ''}")
 
+    def _show_range(self, _index: int) -> None:
+        custom = self.dates.currentData() == CUSTOM
+        self.since.setVisible(custom)
+        self.until.setVisible(custom)
+
+    def date_range(self) -> tuple[int | None, int | None]:
+        preset = self.dates.currentData()
+        if preset != CUSTOM:
+            return since_for(preset), None
+        first, last = sorted((self.since.date(), self.until.date()))
+        start = datetime(first.year(), first.month(), first.day()).astimezone()
+        end = datetime(last.year(), last.month(), last.day()).astimezone() + timedelta(days=1)
+        return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
     def current(self) -> CallFilter:
+        since_ms, until_ms = self.date_range()
         return CallFilter(
             account=self.account.currentData(),
-            since_ms=since_for(self.dates.currentData()),
+            since_ms=since_ms,
+            until_ms=until_ms,
             direction=self.direction.currentData(),
             status=self.status.currentData(),
             number=self.number.text().strip() or None,
