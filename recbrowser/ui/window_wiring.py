@@ -87,9 +87,15 @@ def _shortcuts(w: MainWindow) -> None:
 
 
 def _log(w: MainWindow) -> None:
+    import logging
+    import logging.handlers
+    from pathlib import Path
+
     from recbrowser.ui.log_view import LogView
 
-    LogView(w.data_dir.logs / "recbrowser.log", w).exec()
+    # The file logging writes to (the demo's throwaway data folder has none of its own).
+    files = [h.baseFilename for h in logging.getLogger("recbrowser").handlers if isinstance(h, logging.FileHandler)]
+    LogView(Path(files[0]) if files else w.data_dir.logs / "recbrowser.log", w).exec()
 
 
 def _about(w: MainWindow) -> None:
