@@ -1,0 +1,371 @@
+"""Bulk export: calls -> a folder or ZIP of recordings, transcripts and a manifest.
+
+Headless (the CLI and the window share it). Recordings missing from the media cache are
+downloaded first; conversions run in a process pool while the next calls are prepared. Every
+file is written as `.part` and renamed; the journal (export_manifest) makes a re-run after a
+crash, a Ctrl-C or a full disk finish the rest and re-check what is already there.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from recbrowser.domain import Account, Call, parse_call_ref
+from recbrowser.errors import LinkExpired, NotFound, UserFacingError
+from recbrowser.providers.base import Provider
+from recbrowser.services import transcript_formats
+from recbrowser.services.audio_convert import AudioUnreadable, conversion_pool, convert
+from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
+from recbrowser.services.export_manifest import Journal, call_metadata, verify_row, write_file, write_manifest
+from recbrowser.services.export_names import call_fields, check_template, render_stem, unique_stem
+from recbrowser.services.export_options import AUDIO_CHOICES, ExportOptions, ExportProgress, ExportSummary, Outcome
+from recbrowser.services.export_select import select_calls
+from recbrowser.services.export_target import ExportTarget, disk_full, os_error
+from recbrowser.store import MediaFile, Store
+
+__all__ = ["ExportOptions", "ExportProgress", "ExportSummary", "Outcome", "run_export", "select_calls"]
+
+_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+class CancelToken(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class _CallFailed(Exception):
+    pass
+
+
+@dataclass
+class _Pending:
+    row: dict[str, Any]
+    names: list[str]
+    waiting: int = 0
+    error: str = ""
+    bytes: int = 0
+
+
+def run_export(
+    store: Store,
+    refs: list[str],
+    dest: Path,
+    options: ExportOptions,
+    *,
+    media_root: Path,
+    open_provider: Callable[[Account], Provider] | None = None,
+    progress: Callable[[ExportProgress], None] | None = None,
+    cancelled: Callable[[], bool] | CancelToken | None = None,
+) -> ExportSummary:
+    """Export `refs` (ACCOUNT/CALL_ID) to `dest` (a folder, or a file ending in .zip)."""
+    if options.audio not in AUDIO_CHOICES:
+        raise UserFacingError(f"Audio must be one of {', '.join(AUDIO_CHOICES)}, not {options.audio!r}.")
+    bad = [t for t in options.transcripts if t not in transcript_formats.FORMATS]
+    if bad:
+        raise UserFacingError(f"Unknown transcript format {bad[0]!r}; choose from {', '.join(transcript_formats.FORMATS)}.")
+    check_template(options.template)
+    if not refs:
+        raise UserFacingError("No calls to export: nothing matched the selection.")
+    stop = cancelled.is_set if hasattr(cancelled, "is_set") else (cancelled or (lambda: False))
+    target = ExportTarget(Path(dest))
+    target.open()
+    try:
+        job = _Job(store, refs, target, options, media_root, open_provider, progress, stop)  # type: ignore[arg-type]
+        return job.run()
+    finally:
+        target.release()
+
+
+class _Job:
+    def __init__(self, store, refs, target: ExportTarget, options: ExportOptions, media_root: Path,
+                 open_provider, progress, stop: Callable[[], bool]) -> None:
+        self.store, self.refs, self.target, self.opt = store, list(dict.fromkeys(refs)), target, options
+        self.media_root, self.open_provider, self.report, self.stop = media_root, open_provider, progress, stop
+        self.folder = target.staging
+        self.settings = options.settings()
+        self.journal = Journal(self.folder)
+        self.summary = ExportSummary(location=None)
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.pending: dict[str, _Pending] = {}
+        self.futures: dict[Future, tuple[str, str]] = {}
+        self.providers: dict[str, Provider] = {}
+        self.taken: set[str] = set()
+        self.calls_done = self.bytes_done = self.bytes_total = 0
+        self.started = time.monotonic()
+        self.pool = None
+
+    # -- the run ----------------------------------------------------------------------------------
+    def run(self) -> ExportSummary:
+        self.journal.load()
+        old = self.journal.settings
+        if old is not None and {k: v for k, v in old.items() if k != "tool"} != {
+                k: v for k, v in self.settings.items() if k != "tool"}:
+            raise UserFacingError(
+                f"{self.target.dest} holds an export with other settings (audio {old.get('audio')}, transcripts "
+                f"{','.join(old.get('transcripts', []))}, names {old.get('template')}): choose another destination."
+            )
+        try:
+            self.target.clean_stray({n for n in self.journal.writing if not self._kept(n)})
+            self.journal.open(self.settings)
+            self.taken.update(row["stem"].lower() for row in self.journal.rows.values() if row.get("stem"))
+            self.bytes_total = sum(self._source_size(r) for r in self.refs)
+            for ref in self.refs:
+                if self.stop():
+                    return self._cancel()
+                self._export_one(ref)
+                self._collect(block=len(self.futures) >= 2 * (self.opt.workers or os.cpu_count() or 1))
+            while self.futures:
+                if self.stop():
+                    return self._cancel()
+                self._collect(block=True)
+        except OSError as e:
+            self._abort()
+            raise os_error(e, self.target.dest) from None
+        except BaseException:
+            self._abort()
+            raise
+        finally:
+            for p in self.providers.values():
+                p.close()
+        return self._finish()
+
+    def _kept(self, name: str) -> bool:
+        return any(name == f["name"] for row in self.journal.rows.values() for f in row.get("files", []))
+
+    def _source_size(self, ref: str) -> int:
+        call = self._call(ref)
+        return sum(r.size or 0 for r in call.recordings) if call else 0
+
+    def _call(self, ref: str) -> Call | None:
+        try:
+            account, pid = parse_call_ref(ref)
+        except ValueError:
+            return None
+        return self.store.get_call(account, pid)
+
+    def _export_one(self, ref: str) -> None:
+        call = self._call(ref)
+        if call is None:
+            self._fail_row(ref, {"ref": ref}, "it is not in the local cache (sync first, or check the reference)")
+            return
+        account_name = parse_call_ref(ref)[0]
+        account = self.store.account(account_name)
+        provider_name = account.provider if account else ""
+        done = self.journal.rows.get(ref)
+        if done is not None and done.get("export_status") == "exported" and verify_row(self.folder, done):
+            self.rows[ref] = done
+            self.summary.skipped.append(Outcome(ref, "already exported; files checked"))
+            self._advance(sum(r.size or 0 for r in call.recordings), ref)
+            return
+        if done is not None:  # there but damaged or incomplete: written again under the same name
+            self.journal.forget(ref)
+            stem = done["stem"]
+        else:
+            stem = unique_stem(render_stem(self.opt.template, call_fields(call, account_name, provider_name, self.opt.tz),
+                                           fallback=call.provider_id), self.taken)
+            self.taken.add(stem.lower())
+        row = {**call_metadata(call, account_name, provider_name, self.opt.tz), "stem": stem,
+               "export_status": "exported", "export_reason": "", "audio_note": "", "transcript_note": "",
+               "files": []}
+        pend = _Pending(row, [])
+        try:
+            self._transcripts(call, account_name, row, pend)
+            self._audio(call, account, row, pend)
+        except _CallFailed as e:
+            pend.error = str(e)
+        self.pending[ref] = pend
+        if pend.waiting == 0:
+            self._settle(ref)
+
+    # -- transcripts ------------------------------------------------------------------------------
+    def _transcripts(self, call: Call, account_name: str, row: dict[str, Any], pend: _Pending) -> None:
+        segments = call.segments or []
+        if not self.opt.transcripts:
+            return
+        if not segments:
+            row["transcript_note"] = "no transcript" if call.transcript_status != "available" else "transcript is empty"
+            return
+        header = [f"Call {row['ref']}", f"Start: {row['start']}", f"From: {call.from_party.label()}",
+                  f"To: {call.to_party.label()}", f"Direction: {call.direction}"]
+        meta = {"ref": row["ref"], "start": row["start"], "summary": call.summary}
+        names = [f"{row['stem']}.{fmt}" for fmt in self.opt.transcripts]
+        self.journal.started(names)
+        for fmt, name in zip(self.opt.transcripts, names, strict=True):
+            text = transcript_formats.render(fmt, segments, header=header, meta=meta)
+            size, sha = write_file(self.folder / name, text.encode("utf-8"))
+            row["files"].append({"name": name, "kind": "transcript", "format": fmt, "size": size, "sha256": sha})
+            pend.names.append(name)
+
+    # -- audio ------------------------------------------------------------------------------------
+    def _audio(self, call: Call, account: Account | None, row: dict[str, Any], pend: _Pending) -> None:
+        if not call.recordings:
+            row["audio_note"] = f"no audio: {call.audio_reason or 'the provider reports no recording'}"
+            return
+        media = self._media(call, account, row)
+        if media is None:
+            return
+        for i, rec in enumerate(call.recordings):
+            m = media[rec.provider_id]
+            src = Path(m.path)
+            src_fmt = (rec.format or src.suffix.lstrip(".")).lower()
+            ext = (src_fmt or "bin") if self.opt.audio == "original" else self.opt.audio
+            suffix = f"_{i + 1}" if len(call.recordings) > 1 else ""
+            name = f"{row['stem']}{suffix}.{ext}"
+            self.journal.started([name])
+            pend.names.append(name)
+            entry = {"name": name, "kind": "audio", "format": ext, "recording_id": rec.provider_id}
+            row["files"].append(entry)
+            if self.opt.audio == "original":
+                size, sha = self._copy(src, self.folder / name, m)
+                entry.update(size=size, sha256=sha, duration_ms=rec.duration_ms)
+                pend.bytes += m.size
+                continue
+            if self.pool is None:
+                self.pool = conversion_pool(self.opt.workers)
+            fut = self.pool.submit(convert, str(src), src_fmt, str(self.folder / name), self.opt.audio)
+            self.futures[fut] = (row["ref"], name)
+            pend.waiting += 1
+            pend.bytes += m.size
+
+    def _media(self, call: Call, account: Account | None, row: dict[str, Any]) -> dict[str, MediaFile] | None:
+        """The cached files of every recording, downloading what is missing; None: transcript only."""
+        def cached() -> dict[str, MediaFile]:
+            have = self.store.media_for_call(account.name, call.provider_id) if account else []
+            return {m.recording_provider_id: m for m in have if Path(m.path).is_file()}
+
+        have = cached()
+        missing = [r for r in call.recordings if r.provider_id not in have]
+        if not missing:
+            return have
+        now = time.time() * 1000
+        if all(r.expires_ms is not None and r.expires_ms < now for r in missing):
+            row["audio_note"] = "no audio: the recording expired at the provider before it was downloaded"
+            return None
+        if account is None or self.open_provider is None:
+            raise _CallFailed("its recording is not in the media cache and no provider connection is available")
+        try:
+            if account.name not in self.providers:
+                self.providers[account.name] = self.open_provider(account)
+            download_call(self.store, account, self.providers[account.name], call, self.media_root,
+                          progress=self._download_progress, cancelled=self.stop)
+        except (NotFound, LinkExpired) as e:
+            row["audio_note"] = f"no audio: the provider no longer has the recording ({e})"
+            return None
+        except DownloadCancelled:
+            raise _CallFailed("cancelled during the download") from None
+        except UserFacingError as e:
+            raise _CallFailed(f"its recording could not be downloaded: {e}") from None
+        have = cached()
+        if any(r.provider_id not in have for r in call.recordings):
+            raise _CallFailed("its recording could not be downloaded")
+        return have
+
+    def _copy(self, src: Path, dst: Path, media: MediaFile) -> tuple[int, str]:
+        part = dst.with_name(dst.name + ".part")
+        digest, size = hashlib.sha256(), 0
+        try:
+            with open(src, "rb") as fin, open(part, "wb") as fout:
+                for block in iter(lambda: fin.read(1 << 20), b""):
+                    digest.update(block)
+                    fout.write(block)
+                    size += len(block)
+                fout.flush()
+                os.fsync(fout.fileno())
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        if digest.hexdigest() != media.sha256 or size != media.size:
+            part.unlink(missing_ok=True)
+            raise _CallFailed("its cached recording is damaged (checksum mismatch): download it again")
+        os.replace(part, dst)
+        return size, digest.hexdigest()
+
+    # -- completion -------------------------------------------------------------------------------
+    def _collect(self, block: bool) -> None:
+        if not self.futures:
+            return
+        done, _ = wait(list(self.futures), timeout=0.2 if block else 0, return_when=FIRST_COMPLETED)
+        for fut in done:
+            ref, name = self.futures.pop(fut)
+            pend = self.pending[ref]
+            pend.waiting -= 1
+            try:
+                size, sha, duration_ms = fut.result()
+                entry = next(f for f in pend.row["files"] if f["name"] == name)
+                entry.update(size=size, sha256=sha, duration_ms=duration_ms)
+            except AudioUnreadable as e:
+                pend.error = pend.error or f"its recording cannot be decoded: {e}"
+            except OSError as e:
+                if e.errno in _FULL:
+                    raise disk_full(self.target.dest) from None
+                pend.error = pend.error or f"its recording could not be converted: {e.strerror or e}"
+            except BrokenProcessPool:
+                raise UserFacingError("An audio conversion process stopped unexpectedly: run the export again.") from None
+            if pend.waiting == 0:
+                self._settle(ref)
+
+    def _settle(self, ref: str) -> None:
+        pend = self.pending.pop(ref)
+        if pend.error:
+            for name in pend.names:
+                (self.folder / name).unlink(missing_ok=True)  # nothing of a failed call stays behind
+            self._fail_row(ref, pend.row, pend.error)
+        else:
+            self.journal.finished(pend.row)
+            self.rows[ref] = pend.row
+            self.summary.exported.append(Outcome(ref, pend.row["audio_note"]))
+        self._advance(pend.bytes, ref)
+
+    def _fail_row(self, ref: str, row: dict[str, Any], reason: str) -> None:
+        self.rows[ref] = {**row, "export_status": "failed", "export_reason": reason, "files": []}
+        self.summary.failed.append(Outcome(ref, reason))
+        if "start" not in row:
+            self._advance(0, ref)
+
+    def _advance(self, nbytes: int, ref: str) -> None:
+        self.calls_done += 1
+        self.bytes_done += nbytes
+        self._emit(ref)
+
+    def _emit(self, current: str, extra: int = 0) -> None:
+        if self.report:
+            self.report(ExportProgress(self.calls_done, len(self.refs), self.bytes_done + extra, self.bytes_total,
+                                       time.monotonic() - self.started, current))
+
+    def _download_progress(self, p: DownloadProgress) -> None:
+        self._emit(p.file_name, extra=p.done)
+
+    def _finish(self) -> ExportSummary:
+        rows = [self.rows[r] for r in self.refs if r in self.rows]
+        extra = [r for ref, r in self.journal.rows.items() if ref not in self.rows]  # an earlier export's calls
+        rows = sorted(extra, key=lambda r: (r["start_utc"], r["ref"])) + rows
+        keep = {f["name"] for r in rows if r.get("export_status") == "exported" for f in r["files"]}
+        self.journal.close()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+        # Files a failed call or a crash left: never in the result.
+        self.target.clean_stray({n for n in self.journal.writing if n not in keep})
+        write_manifest(self.folder, rows, self.settings)
+        self.summary.location = self.target.finish(keep)
+        self.target.release_and_tidy()
+        return self.summary
+
+    def _cancel(self) -> ExportSummary:
+        self._abort()
+        self.summary.cancelled = True
+        return self.summary
+
+    def _abort(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.journal.close()

@@ -1,0 +1,188 @@
+"""The export's manifest (one row per call, CSV and JSON) and its resume journal.
+
+The journal lives beside the files while an export runs: a settings line, then a `writing`
+line before a call's files are written and a `row` line once they are all complete. A re-run
+reads it to know which calls are finished (and verifies their checksums) and which files were
+left half-done by a crash (and removes them). The final manifest.json holds the same rows, so a
+finished export can be resumed or extended as well.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from recbrowser.domain import Call
+from recbrowser.services.export_names import call_fields
+
+JOURNAL = ".recbrowser-export.jsonl"
+CSV_COLUMNS = (
+    "ref", "account", "provider", "call_id", "start", "start_utc", "direction", "from", "from_name", "to", "to_name",
+    "agent", "status", "duration_s", "talk_s", "legs", "has_audio", "audio_reason", "transcript_status",
+    "recording_ids", "export_status", "export_reason", "audio_note", "transcript_note", "files", "file_sizes", "file_sha256",
+    "export_audio", "export_transcripts", "export_name_template", "export_time_zone",
+)
+
+
+def call_metadata(call: Call, account: str, provider: str, tz: tzinfo | None) -> dict[str, Any]:
+    """The normalised metadata of a call as the manifest shows it."""
+    f = call_fields(call, account, provider, tz)
+    return {
+        "ref": f["ref"], "account": account, "provider": provider, "call_id": call.provider_id,
+        "start": f["start"].isoformat(timespec="seconds"),
+        "start_utc": datetime.fromtimestamp(call.start_ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "direction": call.direction, "from": call.from_party.number, "from_name": call.from_party.name,
+        "to": call.to_party.number, "to_name": call.to_party.name, "agent": call.agent, "status": call.status,
+        "duration_s": f["duration"] if call.duration_ms is not None else None,
+        "talk_s": f["talk"] if call.talk_ms is not None else None, "legs": len(call.legs), "has_audio": call.has_audio,
+        "audio_reason": call.audio_reason, "transcript_status": call.transcript_status, "summary": call.summary,
+        "recording_ids": [r.provider_id for r in call.recordings],
+        "recording_files": [r.file_name for r in call.recordings],
+    }
+
+
+def csv_text(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180, and what Excel expects
+    w.writerow(CSV_COLUMNS)
+    for row in rows:
+        files = row.get("files", [])
+        flat = {
+            **row,
+            "recording_ids": ";".join(row.get("recording_ids", [])),
+            "has_audio": "yes" if row.get("has_audio") else "no",
+            "files": ";".join(f["name"] for f in files),
+            "file_sizes": ";".join(str(f["size"]) for f in files),
+            "file_sha256": ";".join(f["sha256"] for f in files),
+            "export_audio": settings.get("audio", ""),
+            "export_transcripts": ",".join(settings.get("transcripts", [])),
+            "export_name_template": settings.get("template", ""),
+            "export_time_zone": settings.get("time_zone", ""),
+        }
+        w.writerow([_cell(flat.get(c)) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting like a formula would run in a spreadsheet (CSV injection): quote it as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def json_text(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
+    return json.dumps({"export": settings, "calls": rows}, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_file(path: Path, data: bytes) -> tuple[int, str]:
+    """Write through `<name>.part`, fsync, rename: a file without `.part` is always complete."""
+    part = path.with_name(path.name + ".part")
+    try:
+        with open(part, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, path)
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+def write_manifest(folder: Path, rows: list[dict[str, Any]], settings: dict[str, Any]) -> None:
+    write_file(folder / "manifest.csv", csv_text(rows, settings).encode("utf-8-sig"))  # BOM: Excel reads UTF-8
+    write_file(folder / "manifest.json", json_text(rows, settings).encode("utf-8"))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_row(folder: Path, row: dict[str, Any]) -> bool:
+    """Every file of the row is there with its size and checksum."""
+    for f in row.get("files", []):
+        p = folder / f["name"]
+        if not p.is_file() or p.stat().st_size != f["size"] or file_sha256(p) != f["sha256"]:
+            return False
+    return True
+
+
+class Journal:
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / JOURNAL
+        self.settings: dict[str, Any] | None = None
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.writing: set[str] = set()  # files a run started; those of unfinished calls are removed
+        self._f: io.TextIOWrapper | None = None
+
+    def load(self) -> None:
+        if self.path.exists():
+            with open(self.path, encoding="utf-8") as f:
+                for line in f:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue  # the last line of a killed run may be cut short
+                    if "settings" in entry:
+                        self.settings = entry["settings"]
+                    elif "writing" in entry:
+                        self.writing.update(entry["writing"])
+                    elif "row" in entry:
+                        self.rows[entry["row"]["ref"]] = entry["row"]
+            return
+        manifest = self.path.parent / "manifest.json"
+        if manifest.exists():  # a finished export: its manifest is the journal
+            doc = json.loads(manifest.read_text(encoding="utf-8"))
+            self.settings = doc.get("export")
+            self.rows = {r["ref"]: r for r in doc.get("calls", [])}
+
+    def open(self, settings: dict[str, Any]) -> None:
+        self._f = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the whole run
+        self._append({"settings": settings})
+        for row in self.rows.values():  # carried over from a finished export's manifest
+            self._append({"row": row}, sync=False)
+        self._sync()
+
+    def started(self, names: list[str]) -> None:
+        self.writing.update(names)
+        self._append({"writing": names})
+
+    def finished(self, row: dict[str, Any]) -> None:
+        self.rows[row["ref"]] = row
+        self._append({"row": row})
+
+    def forget(self, ref: str) -> None:
+        self.rows.pop(ref, None)
+
+    def _append(self, entry: dict[str, Any], sync: bool = True) -> None:
+        assert self._f is not None
+        self._f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        if sync:
+            self._sync()
+
+    def _sync(self) -> None:
+        assert self._f is not None
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        if self._f:
+            self._f.close()
+            self._f = None

@@ -1,0 +1,61 @@
+"""What an export is asked to do and what it reports: options, progress, summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from recbrowser import __version__
+from recbrowser.services.audio_convert import TARGETS
+from recbrowser.services.export_names import DEFAULT_TEMPLATE
+
+AUDIO_CHOICES = ("original", *TARGETS)
+
+
+@dataclass
+class ExportOptions:
+    audio: str = "original"  # or "mp3", "wav"
+    transcripts: tuple[str, ...] = ("txt",)
+    template: str = DEFAULT_TEMPLATE
+    tz: tzinfo | None = None  # None: the user's local zone
+    workers: int | None = None  # conversion processes; None: one per core
+
+    def settings(self) -> dict[str, Any]:
+        zone = getattr(self.tz, "key", None) or (str(self.tz) if self.tz else "local")
+        return {"audio": self.audio, "transcripts": list(self.transcripts), "template": self.template,
+                "time_zone": zone, "tool": f"recbrowser {__version__}"}
+
+
+@dataclass
+class ExportProgress:
+    calls_done: int
+    calls_total: int
+    bytes_done: int  # recording bytes handled (downloaded, copied or converted)
+    bytes_total: int
+    elapsed_s: float
+    current: str = ""
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.bytes_done <= 0 or self.bytes_total <= 0:
+            if self.calls_done <= 0:
+                return None
+            return self.elapsed_s / self.calls_done * (self.calls_total - self.calls_done)
+        return self.elapsed_s / self.bytes_done * max(0, self.bytes_total - self.bytes_done)
+
+
+@dataclass
+class Outcome:
+    ref: str
+    reason: str = ""
+
+
+@dataclass
+class ExportSummary:
+    location: Path | None  # None when cancelled: run again to finish
+    exported: list[Outcome] = field(default_factory=list)
+    skipped: list[Outcome] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    cancelled: bool = False

@@ -1,0 +1,193 @@
+"""Where an export is written: a folder or a ZIP, built under a temporary name and renamed.
+
+Files are written into `<dest>.partial/` (a folder) with the resume journal. When every call is
+done, a folder export renames that folder to `<dest>`; a ZIP export streams it into
+`<dest>.part` (ZIP64, one file at a time, never the whole archive in memory), fsyncs and renames
+it to `<dest>`. A sibling `<dest>.lock` (an OS lock, released even when the process is killed)
+keeps two exports from writing the same place at once.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+from typing import IO
+
+from recbrowser.errors import UserFacingError
+from recbrowser.services.export_manifest import JOURNAL
+
+_STORED = {".mp3", ".webm", ".ogg", ".opus", ".m4a", ".zip"}  # already compressed: deflate wastes CPU
+
+
+class ExportDiskFull(UserFacingError):
+    pass
+
+
+def disk_full(where: Path) -> ExportDiskFull:
+    return ExportDiskFull(
+        f"The disk holding {where} is full: free some space and run the same export again to finish it "
+        "(the files written so far are kept and checked)."
+    )
+
+
+def os_error(e: OSError, where: Path) -> UserFacingError:
+    """One clear sentence for a file-system error at the destination."""
+    if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return disk_full(where)
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return UserFacingError(f"Cannot write to {where}: permission denied; choose a folder you can write to.")
+    if e.errno in (errno.ENOTDIR, errno.EEXIST):
+        return UserFacingError(f"Cannot export to {where}: part of that path is a file, not a folder.")
+    return UserFacingError(f"Cannot write to {where}: {e.strerror or e}.")
+
+
+def _lock(handle: IO[bytes]) -> bool:
+    try:
+        import fcntl
+
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+
+
+class ExportTarget:
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest.expanduser().absolute()
+        self.is_zip = self.dest.suffix.lower() == ".zip"
+        self.staging = self.dest.with_name(self.dest.name + ".partial")
+        self.lock_path = self.dest.with_name(self.dest.name + ".lock")
+        self._lock_handle: IO[bytes] | None = None
+
+    def open(self) -> None:
+        """Take the lock and prepare `staging`, carrying over a finished export found at `dest`."""
+        try:
+            self.dest.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_handle = open(self.lock_path, "ab")  # noqa: SIM115 - held until release()
+        except OSError as e:
+            raise os_error(e, self.dest) from None
+        if not _lock(self._lock_handle):
+            self._lock_handle.close()
+            self._lock_handle = None
+            raise UserFacingError(f"Another export is writing to {self.dest} right now: wait for it to finish, or choose another destination.")
+        try:
+            self._prepare()
+        except OSError as e:
+            self.release()
+            raise os_error(e, self.dest) from None
+        except BaseException:
+            self.release()
+            raise
+
+    def _prepare(self) -> None:
+        if self.is_zip:
+            if self.dest.is_dir():
+                raise UserFacingError(f"{self.dest} is a folder: name the ZIP file differently.")
+            self.staging.mkdir(exist_ok=True)
+            if self.dest.is_file() and not (self.staging / JOURNAL).exists():
+                self._unpack_finished_zip()
+            return
+        if self.dest.exists() and not self.dest.is_dir():
+            raise UserFacingError(f"{self.dest} is a file, not a folder: choose a folder (or a name ending in .zip).")
+        if self.dest.is_dir():
+            if not any(self.dest.iterdir()):
+                self.dest.rmdir()
+            elif not (self.dest / "manifest.json").is_file():
+                raise UserFacingError(
+                    f"{self.dest} already holds files that are not a recbrowser export: choose an empty or new folder."
+                )
+            elif self.staging.exists():
+                raise UserFacingError(f"Both {self.dest} and {self.staging} exist: remove the one you do not need.")
+            else:
+                os.rename(self.dest, self.staging)  # continue a finished export: checked and extended in place
+        self.staging.mkdir(exist_ok=True)
+
+    def _unpack_finished_zip(self) -> None:
+        """Re-running into a finished ZIP: its verified entries count as done, the rest is redone."""
+        try:
+            with zipfile.ZipFile(self.dest) as zf:
+                doc = json.loads(zf.read("manifest.json"))
+                for row in doc.get("calls", []):
+                    for f in row.get("files", []):
+                        out = self.staging / f["name"]
+                        with zf.open(f["name"]) as src, open(out, "wb") as dst:
+                            shutil.copyfileobj(src, dst, 1 << 20)
+                for name in ("manifest.json", "manifest.csv"):
+                    (self.staging / name).write_bytes(zf.read(name))
+        except (zipfile.BadZipFile, KeyError, ValueError):
+            raise UserFacingError(f"{self.dest} exists and is not a recbrowser export: choose another file name.") from None
+
+    def clean_stray(self, names: set[str]) -> None:
+        """Remove `.part` files and the given half-written files of an interrupted run."""
+        for p in self.staging.iterdir():
+            if p.name.endswith(".part") or p.name in names:
+                p.unlink(missing_ok=True)
+
+    def finish(self, keep: set[str]) -> Path:
+        """Make the export visible at `dest`; only `keep` (and the manifest) end up in it."""
+        (self.staging / JOURNAL).unlink(missing_ok=True)
+        try:
+            if self.is_zip:
+                self._write_zip(keep)
+                shutil.rmtree(self.staging)
+            else:
+                os.rename(self.staging, self.dest)
+                _fsync_dir(self.dest.parent)
+        except OSError as e:
+            raise os_error(e, self.dest) from None
+        return self.dest
+
+    def _write_zip(self, keep: set[str]) -> None:
+        part = self.dest.with_name(self.dest.name + ".part")
+        names = sorted(keep) + ["manifest.csv", "manifest.json"]
+        try:
+            with open(part, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+                for name in names:
+                    src = self.staging / name
+                    method = zipfile.ZIP_STORED if src.suffix.lower() in _STORED else zipfile.ZIP_DEFLATED
+                    info = zipfile.ZipInfo.from_file(src, name)
+                    info.compress_type = method
+                    with open(src, "rb") as fin, zf.open(info, "w", force_zip64=True) as fout:
+                        shutil.copyfileobj(fin, fout, 1 << 20)
+                zf.close()
+                raw.flush()
+                os.fsync(raw.fileno())
+        except BaseException:
+            part.unlink(missing_ok=True)  # never a half-written archive under any name that looks final
+            raise
+        os.replace(part, self.dest)
+        _fsync_dir(self.dest.parent)
+
+    def release(self) -> None:
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def release_and_tidy(self) -> None:
+        """After success: the lock file goes too (a waiting export then finds the finished one)."""
+        self.lock_path.unlink(missing_ok=True)
+        self.release()
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
