@@ -1,0 +1,270 @@
+"""Wildix connector (REFERENCE.md section 1): WDA cloud history + transcriptions, PBX recordings.
+
+Two credentials, each sent only to its own host: the Company API Key (`wsk-v1-...`) to WDA,
+the PBX Simple Token to the PBX for recording downloads (a 302 to cloud storage is followed
+without it: http.py drops Authorization on another origin). The seed's PbxTokenProvider
+(pbxSerial + pbxKey) is not public, so it is not offered; the API key replaces it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from recbrowser.domain import Account, Call, Recording
+from recbrowser.errors import AuthError, NotFound, ProtocolError, ProviderError
+from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
+from recbrowser.providers.http import HttpClient
+from recbrowser.providers.wildix_map import (
+    TRANSCRIPT_FETCH,
+    TRANSCRIPT_PROCESSING,
+    chunks_to_segments,
+    flow_index,
+    leg_id,
+    records_to_call,
+)
+
+DAY_MS = 86_400_000
+PAGE_SIZE = 200  # rows per QueryConversations page (no documented cap; S-W5 suggests 100-500)
+SYNC_PAGE = 200  # calls per yielded page = per store transaction
+DEFAULT_WDA = "https://wda.wildix.com"
+KEY_PREFIX = "wsk-v1-"
+KEYS_WHERE = "WMS > PBX > Integrations > Company API Keys"
+TOKENS_WHERE = "WMS > PBX > Integrations > Applications > Simple Token"
+API_KEY_HELP = (
+    "Company API Key (wsk-v1-...), sent to WDA for call history and transcripts; create it under "
+    f"{KEYS_WHERE} (root admin, WMS 7.04.20250929.2 or newer). The Wildix guide's pbxSerial/pbxKey "
+    "cloud token (PbxTokenProvider) is not publicly documented, so it cannot be used here; the key replaces it."
+)
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    u = httpx.URL(url)
+    return (u.scheme, u.host, u.port or {"http": 80, "https": 443}.get(u.scheme))
+
+
+@register
+class WildixProvider:
+    name: ClassVar[str] = "wildix"
+    title: ClassVar[str] = "Wildix"
+    settings_schema: ClassVar[tuple[SettingField, ...]] = (
+        SettingField("pbx_url", "PBX address", help="e.g. https://yourcompany.wildixin.com; recordings are downloaded from here"),
+        SettingField("wda_url", "WDA (cloud history) address", required=False, default=DEFAULT_WDA,
+                     help="Wildix Data Analytics; keep the default unless Wildix gave you another"),
+        SettingField("ca_bundle", "CA bundle file", required=False, help="for a PBX with a self-signed certificate (PBX only)"),
+        SettingField("simple_token", "PBX Simple Token", secret=True,
+                     help=f"{TOKENS_WHERE}, acting for 'admin' to reach every recording; used only for recording downloads"),
+        SettingField("api_key", "Company API Key", secret=True, help=API_KEY_HELP),
+    )
+
+    # The guide retries a missing transcription 3 times (async-retry: 1 s, 2 s, 4 s) [C-seed].
+    transcript_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)
+
+    def __init__(self, account: Account, secrets: dict[str, str], http: HttpClient | None = None,
+                 wda_http: HttpClient | None = None):
+        self.account = account
+        settings = account.settings
+        try:
+            self.pbx_url = settings["pbx_url"].rstrip("/")
+            self._token = secrets["simple_token"]
+            self._key = secrets["api_key"]
+        except KeyError as e:
+            raise ProviderError(f"Wildix account '{account.name}' has no {e.args[0]} set; edit the account.") from None
+        self.wda_url = (settings.get("wda_url") or DEFAULT_WDA).rstrip("/")
+        # Two clients: the CA bundle is for an on-prem PBX and would make the cloud's certificate untrusted.
+        self.http = http or HttpClient(provider=self.title, account=account.name, ca_bundle=settings.get("ca_bundle"))
+        self.wda = wda_http or HttpClient(provider=self.title, account=account.name)
+        for client in (self.http, self.wda):
+            client.add_secret(self._token)
+            client.add_secret(self._key)
+        if self._token == self._key:
+            raise AuthError(self._say("the Simple Token and the Company API Key are the same value; the PBX needs the "
+                                      f"Simple Token ({TOKENS_WHERE}) and WDA the API key ({KEYS_WHERE})"))
+
+    def _say(self, sentence: str) -> str:
+        return self.http.redact(f"Wildix account '{self.account.name}': {sentence}.")
+
+    # -- WDA --------------------------------------------------------------------------------
+    def _wda_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._key}", "Content-Type": "application/json"}
+
+    def _wda(self, method: str, path: str, body: Any = None) -> Any:
+        url = f"{self.wda_url}{path}"
+        try:
+            if method == "POST":
+                return self.wda.post_json(url, json=body, headers=self._wda_headers())
+            return self.wda.get_json(url, headers=self._wda_headers())
+        except AuthError as e:
+            raise AuthError(self._key_problem(getattr(e, "status_code", 401))) from None
+
+    def _key_problem(self, status: int) -> str:
+        if not self._key.startswith(KEY_PREFIX):
+            return self._say(f"WDA rejected the API key ({status}); it is not a Company API Key (those start with "
+                             f"{KEY_PREFIX}): a PBX Simple Token does not work for call history and transcripts, "
+                             f"create a key under {KEYS_WHERE}")
+        if status == 403:
+            return self._say(f"WDA refused the Company API Key access to call history (403); give the key the "
+                             f"history scope under {KEYS_WHERE}")
+        return self._say(f"WDA rejected the Company API Key (401); it may have expired or been revoked, create a new "
+                         f"one under {KEYS_WHERE}")
+
+    def _token_problem(self, status: int) -> str:
+        if self._token.startswith(KEY_PREFIX):
+            return self._say(f"the PBX rejected the Simple Token ({status}); the field holds a Company API Key "
+                             f"({KEY_PREFIX}...), which this PBX does not accept for recordings, create a Simple Token "
+                             f"under {TOKENS_WHERE}")
+        if status == 403:
+            return self._say("the PBX refused the Simple Token access to recordings (403); make the token act for "
+                             f"'admin' under {TOKENS_WHERE}")
+        return self._say(f"the PBX rejected the Simple Token ({status}); it may have been deleted, create a new one "
+                         f"under {TOKENS_WHERE}")
+
+    def _conversations(self, start_ms: int, end_ms: int) -> Iterator[dict[str, Any]]:
+        # `to` is sent inclusive at ms precision [I]; rows are re-checked against the window anyway.
+        flt = {"from": _iso(start_ms), "to": _iso(end_ms - 1)}
+        offset = 0
+        while True:
+            data = self._wda("POST", "/v2/history/conversations", {"limit": PAGE_SIZE, "offset": offset, "filter": flt})
+            rows = data.get("conversations") if isinstance(data, dict) else None
+            if not isinstance(rows, list):
+                raise ProtocolError(self._say("WDA answered the call history without a list of conversations"))
+            for item in rows:
+                call = item.get("call") if isinstance(item, dict) else None  # conferences are not calls
+                if isinstance(call, dict) and call.get("id"):
+                    yield call
+            if len(rows) < PAGE_SIZE:  # no total and no cursor: a short page is the last [T S-W6]
+                return
+            offset += len(rows)
+
+    # -- Provider protocol ------------------------------------------------------------------
+    def test_credentials(self) -> str:
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        since = now - 7 * DAY_MS
+        calls = self._window_calls(since, now, transcripts=False)
+        host = httpx.URL(self.pbx_url).host
+        recorded = next((c for c in reversed(calls) if c.recordings), None)
+        if recorded is None:
+            return (f"Connected to Wildix WDA with the Company API Key ({len(calls)} calls in the last 7 days); the Simple "
+                    f"Token for {host} was not checked: no recording in the last 7 days.")
+        self._probe(recorded.recordings[0])
+        return f"Connected to Wildix WDA ({len(calls)} calls in the last 7 days) and to the PBX {host} with the Simple Token."
+
+    def _probe(self, rec: Recording) -> None:
+        src = self.resolve_media(Call(provider_id="", start_ms=0), rec)
+        with self.http.stream("GET", src.url, headers={**src.headers, "Range": "bytes=0-0"}) as resp:
+            if resp.status_code in (401, 403):
+                raise AuthError(self._token_problem(resp.status_code))
+            if resp.status_code >= 400:
+                raise ProviderError(self._say(f"the PBX answered {resp.status_code} for the recording {rec.file_name}"))
+
+    def list_calls(self, since_ms: int, until_ms: int, cursor: str | None = None) -> Iterator[CallPage]:
+        """Day windows; each window's flows de-duplicated by (id, flowIndex), grouped into calls,
+        transcripts fetched, yielded in pages. The cursor is (window, calls done)."""
+        state = json.loads(cursor) if cursor else {}
+        window, done = int(state.get("window", since_ms)), int(state.get("done", 0))
+        while window < until_ms:
+            end = min(window + DAY_MS, until_ms)
+            calls = self._window_calls(window, end, transcripts=False)
+            day = datetime.fromtimestamp(window / 1000, UTC).strftime("%Y-%m-%d")
+            pages = max(1, -(-len(calls) // SYNC_PAGE))
+            for i in range(done, len(calls), SYNC_PAGE):
+                chunk = [self.fetch_transcript(c) for c in calls[i : i + SYNC_PAGE]]
+                nxt = i + len(chunk)
+                cur = {"window": window, "done": nxt} if nxt < len(calls) else {"window": end, "done": 0}
+                yield CallPage(chunk, json.dumps(cur), f"{day}, page {i // SYNC_PAGE + 1} of {pages}")
+            if not calls:
+                yield CallPage([], json.dumps({"window": end, "done": 0}), f"{day}, no calls")
+            window, done = end, 0
+
+    def _window_calls(self, start_ms: int, end_ms: int, transcripts: bool) -> list[Call]:
+        flows: dict[str, dict[int, dict[str, Any]]] = {}
+        for rec in self._conversations(start_ms, end_ms):
+            # The same flow is listed once per side that saw it [T S-W5]: the first copy wins.
+            flows.setdefault(str(rec["id"]), {}).setdefault(flow_index(rec), rec)
+        calls = []
+        for call_id, by_index in flows.items():
+            call = records_to_call(call_id, list(by_index.values()), unit="s")
+            if start_ms <= call.start_ms < end_ms:
+                calls.append(self.fetch_transcript(call) if transcripts else call)
+        calls.sort(key=lambda c: (c.start_ms, c.provider_id))
+        return calls
+
+    def fetch_transcript(self, call: Call) -> Call:
+        """One GET per flow that WDA reports as transcribed; a flow still processing, or not
+        found after the retries, leaves the call 'pending' (the next sync asks again)."""
+        flows = [f for f in call.raw.get("flows", []) if isinstance(f, dict)]
+        words = {str(f.get("transcriptionStatus") or "").upper() for f in flows}
+        if not words & {TRANSCRIPT_FETCH, TRANSCRIPT_PROCESSING}:
+            call.transcript_status, call.segments = "none", []
+            return call
+        segments, pending = [], TRANSCRIPT_PROCESSING in words
+        for f in flows:
+            if str(f.get("transcriptionStatus") or "").upper() != TRANSCRIPT_FETCH:
+                continue
+            idx = flow_index(f)
+            chunks = self._transcription(call.provider_id, idx)
+            if chunks is None:
+                pending = True
+                continue
+            rec = next((r for r in call.recordings if r.leg == leg_id(call.provider_id, idx)), None)
+            segments += chunks_to_segments(chunks, f, rec, leg_id(call.provider_id, idx))
+        if pending and not segments:
+            call.transcript_status, call.segments = "pending", None  # keep whatever the cache has
+        else:
+            call.transcript_status = "available" if segments else "none"
+            call.segments = segments
+        return call
+
+    def _transcription(self, call_id: str, idx: int) -> list[Any] | None:
+        path = f"/v2/history/calls/{quote(call_id, safe='')}/flows/{idx}/transcription"
+        for attempt in range(len(self.transcript_retry_delays) + 1):
+            if attempt:
+                self.wda.sleep(self.transcript_retry_delays[attempt - 1])
+            try:
+                data = self._wda("GET", path)
+            except NotFound:  # CallNotFound / CallTranscriptionNotFound: the pipeline lags [C-seed]
+                continue
+            tr = data.get("transcription") if isinstance(data, dict) else None
+            chunks = tr.get("chunks") if isinstance(tr, dict) else None
+            if not isinstance(chunks, list):
+                raise ProtocolError(self._say(f"WDA sent a transcription of call {call_id} without chunks"))
+            return chunks
+        return None
+
+    def resolve_media(self, call: Call, recording: Recording) -> MediaSource:
+        url = recording.raw.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ProtocolError(self._say(f"the recording {recording.file_name} has no download address"))
+        # The Simple Token goes to the PBX only: a recording URL naming another host gets no token.
+        if _origin(url) != _origin(self.pbx_url):
+            raise ProviderError(self._say(
+                f"the recording {recording.file_name} is on {httpx.URL(url).host}, not on the PBX address "
+                f"{httpx.URL(self.pbx_url).host}; set pbx_url to the address the recordings use"))
+        return MediaSource(url=url, headers={"Authorization": f"Bearer {self._token}"},
+                           file_name=recording.file_name, format=recording.format or "wav")
+
+    def media_error(self, body: bytes) -> ProviderError:
+        """A download that answered an error or text instead of audio. The PBX's error body is
+        not documented; `{"type":"error","reason":...}` like the WMS API is assumed [I]."""
+        try:
+            data = json.loads(body.decode("utf-8", "replace"))
+        except ValueError:
+            data = None
+        reason = str(data.get("reason") or data.get("message") or "") if isinstance(data, dict) else ""
+        code = data.get("code") if isinstance(data, dict) else None
+        if code in (401, 403) or any(w in reason.lower() for w in ("auth", "token")):
+            return AuthError(self._token_problem(code if code in (401, 403) else 401))
+        return ProtocolError(self._say(f"the PBX sent no audio ({reason or 'not a recording'})"))
+
+    def close(self) -> None:
+        self.http.close()
+        self.wda.close()
