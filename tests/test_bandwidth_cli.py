@@ -1,0 +1,84 @@
+"""The README flow for a Bandwidth account, driven as a user would: real keyring, real emulator, real files."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from bandwidth_helpers import fresh_bandwidth_tokens  # noqa: F401
+
+from recbrowser.cli import main
+from recbrowser.emulators.bandwidth import BandwidthEmulator
+
+
+def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def bandwidth():
+    emu = BandwidthEmulator(calls=25, seed=4)
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+def test_add_sync_calls_search_show_download_and_actions(capsys, monkeypatch, data_dir, bandwidth, account_name, tmp_path):
+    sets = [x for k, v in bandwidth.account_settings().items() for x in ("--set", f"{k}={v}")]
+    code, out, err = run(capsys, "accounts", "add", "bandwidth", "--name", account_name, *sets, "--secrets-stdin",
+                         stdin=json.dumps(bandwidth.secrets()), monkeypatch=monkeypatch)
+    assert code == 0, err
+    code, out, err = run(capsys, "accounts", "test", account_name)
+    assert code == 0 and "Connected to Bandwidth Voice account 9900000 with OAuth2" in out, err
+
+    code, out, err = run(capsys, "sync")
+    assert code == 0 and f"{account_name}:" in out, err
+    code, out, _ = run(capsys, "calls", "--json", "--limit", "500")
+    calls = json.loads(out)["calls"]
+    assert {c["ref"].split("/", 1)[1] for c in calls} == bandwidth.call_ids_between(0, 2**62)
+
+    code, out, _ = run(capsys, "search", "refund", "--json")
+    hits = json.loads(out)["hits"]
+    assert code == 0 and hits
+    code, out, _ = run(capsys, "show", hits[0]["ref"], "--json")
+    assert any("refund" in s["text"].lower() for s in json.loads(out)["segments"])
+
+    ref = next(c["ref"] for c in calls if c["audio"] == "at provider")
+    code, out, err = run(capsys, "download", ref, "--to", str(tmp_path / "out"))
+    assert code == 0, err
+    assert os.path.getsize(out.split("\t")[1]) > 44
+
+    code, _, err = run(capsys, "bandwidth", "delete-media", ref)
+    assert code == 2 and "--yes-delete" in err and "cannot be undone" in err
+    assert not any(r.media_deleted for r in bandwidth.recordings)
+    code, out, err = run(capsys, "bandwidth", "delete-media", ref, "--yes-delete")
+    assert code == 0 and "deleted at Bandwidth" in out, err
+    code, out, _ = run(capsys, "show", ref, "--json")
+    assert "deleted at Bandwidth" in out
+
+    untranscribed = next(r for r in bandwidth.recordings if r.transcript is None)
+    code, out, err = run(capsys, "bandwidth", "transcribe", f"{account_name}/{untranscribed.call_id}")
+    assert code == 0 and "requested" in out, err
+
+    code, _, err = run(capsys, "bandwidth", "delete-recording", f"{account_name}/c-unknown", "--yes-delete")
+    assert code == 1 and "No call" in err and err.count("\n") == 1
+
+
+def test_emulate_serves_bandwidth():
+    proc = subprocess.Popen([sys.executable, "-m", "recbrowser", "emulate", "--provider", "bandwidth", "--calls", "5"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(proc.stdout.readline())["emulators"][0]
+        assert info["provider"] == "bandwidth" and info["settings"]["base_url"].endswith("/api/v2")
+        assert {"account_id", "token_url", "client_id"} <= set(info["settings"]) and "client_secret" in info["secrets"]
+    finally:
+        proc.terminate()
+        proc.wait(20)
