@@ -216,7 +216,11 @@ class WildixEmulator(EmulatorServer):
     def _attachment(self, flow: Flow) -> dict[str, Any]:
         assert flow.rec_start is not None and flow.dialogue is not None
         t = datetime.fromtimestamp(flow.rec_start / 1000, UTC)
-        url = f"{self.pbx.base_url}/spoolview/recordings/{t:%Y.%m.%d}/{t:%H}/{t:%M}/{flow.rec_file}"
+        try:
+            base = self.pbx.base_url
+        except RuntimeError:  # not serving (webhook files made offline): the seed guide's PBX name
+            base = "https://example.wildixin.com:443"
+        url = f"{base}/spoolview/recordings/{t:%Y.%m.%d}/{t:%H}/{t:%M}/{flow.rec_file}"
         return {"url": url, "fileName": flow.rec_file, "start": flow.rec_start, "end": flow.rec_start + flow.dialogue.total_ms,
                 "pauses": flow.pauses, "owner": "system"}
 

@@ -1,0 +1,89 @@
+"""The Wildix command-line flow as a user runs it: accounts add, test, sync, calls, search, show,
+download (real keyring via `./run test`), and `import wildix-webhooks`."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from recbrowser.cli import build_parser, main
+from recbrowser.domain import Account
+from recbrowser.emulators.wildix import WildixEmulator
+from recbrowser.store import Store
+
+FIX = Path(__file__).parent / "fixtures" / "wildix"
+
+
+def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def wildix():
+    emu = WildixEmulator(calls=20, seed=4)
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, data_dir, wildix, account_name, tmp_path):
+    sets = [x for k, v in wildix.account_settings().items() for x in ("--set", f"{k}={v}")]
+    code, out, err = run(capsys, "accounts", "add", "wildix", "--name", account_name, *sets, "--secrets-stdin",
+                         stdin=json.dumps(wildix.secrets()), monkeypatch=monkeypatch)
+    assert code == 0, err
+    code, out, err = run(capsys, "accounts", "test", account_name)
+    assert code == 0 and "Simple Token" in out, err
+    code, out, err = run(capsys, "sync")
+    assert code == 0, err
+    code, out, _ = run(capsys, "calls", "--json", "--limit", "500")
+    calls = json.loads(out)["calls"]
+    assert len(calls) == len(wildix.calls)
+    code, out, _ = run(capsys, "search", "refund", "--json")
+    assert code == 0 and json.loads(out)["hits"]
+    ref = [c["ref"] for c in calls if c["audio"] == "at provider"][-1]  # the oldest: served via storage
+    code, out, _ = run(capsys, "show", ref, "--json")
+    assert code == 0 and "pauses" in json.dumps(json.loads(out))
+    code, out, err = run(capsys, "download", ref, "--to", str(tmp_path / "out"))
+    assert code == 0, err
+    assert wildix.storage.counters["requests"] > 0 and wildix.storage_authorization == []
+    for secret in wildix.secrets().values():
+        assert secret not in out + err
+
+
+def test_import_wildix_webhooks_twice(capsys, data_dir, tmp_path):
+    with Store.open(data_dir.database) as s:
+        s.add_account(Account(name="wx", provider="wildix", settings={"pbx_url": "https://example.wildixin.com"}))
+    path = tmp_path / "relay.jsonl"
+    path.write_text((FIX / "call_completed.json").read_text().replace("\n", "") + "\ngarbage\n"
+                    + (FIX / "call_transcription.json").read_text().replace("\n", "") + "\n")
+    code, out, err = run(capsys, "import", "wildix-webhooks", str(path))
+    assert code == 0, err
+    assert out.strip() == "wx: 2 webhook events imported, 1 calls written (1 new), 1 unreadable lines skipped."
+    code, out, _ = run(capsys, "import", "wildix-webhooks", str(path), "--account", "wx")
+    assert code == 0 and "(0 new)" in out
+    code, out, _ = run(capsys, "search", "invoice", "--json")
+    assert json.loads(out)["hits"][0]["call_provider_id"] == "it_w000001_1721833634.195"
+
+
+def test_import_needs_a_wildix_account(capsys, data_dir, tmp_path):
+    code, _, err = run(capsys, "import", "wildix-webhooks", str(FIX / "call_completed.json"))
+    assert code == 1 and "accounts add wildix" in err and err.count("\n") == 1
+
+
+def test_import_group_can_be_extended_by_another_module():
+    from recbrowser.cli_wildix import import_actions
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    import_actions(sub).add_parser("dialgen-calls").set_defaults(handler=lambda *a: 0)
+    args = parser.parse_args(["import", "dialgen-calls"])
+    assert args.import_kind == "dialgen-calls"
+    assert parser.parse_args(["import", "wildix-webhooks", "f.json"]).file == Path("f.json")
