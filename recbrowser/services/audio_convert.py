@@ -8,6 +8,7 @@ pool, one per CPU core: ffmpeg and pydub's sample handling are CPU-bound.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -77,7 +78,7 @@ def convert(src: str, src_format: str, dst: str, target: str) -> tuple[int, str,
 
     AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
     src_path, out = Path(src), Path(dst)
-    part = out.with_name(out.name + ".part")
+    part = out.with_name(f"{out.name}.{os.getpid()}.part")  # its own name: never shares a half-file
     try:
         codec = decoder_for(src_path, src_format)
         audio = AudioSegment.from_file(src_path, format=src_format.lower() or None, codec=codec)
@@ -114,10 +115,26 @@ def _ffmpeg_reason(text: str) -> str:
     return f"ffmpeg cannot decode it ({(useful or lines or ['unknown error'])[-1][:160]})"
 
 
-def conversion_pool(workers: int | None = None) -> ProcessPoolExecutor:
+def conversion_pool(workers: int | None = None, close_fds: tuple[int, ...] = ()) -> ProcessPoolExecutor:
     """One process per core. Linux forks (cheap, and `spawn` would re-import the caller's main
     module, breaking scripts without a `__main__` guard); the child only runs `convert`, which
-    touches none of the parent's thread-held locks. Windows and macOS spawn (their default)."""
+    touches none of the parent's thread-held locks. Windows and macOS spawn (their default).
+
+    `close_fds` are closed in each forked worker: a worker must not keep the export's lock
+    alive after its parent was killed."""
     n = workers or os.cpu_count() or 1
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    return ProcessPoolExecutor(max_workers=max(1, n), mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(max_workers=max(1, n), mp_context=multiprocessing.get_context(method),
+                               initializer=_close_inherited, initargs=(close_fds if method == "fork" else (),))
+
+
+def _close_inherited(fds: tuple[int, ...]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    if sys.platform.startswith("linux"):
+        # Die with the parent: an orphan finishing its file would race the re-run that resumes it.
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL

@@ -76,7 +76,7 @@ def run_export(
         raise UserFacingError("No calls to export: nothing matched the selection.")
     stop = cancelled.is_set if hasattr(cancelled, "is_set") else (cancelled or (lambda: False))
     target = ExportTarget(Path(dest))
-    target.open()
+    target.open(options.settings())
     try:
         job = _Job(store, refs, target, options, media_root, open_provider, progress, stop)  # type: ignore[arg-type]
         return job.run()
@@ -105,13 +105,6 @@ class _Job:
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> ExportSummary:
         self.journal.load()
-        old = self.journal.settings
-        if old is not None and {k: v for k, v in old.items() if k != "tool"} != {
-                k: v for k, v in self.settings.items() if k != "tool"}:
-            raise UserFacingError(
-                f"{self.target.dest} holds an export with other settings (audio {old.get('audio')}, transcripts "
-                f"{','.join(old.get('transcripts', []))}, names {old.get('template')}): choose another destination."
-            )
         try:
             self.target.clean_stray({n for n in self.journal.writing if not self._kept(n)})
             self.journal.open(self.settings)
@@ -126,6 +119,7 @@ class _Job:
                 if self.stop():
                     return self._cancel()
                 self._collect(block=True)
+            return self._finish()
         except OSError as e:
             self._abort()
             raise os_error(e, self.target.dest) from None
@@ -135,7 +129,6 @@ class _Job:
         finally:
             for p in self.providers.values():
                 p.close()
-        return self._finish()
 
     def _kept(self, name: str) -> bool:
         return any(name == f["name"] for row in self.journal.rows.values() for f in row.get("files", []))
@@ -229,7 +222,7 @@ class _Job:
                 pend.bytes += m.size
                 continue
             if self.pool is None:
-                self.pool = conversion_pool(self.opt.workers)
+                self.pool = conversion_pool(self.opt.workers, close_fds=self.target.inherited_fds())
             fut = self.pool.submit(convert, str(src), src_fmt, str(self.folder / name), self.opt.audio)
             self.futures[fut] = (row["ref"], name)
             pend.waiting += 1

@@ -15,7 +15,7 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from recbrowser.errors import UserFacingError
 from recbrowser.services.export_manifest import JOURNAL
@@ -72,8 +72,10 @@ class ExportTarget:
         self.lock_path = self.dest.with_name(self.dest.name + ".lock")
         self._lock_handle: IO[bytes] | None = None
 
-    def open(self) -> None:
-        """Take the lock and prepare `staging`, carrying over a finished export found at `dest`."""
+    def open(self, settings: dict[str, Any]) -> None:
+        """Take the lock and prepare `staging`, carrying over a finished export found at `dest`.
+
+        An export with other settings already there is refused before anything is touched."""
         try:
             self.dest.parent.mkdir(parents=True, exist_ok=True)
             self._lock_handle = open(self.lock_path, "ab")  # noqa: SIM115 - held until release()
@@ -84,13 +86,46 @@ class ExportTarget:
             self._lock_handle = None
             raise UserFacingError(f"Another export is writing to {self.dest} right now: wait for it to finish, or choose another destination.")
         try:
+            self._refuse_other_settings(settings)
             self._prepare()
         except OSError as e:
-            self.release()
+            self._give_up()
             raise os_error(e, self.dest) from None
         except BaseException:
-            self.release()
+            self._give_up()
             raise
+
+    def _give_up(self) -> None:
+        if self.staging.exists():
+            self.release()
+        else:
+            self.release_and_tidy()
+
+    def _previous_settings(self) -> dict[str, Any] | None:
+        journal = self.staging / JOURNAL
+        try:
+            if journal.is_file():
+                with open(journal, encoding="utf-8") as f:
+                    return json.loads(f.readline()).get("settings")
+            if self.is_zip and self.dest.is_file():
+                with zipfile.ZipFile(self.dest) as zf:
+                    return json.loads(zf.read("manifest.json")).get("export")
+            if self.dest.is_dir() and (self.dest / "manifest.json").is_file():
+                return json.loads((self.dest / "manifest.json").read_text(encoding="utf-8")).get("export")
+        except (ValueError, KeyError, zipfile.BadZipFile):
+            if self.is_zip and self.dest.is_file():
+                raise UserFacingError(f"{self.dest} exists and is not a recbrowser export: choose another file name.") from None
+        return None
+
+    def _refuse_other_settings(self, settings: dict[str, Any]) -> None:
+        old = self._previous_settings()
+        if old is None:
+            return
+        if {k: v for k, v in old.items() if k != "tool"} != {k: v for k, v in settings.items() if k != "tool"}:
+            raise UserFacingError(
+                f"{self.dest} holds an export with other settings (audio {old.get('audio')}, transcripts "
+                f"{','.join(old.get('transcripts', [])) or 'none'}, names {old.get('template')}): choose another destination."
+            )
 
     def _prepare(self) -> None:
         if self.is_zip:
@@ -170,6 +205,9 @@ class ExportTarget:
             raise
         os.replace(part, self.dest)
         _fsync_dir(self.dest.parent)
+
+    def inherited_fds(self) -> tuple[int, ...]:
+        return (self._lock_handle.fileno(),) if self._lock_handle is not None else ()
 
     def release(self) -> None:
         if self._lock_handle is not None:
