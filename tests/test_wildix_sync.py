@@ -135,6 +135,18 @@ def test_transcript_that_never_arrives_is_retried_three_times_then_pending(store
     assert call.transcript_status == "available" and call.segments
 
 
+def test_many_missing_transcripts_do_not_stall_the_sync(store, wildix):
+    missing = [c for c in wildix.calls if len(c.flows) == 1 and c.flows[0].transcription == "AVAILABLE"][:5]
+    wildix.never.update((c.id, 0) for c in missing)
+    account = add_account(store, wildix)
+    waits: list[float] = []
+    assert sync(store, account, wildix, waits).ok
+    tries = [wildix.counters[f"GET /v2/history/calls/{c.id}/flows/0/transcription"] for c in missing]
+    assert sorted(tries) == [1, 1, 4, 4, 4]  # 3 with the full retries, then one try each
+    assert sum(waits) == 3 * 7.0
+    assert all(store.get_call("wx", c.id).transcript_status == "pending" for c in missing)
+
+
 def test_late_transcript_arrives_within_the_retries(store, wildix):
     emu_call = next(c for c in wildix.calls if len(c.flows) == 1 and c.flows[0].transcription == "AVAILABLE")
     wildix.late[(emu_call.id, 0)] = 2

@@ -26,12 +26,15 @@ from recbrowser.providers.wildix_map import (
     chunks_to_segments,
     flow_index,
     leg_id,
+    recording_from_attachment,
+    recordings_of,
     records_to_call,
 )
 
 DAY_MS = 86_400_000
 PAGE_SIZE = 200  # rows per QueryConversations page (no documented cap; S-W5 suggests 100-500)
 SYNC_PAGE = 200  # calls per yielded page = per store transaction
+MISSES_BEFORE_NO_RETRY = 3
 DEFAULT_WDA = "https://wda.wildix.com"
 KEY_PREFIX = "wsk-v1-"
 KEYS_WHERE = "WMS > PBX > Integrations > Company API Keys"
@@ -80,6 +83,7 @@ class WildixProvider:
         except KeyError as e:
             raise ProviderError(f"Wildix account '{account.name}' has no {e.args[0]} set; edit the account.") from None
         self.wda_url = (settings.get("wda_url") or DEFAULT_WDA).rstrip("/")
+        self._missed = 0  # transcriptions still missing after their retries, in this provider's life
         # Two clients: the CA bundle is for an on-prem PBX and would make the cloud's certificate untrusted.
         self.http = http or HttpClient(provider=self.title, account=account.name, ca_bundle=settings.get("ca_bundle"))
         self.wda = wda_http or HttpClient(provider=self.title, account=account.name)
@@ -128,12 +132,14 @@ class WildixProvider:
         return self._say(f"the PBX rejected the Simple Token ({status}); it may have been deleted, create a new one "
                          f"under {TOKENS_WHERE}")
 
-    def _conversations(self, start_ms: int, end_ms: int) -> Iterator[dict[str, Any]]:
+    def _conversations(self, start_ms: int, end_ms: int, limit: int = 0) -> Iterator[dict[str, Any]]:
+        """Flows (CallRecords) of the window, page by page; `limit` > 0: that one page only."""
         # `to` is sent inclusive at ms precision [I]; rows are re-checked against the window anyway.
         flt = {"from": _iso(start_ms), "to": _iso(end_ms - 1)}
         offset = 0
         while True:
-            data = self._wda("POST", "/v2/history/conversations", {"limit": PAGE_SIZE, "offset": offset, "filter": flt})
+            body = {"limit": limit or PAGE_SIZE, "offset": offset, "filter": flt}
+            data = self._wda("POST", "/v2/history/conversations", body)
             rows = data.get("conversations") if isinstance(data, dict) else None
             if not isinstance(rows, list):
                 raise ProtocolError(self._say("WDA answered the call history without a list of conversations"))
@@ -141,22 +147,22 @@ class WildixProvider:
                 call = item.get("call") if isinstance(item, dict) else None  # conferences are not calls
                 if isinstance(call, dict) and call.get("id"):
                     yield call
-            if len(rows) < PAGE_SIZE:  # no total and no cursor: a short page is the last [T S-W6]
+            if limit or len(rows) < PAGE_SIZE:  # no total and no cursor: a short page is the last [T S-W6]
                 return
             offset += len(rows)
 
     # -- Provider protocol ------------------------------------------------------------------
     def test_credentials(self) -> str:
+        # One page of the last week: enough to prove the key and to find a recording for the token.
         now = int(datetime.now(UTC).timestamp() * 1000)
-        since = now - 7 * DAY_MS
-        calls = self._window_calls(since, now, transcripts=False)
+        flows = list(self._conversations(now - 7 * DAY_MS, now, limit=50))
         host = httpx.URL(self.pbx_url).host
-        recorded = next((c for c in reversed(calls) if c.recordings), None)
+        recorded = next((f for f in flows if recordings_of(f)), None)
         if recorded is None:
-            return (f"Connected to Wildix WDA with the Company API Key ({len(calls)} calls in the last 7 days); the Simple "
-                    f"Token for {host} was not checked: no recording in the last 7 days.")
-        self._probe(recorded.recordings[0])
-        return f"Connected to Wildix WDA ({len(calls)} calls in the last 7 days) and to the PBX {host} with the Simple Token."
+            return (f"Connected to Wildix WDA with the Company API Key; the Simple Token for {host} was not checked: "
+                    "no recording among the last week's latest calls.")
+        self._probe(recording_from_attachment(recordings_of(recorded)[0], str(recorded["id"]), flow_index(recorded)))
+        return f"Connected to Wildix WDA with the Company API Key and to the PBX {host} with the Simple Token."
 
     def _probe(self, rec: Recording) -> None:
         src = self.resolve_media(Call(provider_id="", start_ms=0), rec)
@@ -173,7 +179,7 @@ class WildixProvider:
         window, done = int(state.get("window", since_ms)), int(state.get("done", 0))
         while window < until_ms:
             end = min(window + DAY_MS, until_ms)
-            calls = self._window_calls(window, end, transcripts=False)
+            calls = self._window_calls(window, end)
             day = datetime.fromtimestamp(window / 1000, UTC).strftime("%Y-%m-%d")
             pages = max(1, -(-len(calls) // SYNC_PAGE))
             for i in range(done, len(calls), SYNC_PAGE):
@@ -185,7 +191,7 @@ class WildixProvider:
                 yield CallPage([], json.dumps({"window": end, "done": 0}), f"{day}, no calls")
             window, done = end, 0
 
-    def _window_calls(self, start_ms: int, end_ms: int, transcripts: bool) -> list[Call]:
+    def _window_calls(self, start_ms: int, end_ms: int) -> list[Call]:
         flows: dict[str, dict[int, dict[str, Any]]] = {}
         for rec in self._conversations(start_ms, end_ms):
             # The same flow is listed once per side that saw it [T S-W5]: the first copy wins.
@@ -194,7 +200,7 @@ class WildixProvider:
         for call_id, by_index in flows.items():
             call = records_to_call(call_id, list(by_index.values()), unit="s")
             if start_ms <= call.start_ms < end_ms:
-                calls.append(self.fetch_transcript(call) if transcripts else call)
+                calls.append(call)  # transcripts are fetched page by page, so a cancel stops soon
         calls.sort(key=lambda c: (c.start_ms, c.provider_id))
         return calls
 
@@ -226,9 +232,12 @@ class WildixProvider:
 
     def _transcription(self, call_id: str, idx: int) -> list[Any] | None:
         path = f"/v2/history/calls/{quote(call_id, safe='')}/flows/{idx}/transcription"
-        for attempt in range(len(self.transcript_retry_delays) + 1):
+        # Once a few transcriptions never came despite the retries, the pipeline is behind as a
+        # whole: ask the rest once each instead of sleeping 7 s per call (they stay pending).
+        delays = self.transcript_retry_delays if self._missed < MISSES_BEFORE_NO_RETRY else ()
+        for attempt in range(len(delays) + 1):
             if attempt:
-                self.wda.sleep(self.transcript_retry_delays[attempt - 1])
+                self.wda.sleep(delays[attempt - 1])
             try:
                 data = self._wda("GET", path)
             except NotFound:  # CallNotFound / CallTranscriptionNotFound: the pipeline lags [C-seed]
@@ -238,6 +247,7 @@ class WildixProvider:
             if not isinstance(chunks, list):
                 raise ProtocolError(self._say(f"WDA sent a transcription of call {call_id} without chunks"))
             return chunks
+        self._missed += 1
         return None
 
     def resolve_media(self, call: Call, recording: Recording) -> MediaSource:
