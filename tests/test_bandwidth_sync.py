@@ -202,3 +202,19 @@ def test_media_url_from_the_payload_is_never_where_credentials_go(store, bandwid
     with pytest.raises(NotFound, match="has no media"):
         provider.resolve_media(call, call.recordings[0])
     provider.close()
+
+
+def test_fetch_transcript_reads_fresh_metadata_and_the_media_header_never_leaves_the_api_host(store, bandwidth):
+    account = add_account(store, bandwidth)
+    assert sync(store, account, bandwidth).ok
+    rec = next(r for r in bandwidth.recordings if r.transcript == "processing")
+    call = store.get_call("bw", rec.call_id)
+    assert call.transcript_status in ("pending", "available")
+    rec.transcript = "available"  # the transcription finished since the sync
+    provider = provider_for(account, bandwidth)
+    fresh = provider.fetch_transcript(call)
+    assert fresh.transcript_status == "available" and fresh.segments
+    src = provider.resolve_media(fresh, fresh.recordings[0])
+    # Authorization is one of the policy's auth headers: dropped on any redirect to another origin.
+    assert "authorization" in provider.http.auth_headers and set(src.headers) >= {"Authorization"}
+    provider.close()

@@ -38,7 +38,7 @@ from recbrowser.emulators.server import EmulatorServer, Request, TokenBook, _Han
 DAY_MS = 86_400_000
 NEW_SHAPE_DAYS = 7
 APP_ID = "04e88489-df02-4e34-a0ee-27a91849555f"
-_PATH = re.compile(r"^/api/v2/accounts/(?P<acc>[^/]+)/(?:(?P<all>recordings)|calls/(?P<call>[^/]+)/recordings"
+_PATH = re.compile(r"^/api/v2/accounts/(?P<acc>[^/]+)/(?:recordings|calls/(?P<call>[^/]+)/recordings"
                    r"(?:/(?P<rec>[^/]+)(?:/(?P<sub>media|transcription))?)?)$")
 _AGENT_NUMBERS = ["+19195550100", "+19195550101", "+19195550102"]
 
@@ -231,13 +231,11 @@ class BandwidthEmulator(EmulatorServer):
 
     @staticmethod
     def _basic(header: str) -> tuple[str, str]:
-        if not header.startswith("Basic "):
-            return ("", "")
         try:
-            user, _, pw = base64.b64decode(header[6:]).decode().partition(":")
+            user, _, pw = base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")
         except ValueError:
             return ("", "")
-        return user, pw
+        return (user, pw) if header.startswith("Basic ") else ("", "")
 
     def _authorized(self, req: Request) -> bool:
         header = req.headers.get("Authorization", "")
@@ -265,17 +263,16 @@ class BandwidthEmulator(EmulatorServer):
             return self._reply(req, self.error("authentication-error", "The credentials provided were invalid"), 401)
         if m["acc"] != self.account_id:
             return self._reply(req, self.error("authorization-error", "Access is denied"), 403)
-        if m["all"]:
-            return self._list(req, None) if req.method == "GET" else self._not_allowed(req)
-        if m["rec"] is None:
+        if m["rec"] is None:  # listAccountCallRecordings or listCallRecordings
             return self._list(req, m["call"]) if req.method == "GET" else self._not_allowed(req)
         rec = self._by_id.get(m["rec"])
         if rec is None or rec.call_id != m["call"]:
             return self._reply(req, self.error("not-found", "Recording not found"), 404)
-        handler = {(None, "GET"): self._get, (None, "DELETE"): self._delete_recording,
-                   ("media", "GET"): self._media, ("media", "DELETE"): self._delete_media,
-                   ("transcription", "GET"): self._transcription, ("transcription", "POST"): self._transcribe,
-                   ("transcription", "DELETE"): self._delete_transcription}.get((m["sub"], req.method))
+        if req.method == "DELETE":
+            return self._delete(req, rec, m["sub"] or "recording")
+        handler = {(None, "GET"): lambda q, r: self._reply(q, self.metadata(r)), ("media", "GET"): self._media,
+                   ("transcription", "GET"): self._transcription,
+                   ("transcription", "POST"): self._transcribe}.get((m["sub"], req.method))
         if handler is None:
             return self._not_allowed(req)
         handler(req, rec)
@@ -284,9 +281,7 @@ class BandwidthEmulator(EmulatorServer):
         self._reply(req, self.error("method-not-allowed", "Method not allowed"), 405)
 
     def _when(self, text: str | None) -> int | None:
-        if not text:
-            return None
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000) if text else None
 
     def _list(self, req: Request, call_id: str | None) -> None:
         q = req.query
@@ -328,9 +323,6 @@ class BandwidthEmulator(EmulatorServer):
             if h % 11 == 0 and not r.media_deleted:
                 meta["status"] = "archived-soon"  # an unknown state: clients must tolerate it
         return meta
-
-    def _get(self, req: Request, r: EmuRecording) -> None:
-        self._reply(req, self.metadata(r))
 
     def _media(self, req: Request, r: EmuRecording) -> None:
         with self._state:
@@ -386,6 +378,17 @@ class BandwidthEmulator(EmulatorServer):
             return self._reply(req, self.error("not-found", "Transcription not found"), 404)
         self._reply(req, self.transcription(r))
 
+    def _delete(self, req: Request, r: EmuRecording, what: str) -> None:
+        if what == "transcription":
+            r.transcript = None
+        elif what == "media":
+            r.media_deleted = True
+        else:
+            with self._state:
+                self.recordings = [x for x in self.recordings if x is not r]
+                self._reindex()
+        self._empty(req)
+
     def _transcribe(self, req: Request, r: EmuRecording) -> None:
         body = req.json()
         if body is not None and not isinstance(body, dict):
@@ -395,19 +398,6 @@ class BandwidthEmulator(EmulatorServer):
         r.transcript = "available"  # INFERENCE: at once; real transcriptions take a while ("processing")
         self._empty(req)
 
-    def _delete_transcription(self, req: Request, r: EmuRecording) -> None:
-        r.transcript = None
-        self._empty(req)
-
-    def _delete_media(self, req: Request, r: EmuRecording) -> None:
-        r.media_deleted = True
-        self._empty(req)
-
-    def _delete_recording(self, req: Request, r: EmuRecording) -> None:
-        with self._state:
-            self.recordings = [x for x in self.recordings if x is not r]
-            self._reindex()
-        self._empty(req)
 
 
 def r_to(r: EmuRecording) -> str:
