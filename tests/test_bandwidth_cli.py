@@ -82,3 +82,39 @@ def test_emulate_serves_bandwidth():
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+CANARY = "CANARY-bw-s3cr3t-5e7a9c1b3d"
+
+
+def _cli(*args, stdin=None):
+    env = {**os.environ, "RECBROWSER_DEBUG": "1"}
+    return subprocess.run([sys.executable, "-m", "recbrowser", "--verbose", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=180)
+
+
+def test_canary_secret_basic_header_and_tokens_appear_nowhere(data_dir, account_name, tmp_path):
+    import base64
+
+    with BandwidthEmulator(calls=12, seed=8, client_secret=CANARY) as emu:
+        sets = [x for k, v in emu.account_settings().items() for x in ("--set", f"{k}={v}")]
+        steps = [_cli("accounts", "add", "bandwidth", "--name", account_name, *sets, "--secrets-stdin",
+                      stdin=json.dumps({"client_secret": CANARY})),
+                 _cli("accounts", "test", account_name), _cli("sync")]
+        refs = [c["ref"] for c in json.loads(_cli("calls", "--json", "--has-audio", "--limit", "2").stdout)["calls"]]
+        steps += [_cli("download", *refs, "--to", str(tmp_path / "out"))]
+        emu.expire_tokens()  # a rejected token, then a fresh one
+        steps += [_cli("sync"), _cli("bandwidth", "delete-media", refs[0], "--yes-delete")]
+        tokens = list(emu.tokens.issued)
+    steps.append(_cli("sync"))  # the emulator is gone: an error path
+    assert all(r.returncode == 0 for r in steps[:-1]), [r.stderr for r in steps]
+    assert steps[-1].returncode == 1 and tokens
+    basic = base64.b64encode(f"{emu.client_id}:{CANARY}".encode()).decode()
+    needles = [CANARY, basic, *tokens]
+    outputs = [t for r in steps for t in (r.stdout, r.stderr)]
+    files = [p for p in data_dir.root.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".log" for p in files)
+    for needle in needles:
+        assert not any(needle in t for t in outputs)
+        for path in files:
+            assert needle.encode() not in path.read_bytes(), f"{needle[:8]}... found in {path.name}"
