@@ -185,9 +185,9 @@ class BandwidthEmulator(EmulatorServer):
         else:
             send_json(req.handler, obj, status=status)
 
-    def _empty(self, req: Request, status: int = 204) -> None:
-        self._log(req, status, "", None)
-        send_bytes(req.handler, b"", "application/json", status=status)
+    def _empty(self, req: Request) -> None:  # 204 No Content
+        self._log(req, 204, "", None)
+        send_bytes(req.handler, b"", "application/json", status=204)
 
     def _log(self, req: Request, status: int, ctype: str, obj: Any) -> None:
         if self.record:
@@ -278,7 +278,7 @@ class BandwidthEmulator(EmulatorServer):
         handler(req, rec)
 
     def _not_allowed(self, req: Request) -> None:
-        self._reply(req, self.error("method-not-allowed", "Method not allowed"), 405)
+        self._reply(req, self.error("validation", "Method not allowed"), 405)
 
     def _when(self, text: str | None) -> int | None:
         return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000) if text else None
@@ -311,17 +311,12 @@ class BandwidthEmulator(EmulatorServer):
             "recordingName": f"call-{r.call_id[2:10]}",
             **r.extra,
         }
-        if self.quirks:  # a newer API adds fields; older records lack some
-            meta["recordingTags"] = {"queue": "support"}
-            meta["futureField"] = 7
+        if self.quirks:  # a newer API adds fields, older records lack some, a state clients must tolerate
             h = int(r.recording_id[2:10], 16)
-            if h % 5 == 0:
-                for key in ("recordingName", "channels", "endTime", "applicationId"):
-                    meta.pop(key, None)
-            if h % 7 == 0:
-                meta.pop("duration", None)
+            drop = ("recordingName", "channels", "endTime", "applicationId") * (h % 5 == 0) + ("duration",) * (h % 7 == 0)
+            meta = {k: v for k, v in meta.items() if k not in drop} | {"recordingTags": {"queue": "support"}, "futureField": 7}
             if h % 11 == 0 and not r.media_deleted:
-                meta["status"] = "archived-soon"  # an unknown state: clients must tolerate it
+                meta["status"] = "archived-soon"
         return meta
 
     def _media(self, req: Request, r: EmuRecording) -> None:
@@ -397,7 +392,6 @@ class BandwidthEmulator(EmulatorServer):
             return self._reply(req, self.error("validation", "The recording cannot be transcribed"), 400)
         r.transcript = "available"  # INFERENCE: at once; real transcriptions take a while ("processing")
         self._empty(req)
-
 
 
 def r_to(r: EmuRecording) -> str:
