@@ -1,0 +1,114 @@
+"""Download throughput on loopback: our `download_call` path vs `curl`, same file, same run.
+
+A 200 MB file is served by the emulator framework's `send_media` (Range-capable, like every
+emulator) from a separate process, so neither client competes with the server for the GIL.
+Both clients write to the same disk; ours also hashes (SHA-256), fsyncs and renames. Runs
+alternate and the best of each is compared.
+
+    ./run bench download [--mb 200] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from recbrowser.domain import Account, Call, Recording
+from recbrowser.providers.base import MediaSource
+from recbrowser.providers.http import HttpClient
+from recbrowser.services.downloads import download_call
+from recbrowser.store import Store
+
+SERVER = r"""
+import os, sys, time
+from recbrowser.emulators.server import EmulatorServer, send_media
+data = os.urandom(int(sys.argv[1]))
+srv = EmulatorServer()
+srv.route("GET", "/media/big.wav", lambda req: send_media(req.handler, data, "audio/wav"))
+print(srv.start(), flush=True)
+while True:
+    time.sleep(3600)
+"""
+
+
+class BenchProvider:
+    """Just what download_call needs: the app's HTTP client and a resolved media URL."""
+
+    name = "bench"
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url, self.size = url, size
+        self.http = HttpClient(provider="bench", account="bench", per_host_rate=0)
+
+    def resolve_media(self, call: Call, rec: Recording) -> MediaSource:
+        return MediaSource(self.url, file_name=rec.file_name, format="wav", size=self.size)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def ours(store: Store, account: Account, provider: BenchProvider, call: Call, media: Path) -> float:
+    shutil.rmtree(media, ignore_errors=True)
+    store.forget_media(account.id, call.recordings[0].provider_id)
+    t = time.perf_counter()
+    files = download_call(store, account, provider, call, media)
+    elapsed = time.perf_counter() - t
+    assert files[0].size == provider.size
+    return elapsed
+
+
+def curl(url: str, out: Path) -> float:
+    out.unlink(missing_ok=True)
+    t = time.perf_counter()
+    subprocess.run(["curl", "-sS", "--fail", "-o", str(out), url], check=True)
+    elapsed = time.perf_counter() - t
+    out.unlink()
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    if not shutil.which("curl"):
+        sys.exit("curl is not installed (Debian: apt-get install curl)")
+    size = args.mb * 1_000_000
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(size)], stdout=subprocess.PIPE, text=True)
+    try:
+        base = server.stdout.readline().strip()  # type: ignore[union-attr]
+        url = f"{base}/media/big.wav"
+        with tempfile.TemporaryDirectory(prefix="bench-download-") as tmp:
+            root = Path(tmp)
+            store = Store.open(root / "cache.sqlite3")
+            account = store.add_account(Account(name="bench", provider="yeastar", settings={}))
+            call = Call(provider_id="big", start_ms=0, has_audio=True,
+                        recordings=[Recording("big-rec", file_name="big.wav", format="wav", size=size)])
+            store.upsert_calls(account.id, [call])
+            call = store.get_call("bench", "big")
+            provider = BenchProvider(url, size)
+            curl(url, root / "warm")  # the server's first answer pays for page faults
+            mine, theirs = [], []
+            for _ in range(args.rounds):
+                theirs.append(curl(url, root / "curl.out"))
+                mine.append(ours(store, account, provider, call, root / "media"))
+            provider.close()
+            store.close()
+    finally:
+        server.terminate()
+        server.wait()
+    mb = size / 1e6
+    best_ours, best_curl = min(mine), min(theirs)
+    print(f"file: {mb:.0f} MB over loopback, {args.rounds} rounds each, best of each")
+    print(f"download_call: {best_ours:.2f} s = {mb / best_ours:.0f} MB/s  (all: {', '.join(f'{t:.2f}' for t in mine)})")
+    print(f"curl:          {best_curl:.2f} s = {mb / best_curl:.0f} MB/s  (all: {', '.join(f'{t:.2f}' for t in theirs)})")
+    print(f"ratio (ours / curl throughput): {best_curl / best_ours:.2f}  (target >= 0.8)")
+
+
+if __name__ == "__main__":
+    main()

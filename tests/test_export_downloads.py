@@ -1,0 +1,121 @@
+"""Download points of issue 7 beyond the basics: progress, per-host limit, cache size, full disk."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+from export_helpers import synced
+from yeastar_helpers import all_calls, provider_for
+
+from recbrowser.domain import Account, Call, Recording
+from recbrowser.emulators.server import EmulatorServer, send_media
+from recbrowser.providers.base import MediaSource
+from recbrowser.providers.http import HttpClient
+from recbrowser.services import downloads
+from recbrowser.services.downloads import download_call, media_cache_size
+
+
+def test_progress_reports_bytes_rate_and_ends_at_the_total(store, yeastar, data_dir):
+    account = synced(store, yeastar)
+    row = next(r for r in all_calls(store) if r.has_audio)
+    call = store.get_call(account.name, row.provider_id)
+    seen = []
+    provider = provider_for(account, yeastar)
+    download_call(store, account, provider, call, data_dir.media, progress=seen.append)
+    provider.close()
+    last = seen[-1]
+    assert last.done == last.total == call.recordings[0].size and last.rate > 0 and last.eta_s == 0
+    files, size = media_cache_size(data_dir.media)
+    assert files == 1 and size == call.recordings[0].size
+
+
+class _Slow(EmulatorServer):
+    """Serves the same bytes slowly and counts how many answers run at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active = self.peak = 0
+        self.route("GET", "/m/", self._media, prefix=True)
+
+    def _media(self, req) -> None:
+        with self._lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(0.15)
+        send_media(req.handler, b"RIFF" + bytes(4000), "audio/wav")
+        with self._lock:
+            self.active -= 1
+
+
+class _Provider:
+    name = "bench"
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = HttpClient(provider="t", account="t", per_host_rate=0)
+
+    def resolve_media(self, call, rec):
+        return MediaSource(f"{self.base}/m/{rec.provider_id}", file_name=rec.file_name, size=4004)
+
+
+def test_downloads_to_one_host_are_limited_per_host(store, data_dir):
+    from recbrowser.store import Store
+
+    account = store.add_account(Account(name="many", provider="yeastar", settings={}))
+    calls = [Call(provider_id=f"c{i}", start_ms=i, has_audio=True,
+                  recordings=[Recording(f"r{i}", file_name=f"r{i}.wav", format="wav", size=4004)]) for i in range(10)]
+    store.upsert_calls(account.id, calls)
+    with _Slow() as emu:
+        provider = _Provider(emu.base_url)
+        errors = []
+
+        def fetch(call):
+            try:
+                with Store.open(data_dir.database) as own:
+                    download_call(own, account, provider, call, data_dir.media)
+            except Exception as e:  # collected and asserted below
+                errors.append(e)
+
+        threads = [threading.Thread(target=fetch, args=(store.get_call("many", c.provider_id),)) for c in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        provider.http.close()
+    assert not errors, errors
+    assert 2 <= emu.peak <= downloads.PER_HOST
+
+
+RUNNER = r"""
+import json, resource, sys
+from pathlib import Path
+from recbrowser.errors import UserFacingError
+from recbrowser.services.accounts import open_provider
+from recbrowser.services.downloads import download_call
+from recbrowser.store import Store
+
+db, media, ref, secrets = sys.argv[1:5]
+resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+store = Store.open(db)
+account = store.account(ref.split("/")[0])
+call = store.get_call(*ref.split("/", 1))
+try:
+    download_call(store, account, open_provider(account, json.loads(secrets)), call, Path(media))
+except UserFacingError as e:
+    print(e, file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def test_a_full_disk_during_a_download_leaves_nothing_that_looks_complete(store, yeastar, data_dir):
+    account = synced(store, yeastar)
+    row = next(r for r in all_calls(store) if r.has_audio)
+    r = subprocess.run([sys.executable, "-c", RUNNER, str(data_dir.database), str(data_dir.media), row.ref,
+                        json.dumps(yeastar.secrets())], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "is full: free some space" in r.stderr, r.stderr
+    assert list((data_dir.media / account.name).iterdir()) == []
+    assert store.media_for_call(account.name, row.provider_id) == []
