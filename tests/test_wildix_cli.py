@@ -54,8 +54,16 @@ def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, dat
     code, out, err = run(capsys, "download", ref, "--to", str(tmp_path / "out"))
     assert code == 0, err
     assert wildix.storage.counters["requests"] > 0 and wildix.storage_authorization == []
+    outputs = [out, err]
+    wildix.key_expired = True  # a failing run must not leak either
+    code, out, err = run(capsys, "-v", "sync")
+    assert code == 1 and "rejected the Company API Key (401)" in err.splitlines()[-1]
+    outputs += [out, err]
+    files = [p for p in data_dir.root.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".log" for p in files)
     for secret in wildix.secrets().values():
-        assert secret not in out + err
+        assert not any(secret in text for text in outputs)
+        assert not any(secret.encode() in p.read_bytes() for p in files)
 
 
 def test_import_wildix_webhooks_twice(capsys, data_dir, tmp_path):
