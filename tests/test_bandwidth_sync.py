@@ -218,3 +218,23 @@ def test_fetch_transcript_reads_fresh_metadata_and_the_media_header_never_leaves
     # Authorization is one of the policy's auth headers: dropped on any redirect to another origin.
     assert "authorization" in provider.http.auth_headers and set(src.headers) >= {"Authorization"}
     provider.close()
+
+
+def test_a_token_is_renewed_when_less_than_a_minute_is_left(store):
+    with BandwidthEmulator(calls=3, seed=1, token_ttl=45) as emu:  # already inside the 60 s margin
+        account = add_account(store, emu)
+        provider = provider_for(account, emu)
+        provider.test_credentials()
+        provider.test_credentials()
+        provider.close()
+        assert emu.tokens.count == 2
+
+
+def test_404_names_the_account_and_what_is_missing(store, bandwidth):
+    account = add_account(store, bandwidth)
+    provider = provider_for(account, bandwidth)
+    call_id = bandwidth.recordings[0].call_id
+    with pytest.raises(NotFound, match=r"^Bandwidth account 'bw': Bandwidth has no recording r-gone \(404: Recording not "
+                                       r"found\); it was deleted, is older than the 30 days"):
+        provider.get_recording(call_id, "r-gone")
+    provider.close()
