@@ -258,3 +258,32 @@ def test_sync_takes_little_time(store, wildix):
     t = time.monotonic()
     assert sync(store, account, wildix).ok
     assert time.monotonic() - t < 10
+
+
+def test_dropped_connections_and_5xx_are_retried(store, wildix):
+    wildix.add_fault("drop:times=2,path=/v2/history/conversations")  # a read-only POST: sent again
+    wildix.add_fault("5xx:times=2,status=503,path=/transcription")
+    wildix.add_fault("5xx:times=1,status=503,path=/v2/history/conversations")
+    account = add_account(store, wildix)
+    result = sync(store, account, wildix)
+    assert result.ok, result.error
+    assert wildix.counters["fault:drop"] == 2 and wildix.counters["fault:5xx"] == 3
+    assert {r.provider_id for r in all_rows(store)} == {c.id for c in wildix.calls}
+
+
+def test_a_connection_that_keeps_dropping_is_one_sentence(store, wildix):
+    wildix.add_fault("drop:times=0,path=/v2/history/conversations")
+    account = add_account(store, wildix)
+    result = sync(store, account, wildix)
+    assert not result.ok and "dropped" in result.error and "wx" in result.error
+    assert wildix.counters["fault:drop"] == 3
+
+
+def test_malformed_history_page_keeps_the_cache(store, wildix):
+    account = add_account(store, wildix)
+    assert sync(store, account, wildix).ok
+    before = snapshot(store)
+    wildix.add_fault("malformed-json:times=0,path=/v2/history/conversations")
+    result = sync(store, account, wildix)
+    assert not result.ok and "not JSON" in result.error and "wx" in result.error
+    assert snapshot(store) == before

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from recbrowser.domain import Account, Call, Recording
-from recbrowser.errors import AuthError, NotFound, ProtocolError, ProviderError
+from recbrowser.errors import AuthError, ConnectionFailed, NotFound, ProtocolError, ProviderError, TlsError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
 from recbrowser.providers.http import HttpClient
 from recbrowser.providers.wildix_map import (
@@ -35,6 +35,7 @@ DAY_MS = 86_400_000
 PAGE_SIZE = 200  # rows per QueryConversations page (no documented cap; S-W5 suggests 100-500)
 SYNC_PAGE = 200  # calls per yielded page = per store transaction
 MISSES_BEFORE_NO_RETRY = 3
+QUERY_RETRIES = 2  # a history query whose connection dropped is sent again this many times
 DEFAULT_WDA = "https://wda.wildix.com"
 KEY_PREFIX = "wsk-v1-"
 KEYS_WHERE = "WMS > PBX > Integrations > Company API Keys"
@@ -103,12 +104,20 @@ class WildixProvider:
 
     def _wda(self, method: str, path: str, body: Any = None) -> Any:
         url = f"{self.wda_url}{path}"
-        try:
-            if method == "POST":
-                return self.wda.post_json(url, json=body, headers=self._wda_headers())
-            return self.wda.get_json(url, headers=self._wda_headers())
-        except AuthError as e:
-            raise AuthError(self._key_problem(getattr(e, "status_code", 401))) from None
+        for attempt in range(QUERY_RETRIES + 1):
+            try:
+                if method == "POST":
+                    return self.wda.post_json(url, json=body, headers=self._wda_headers())
+                return self.wda.get_json(url, headers=self._wda_headers())
+            except AuthError as e:
+                raise AuthError(self._key_problem(getattr(e, "status_code", 401))) from None
+            except ConnectionFailed as e:
+                # http.py never replays a POST whose answer was lost; QueryConversations only
+                # reads, so doing it again is safe.
+                if method != "POST" or isinstance(e, TlsError) or attempt == QUERY_RETRIES:
+                    raise
+                self.wda.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
 
     def _key_problem(self, status: int) -> str:
         if not self._key.startswith(KEY_PREFIX):
