@@ -56,6 +56,14 @@ def register_secret(value: str | None) -> None:
         _ordered = tuple(sorted(_secrets, key=len, reverse=True))
 
 
+def forget_secrets() -> None:
+    """Empty the registry (tests start each case clean, as a new process would)."""
+    global _ordered
+    with _lock:
+        _secrets.clear()
+        _ordered = ()
+
+
 def redact_text(text: str) -> str:
     """`text` with every registered secret and every credential-bearing parameter masked."""
     if not text:

@@ -14,13 +14,17 @@ os.environ["RECBROWSER_MAX_RPS"] = "0"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_tokens():
-    # Tokens are cached per PBX for the whole process, as in the app; tests start clean.
+def _isolated_process_state():
+    # Tokens and the secrets to redact are process-wide, as in the app; each test starts clean,
+    # so one test's throwaway secret ("nope") cannot mask another test's file names.
     from recbrowser.providers.yeastar import forget_tokens
+    from recbrowser.redact import forget_secrets
 
     forget_tokens()
+    forget_secrets()
     yield
     forget_tokens()
+    forget_secrets()
 
 
 @pytest.fixture
