@@ -287,3 +287,10 @@ def test_malformed_history_page_keeps_the_cache(store, wildix):
     result = sync(store, account, wildix)
     assert not result.ok and "not JSON" in result.error and "wx" in result.error
     assert snapshot(store) == before
+
+
+def test_pbx_address_without_scheme_means_https(store, wildix):
+    account = add_account(store, wildix, pbx_url="example.wildixin.com/", wda_url="wda.wildix.com")
+    p = provider(account, wildix)
+    assert (p.pbx_url, p.wda_url) == ("https://example.wildixin.com", "https://wda.wildix.com")
+    p.close()

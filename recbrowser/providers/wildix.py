@@ -51,6 +51,12 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _with_scheme(url: str) -> str:
+    # "yourcompany.wildixin.com" as typed in the form means HTTPS, as every Wildix host serves.
+    url = url.strip().rstrip("/")
+    return url if "://" in url else f"https://{url}"
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     u = httpx.URL(url)
     return (u.scheme, u.host, u.port or {"http": 80, "https": 443}.get(u.scheme))
@@ -78,12 +84,12 @@ class WildixProvider:
         self.account = account
         settings = account.settings
         try:
-            self.pbx_url = settings["pbx_url"].rstrip("/")
+            self.pbx_url = _with_scheme(settings["pbx_url"])
             self._token = secrets["simple_token"]
             self._key = secrets["api_key"]
         except KeyError as e:
             raise ProviderError(f"Wildix account '{account.name}' has no {e.args[0]} set; edit the account.") from None
-        self.wda_url = (settings.get("wda_url") or DEFAULT_WDA).rstrip("/")
+        self.wda_url = _with_scheme(settings.get("wda_url") or DEFAULT_WDA)
         self._missed = 0  # transcriptions still missing after their retries, in this provider's life
         # Two clients: the CA bundle is for an on-prem PBX and would make the cloud's certificate untrusted.
         self.http = http or HttpClient(provider=self.title, account=account.name, ca_bundle=settings.get("ca_bundle"))
