@@ -77,3 +77,14 @@ def test_missing_fields_give_a_usable_call():
     call = records_to_call("x_1.1", [{"id": "x_1.1", "startTime": 1000}], unit="s")
     assert call.start_ms == 1000 and call.direction == "unknown" and call.status == "unknown"
     assert call.legs[0].index == 0 and not call.has_audio and call.audio_reason
+
+
+def test_two_copies_of_one_flow_merge_without_losing_a_recording():
+    _, flow = official_call()
+    from recbrowser.providers.wildix_map import merge_copies
+
+    bare = {**flow, "attachments": [], "transcriptionStatus": "UNAVAILABLE"}
+    merged = merge_copies(bare, flow)
+    assert merged["attachments"] == flow["attachments"] and merged["transcriptionStatus"] == "AVAILABLE"
+    assert merge_copies(flow, flow) is flow
+    assert merge_copies(flow, bare) is flow

@@ -294,3 +294,15 @@ def test_pbx_address_without_scheme_means_https(store, wildix):
     p = provider(account, wildix)
     assert (p.pbx_url, p.wda_url) == ("https://example.wildixin.com", "https://wda.wildix.com")
     p.close()
+
+
+def test_an_internal_call_listed_from_both_sides_keeps_its_recording_and_transcript(store, wildix):
+    account = add_account(store, wildix)
+    assert sync(store, account, wildix).ok
+    internal = [c for c in wildix.calls if c.direction == "INTERNAL" and c.flows[0].rec_file]
+    assert internal
+    for emu_call in internal:
+        call = store.get_call("wx", emu_call.id)
+        assert [r.file_name for r in call.recordings] == [f.rec_file for f in emu_call.flows]
+        if emu_call.flows[0].transcription == "AVAILABLE":
+            assert call.transcript_status == "available"

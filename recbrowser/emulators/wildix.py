@@ -114,9 +114,10 @@ class WildixEmulator(EmulatorServer):
         self._by_file = {f.rec_file: f for c in self.calls for f in c.flows if f.rec_file}
         # Listing rows, oldest first: (flow start, call, flow); internal flows twice (seen from both sides).
         # A conference (flow None) every tenth call: conferences share the list and the paging.
-        self._rows: list[tuple[int, EmulatedCall, Flow | None]] = sorted(
-            [(f.start_ms, c, f) for c in self.calls for f in c.flows for _ in range(2 if c.direction == "INTERNAL" else 1)]
-            + [(c.start_ms + 1, c, None) for c in self.calls[::10]], key=lambda r: r[0])
+        # Internal flows twice: the second copy is the callee side's view (see _side_view).
+        self._rows: list[tuple[int, EmulatedCall, Flow | None, int]] = sorted(
+            [(f.start_ms, c, f, n) for c in self.calls for f in c.flows for n in range(2 if c.direction == "INTERNAL" else 1)]
+            + [(c.start_ms + 1, c, None, 0) for c in self.calls[::10]], key=lambda r: r[0])
         self._keys = [r[0] for r in self._rows]
         self.pbx, self.storage = _Side(self, "wildix-pbx"), _Side(self, "wildix-storage")
         self.route("POST", _WDA + "conversations", self._wda(self._conversations))
@@ -305,9 +306,14 @@ class WildixEmulator(EmulatorServer):
         hi = len(self._rows) if hi_ms is None else bisect_right(self._keys, hi_ms)
         rows = self._rows[lo:hi][::-1]  # newest first
         page = rows[offset : offset + limit]
-        items = [{"call": self.record(c, f)} if f is not None else
-                 {"conference": {"id": f"conf-{c.id}", "startTime": t, "type": "conference"}} for t, c, f in page]
+        items = [{"call": self._side_view(c, f, n)} if f is not None else
+                 {"conference": {"id": f"conf-{c.id}", "startTime": t, "type": "conference"}} for t, c, f, n in page]
         return 200, {"conversations": items}
+
+    def _side_view(self, call: EmulatedCall, flow: Flow, copy: int) -> dict[str, Any]:
+        """The second listing of an internal flow is the callee's: no attachment, no transcript (INFERENCE)."""
+        rec = self.record(call, flow)
+        return {**rec, "attachments": [], "transcriptionStatus": "UNAVAILABLE"} if copy else rec
 
     def _call_routes(self, req: Request) -> tuple[int, dict[str, Any]]:
         parts = req.path[len(_WDA + "calls/"):].split("/")

@@ -26,6 +26,7 @@ from recbrowser.providers.wildix_map import (
     chunks_to_segments,
     flow_index,
     leg_id,
+    merge_copies,
     recording_from_attachment,
     recordings_of,
     records_to_call,
@@ -209,8 +210,10 @@ class WildixProvider:
     def _window_calls(self, start_ms: int, end_ms: int) -> list[Call]:
         flows: dict[str, dict[int, dict[str, Any]]] = {}
         for rec in self._conversations(start_ms, end_ms):
-            # The same flow is listed once per side that saw it [T S-W5]: the first copy wins.
-            flows.setdefault(str(rec["id"]), {}).setdefault(flow_index(rec), rec)
+            # The same flow is listed once per side that saw it [T S-W5]: one flow per (id, flowIndex).
+            by_index = flows.setdefault(str(rec["id"]), {})
+            idx = flow_index(rec)
+            by_index[idx] = merge_copies(by_index[idx], rec) if idx in by_index else rec
         calls = []
         for call_id, by_index in flows.items():
             call = records_to_call(call_id, list(by_index.values()), unit="s")

@@ -64,6 +64,20 @@ def recordings_of(record: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def merge_copies(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Two listings of one flow (seen from both sides [T S-W5]): the first copy wins, but a
+    recording or a finished transcription only the other side reports is not lost [I]."""
+    names = {r.get("fileName") or r.get("url") for r in recordings_of(kept)}
+    extra = [a for a in other.get("attachments") or [] if isinstance(a, dict) and isinstance(a.get("recording"), dict)
+             and (a["recording"].get("fileName") or a["recording"].get("url")) not in names]
+    merged = {**kept, "attachments": [*(kept.get("attachments") or []), *extra]} if extra else kept
+    rank = {TRANSCRIPT_FETCH: 2, TRANSCRIPT_PROCESSING: 1}
+    theirs = str(other.get("transcriptionStatus") or "").upper()
+    if rank.get(theirs, 0) > rank.get(str(kept.get("transcriptionStatus") or "").upper(), 0):
+        merged = {**merged, "transcriptionStatus": theirs}
+    return merged
+
+
 def recording_from_attachment(rec: dict[str, Any], call_id: str, index: int) -> Recording:
     url = rec["url"]
     # No recording id in the API: the file name is unique on the PBX (time + random part + flow).
