@@ -247,3 +247,37 @@ def test_a_palette_switch_retints_the_icons(qtbot, data_dir, archived_store):  #
         qtbot.waitUntil(lambda: window.actions["sync_all"].icon().pixmap(24, 24).toImage() != before, timeout=WAIT)
     finally:
         app.setPalette(old)
+
+
+def test_export_the_selection_says_where_the_files_went(qtbot, data_dir, archived_store, speech_call, tmp_path):  # noqa: F811
+    from recbrowser.services.export import ExportOptions
+
+    window = open_window(qtbot, data_dir, archived_store)
+    assert not window.actions["export"].isEnabled()  # nothing selected yet
+    rows = [window.model.row(r) for r in range(window.model.rowCount())]
+    target = next(i for i, r in enumerate(rows) if r.provider_id == speech_call.provider_id)
+    window.table.selectRow(target)
+    assert window.actions["export"].isEnabled()
+    assert window.selected_refs() == [rows[target].ref]
+    dest = tmp_path / "out"
+    with qtbot.waitSignal(window.exports.finished, timeout=60_000) as done:
+        window.exports.export(window.selected_refs(), dest, ExportOptions(transcripts=("txt", "srt")))
+    summary = done.args[0]
+    assert [o.ref for o in summary.exported] == [rows[target].ref]
+    files = {p.suffix for p in dest.rglob("*") if p.is_file()}
+    assert {".wav", ".txt", ".srt", ".csv", ".json"} <= files
+    assert str(dest) in window.status.text.text() and window.status.open_folder.isVisibleTo(window)
+
+
+def test_export_dialog_options(qtbot, tmp_path):
+    from recbrowser.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(3, tmp_path)
+    qtbot.addWidget(dialog)
+    options = dialog.options()
+    assert options.audio == "original" and options.transcripts == ("txt", "json")
+    dialog.audio.setCurrentIndex(dialog.audio.findData("mp3"))
+    dialog.formats["vtt"].setChecked(True)
+    dialog.as_zip.setChecked(True)
+    assert dialog.options().audio == "mp3" and "vtt" in dialog.options().transcripts
+    assert dialog.destination().parent == tmp_path and dialog.destination().suffix == ".zip"

@@ -80,8 +80,7 @@ class Actions:
             self[action_id].setIconText(text)
         self["follow_audio"].setCheckable(True)
         self["cancel_sync"].setEnabled(False)
-        self["export"].setEnabled(False)
-        self["export"].setToolTip("Export arrives with the export service (Ctrl+E)")
+        self["export"].setEnabled(False)  # until calls are selected
         self["quit"].setMenuRole(QAction.MenuRole.QuitRole)
         self["about"].setMenuRole(QAction.MenuRole.AboutRole)
 

@@ -24,6 +24,7 @@ from recbrowser.ui.call_details import details_text
 from recbrowser.ui.call_pane import CallPane
 from recbrowser.ui.call_table_model import CallTableModel
 from recbrowser.ui.call_table_view import CallTableView
+from recbrowser.ui.export_controller import ExportController
 from recbrowser.ui.filter_bar import FilterBar
 from recbrowser.ui.icons import app_icon
 from recbrowser.ui.player import Player
@@ -32,7 +33,7 @@ from recbrowser.ui.settings import Preferences, UiState
 from recbrowser.ui.signals import emit
 from recbrowser.ui.status_area import StatusArea
 from recbrowser.ui.sync_controller import SyncController
-from recbrowser.ui.window_wiring import wire_actions, wire_sync
+from recbrowser.ui.window_wiring import wire_actions, wire_export, wire_sync
 from recbrowser.ui.workers import Pools, run_task
 
 log = logging.getLogger("recbrowser.ui")
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.status = StatusArea(self.statusBar())
         self.sync = SyncController(data_dir.database, self.secrets_for, self.account_names, self.pools.background, self)
         self.calls = CallController(data_dir.database, data_dir.media, self.secrets_for, self.pools.interactive, self)
+        self.exports = ExportController(data_dir.database, data_dir.media, self.secrets_for, self.pools.background, self)
         self._accounts: list = []
         self._current_ref: str | None = None
         self._count_generation = 0
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self.toolbar = self.actions.build_toolbar(self)
         wire_actions(self)
         wire_sync(self)
+        wire_export(self)
         self._wire()
         self.restore_state()
         self.reload_accounts()
@@ -297,6 +300,10 @@ class MainWindow(QMainWindow):
         finally:
             store.close()
 
+    def selected_refs(self) -> list[str]:
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [r.ref for r in (self.model.row(row) for row in rows) if r is not None]
+
     # -- small actions ------------------------------------------------------------------------------
     def copy_details(self) -> None:
         if self.call_pane.call is not None and self.call_pane.account:
@@ -347,6 +354,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.sync.cancel()
+        self.exports.cancel()
         self.calls.cancel_download()
         self.player.shutdown()
         self.pools.wait(5_000)  # a sync stops after its current page

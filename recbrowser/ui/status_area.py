@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
 from recbrowser.services.downloads import DownloadProgress
@@ -29,7 +30,12 @@ class StatusArea:
         self.cancel = QToolButton(icon=icon("stop"), text="Cancel", toolTip="Cancel the sync (it stops after the page it is writing)")
         self.cancel.setAutoRaise(True)
         self.cancel.hide()
+        self.open_folder = QToolButton(icon=icon("folder"), text="Open folder", toolTip="Open the folder the export went to")
+        self.open_folder.setAutoRaise(True)
+        self.open_folder.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.open_folder.hide()
         bar.addWidget(self.text, 1)
+        bar.addPermanentWidget(self.open_folder)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel)
 
@@ -55,6 +61,27 @@ class StatusArea:
         self.progress.hide()
         self.cancel.hide()
         self.text.setText(summary)
+
+    def export_started(self, count: int) -> None:
+        self.open_folder.hide()
+        self.progress.setRange(0, max(1, count))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel.show()
+        self.cancel.setEnabled(True)
+        self.text.setText(f"Exporting {count:,} calls…")
+
+    def show_export(self, p) -> None:
+        self.progress.setRange(0, max(1, p.calls_total))
+        self.progress.setValue(p.calls_done)
+        eta = f", about {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+        self.text.setText(f"Exporting: {p.calls_done:,} of {p.calls_total:,} calls{eta}")
+
+    def export_finished(self, text: str, folder=None) -> None:
+        self.progress.hide()
+        self.cancel.hide()
+        self.text.setText(text)
+        self.open_folder.setVisible(folder is not None)
 
     def show_download(self, p: DownloadProgress) -> None:
         if p.total:

@@ -5,7 +5,11 @@ Kept apart from main_window.py so the window class stays a readable layout + sta
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 
 from recbrowser.services.sync import SyncResult
 
@@ -38,6 +42,7 @@ def wire_actions(w: MainWindow) -> None:
     a["slower"].triggered.connect(player.slower)
     a["faster"].triggered.connect(player.faster)
     a["download"].triggered.connect(lambda: _download(w))
+    a["export"].triggered.connect(lambda: _export(w))
     a["open_folder"].triggered.connect(w.open_folder)
     a["copy_details"].triggered.connect(w.copy_details)
     a["shortcuts_help"].triggered.connect(lambda: _shortcuts(w))
@@ -80,6 +85,55 @@ def _download(w: MainWindow) -> None:
         w.request_play(PlayRequest(current[0], current[1], 0, autoplay=False))
 
 
+def _export(w: MainWindow) -> None:
+    from recbrowser.ui.export_dialog import ExportDialog
+
+    refs = w.selected_refs()
+    if not refs or w.exports.busy:
+        return
+    dialog = ExportDialog(len(refs), Path.home() / "recbrowser-exports", w)
+    if dialog.exec():
+        w.exports.export(refs, dialog.destination(), dialog.options())
+
+
+def wire_export(w: MainWindow) -> None:
+    exports, status = w.exports, w.status
+    last: dict[str, Path] = {}
+
+    def enable(*_args) -> None:
+        w.actions["export"].setEnabled(w.table.selectionModel().hasSelection() and not exports.busy)
+
+    def finished(summary) -> None:
+        enable()
+        if summary.cancelled or summary.location is None:
+            status.export_finished(f"Export cancelled after {len(summary.exported):,} calls; export again to finish it.")
+            return
+        location = Path(summary.location)
+        last["folder"] = location if location.is_dir() else location.parent
+        extra = "".join(
+            f", {len(items):,} {what}" for items, what in ((summary.skipped, "skipped"), (summary.failed, "failed")) if items
+        )
+        status.export_finished(f"Exported {len(summary.exported):,} calls to {location}{extra}.", last["folder"])
+        w.refresh_calls()  # recordings fetched for the export now show as downloaded
+
+    def failed(message: str) -> None:
+        enable()
+        status.export_finished(message)
+
+    w.actions["export"].setToolTip("Export the selected calls (Ctrl+E)")
+    w.table.selectionModel().selectionChanged.connect(enable)
+    w.model.modelReset.connect(enable)
+    exports.started.connect(lambda n: (status.export_started(n), enable()))
+    exports.progress.connect(status.show_export)
+    exports.finished.connect(finished)
+    exports.failed.connect(failed)
+    status.cancel.clicked.connect(exports.cancel)
+    status.open_folder.clicked.connect(
+        lambda: "folder" in last and QDesktopServices.openUrl(QUrl.fromLocalFile(str(last["folder"])))
+    )
+    enable()
+
+
 def _shortcuts(w: MainWindow) -> None:
     from recbrowser.ui.dialogs import ShortcutsDialog
 
@@ -88,8 +142,6 @@ def _shortcuts(w: MainWindow) -> None:
 
 def _log(w: MainWindow) -> None:
     import logging
-    import logging.handlers
-    from pathlib import Path
 
     from recbrowser.ui.log_view import LogView
 
@@ -144,5 +196,5 @@ def wire_sync(w: MainWindow) -> None:
     sync.pageWritten.connect(lambda: w._refresh_timer.isActive() or w._refresh_timer.start())
     sync.accountFinished.connect(account_finished)
     sync.finished.connect(finished)
-    status.cancel.clicked.connect(lambda: (sync.cancel(), status.cancelling()))
+    status.cancel.clicked.connect(lambda: sync.busy and (sync.cancel(), status.cancelling()))
     w.actions["cancel_sync"].triggered.connect(status.cancelling)
