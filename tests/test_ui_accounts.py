@@ -65,6 +65,7 @@ def test_add_test_and_remove_an_account_through_the_dialog(qtbot, data_dir, stor
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.keyring.text().startswith("Secrets are stored in"), timeout=WAIT)
     form = dialog.form
+    form.provider.setCurrentIndex(form.provider.findData("yeastar"))
     form.name.setText(account_name)
     for key, value in {**yeastar.account_settings(), **yeastar.secrets()}.items():
         form.fields[key].setText(value)

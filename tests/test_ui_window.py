@@ -178,7 +178,11 @@ def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(qtbot, data_dir
     qtbot.waitUntil(lambda: window.model.rowCount() == result.calls, timeout=WAIT)
     assert window.model.fetched_rows() <= 8 * 200
     gc.unfreeze()
-    assert max(gaps[1:]) < 100, f"longest UI-thread gap {max(gaps[1:])} ms over {len(gaps)} ticks"
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    assert max(gaps[1:]) < 100, (
+        f"longest UI-thread gap {max(gaps[1:])} ms over {len(gaps)} ticks (load per CPU {load:.1f}: "
+        "other processes competing for the CPU stretch the gaps too)"
+    )
 
 
 def test_cancel_stops_a_sync_after_the_page_it_is_writing(qtbot, data_dir, store, yeastar):

@@ -28,6 +28,11 @@ class AccountForm(QWidget):
     def build(self, provider: str, secret_note: str = "") -> None:
         """Rebuild the rows below the name for this provider's schema."""
         self._secret_note = secret_note
+        index = self.provider.findData(provider)
+        if index >= 0 and index != self.provider.currentIndex():
+            self.provider.blockSignals(True)  # we are already building this provider's rows
+            self.provider.setCurrentIndex(index)
+            self.provider.blockSignals(False)
         while self.layout_.rowCount() > 2:
             self.layout_.removeRow(2)
         self.fields = {}
