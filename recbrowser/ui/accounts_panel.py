@@ -102,7 +102,7 @@ class AccountsPanel(QWidget):
             state = self._states.get(account.name, AccountState())
             provider = self._titles.get(account.provider, account.provider)
             status = "Syncing…" if state.busy else (state.error or state.text)
-            item = QListWidgetItem(f"{account.name}\n{provider} · {status}")
+            item = QListWidgetItem(f"{account.name}\n{status}")
             item.setData(NAME_ROLE, account.name)
             if state.error:
                 item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))

@@ -41,13 +41,14 @@ def make_app() -> QApplication:
 def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
     """Start the emulators and their accounts in a worker, then sync them."""
     from recbrowser.demo import start_demo_accounts
+    from recbrowser.emulators import EMULATORS
 
     database = window.data_dir.database
 
     def work(_report):
         store = Store.open(database)
         try:
-            return start_demo_accounts(store)
+            return start_demo_accounts(store, providers=sorted(EMULATORS))  # every provider that has one
         finally:
             store.close()
 

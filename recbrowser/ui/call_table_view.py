@@ -24,21 +24,21 @@ from recbrowser.ui.call_table_model import (
 )
 
 DEFAULT_WIDTHS = {
-    COL_START: 122,
-    COL_ACCOUNT: 100,
-    COL_DIRECTION: 78,
-    COL_FROM: 150,
-    COL_TO: 150,
+    COL_START: 118,
+    COL_ACCOUNT: 110,
+    COL_DIRECTION: 72,
+    COL_FROM: 140,
+    COL_TO: 140,
     COL_AGENT: 110,
-    COL_DURATION: 62,
-    COL_STATUS: 80,
-    COL_AUDIO: 84,
-    COL_TRANSCRIPT: 76,
+    COL_DURATION: 60,
+    COL_STATUS: 78,
+    COL_AUDIO: 80,
+    COL_TRANSCRIPT: 74,
 }
 
-# What a supervisor scans first comes first; Agent and Account follow (the user can drag them).
+# What a supervisor scans first comes first; the user can drag columns and hide them.
 DEFAULT_ORDER = (
-    COL_START, COL_DIRECTION, COL_FROM, COL_TO, COL_DURATION, COL_STATUS, COL_AUDIO, COL_TRANSCRIPT, COL_AGENT, COL_ACCOUNT,
+    COL_START, COL_ACCOUNT, COL_DIRECTION, COL_FROM, COL_TO, COL_DURATION, COL_STATUS, COL_AUDIO, COL_TRANSCRIPT, COL_AGENT,
 )
 
 

@@ -38,7 +38,7 @@ from recbrowser.ui.workers import Pools, run_task
 
 log = logging.getLogger("recbrowser.ui")
 
-DEFAULT_SIZES = ([250, 720, 470], [150, 520])  # left | list | call pane; accounts / search
+DEFAULT_SIZES = ([250, 720, 470], [190, 480])  # left | list | call pane; accounts / search
 REFRESH_MS = 400  # at most this often the list re-reads while a sync writes pages
 SELECT_DEBOUNCE_MS = 60  # holding j should not open every call on the way
 

@@ -17,7 +17,7 @@ log = logging.getLogger("recbrowser.ui.screenshot")
 TIMEOUT_MS = 120_000
 SETTLE_MS = 400  # let layouts and the highlight paint before grabbing
 SIZE = (1600, 900)
-SIZES = [260, 800, 540]
+SIZES = [250, 880, 470]
 QUERY = "refund"  # shows the search results with a highlighted hit next to the call
 
 
@@ -55,11 +55,12 @@ class ScreenshotDirector:
         self.window.splitter.setSizes(SIZES)  # now that the window has its screenshot size
         model = self.window.model
         chosen = None
-        for row in range(min(model.rowCount(), 400)):
-            r = model.row(row)
-            if r is not None and r.transcript_status == "available" and r.has_audio:
-                chosen = row
-                break
+        rows = [(i, model.row(i)) for i in range(min(model.rowCount(), 400))]
+        candidates = [(i, r) for i, r in rows if r is not None and r.transcript_status == "available" and r.has_audio]
+        # Named parties usually mean named speakers, which make the better picture.
+        named = [i for i, r in candidates if r.from_name and r.to_name]
+        if named or candidates:
+            chosen = (named or [i for i, _ in candidates])[0]
         if chosen is None:
             if model.rowCount() == 0:
                 QTimer.singleShot(SETTLE_MS, self.grab)
