@@ -20,6 +20,8 @@ from pathlib import Path
 
 TARGETS = ("mp3", "wav")
 MP3_BITRATE = "64k"  # speech: plenty for 8-16 kHz telephony audio, a tenth of the WAV size
+# LAME's quality 7 of 0-9: about 30 % less CPU than the default, no audible loss on phone speech.
+LAME_SPEED = ["-compression_level", "7"]
 _DECODERS = {"mp3": "mp3", "webm": "opus", "ogg": "opus", "opus": "opus", "m4a": "aac", "aac": "aac", "flac": "flac"}
 # WAVE_FORMAT tags -> ffmpeg decoders (pydub reads plain PCM itself).
 _WAV_TAGS = {1: None, 3: "pcm_f32le", 6: "pcm_alaw", 7: "pcm_mulaw", 0x31: "gsm_ms", 0x11: "adpcm_ima_wav", 2: "adpcm_ms"}
@@ -88,7 +90,7 @@ def convert(src: str, src_format: str, dst: str, target: str) -> tuple[int, str,
         raise AudioUnreadable("it holds no audio")
     try:
         if target == "mp3":
-            audio.export(part, format="mp3", codec="libmp3lame", bitrate=MP3_BITRATE).close()
+            audio.export(part, format="mp3", codec="libmp3lame", bitrate=MP3_BITRATE, parameters=LAME_SPEED).close()
         else:
             audio.export(part, format="wav").close()  # 16-bit PCM: plays everywhere
     except CouldntEncodeError as e:

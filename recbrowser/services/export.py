@@ -158,7 +158,7 @@ class _Job:
             self.summary.skipped.append(Outcome(ref, "already exported; files checked"))
             self._advance(sum(r.size or 0 for r in call.recordings), ref)
             return
-        if done is not None:  # there but damaged or incomplete: written again under the same name
+        if done is not None and done.get("stem"):  # there but damaged or failed: written again, same name
             self.journal.forget(ref)
             stem = done["stem"]
         else:

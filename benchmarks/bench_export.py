@@ -1,0 +1,118 @@
+"""Bulk export of WAV calls to MP3: wall time with parallel conversion vs one worker, peak memory.
+
+Builds a throwaway cache of N calls whose recordings are M-minute 8 kHz WAV files of real
+speech clips (hard links of one file, so the set costs one file of disk), marks them downloaded,
+then runs the same export twice, each in its own process so peak memory is its own: once with
+one conversion worker, once with one per core. Memory is ru_maxrss: the export process itself,
+and the largest single child (a conversion worker or its ffmpeg).
+
+    ./run bench export [--calls 200] [--minutes 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+from recbrowser.domain import Account, Call, Party, Recording
+from recbrowser.emulators import speech
+from recbrowser.services.export import ExportOptions, run_export
+from recbrowser.store import CallFilter, Store
+
+RATE = 8000
+
+
+def speech_wav(path: Path, minutes: float) -> None:
+    """Speech clips with short pauses, repeated to the length asked for."""
+    clips = []
+    for p in sorted(Path(speech.__file__).with_name("speech").glob("*.wav")):
+        with wave.open(str(p)) as w:
+            clips.append(w.readframes(w.getnframes()))
+    pause = bytes(RATE // 2 * 2)
+    one_round = b"".join(c + pause for c in clips)
+    need = int(minutes * 60 * RATE) * 2
+    pcm = (one_round * (need // len(one_round) + 1))[:need]
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm)
+
+
+def build(root: Path, calls: int, minutes: float) -> None:
+    media = root / "media" / "bench"
+    media.mkdir(parents=True)
+    base = media / "base.wav"
+    speech_wav(base, minutes)
+    digest, size = hashlib.sha256(base.read_bytes()).hexdigest(), base.stat().st_size
+    with Store.open(root / "cache.sqlite3") as store:
+        account = store.add_account(Account(name="bench", provider="yeastar", settings={}))
+        batch = []
+        for i in range(calls):
+            batch.append(Call(provider_id=f"call-{i:04d}", start_ms=1_778_000_000_000 + i * 60_000, direction="inbound",
+                              from_party=Party(f"+4930{i:07d}"), to_party=Party("201"), status="answered",
+                              duration_ms=int(minutes * 60_000), has_audio=True,
+                              recordings=[Recording(f"rec-{i:04d}", file_name=f"rec-{i:04d}.wav", format="wav",
+                                                    size=size, duration_ms=int(minutes * 60_000))]))
+        store.upsert_calls(account.id, batch)
+        for i in range(calls):
+            path = media / f"rec-{i:04d}.wav"
+            os.link(base, path)
+            store.record_media(account.id, f"rec-{i:04d}", str(path), size, digest)
+
+
+def run_one(root: Path, workers: int) -> dict:
+    with Store.open(root / "cache.sqlite3") as store:
+        rows, _ = store.list_calls(CallFilter(), limit=100_000)
+        refs = [r.ref for r in rows]
+        t = time.perf_counter()
+        summary = run_export(store, refs, root / f"out-{workers}", ExportOptions(audio="mp3", transcripts=(), workers=workers),
+                             media_root=root / "media")
+        wall = time.perf_counter() - t
+    assert not summary.failed and len(summary.exported) == len(refs), summary.failed[:3]
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall_s": wall, "self_mb": me.ru_maxrss / 1024, "child_mb": kids.ru_maxrss / 1024,
+            "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=200)
+    ap.add_argument("--minutes", type=float, default=10)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="the parallel run's worker count")
+    ap.add_argument("--run-one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--root", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.run_one:
+        print(json.dumps(run_one(Path(args.root), args.run_one)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
+        root = Path(tmp)
+        t = time.perf_counter()
+        build(root, args.calls, args.minutes)
+        print(f"scale: {args.calls} calls x {args.minutes:g} min of 8 kHz 16-bit mono WAV "
+              f"({args.calls * args.minutes * 60 * RATE * 2 / 1e6:.0f} MB of audio), built in {time.perf_counter() - t:.1f} s; "
+              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        results = {}
+        for workers in (1, args.workers):
+            out = subprocess.run([sys.executable, __file__, "--run-one", str(workers), "--root", tmp],
+                                 capture_output=True, text=True, check=True)
+            results[workers] = r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{workers} worker(s): {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, "
+                  f"{args.calls * args.minutes / r['wall_s']:.0f} audio-minutes/s, peak RSS {r['self_mb']:.0f} MB "
+                  f"(export process) + {r['child_mb']:.0f} MB (largest child)")
+        one, many = results[1]["wall_s"], results[args.workers]["wall_s"]
+        print(f"speed-up with {args.workers} workers: {one / many:.2f}x  (target >= 1.7x on 2 cores)")
+
+
+if __name__ == "__main__":
+    main()
