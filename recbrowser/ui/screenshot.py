@@ -31,7 +31,8 @@ class ScreenshotDirector:
         window.resize(*SIZE)
         self._synced = False
         window.sync.finished.connect(self._sync_finished)
-        window.callsRefreshed.connect(lambda: self._synced and self._after_sync(None))
+        window.callsRefreshed.connect(self._refreshed)
+        self._media_loaded = False
         window.callShown.connect(self._call_shown)
         window.player.readyChanged.connect(self._player_ready)
         window.calls.downloadFailed.connect(lambda _m: QTimer.singleShot(SETTLE_MS, self.grab))
@@ -89,9 +90,16 @@ class ScreenshotDirector:
         else:
             self.window.request_play(PlayRequest(account, provider_id, start, autoplay=False))
 
+    def _refreshed(self) -> None:
+        if self._media_loaded:
+            QTimer.singleShot(SETTLE_MS, self.grab)  # the list now says "downloaded" too
+        elif self._synced:
+            self._after_sync(None)
+
     def _player_ready(self, ready: bool) -> None:
         if ready and self.window.player.label == self._ref and not self._done:
-            QTimer.singleShot(SETTLE_MS, self.grab)
+            self._media_loaded = True
+            QTimer.singleShot(3_000, self.grab)  # in case the list has nothing to re-read
 
     def grab(self, attempts: int = 20) -> None:
         if self._done:
