@@ -285,3 +285,15 @@ def test_export_dialog_options(qtbot, tmp_path):
     dialog.as_zip.setChecked(True)
     assert dialog.options().audio == "mp3" and "vtt" in dialog.options().transcripts
     assert dialog.destination().parent == tmp_path and dialog.destination().suffix == ".zip"
+
+
+def test_a_refresh_never_undoes_a_filter_it_overtakes(qtbot, data_dir, archived_store):  # noqa: F811
+    from recbrowser.store import CallFilter
+
+    window = open_window(qtbot, data_dir, archived_store)
+    expected = archived_store.count_calls(CallFilter(direction="outbound"))
+    window.filter_bar.direction.setCurrentIndex(window.filter_bar.direction.findData("outbound"))
+    window.refresh_calls()  # a sync page lands while the filter's count is still in the worker
+    qtbot.waitUntil(lambda: window.model.rowCount() == expected, timeout=WAIT)
+    qtbot.wait(100)
+    assert window.model.call_filter.direction == "outbound" and window.model.rowCount() == expected

@@ -7,6 +7,7 @@ Left: accounts and search results. Middle: filter bar and the call list. Right: 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl, Signal
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self._accounts: list = []
         self._current_ref: str | None = None
         self._count_generation = 0
+        self._wanted_filter: CallFilter | None = None  # the filter bar's latest, maybe still being counted
         self._pending_play: PlayRequest | None = None
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_calls)
@@ -189,12 +191,20 @@ class MainWindow(QMainWindow):
         run_task(work, done, lambda m, _d: self.status.show_message(m), pool=self.pools.interactive, name="count", owner=self)
 
     def apply_filter(self, call_filter: CallFilter) -> None:
+        self._wanted_filter = call_filter
         self._count(call_filter, lambda total: self.model.set_filter(call_filter, total))
 
     def refresh_calls(self) -> None:
-        self._count(self.model.call_filter, self._refreshed)
+        # Count what the user asked for last: a refresh must not undo a filter whose own
+        # count it overtook (both share one generation counter, so only the newest lands).
+        wanted = self._wanted_filter or self.model.call_filter
+        self._count(wanted, lambda total: self._refreshed(wanted, total))
 
-    def _refreshed(self, total: int) -> None:
+    def _refreshed(self, wanted: CallFilter, total: int) -> None:
+        current = self.model.call_filter
+        if replace(wanted, sort=current.sort, descending=current.descending) != current:
+            self.model.set_filter(wanted, total)
+            return
         old_row = self.table.currentIndex().row()
         self.model.refresh(total)
         self._update_count()
