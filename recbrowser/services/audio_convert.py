@@ -31,6 +31,10 @@ class AudioUnreadable(Exception):
     """ffmpeg cannot decode the file (corrupt, truncated, or not audio at all)."""
 
 
+class EncodeFailed(Exception):
+    """ffmpeg decoded the input but stopped while writing the output (killed, or out of memory)."""
+
+
 class DiskFull(OSError):
     pass
 
@@ -97,7 +101,7 @@ def convert(src: str, src_format: str, dst: str, target: str) -> tuple[int, str,
         part.unlink(missing_ok=True)
         if "No space left" in str(e) or "File too large" in str(e):
             raise DiskFull(28, "No space left on device") from None
-        raise AudioUnreadable(_ffmpeg_reason(str(e))) from None
+        raise EncodeFailed(f"ffmpeg stopped while encoding {target.upper()} ({_last_line(str(e))})") from None
     except OSError:
         part.unlink(missing_ok=True)
         raise
@@ -109,6 +113,11 @@ def convert(src: str, src_format: str, dst: str, target: str) -> tuple[int, str,
     size = part.stat().st_size
     os.replace(part, out)
     return size, digest.hexdigest(), len(audio)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return (lines or ["no output"])[-1][:160]
 
 
 def _ffmpeg_reason(text: str) -> str:

@@ -23,7 +23,7 @@ from recbrowser.domain import Account, Call, parse_call_ref
 from recbrowser.errors import LinkExpired, NotFound, UserFacingError
 from recbrowser.providers.base import Provider
 from recbrowser.services import transcript_formats
-from recbrowser.services.audio_convert import AudioUnreadable, conversion_pool, convert
+from recbrowser.services.audio_convert import AudioUnreadable, EncodeFailed, conversion_pool, convert
 from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
 from recbrowser.services.export_manifest import Journal, call_metadata, verify_row, write_file, write_manifest
 from recbrowser.services.export_names import call_fields, check_template, render_stem, unique_stem
@@ -296,6 +296,8 @@ class _Job:
                 entry.update(size=size, sha256=sha, duration_ms=duration_ms)
             except AudioUnreadable as e:
                 pend.error = pend.error or f"its recording cannot be decoded: {e}"
+            except EncodeFailed as e:
+                pend.error = pend.error or f"its recording could not be converted: {e}"
             except OSError as e:
                 if e.errno in _FULL:
                     raise disk_full(self.target.dest) from None
