@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.providers.base import Provider
-from recbrowser.store import Store
+from recbrowser.store import CallFilter, Store
 
 log = logging.getLogger("recbrowser.sync")
 
 DAY_MS = 86_400_000
 FIRST_SYNC_DAYS = 30  # how far back the very first sync of an account looks
 OVERLAP_MS = 2 * 3_600_000  # re-read the last 2 h: CDRs and AI transcripts arrive late
+PENDING_DAYS = 7  # transcripts still pending after this long are left for the user to request
+PENDING_MAX = 200  # per sync, so a backlog cannot make one sync endless
 
 STATE_SYNCED_UNTIL = "synced_until"
 STATE_RUN = "sync_run"  # the sync in progress: its window and the cursor after the last saved page
@@ -44,6 +46,7 @@ class SyncResult:
     new: int = 0
     error: str | None = None
     cancelled: bool = False
+    new_transcripts: int = 0  # pending transcripts of earlier calls that have now arrived
 
     @property
     def ok(self) -> bool:
@@ -109,6 +112,7 @@ def sync_account(
                 progress(SyncProgress(account.name, page.progress, result.calls, result.new))
             if cancel and cancel.cancelled:
                 raise Cancelled
+        result.new_transcripts = refresh_pending(store, account, provider, cancel)
         with store.transaction():
             store.set_state(account.id, STATE_RUN, None)
             previous = store.get_state(account.id, STATE_SYNCED_UNTIL)
@@ -124,6 +128,31 @@ def sync_account(
         log.exception("sync %s failed unexpectedly", account.name)
         result.error = f"Sync of account '{account.name}' stopped on an unexpected error; the details are in the log."
     return result
+
+
+def refresh_pending(store: Store, account: Account, provider: Provider, cancel: CancelToken | None = None) -> int:
+    """Ask again for the transcripts of recent calls still marked pending.
+
+    The sync window only re-reads the last couple of hours, but a transcription pipeline can
+    lag by more (Wildix marks such calls pending): without this they would stay pending.
+    """
+    since = int(time.time() * 1000) - PENDING_DAYS * DAY_MS
+    rows, _ = store.list_calls(
+        CallFilter(account=account.name, since_ms=since, transcript_status="pending"), limit=PENDING_MAX
+    )
+    arrived = 0
+    for row in rows:
+        if cancel and cancel.cancelled:
+            raise Cancelled
+        call = store.get_call(account.name, row.provider_id)
+        if call is None:
+            continue
+        call = provider.fetch_transcript(call)
+        if call.transcript_status != "pending":
+            with store.transaction():
+                store.upsert_calls(account.id, [call])
+            arrived += call.transcript_status == "available"
+    return arrived
 
 
 def sync_accounts(

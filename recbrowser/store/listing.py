@@ -71,6 +71,9 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
     if f.has_audio is not None:
         clauses.append("c.has_audio = ?")
         params.append(1 if f.has_audio else 0)
+    if f.transcript_status is not None:
+        clauses.append("c.transcript_status = ?")
+        params.append(f.transcript_status)
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status != 'available'")
     return clauses, params

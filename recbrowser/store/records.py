@@ -23,6 +23,7 @@ class CallFilter:
     status: str | None = None
     has_audio: bool | None = None
     has_transcript: bool | None = None  # transcript_status == 'available'
+    transcript_status: str | None = None  # exactly this status ('none', 'pending', 'available')
     sort: str = "start"  # one of SORTS
     descending: bool = True
 
