@@ -119,3 +119,21 @@ def test_a_full_disk_during_a_download_leaves_nothing_that_looks_complete(store,
     assert r.returncode == 1 and "is full: free some space" in r.stderr, r.stderr
     assert list((data_dir.media / account.name).iterdir()) == []
     assert store.media_for_call(account.name, row.provider_id) == []
+
+
+def test_export_downloads_the_next_calls_ahead_in_parallel(store, data_dir, tmp_path):
+    from export_helpers import export, refs_of
+
+    from recbrowser.emulators.yeastar import YeastarEmulator
+
+    with YeastarEmulator(calls=12, seed=7) as emu:
+        synced(store, emu)
+        recorded = [r.ref for r in all_calls(store) if r.has_audio]
+        emu.add_fault("slow:seconds=0.5,times=0,path=/api/download")
+        started = time.monotonic()
+        summary = export(store, emu, data_dir, tmp_path / "out", transcripts=())
+        elapsed = time.monotonic() - started
+    assert not summary.failed and len(summary.exported) == len(refs_of(store))
+    assert len(recorded) >= 5
+    # One at a time would take 0.5 s per recording; several run at once (4 per host).
+    assert elapsed < 0.5 * len(recorded) * 0.75, (elapsed, len(recorded))

@@ -8,8 +8,8 @@ crash, a Ctrl-C or a full disk finish the rest and re-check what is already ther
 
 from __future__ import annotations
 
+import contextlib
 import errno
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -25,9 +25,17 @@ from recbrowser.providers.base import Provider
 from recbrowser.services import transcript_formats
 from recbrowser.services.audio_convert import AudioUnreadable, EncodeFailed, conversion_pool, convert
 from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
-from recbrowser.services.export_manifest import Journal, call_metadata, verify_row, write_file, write_manifest
+from recbrowser.services.export_manifest import (
+    Journal,
+    call_metadata,
+    copy_checked,
+    verify_row,
+    write_file,
+    write_manifest,
+)
 from recbrowser.services.export_names import call_fields, check_template, render_stem, unique_stem
 from recbrowser.services.export_options import AUDIO_CHOICES, ExportOptions, ExportProgress, ExportSummary, Outcome
+from recbrowser.services.export_prefetch import AHEAD, Prefetcher
 from recbrowser.services.export_select import select_calls
 from recbrowser.services.export_target import ExportTarget, disk_full, os_error
 from recbrowser.store import MediaFile, Store
@@ -101,6 +109,8 @@ class _Job:
         self.calls_done = self.bytes_done = self.bytes_total = 0
         self.started = time.monotonic()
         self.pool = None
+        self.prefetch = Prefetcher(store.path, media_root, stop)
+        self.ahead: dict[str, Call | None] = {}  # calls read for download-ahead, used once
 
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> ExportSummary:
@@ -110,9 +120,10 @@ class _Job:
             self.journal.open(self.settings)
             self.taken.update(row["stem"].lower() for row in self.journal.rows.values() if row.get("stem"))
             self.bytes_total = sum(self._source_size(r) for r in self.refs)
-            for ref in self.refs:
+            for i, ref in enumerate(self.refs):
                 if self.stop():
                     return self._cancel()
+                self._download_ahead(self.refs[i + 1 : i + 1 + AHEAD])
                 self._export_one(ref)
                 self._collect(block=len(self.futures) >= 2 * (self.opt.workers or os.cpu_count() or 1))
             while self.futures:
@@ -144,8 +155,34 @@ class _Job:
             return None
         return self.store.get_call(account, pid)
 
+    def _download_ahead(self, refs: list[str]) -> None:
+        if self.open_provider is None:
+            return
+        for ref in refs:
+            if ref in self.ahead or ref in self.journal.rows:
+                continue  # scheduled already, or (most likely) exported by an earlier run
+            call = self.ahead[ref] = self._call(ref)
+            account = self.store.account(parse_call_ref(ref)[0]) if call else None
+            if call is None or account is None or not self._missing(call, account):
+                continue
+            with contextlib.suppress(UserFacingError):  # e.g. no keyring: reported for that call in turn
+                self.prefetch.schedule(ref, account, self._provider(account), call)
+
+    def _missing(self, call: Call, account: Account) -> bool:
+        have = {m.recording_provider_id for m in self.store.media_for_call(account.name, call.provider_id)
+                if Path(m.path).is_file()}
+        now = time.time() * 1000
+        return any(r.provider_id not in have and not (r.expires_ms is not None and r.expires_ms < now)
+                   for r in call.recordings)
+
+    def _provider(self, account: Account) -> Provider:
+        assert self.open_provider is not None
+        if account.name not in self.providers:
+            self.providers[account.name] = self.open_provider(account)
+        return self.providers[account.name]
+
     def _export_one(self, ref: str) -> None:
-        call = self._call(ref)
+        call = self.ahead.pop(ref) if ref in self.ahead else self._call(ref)
         if call is None:
             self._fail_row(ref, {"ref": ref}, "it is not in the local cache (sync first, or check the reference)")
             return
@@ -217,7 +254,10 @@ class _Job:
             entry = {"name": name, "kind": "audio", "format": ext, "recording_id": rec.provider_id}
             row["files"].append(entry)
             if self.opt.audio == "original":
-                size, sha = self._copy(src, self.folder / name, m)
+                copied = copy_checked(src, self.folder / name, m.size, m.sha256)
+                if copied is None:
+                    raise _CallFailed("its cached recording is damaged (checksum mismatch): download it again")
+                size, sha = copied
                 entry.update(size=size, sha256=sha, duration_ms=rec.duration_ms)
                 pend.bytes += m.size
                 continue
@@ -245,10 +285,12 @@ class _Job:
         if account is None or self.open_provider is None:
             raise _CallFailed("its recording is not in the media cache and no provider connection is available")
         try:
-            if account.name not in self.providers:
-                self.providers[account.name] = self.open_provider(account)
-            download_call(self.store, account, self.providers[account.name], call, self.media_root,
-                          progress=self._download_progress, cancelled=self.stop)
+            ahead = self.prefetch.take(f"{account.name}/{call.provider_id}")
+            if ahead is not None:
+                ahead.result()
+            if ahead is None or any(r.provider_id not in cached() for r in missing):
+                download_call(self.store, account, self._provider(account), call, self.media_root,
+                              progress=self._download_progress, cancelled=self.stop)
         except (NotFound, LinkExpired) as e:
             row["audio_note"] = f"no audio: the provider no longer has the recording ({e})"
             return None
@@ -260,26 +302,6 @@ class _Job:
         if any(r.provider_id not in have for r in call.recordings):
             raise _CallFailed("its recording could not be downloaded")
         return have
-
-    def _copy(self, src: Path, dst: Path, media: MediaFile) -> tuple[int, str]:
-        part = dst.with_name(dst.name + ".part")
-        digest, size = hashlib.sha256(), 0
-        try:
-            with open(src, "rb") as fin, open(part, "wb") as fout:
-                for block in iter(lambda: fin.read(1 << 20), b""):
-                    digest.update(block)
-                    fout.write(block)
-                    size += len(block)
-                fout.flush()
-                os.fsync(fout.fileno())
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        if digest.hexdigest() != media.sha256 or size != media.size:
-            part.unlink(missing_ok=True)
-            raise _CallFailed("its cached recording is damaged (checksum mismatch): download it again")
-        os.replace(part, dst)
-        return size, digest.hexdigest()
 
     # -- completion -------------------------------------------------------------------------------
     def _collect(self, block: bool) -> None:
@@ -344,6 +366,7 @@ class _Job:
         rows = sorted(extra, key=lambda r: (r["start_utc"], r["ref"])) + rows
         keep = {f["name"] for r in rows if r.get("export_status") == "exported" for f in r["files"]}
         self.journal.close()
+        self.prefetch.close()
         if self.pool is not None:
             self.pool.shutdown(wait=True)
             self.pool = None
@@ -360,6 +383,7 @@ class _Job:
         return self.summary
 
     def _abort(self) -> None:
+        self.prefetch.close(abort=True)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None

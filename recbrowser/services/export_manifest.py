@@ -102,6 +102,29 @@ def write_file(path: Path, data: bytes) -> tuple[int, str]:
     return len(data), hashlib.sha256(data).hexdigest()
 
 
+def copy_checked(src: Path, dst: Path, size: int, sha256: str) -> tuple[int, str] | None:
+    """Copy through `.part`, hashing on the way; None (and no file) when the source is not the
+    file the store recorded (a damaged cache file must not reach an export)."""
+    part = dst.with_name(dst.name + ".part")
+    digest, n = hashlib.sha256(), 0
+    try:
+        with open(src, "rb") as fin, open(part, "wb") as fout:
+            for block in iter(lambda: fin.read(1 << 20), b""):
+                digest.update(block)
+                fout.write(block)
+                n += len(block)
+            fout.flush()
+            os.fsync(fout.fileno())
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    if n != size or digest.hexdigest() != sha256:
+        part.unlink(missing_ok=True)
+        return None
+    os.replace(part, dst)
+    return n, digest.hexdigest()
+
+
 def write_manifest(folder: Path, rows: list[dict[str, Any]], settings: dict[str, Any]) -> None:
     write_file(folder / "manifest.csv", csv_text(rows, settings).encode("utf-8-sig"))  # BOM: Excel reads UTF-8
     write_file(folder / "manifest.json", json_text(rows, settings).encode("utf-8"))
