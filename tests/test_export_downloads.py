@@ -137,3 +137,31 @@ def test_export_downloads_the_next_calls_ahead_in_parallel(store, data_dir, tmp_
     assert len(recorded) >= 5
     # One at a time would take 0.5 s per recording; several run at once (4 per host).
     assert elapsed < 0.5 * len(recorded) * 0.75, (elapsed, len(recorded))
+
+
+def test_a_cancelled_download_leaves_only_its_part_and_resumes_later(store, yeastar, data_dir):
+    import hashlib
+
+    import pytest
+
+    from recbrowser.services.downloads import DownloadCancelled
+
+    account = synced(store, yeastar)
+    row = next(r for r in all_calls(store) if r.has_audio)
+    call = store.get_call(account.name, row.provider_id)
+    asked = []
+
+    def cancel_soon():
+        asked.append(1)
+        return len(asked) > 2  # after two chunks
+
+    provider = provider_for(account, yeastar)
+    with pytest.raises(DownloadCancelled):
+        download_call(store, account, provider, call, data_dir.media, cancelled=cancel_soon)
+    folder = data_dir.media / account.name
+    assert [p.suffix for p in folder.iterdir()] == [".part"]
+    assert store.media_for_call(account.name, row.provider_id) == []
+    f = download_call(store, account, provider, call, data_dir.media)[0]
+    provider.close()
+    assert f.size == call.recordings[0].size and hashlib.sha256(f.path.read_bytes()).hexdigest() == f.sha256
+    assert [p.name for p in folder.iterdir()] == [f.path.name]
