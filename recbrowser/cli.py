@@ -61,13 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("sync", help="fetch new calls and transcripts into the local cache")
     s.add_argument("--account")
-    s.add_argument("--since", type=_iso_arg)
-    s.add_argument("--until", type=_iso_arg)
+    s.add_argument("--since", type=iso_arg)
+    s.add_argument("--until", type=iso_arg)
 
     c = sub.add_parser("calls", help="list cached calls, newest first")
     c.add_argument("--account")
-    c.add_argument("--since", type=_iso_arg)
-    c.add_argument("--until", type=_iso_arg)
+    c.add_argument("--since", type=iso_arg)
+    c.add_argument("--until", type=iso_arg)
     c.add_argument("--number", help="part of the caller's or callee's number")
     c.add_argument("--direction", choices=["inbound", "outbound", "internal"])
     c.add_argument("--status")
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _iso_arg(text: str) -> int:
+def iso_arg(text: str) -> int:
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

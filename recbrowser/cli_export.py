@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from recbrowser.cli import UsageError, _iso_arg
+from recbrowser.cli import UsageError, iso_arg
 from recbrowser.services import accounts as account_service
 from recbrowser.services.export import ExportOptions, ExportProgress, ExportSummary, run_export, select_calls
 from recbrowser.services.export_names import DEFAULT_TEMPLATE, FIELD_NAMES
@@ -26,8 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("calls", nargs="*", metavar="CALL", help="call references as `calls` prints them")
     p.add_argument("--search", metavar="QUERY", help="every call whose transcript or summary matches")
-    p.add_argument("--since", type=_iso_arg, help="calls that started at or after this time")
-    p.add_argument("--until", type=_iso_arg, help="calls that started before this time")
+    p.add_argument("--since", type=iso_arg, help="calls that started at or after this time")
+    p.add_argument("--until", type=iso_arg, help="calls that started before this time")
     p.add_argument("--account", help="only this account's calls (with --search or --since/--until)")
     p.add_argument("--number", help="with --since/--until: part of the caller's or callee's number")
     p.add_argument("--direction", choices=["inbound", "outbound", "internal"])
