@@ -103,3 +103,16 @@ def test_answers_for_a_closed_dialog_are_dropped(qtbot):
     release.set()
     pool.waitForDone(WAIT)
     qtbot.wait(50)  # the queued answer is delivered here, and must be ignored
+
+
+def test_the_dialog_opens_on_the_account_asked_for(qtbot, data_dir, store):
+    from recbrowser.domain import Account
+
+    store.add_account(Account(name="a-first", provider="yeastar", settings={"base_url": "http://127.0.0.1:9", "client_id": "x"}))
+    store.add_account(Account(name="b-second", provider="yeastar", settings={"base_url": "http://127.0.0.1:9", "client_id": "y"}))
+    pool = QThreadPool()
+    dialog = AccountsDialog(data_dir.database, pool, select="b-second")
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.current_name() == "b-second", timeout=WAIT)
+    assert dialog.form.fields["client_id"].text() == "y" and dialog.form.name.isReadOnly()
+    pool.waitForDone(WAIT)

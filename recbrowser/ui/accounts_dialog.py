@@ -43,6 +43,8 @@ class AccountsDialog(QDialog):
         pool: QThreadPool,
         secrets_for: Callable[[str], dict[str, str] | None] = lambda _n: None,
         parent: QWidget | None = None,
+        *,
+        select: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Accounts")
@@ -91,7 +93,7 @@ class AccountsDialog(QDialog):
         layout.addLayout(right, 1)
         self.resize(820, 460)
         self._check_keyring()
-        self.reload()
+        self.reload(select=select)
 
     # -- loading --------------------------------------------------------------------------------
     def _run(self, fn, on_done, label: str) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QStyle,
@@ -34,7 +35,7 @@ class AccountState:
 class AccountsPanel(QWidget):
     addRequested = Signal()
     syncRequested = Signal(str)  # account name
-    accountChosen = Signal(object)  # account name, or None for all
+    editRequested = Signal(str)  # account name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +47,9 @@ class AccountsPanel(QWidget):
         self.list.setSpacing(3)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.itemActivated.connect(lambda item: emit(self.syncRequested, item.data(NAME_ROLE)))
-        self.list.setToolTip("Double-click or Enter syncs the account")
+        self.list.setToolTip("Double-click or Enter syncs the account; right-click for more")
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
         empty = QWidget()
         empty_layout = QVBoxLayout(empty)
         note = QLabel("No accounts yet.")
@@ -85,6 +88,16 @@ class AccountsPanel(QWidget):
     def synced(self, name: str, calls: int, new: int) -> None:
         at = datetime.now().strftime("%H:%M")
         self.set_state(name, text=f"synced {at}, {calls:,} calls ({new:,} new)", error="", busy=False)
+
+    def _menu(self, pos) -> None:
+        item = self.list.itemAt(pos)
+        if item is None:
+            return
+        name = item.data(NAME_ROLE)
+        menu = QMenu(self)
+        menu.addAction("Sync now", lambda: emit(self.syncRequested, name))
+        menu.addAction("Edit account…", lambda: emit(self.editRequested, name))
+        menu.exec(self.list.viewport().mapToGlobal(pos))
 
     def state(self, name: str) -> AccountState:
         return self._states.get(name, AccountState())

@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.calls.downloadFailed.connect(self._download_failed)
         self.calls.downloaded.connect(lambda _ref: self._refresh_timer.start())
         self.accounts_panel.addRequested.connect(self.show_accounts)
+        self.accounts_panel.editRequested.connect(self.show_accounts)
         self.accounts_panel.syncRequested.connect(lambda name: self.sync.sync([name]))
         self.call_pane.controls.playRequested.connect(self.play_current)
         self.call_pane.transcript.follow.toggled.connect(self._set_follow)
@@ -162,10 +163,10 @@ class MainWindow(QMainWindow):
         self.actions["sync_all"].setEnabled(bool(self._accounts))
         self._update_count()
 
-    def show_accounts(self) -> None:
+    def show_accounts(self, select: str | None = None) -> None:
         from recbrowser.ui.accounts_dialog import AccountsDialog
 
-        dialog = AccountsDialog(self.data_dir.database, self.pools.interactive, self.secrets_for, self)
+        dialog = AccountsDialog(self.data_dir.database, self.pools.interactive, self.secrets_for, self, select=select)
         dialog.changed.connect(self.reload_accounts)
         dialog.changed.connect(self.refresh_calls)
         dialog.exec()

@@ -23,7 +23,7 @@ def wire_actions(w: MainWindow) -> None:
     a["sync_all"].triggered.connect(lambda: w.sync.sync(None))
     a["sync_selected"].triggered.connect(lambda: _sync_selected(w))
     a["cancel_sync"].triggered.connect(w.sync.cancel)
-    a["accounts"].triggered.connect(w.show_accounts)
+    a["accounts"].triggered.connect(lambda: w.show_accounts())
     a["quit"].triggered.connect(w.close)
     a["search"].triggered.connect(w.search.focus_search)
     a["find_in_transcript"].triggered.connect(w.call_pane.transcript.open_find)
