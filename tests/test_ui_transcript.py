@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 
@@ -13,6 +14,10 @@ from recbrowser.domain import Segment
 from recbrowser.ui.player import Player
 from recbrowser.ui.settings import Preferences, open_settings
 from recbrowser.ui.transcript_pane import TranscriptPane
+
+# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
+# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
+pytestmark = pytest.mark.no_qt_log
 
 WAIT = 10_000
 SEGMENTS = [
