@@ -184,8 +184,12 @@ def cmd_sync(args, store: Store, dd) -> int:
     if not accounts:
         raise UserFacingError("No accounts yet: add one with `recbrowser accounts add PROVIDER --name NAME ...`.")
     bar = ProgressLine()
+
+    def progress(p: SyncProgress) -> None:
+        bar.show(f"{p.account}: {p.page} - {p.calls} calls, {p.new} new")
+
     results = sync_accounts(
-        store, accounts, account_service.open_provider, since_ms=args.since, until_ms=args.until, progress=bar.update
+        store, accounts, account_service.open_provider, since_ms=args.since, until_ms=args.until, progress=progress
     )
     bar.done()
     failed = 0
@@ -199,22 +203,25 @@ def cmd_sync(args, store: Store, dd) -> int:
 
 
 class ProgressLine:
-    """One self-rewriting line on a terminal; plain lines (at most one a second) otherwise."""
+    """Progress on stderr: one self-rewriting line on a terminal (at most 10 updates a second),
+    plain lines at most once a second otherwise (a log file or CI stays readable)."""
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self.last = 0.0
         self.dirty = False
 
-    def update(self, p: SyncProgress) -> None:
-        text = f"{p.account}: {p.page} - {p.calls} calls, {p.new} new"
+    def show(self, text: str, *, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self.last < (0.1 if self.tty else 1.0):
+            return
+        self.last = now
         if self.tty:
             width = shutil.get_terminal_size().columns - 1
             sys.stderr.write("\r" + text[:width].ljust(width))
             self.dirty = True
-        elif time.monotonic() - self.last >= 1:
+        else:
             sys.stderr.write(text + "\n")
-            self.last = time.monotonic()
         sys.stderr.flush()
 
     def done(self) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import time
 from pathlib import Path
 
-from recbrowser.cli import UsageError, iso_arg
+from recbrowser.cli import ProgressLine, UsageError, iso_arg
 from recbrowser.services import accounts as account_service
 from recbrowser.services.export import ExportOptions, ExportProgress, ExportSummary, run_export, select_calls
 from recbrowser.services.export_names import DEFAULT_TEMPLATE, FIELD_NAMES
@@ -64,10 +62,14 @@ def cmd_export(args, store: Store, dd) -> int:
                         call_filter=call_filter if not args.calls else None)
     options = ExportOptions(audio=args.audio, transcripts=_transcripts(args.transcripts), template=args.name,
                             workers=args.workers)
-    bar = _ProgressLine()
+    bar = ProgressLine()
+
+    def progress(p: ExportProgress) -> None:
+        bar.show(_progress_text(p), final=p.calls_done == p.calls_total)
+
     try:
         summary = run_export(store, refs, Path(args.to), options, media_root=dd.media,
-                             open_provider=account_service.open_provider, progress=bar.update)
+                             open_provider=account_service.open_provider, progress=progress)
     finally:
         bar.done()
     _print_summary(summary, len(refs))
@@ -93,30 +95,7 @@ def _human(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-class _ProgressLine:
-    """Progress on stderr: one rewritten line on a terminal, a plain line a second otherwise."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last = 0.0
-        self.dirty = False
-
-    def update(self, p: ExportProgress) -> None:
-        now = time.monotonic()
-        final = p.calls_done == p.calls_total
-        if not final and now - self.last < (0.1 if self.tty else 1.0):
-            return
-        self.last = now
-        eta = f", about {int(p.eta_s)} s left" if p.eta_s is not None and not final else ""
-        text = f"export: {p.calls_done}/{p.calls_total} calls, {_human(p.bytes_done)} of {_human(p.bytes_total)}{eta}"
-        if self.tty:
-            width = shutil.get_terminal_size().columns - 1
-            sys.stderr.write("\r" + text[:width].ljust(width))
-            self.dirty = True
-        else:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.dirty:
-            sys.stderr.write("\n")
+def _progress_text(p: ExportProgress) -> str:
+    final = p.calls_done == p.calls_total
+    eta = f", about {int(p.eta_s)} s left" if p.eta_s is not None and not final else ""
+    return f"export: {p.calls_done}/{p.calls_total} calls, {_human(p.bytes_done)} of {_human(p.bytes_total)}{eta}"
