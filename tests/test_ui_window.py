@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -152,46 +153,7 @@ def big_emulator():
         proc.wait(10)
 
 
-GAP_SCRIPT = """
-import gc, json, sys, time
-from PySide6.QtCore import QElapsedTimer, QTimer
-from recbrowser.domain import Account
-from recbrowser.paths import data_dir
-from recbrowser.store import Store
-from recbrowser.ui.app import make_app
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
-
-info = json.loads(sys.argv[2])
-app = make_app()
-d = data_dir(sys.argv[1])
-store = Store.open(d.database)
-store.add_account(Account(name="big", provider="yeastar", settings=info["settings"]))
-window = MainWindow(d, store, open_settings(d.settings))
-window.demo_secrets["big"] = info["secrets"]
-window.reload_accounts()
-window.show()
-gc.collect()
-gc.freeze()  # as run_window does once the window is up
-gaps, clock, last = [], QElapsedTimer(), [0]
-def tick():
-    now = clock.elapsed(); gaps.append(now - last[0]); last[0] = now
-timer = QTimer(interval=10)
-timer.timeout.connect(tick)
-result = {}
-def finished(results):
-    result["calls"] = results[0].calls
-    result["error"] = results[0].error
-    window.callsRefreshed.connect(app.quit)  # once the list shows the last page
-window.sync.finished.connect(finished)
-def start():
-    clock.start(); timer.start()
-    window.sync.sync(["big"], since_ms=int(time.time() * 1000) - 15 * 86_400_000)
-QTimer.singleShot(300, start)  # after the first paint
-app.exec()
-print(json.dumps({**result, "rows": window.model.rowCount(), "fetched": window.model.fetched_rows(),
-                  "max_gap": max(gaps[1:]), "ticks": len(gaps)}))
-"""
+PROBE = Path(__file__).resolve().parent.parent / "benchmarks" / "ui_gap_probe.py"
 
 
 def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(data_dir, big_emulator):
@@ -199,7 +161,7 @@ def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(data_dir, big_e
     # measures its own leftovers (garbage collection of them), not the window.
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     run = subprocess.run(
-        [sys.executable, "-c", GAP_SCRIPT, str(data_dir.root), json.dumps(big_emulator)],
+        [sys.executable, str(PROBE), str(data_dir.root), json.dumps(big_emulator)],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert run.returncode == 0, run.stderr[-3000:]
@@ -207,11 +169,10 @@ def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(data_dir, big_e
     print("UI gap measurement:", out)
     assert out["error"] is None and out["calls"] > 19_900  # the emulator's two weeks, give or take the edges
     assert out["rows"] == out["calls"] and out["fetched"] <= 16 * 200
-    load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    assert out["max_gap"] < 100, (
-        f"longest UI-thread gap {out['max_gap']} ms over {out['ticks']} ticks (load per CPU {load:.1f}: "
-        "other processes competing for the CPU stretch the gaps too)"
-    )
+    # A freeze a user would notice, not a speed target: work done on the UI thread (a page
+    # written or fetched there) freezes the window for seconds. The gap figures themselves are
+    # measured by benchmarks/bench_ui.py (docs/benchmarks.md), not asserted on a shared machine.
+    assert out["max_gap"] < 1000, f"the window froze for {out['max_gap']} ms during the sync"
 
 def test_cancel_stops_a_sync_after_the_page_it_is_writing(qtbot, data_dir, store, yeastar):
     add_emulated_account(store, yeastar)
