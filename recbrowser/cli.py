@@ -313,6 +313,9 @@ def cmd_download(args, store: Store, dd) -> int:
     finally:
         for p in providers.values():
             p.close()
+    files, size = store.media_totals()
+    noun = "recording" if files == 1 else "recordings"
+    print(f"Media cache: {files:,} {noun}, {size / 1_048_576:,.1f} MB in {dd.media}", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -63,6 +63,7 @@ def test_readme_flow_add_sync_calls_search_show_download(capsys, monkeypatch, da
     with_audio = next(c for c in listing["calls"] if c["audio"] == "at provider")
     code, out, err = run(capsys, "download", with_audio["ref"], "--to", str(tmp_path / "out"))
     assert code == 0, err
+    assert "Media cache: 1 recording," in err
     path = out.split("\t")[1]
     assert os.path.getsize(path) > 0 and path.startswith(str(tmp_path / "out"))
 

@@ -254,3 +254,17 @@ def test_foreign_keys_and_wal_are_on(db):
     assert raw(db, "PRAGMA busy_timeout")[0][0] > 0
     with pytest.raises(sqlite3.IntegrityError):
         db._conn.execute("INSERT INTO notes (call_id, text, created_ms) VALUES (999, 'x', 0)")
+
+
+def test_media_totals_count_what_was_downloaded(tmp_path):
+    from recbrowser.domain import Account
+    from recbrowser.store import Store
+
+    db = Store.open(tmp_path / "m.sqlite3")
+    account = db.add_account(Account(name="hq", provider="yeastar"))
+    assert db.media_totals() == (0, 0)
+    db.record_media(account.id, "r1", "/x/a.wav", 1000, "a" * 64)
+    db.record_media(account.id, "r2", "/x/b.wav", 500, "b" * 64)
+    db.record_media(account.id, "r1", "/x/a.wav", 1200, "c" * 64)  # downloaded again: replaced
+    assert db.media_totals() == (2, 1700)
+    db.close()

@@ -146,6 +146,10 @@ class Store:
     def forget_media(self, account_id: int, recording_provider_id: str) -> None:
         self._write(_media.forget_media, account_id, recording_provider_id)
 
+    def media_totals(self) -> tuple[int, int]:
+        """(files, bytes) of downloaded recordings: one indexed aggregate, cheap enough to show live."""
+        return _media.media_totals(self._conn)
+
     def media_for_call(self, account_name: str, provider_id: str) -> list[MediaFile]:
         return _media.media_for_call(self._conn, account_name, provider_id)
 

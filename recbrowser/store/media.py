@@ -26,6 +26,11 @@ def forget_media(conn: sqlite3.Connection, account_id: int, recording_provider_i
     )
 
 
+def media_totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    files, size = conn.execute("SELECT count(*), coalesce(sum(size), 0) FROM media_files").fetchone()
+    return files, size
+
+
 def media_for_call(conn: sqlite3.Connection, account_name: str, provider_id: str) -> list[MediaFile]:
     rows = conn.execute(
         "SELECT m.recording_provider_id, m.path, m.size, m.sha256 FROM calls c "

@@ -201,7 +201,13 @@ class MainWindow(QMainWindow):
         wanted = self._wanted_filter or self.model.call_filter
         self._count(wanted, lambda total: self._refreshed(wanted, total))
 
+    def _show_media_cache(self) -> None:
+        # Called when the list is reset or refreshed: after syncs, downloads and exports, the
+        # moments the cache grows. One aggregate over media_files: cheap on the UI thread.
+        self.status.show_media_cache(*self.store.media_totals())
+
     def _refreshed(self, wanted: CallFilter, total: int) -> None:
+        self._show_media_cache()
         current = self.model.call_filter
         if replace(wanted, sort=current.sort, descending=current.descending) != current:
             self.model.set_filter(wanted, total)
@@ -221,6 +227,7 @@ class MainWindow(QMainWindow):
 
     def _update_count(self) -> None:
         self.filter_bar.set_count(self.model.rowCount())
+        self._show_media_cache()
         if not self._accounts:
             text = "No accounts yet: add one with Accounts… (Ctrl+Shift+A) to see its calls here."
         elif self.model.call_filter != CallFilter(sort=self.model.call_filter.sort, descending=self.model.call_filter.descending):

@@ -34,10 +34,16 @@ class StatusArea:
         self.open_folder.setAutoRaise(True)
         self.open_folder.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.open_folder.hide()
+        self.media = QLabel(toolTip="Recordings downloaded to this computer (kept after the provider deletes them)")
         bar.addWidget(self.text, 1)
+        bar.addPermanentWidget(self.media)
         bar.addPermanentWidget(self.open_folder)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel)
+
+    def show_media_cache(self, files: int, size: int) -> None:
+        noun = "recording" if files == 1 else "recordings"
+        self.media.setText(f"Media cache: {files:,} {noun}, {_size(size)}" if files else "")
 
     def show_message(self, text: str) -> None:
         self.text.setText(text)
