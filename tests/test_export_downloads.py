@@ -135,8 +135,9 @@ def test_export_downloads_the_next_calls_ahead_in_parallel(store, data_dir, tmp_
         elapsed = time.monotonic() - started
     assert not summary.failed and len(summary.exported) == len(refs_of(store))
     assert len(recorded) >= 5
-    # One at a time would take 0.5 s per recording; several run at once (4 per host).
-    assert elapsed < 0.5 * len(recorded) * 0.75, (elapsed, len(recorded))
+    # One at a time cannot take less than 0.5 s per recording (each answer is held 0.5 s), so
+    # anything under that bound means downloads overlapped (4 per host), however loaded the machine.
+    assert elapsed < 0.5 * len(recorded), (elapsed, len(recorded))
 
 
 def test_a_cancelled_download_leaves_only_its_part_and_resumes_later(store, yeastar, data_dir):

@@ -111,3 +111,14 @@ def test_token_is_not_sent_to_a_recording_host_other_than_the_pbx(store, wildix,
         download_call(store, account, p, call, data_dir.media)
     p.close()
     assert wildix.pbx.counters["requests"] == served
+
+
+def test_a_rejected_simple_token_is_an_auth_error_not_an_expired_link(store, wildix, data_dir):
+    from recbrowser.errors import AuthError, LinkExpired
+
+    account, _, call = synced_call(store, wildix, old=False)
+    p = provider(account, wildix, simple_token="0" * 40)
+    with pytest.raises(AuthError) as err:
+        download_call(store, account, p, call, data_dir.media)
+    p.close()
+    assert not isinstance(err.value, LinkExpired) and "wx" in str(err.value)

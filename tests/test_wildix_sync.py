@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from recbrowser.domain import Account
@@ -251,13 +249,6 @@ def test_test_credentials_checks_both(store, wildix):
         p.test_credentials()
     p.close()
     assert not any(wildix.simple_token in a or "nope" in a for a in wildix.storage_authorization)
-
-
-def test_sync_takes_little_time(store, wildix):
-    account = add_account(store, wildix)
-    t = time.monotonic()
-    assert sync(store, account, wildix).ok
-    assert time.monotonic() - t < 10
 
 
 def test_dropped_connections_and_5xx_are_retried(store, wildix):

@@ -22,7 +22,6 @@ import httpx
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import (
-    AuthError,
     DownloadIncomplete,
     LinkExpired,
     NotFound,
@@ -234,8 +233,6 @@ def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, 
                 f.flush()
                 os.fsync(f.fileno())
                 hex_digest = digest.hexdigest()
-    except (AuthError, NotFound) as e:
-        raise LinkExpired(str(e)) from None
     except httpx.HTTPError:
         # The body stopped early (connection dropped, truncated answer): resume from the .part.
         raise DownloadIncomplete(f"The download of {label} was interrupted.") from None
