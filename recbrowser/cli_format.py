@@ -63,7 +63,8 @@ def row_json(row: Any) -> dict[str, Any]:
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    widths = [min(w, 34) for w in widths]
+    # Long cells are cut, except the last column: it is the ref users copy into other commands.
+    widths = [min(w, 34) for w in widths[:-1]] + widths[-1:]
 
     def fmt(cells: list[str]) -> str:
         return "  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()

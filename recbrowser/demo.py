@@ -77,24 +77,29 @@ def run_window_or_demo(args, dd: DataDir) -> int:
 
 
 def run_terminal_demo(dd: DataDir) -> int:
+    from recbrowser.emulators import EMULATORS
+
     with Store.open(dd.database) as store:
-        servers, pairs = start_demo_accounts(store)
+        servers, pairs = start_demo_accounts(store, providers=sorted(EMULATORS))
         try:
-            for account, secrets in pairs:
-                provider = open_provider(account, secrets)
-                try:
+            providers = {account.name: (account, open_provider(account, secrets)) for account, secrets in pairs}
+            try:
+                for account, provider in providers.values():
                     result = sync_account(store, account, provider, since_ms=None)
-                    print(f"Synced {result.calls} calls from the {account.provider} emulator into {dd.database}\n")
-                    rows, _ = store.list_calls(CallFilter(), limit=15)
-                    print(calls_table(rows))
-                    print("\nSearch for 'refund':")
-                    print(hits_text(store.search("refund", limit=5)) or "  (no hits)")
-                    with_audio, _ = store.list_calls(CallFilter(has_audio=True), limit=1)
-                    if with_audio:
-                        call = store.get_call(account.name, with_audio[0].provider_id)
-                        files = download_call(store, account, provider, call, dd.media)
-                        print(f"\nDownloaded {with_audio[0].ref} to {files[0].path}")
-                finally:
+                    print(f"Synced {result.calls} calls from the {account.provider} emulator.")
+                rows, _ = store.list_calls(CallFilter(), limit=15)
+                print(f"\nThe newest calls of {store.count_calls(CallFilter()):,} in {dd.database}:\n")
+                print(calls_table(rows))
+                print("\nSearch for 'refund':")
+                print(hits_text(store.search("refund", limit=5)) or "  (no hits)")
+                with_audio, _ = store.list_calls(CallFilter(has_audio=True), limit=1)
+                if with_audio:
+                    account, provider = providers[with_audio[0].account]
+                    call = store.get_call(account.name, with_audio[0].provider_id)
+                    files = download_call(store, account, provider, call, dd.media)
+                    print(f"\nDownloaded {with_audio[0].ref} to {files[0].path}")
+            finally:
+                for _, provider in providers.values():
                     provider.close()
         finally:
             for s in servers:
