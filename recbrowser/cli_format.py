@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from recbrowser import retention
 from recbrowser.domain import Call, SearchHit, call_ref
 
 
@@ -35,9 +36,7 @@ def party_label(number: str, name: str) -> str:
 
 
 def audio_label(row: Any) -> str:
-    if row.downloaded:
-        return "downloaded"
-    return "at provider" if row.has_audio else "none"
+    return retention.audio_label(row.has_audio, row.downloaded, row.expires_ms)
 
 
 def row_json(row: Any) -> dict[str, Any]:
@@ -56,6 +55,7 @@ def row_json(row: Any) -> dict[str, Any]:
         "duration_ms": row.duration_ms,
         "audio": audio_label(row),
         "audio_reason": row.audio_reason,
+        "audio_expires": iso_utc(row.expires_ms),
         "transcript": row.transcript_status,
         "legs": row.leg_count,
     }
@@ -132,6 +132,8 @@ def call_text(account: str, call: Call, media: list[Any]) -> str:
     local = {m.recording_provider_id: m for m in media}
     for rec in call.recordings:
         where = local[rec.provider_id].path if rec.provider_id in local else "at provider"
+        if rec.provider_id not in local and rec.expires_ms:
+            where += f", deleted there on {local_time(rec.expires_ms)}: download it to keep it"
         out.append(f"  recording {rec.file_name} ({clock(rec.duration_ms)}, {rec.format}): {where}")
     if not call.recordings:
         out.append(f"  recording none ({call.audio_reason or 'no reason given by the provider'})")

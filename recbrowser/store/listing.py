@@ -28,7 +28,7 @@ _ROW_SELECT = (
     "c.to_number, c.to_name, c.agent, c.status, c.duration_ms, c.has_audio, c.audio_reason, c.transcript_status, "
     "EXISTS (SELECT 1 FROM recordings r JOIN media_files m "
     "ON m.account_id = r.account_id AND m.recording_provider_id = r.provider_id WHERE r.call_id = c.id), "
-    "c.leg_count"
+    "c.leg_count, (SELECT min(r.expires_ms) FROM recordings r WHERE r.call_id = c.id)"
 )
 
 
@@ -37,7 +37,7 @@ def _row(r: tuple) -> CallRow:
         ref=call_ref(r[1], r[3]), account=r[1], provider=r[2], provider_id=r[3], start_ms=r[4], direction=r[5],
         from_number=r[6], from_name=r[7], to_number=r[8], to_name=r[9], agent=r[10], status=r[11],
         duration_ms=r[12], has_audio=bool(r[13]), audio_reason=r[14], transcript_status=r[15],
-        downloaded=bool(r[16]), leg_count=r[17],
+        downloaded=bool(r[16]), leg_count=r[17], expires_ms=r[18],
     )
 
 

@@ -50,6 +50,7 @@ class CallRow:
     transcript_status: str
     downloaded: bool  # a media file of one of its recordings is in the local cache
     leg_count: int
+    expires_ms: int | None = None  # when the provider deletes the first of its recordings
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from recbrowser import retention
 from recbrowser.cli_format import clock, party_label
 
 __all__ = ["clock", "party_label", "local_datetime", "local_short", "local_full", "audio_state", "transcript_label", "tz_name"]
@@ -36,10 +37,14 @@ def tz_name() -> str:
 
 def audio_state(row) -> tuple[str, str]:
     """(label, tooltip). The tooltip always answers "where is my recording?"."""
+    label = retention.audio_label(row.has_audio, row.downloaded, row.expires_ms)
     if row.downloaded:
-        return "downloaded", "The recording is in the local cache: it plays even if the provider purges it."
+        return label, "The recording is in the local cache: it plays even if the provider purges it."
+    if label == "expired":
+        return label, f"The provider deleted the recording on {local_full(row.expires_ms)}; no local copy was made."
     if row.has_audio:
-        return "at provider", "The recording is at the provider; playing it downloads it first."
+        gone = f" The provider deletes it on {local_full(row.expires_ms)}: download it to keep it." if row.expires_ms else ""
+        return label, f"The recording is at the provider; playing it downloads it first.{gone}"
     reason = row.audio_reason or "the provider gave no reason"
     return "none", f"No recording: {reason}."
 
