@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 from recbrowser.emulators.bandwidth import BandwidthEmulator
+from recbrowser.emulators.dialgen import DialgenEmulator
 from recbrowser.emulators.server import EmulatorServer
 from recbrowser.emulators.wildix import WildixEmulator
 from recbrowser.emulators.yeastar import YeastarEmulator
 
 EMULATORS: dict[str, type[EmulatorServer]] = {"yeastar": YeastarEmulator, "bandwidth": BandwidthEmulator,
-                                              "wildix": WildixEmulator}
+                                              "wildix": WildixEmulator, "dialgen": DialgenEmulator}
 
 
 def start_emulators(providers: list[str], calls: int, faults: list[str]) -> list[EmulatorServer]:
