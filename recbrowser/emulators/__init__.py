@@ -9,11 +9,13 @@ from __future__ import annotations
 from recbrowser.emulators.bandwidth import BandwidthEmulator
 from recbrowser.emulators.dialgen import DialgenEmulator
 from recbrowser.emulators.server import EmulatorServer
+from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.emulators.wildix import WildixEmulator
 from recbrowser.emulators.yeastar import YeastarEmulator
 
 EMULATORS: dict[str, type[EmulatorServer]] = {"yeastar": YeastarEmulator, "bandwidth": BandwidthEmulator,
-                                              "wildix": WildixEmulator, "dialgen": DialgenEmulator}
+                                              "wildix": WildixEmulator, "dialgen": DialgenEmulator,
+                                              "voki": VokiEmulator}
 
 
 def start_emulators(providers: list[str], calls: int, faults: list[str]) -> list[EmulatorServer]:

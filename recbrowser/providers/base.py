@@ -97,7 +97,7 @@ def provider_names() -> list[str]:
 
 
 # Connector modules, imported lazily so `recbrowser --help` does not pay for every connector.
-BUILTIN = ("yeastar", "bandwidth", "wildix", "dialgen")
+BUILTIN = ("yeastar", "bandwidth", "wildix", "dialgen", "voki")
 
 
 def _load_builtin() -> None:
