@@ -34,7 +34,8 @@ class UsageError(Exception):
 
 # Commands that live in their own modules: each has `register(subparsers)`, which adds its
 # parser with `set_defaults(handler=fn)`; `fn(args, store, data_dir)` returns the exit status.
-EXTENSIONS: tuple[str, ...] = ("recbrowser.cli_export", "recbrowser.cli_bandwidth", "recbrowser.cli_wildix")
+EXTENSIONS: tuple[str, ...] = ("recbrowser.cli_export", "recbrowser.cli_bandwidth", "recbrowser.cli_wildix",
+                               "recbrowser.cli_dialgen")
 
 
 def build_parser() -> argparse.ArgumentParser:

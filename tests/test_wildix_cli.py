@@ -91,7 +91,7 @@ def test_import_group_can_be_extended_by_another_module():
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    import_actions(sub).add_parser("dialgen-calls").set_defaults(handler=lambda *a: 0)
-    args = parser.parse_args(["import", "dialgen-calls"])
-    assert args.import_kind == "dialgen-calls"
+    import_actions(sub).add_parser("other-calls").set_defaults(handler=lambda *a: 0)
+    args = parser.parse_args(["import", "other-calls"])
+    assert args.import_kind == "other-calls"
     assert parser.parse_args(["import", "wildix-webhooks", "f.json"]).file == Path("f.json")
