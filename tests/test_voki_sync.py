@@ -123,3 +123,26 @@ def test_an_expired_token_is_refreshed_not_signed_in_again(store, voki):
     assert result.ok, result.error
     assert voki.counters["POST /api/auth/login"] == 1
     assert voki.counters["POST /api/auth/refresh"] == 1 and voki.counters["fault:token-expiry"] == 1
+
+
+def test_faults_are_retried_or_said_and_nothing_is_lost(store, voki):
+    account = add_account(store, voki)
+    voki.add_fault("429:times=2,retry_after=1,path=/api/v1/calls")
+    voki.add_fault("5xx:times=1,path=/recording")
+    waits: list[float] = []
+    provider = provider_for(account, voki, waits)
+    result = sync(store, account, voki, provider=provider)
+    provider.close()
+    assert result.ok, result.error
+    assert len(all_calls(store)) == len(voki.calls) and waits  # retried after a wait, not given up
+    voki.add_fault("malformed-json:path=/api/v1/calls")
+    broken = sync(store, account, voki)
+    assert broken.error and "'vk'" in broken.error and "not JSON" in broken.error
+    assert len(all_calls(store)) == len(voki.calls)  # the cache keeps what it had
+    assert sync(store, account, voki).ok
+
+
+def test_voki_recordings_offer_no_delete_action(voki, store):
+    provider = provider_for(add_account(store, voki), voki)
+    assert not any(hasattr(provider, name) for name in ("delete", "delete_recording"))
+    provider.close()
