@@ -1,0 +1,62 @@
+"""The Voki command-line flow as a user runs it: accounts add, test, sync, calls, search, show,
+download (real keyring via `./run test`)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+from voki_helpers import fresh_voki_tokens  # noqa: F401
+
+from recbrowser.cli import main
+from recbrowser.emulators.voki import VokiEmulator
+
+
+def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def voki():
+    emu = VokiEmulator(calls=12, seed=8)
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, data_dir, voki, account_name, tmp_path):
+    sets = [x for k, v in voki.account_settings().items() for x in ("--set", f"{k}={v}")]
+    code, out, err = run(capsys, "accounts", "add", "voki", "--name", account_name, *sets, "--secrets-stdin",
+                         stdin=json.dumps(voki.secrets()), monkeypatch=monkeypatch)
+    assert code == 0, err
+    code, out, err = run(capsys, "accounts", "test", account_name)
+    assert code == 0 and "tenant 'avanter'" in out, err
+    code, out, err = run(capsys, "sync")
+    assert code == 0, err
+    code, out, _ = run(capsys, "calls", "--json", "--limit", "500")
+    calls = json.loads(out)["calls"]
+    assert len(calls) == len(voki.calls)
+    code, out, _ = run(capsys, "search", "refund", "--json")
+    assert code == 0 and json.loads(out)["hits"]
+    ref = next(c["ref"] for c in calls if c["audio"] == "at provider")
+    code, out, _ = run(capsys, "show", ref, "--json")
+    assert code == 0
+    code, out, err = run(capsys, "download", ref, "--to", str(tmp_path / "out"))
+    assert code == 0, err
+    assert list((tmp_path / "out").rglob("*.webm"))
+    # A wrong password is one line on stderr and one sign-in request.
+    from recbrowser.credentials import save_secrets
+    from recbrowser.providers.voki import forget_tokens
+
+    forget_tokens()
+    save_secrets(account_name, {"password": "not-it"})
+    before = voki.counters["POST /api/auth/login"]
+    code, out, err = run(capsys, "sync")
+    assert code == 1 and "rejected the sign-in" in err.splitlines()[-1] and "not-it" not in err
+    assert voki.counters["POST /api/auth/login"] == before + 1
