@@ -146,3 +146,25 @@ def test_voki_recordings_offer_no_delete_action(voki, store):
     provider = provider_for(add_account(store, voki), voki)
     assert not any(hasattr(provider, name) for name in ("delete", "delete_recording"))
     provider.close()
+
+
+def test_the_emulator_serves_the_webm_with_range_and_the_same_auth(voki, store):
+    import httpx
+
+    provider = provider_for(add_account(store, voki), voki)
+    emu_call = next(c for c in voki.calls if c.status == "completed" and c.recording == "ok")
+    call = provider.fetch_transcript(provider_call(voki, emu_call))
+    src = provider.resolve_media(call, call.recordings[0])
+    data = video.webm(emu_call.topic)
+    part = httpx.get(src.url, headers={**src.headers, "Range": "bytes=4-99"})
+    assert part.status_code == 206 and part.content == data[4:100]
+    assert part.headers["content-range"] == f"bytes 4-99/{len(data)}" and part.headers["content-type"] == "video/webm"
+    assert httpx.get(src.url, headers={**src.headers, "Range": f"bytes={len(data)}-"}).status_code == 416
+    assert httpx.get(src.url, headers={"X-Tenant": voki.tenant}).status_code == 401  # the same auth as the API
+    provider.close()
+
+
+def provider_call(emu, emu_call):
+    from recbrowser.providers.voki_map import call_from_item
+
+    return call_from_item(emu.item(emu_call), 0)
