@@ -49,3 +49,9 @@ def test_a_missed_call_and_a_live_call():
     assert missed.status == "missed" and not missed.recordings and missed.transcript_status == "none"
     live = call_from_status({"id": "l", "status": "ONGOING", "createdAt": "2025-11-15T14:30:00.000Z"}, START)
     assert live.transcript_status == "pending" and live.segments is None
+
+
+def test_an_empty_status_transcript_does_not_hide_the_metrics_one():
+    data = {"id": "c2", "status": "COMPLETED", "createdAt": "2025-11-15T14:30:00.000Z", "transcription": []}
+    call = call_from_status(data, START, {"transcription": {"messages": SEED}, "summary": "s"})
+    assert [s.start_ms for s in call.segments] == [2000, 5000, 8000] and call.summary == "s"

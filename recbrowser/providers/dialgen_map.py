@@ -76,7 +76,8 @@ def call_from_status(data: dict[str, Any], now_ms: int, metric: dict[str, Any] |
     """`data`: check-status `data` or a webhook/get-metric `callData`; `metric`: get-metric's
     `callData` (summary, metricJson); `extra`: ids learnt elsewhere (batchId, agentId, contactId)."""
     metric = metric or {}
-    merged = {**metric, **{k: v for k, v in data.items() if v not in (None, "")}}
+    # The status answer wins, but an empty value there must not hide what the metrics hold.
+    merged = {**metric, **{k: v for k, v in data.items() if v not in (None, "", [], {})}}
     call_id = str(merged["id"])
     start = ms(merged.get("createdAt")) or ms(merged.get("startTime")) or 0
     end = ms(merged.get("endedAt")) or ms(merged.get("endTime"))
