@@ -50,9 +50,18 @@ def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, dat
     code, out, err = run(capsys, "download", ref, "--to", str(tmp_path / "out"))
     assert code == 0, err
     assert list((tmp_path / "out").rglob("*.webm"))
-    # A wrong password is one line on stderr and one sign-in request.
-    from recbrowser.credentials import save_secrets
+    # The refresh token went to the keyring: a new process renews instead of signing in again.
+    from recbrowser.credentials import load_secrets, save_secrets
     from recbrowser.providers.voki import forget_tokens
+
+    assert load_secrets(account_name).get("refresh_token")
+    forget_tokens()
+    logins = voki.counters["POST /api/auth/login"]
+    code, out, err = run(capsys, "accounts", "test", account_name)
+    assert code == 0, err
+    assert voki.counters["POST /api/auth/login"] == logins and voki.counters["POST /api/auth/refresh"] >= 1
+
+    # A wrong password is one line on stderr and one sign-in request.
 
     forget_tokens()
     save_secrets(account_name, {"password": "not-it"})

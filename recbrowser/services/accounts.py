@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from recbrowser import credentials
@@ -68,6 +69,16 @@ def get_account(store: Store, name: str) -> Account:
 def open_provider(account: Account, secrets: dict[str, str] | None = None) -> Provider:
     """A connector for the account, with its secrets from the keyring unless given."""
     cls = provider_class(account.provider)
-    if secrets is None:
-        secrets = credentials.load_secrets(account.name)
-    return cls(account, secrets)
+    if secrets is not None:  # demo or test secrets: nothing to keep
+        return cls(account, secrets)
+    secrets = credentials.load_secrets(account.name)
+    if "keep_secret" not in inspect.signature(cls).parameters:
+        return cls(account, secrets)
+
+    def keep_secret(name: str, value: str) -> None:
+        # A provider that rotates a credential (Voki's refresh token) hands the new one here.
+        current = credentials.load_secrets(account.name)
+        if current.get(name) != value:
+            credentials.save_secrets(account.name, {**current, name: value})
+
+    return cls(account, secrets, keep_secret=keep_secret)
