@@ -162,7 +162,7 @@ def cmd_accounts(args, store: Store, dd) -> int:
         print(f"Removed account '{args.name}', its cached calls and its keyring entry (downloaded media files are kept).")
     elif args.action == "test":
         account = account_service.get_account(store, args.name)
-        provider = account_service.open_provider(account)
+        provider = open_signed_in(account)
         try:
             print(provider.test_credentials())
         finally:
@@ -190,7 +190,7 @@ def cmd_sync(args, store: Store, dd) -> int:
         bar.show(f"{p.account}: {p.page} - {p.calls} calls, {p.new} new")
 
     results = sync_accounts(
-        store, accounts, account_service.open_provider, since_ms=args.since, until_ms=args.until, progress=progress
+        store, accounts, open_signed_in, since_ms=args.since, until_ms=args.until, progress=progress
     )
     bar.done()
     failed = 0
@@ -228,6 +228,28 @@ class ProgressLine:
     def done(self) -> None:
         if self.dirty:
             sys.stderr.write("\n")
+
+
+def open_signed_in(account):
+    """Open the account's connector; where it signs in with two-factor (Voki) and cannot compute
+    the code itself, ask for the code on the terminal once, before any work starts."""
+    provider = account_service.open_provider(account)
+    sign_in = getattr(provider, "sign_in", None)
+    if sign_in is None:
+        return provider
+    try:
+        sign_in()
+    except UserFacingError as e:
+        if not getattr(e, "needs_code", False) or not sys.stdin.isatty():
+            provider.close()
+            raise
+        code = input(f"{e}\nCode for account '{account.name}': ").strip()
+        try:
+            provider.verify_code(code)
+        except BaseException:
+            provider.close()
+            raise
+    return provider
 
 
 def cmd_calls(args, store: Store, dd) -> int:

@@ -69,3 +69,35 @@ def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, dat
     code, out, err = run(capsys, "sync")
     assert code == 1 and "rejected the sign-in" in err.splitlines()[-1] and "not-it" not in err
     assert voki.counters["POST /api/auth/login"] == before + 1
+
+
+class _Terminal(io.StringIO):
+    """Standard input as a person at a terminal types it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_sync_asks_for_the_two_factor_code_on_a_terminal(capsys, monkeypatch, data_dir, account_name):
+    from recbrowser.providers.voki_map import totp
+
+    with VokiEmulator(calls=6, seed=5, mfa=True) as emu:
+        sets = [x for k, v in emu.account_settings().items() for x in ("--set", f"{k}={v}")]
+        code, _, err = run(capsys, "accounts", "add", "voki", "--name", account_name, *sets, "--secrets-stdin",
+                           stdin=json.dumps({"password": emu.password}), monkeypatch=monkeypatch)
+        assert code == 0, err
+        monkeypatch.setattr(sys, "stdin", _Terminal(totp(emu.totp_secret) + "\n"))
+        code, out, err = run(capsys, "sync")
+        assert code == 0, err
+        assert "6-digit code" in out and f"{account_name}: 6 calls synced" in out
+        assert emu.counters["POST /api/auth/mfa/verify"] == 1
+
+        # Not at a terminal (a script, cron): one clear line, no prompt, no hang.
+        from recbrowser.credentials import save_secrets
+        from recbrowser.providers.voki import forget_tokens
+
+        forget_tokens()
+        save_secrets(account_name, {"password": emu.password})
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        code, _, err = run(capsys, "sync")
+        assert code == 1 and "6-digit code" in err
