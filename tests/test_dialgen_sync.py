@@ -147,3 +147,12 @@ def test_faults_are_retried(store, dialgen):
     account = add_account(store, dialgen)
     assert sync(store, account, dialgen).ok
     assert dialgen.faults.fired() >= 4
+
+
+def test_a_listed_call_the_api_does_not_find_is_skipped_not_fatal(store, dialgen):
+    batched = [c.call_id for c in dialgen.calls if c.batch_id]
+    dialgen.hidden.add(batched[0])
+    account = add_account(store, dialgen)
+    result = sync(store, account, dialgen)
+    assert result.ok, result.error
+    assert {r.provider_id for r in all_calls(store)} == set(batched[1:])

@@ -102,6 +102,7 @@ class DialgenEmulator(EmulatorServer):
         self._state = threading.Lock()
         self.calls, self.batches = self._generate(calls, batch_size, days)
         self.by_id = {c.call_id: c for c in self.calls}
+        self.hidden: set[str] = set()  # ids the batches list but the call endpoints answer 404 for
         self.recordings = RecordingsHost(self)
         self.exchanges: list[tuple[str, dict[str, str], int, Any]] = []  # (path, query, status, body)
         routes = {"batch/list": self._batch_list, "batch/check-status": self._batch_status,
@@ -189,7 +190,7 @@ class DialgenEmulator(EmulatorServer):
 
     def _call_or_404(self, req: Request) -> EmuCall | None:
         call = self.by_id.get(req.query.get("callId", ""))
-        if call is None:
+        if call is None or call.call_id in self.hidden:
             self._error(req, 404, "Not Found", "Call not found")
         return call
 

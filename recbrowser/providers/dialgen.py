@@ -12,6 +12,7 @@ link gets a fresh URL.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from recbrowser.providers.dialgen_map import EXPIRED_REASON, call_from_status, m
 from recbrowser.providers.http import HttpClient
 
 DEFAULT_BASE_URL = "https://sa.dialgen.ai"
+log = logging.getLogger("recbrowser.dialgen")
 SYNC_PAGE = 200  # calls per yielded page = per store transaction
 CALL_WORKERS = 4  # every call costs three requests: read a few calls at once
 
@@ -120,6 +122,14 @@ class DialgenProvider:
         extra = {k: v for k, v in known.items() if k in ("batchId", "agentId", "contactId") and v}
         return call_from_status(status, int(time.time() * 1000), metric, extra)
 
+    def _listed_call(self, call_id: str, known: dict[str, Any]) -> Call | None:
+        try:
+            return self.read_call(call_id, known)
+        except NotFound:
+            # A batch lists it but the call store does not have it (yet): one call must not stop the sync.
+            log.warning("Dialgen account %s: call %s of batch %s not found", self.account.name, call_id, known["batchId"])
+            return None
+
     # -- Provider protocol -------------------------------------------------------------------------
     def test_credentials(self) -> str:
         n = len(self.batches())
@@ -144,7 +154,8 @@ class DialgenProvider:
                 for i in range(at, len(wanted), SYNC_PAGE):
                     chunk = wanted[i : i + SYNC_PAGE]
                     ids = [str(r["id"]) for r in chunk]
-                    calls = list(pool.map(self.read_call, ids, [{"batchId": bid, "agentId": agent}] * len(ids)))
+                    got = pool.map(self._listed_call, ids, [{"batchId": bid, "agentId": agent}] * len(ids))
+                    calls = [c for c in got if c is not None]
                     nxt = i + len(chunk)
                     cur = {"done": done, "batch": bid, "at": nxt} if nxt < len(wanted) else {"done": [*done, bid]}
                     where = f"batch {n} of {len(batches)}, page {i // SYNC_PAGE + 1} of {pages}"
