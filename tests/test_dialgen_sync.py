@@ -156,3 +156,21 @@ def test_a_listed_call_the_api_does_not_find_is_skipped_not_fatal(store, dialgen
     result = sync(store, account, dialgen)
     assert result.ok, result.error
     assert {r.provider_id for r in all_calls(store)} == set(batched[1:])
+
+
+def test_a_call_in_progress_is_pending_then_its_transcript_is_fetched(store, dialgen):
+    emu = _recent_completed(dialgen)
+    emu.status = "ONGOING"
+    account = add_account(store, dialgen)
+    assert sync(store, account, dialgen).ok
+    call = store.get_call("dg", emu.call_id)
+    assert call.transcript_status == "pending" and not call.segments and not call.has_audio
+    emu.status = "COMPLETED"
+    provider = provider_for(account, dialgen)
+    try:
+        fresh = provider.fetch_transcript(call)
+    finally:
+        provider.close()
+    assert fresh.transcript_status == "available"
+    assert [s.text for s in fresh.segments] == [p.text for p in emu.dialogue.placements]
+    assert fresh.summary.startswith(emu.name)  # get-metric with the ids the sync kept
