@@ -174,3 +174,16 @@ def test_a_call_in_progress_is_pending_then_its_transcript_is_fetched(store, dia
     assert fresh.transcript_status == "available"
     assert [s.text for s in fresh.segments] == [p.text for p in emu.dialogue.placements]
     assert fresh.summary.startswith(emu.name)  # get-metric with the ids the sync kept
+
+
+def test_a_truncated_download_from_the_recordings_host_still_ends_with_the_whole_file(store, dialgen, data_dir):
+    account = add_account(store, dialgen)
+    assert sync(store, account, dialgen).ok
+    emu = _recent_completed(dialgen)
+    dialgen.add_fault("truncate:times=1")
+    provider = provider_for(account, dialgen)
+    try:
+        got = download_call(store, account, provider, store.get_call("dg", emu.call_id), data_dir.media)
+    finally:
+        provider.close()
+    assert got[0].path.read_bytes() == dialgen.audio(emu) and dialgen.faults.fired("truncate") == 1
