@@ -9,7 +9,6 @@ import argparse
 from pathlib import Path
 
 from recbrowser.cli_wildix import import_actions
-from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
 from recbrowser.services.dialgen_import import import_file
 from recbrowser.store import Store
@@ -29,17 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import_dialgen_calls(args: argparse.Namespace, store: Store, dd: object) -> int:
-    if args.account:
-        account = account_service.get_account(store, args.account)
-    else:
-        dialgen = [a for a in store.accounts() if a.provider == "dialgen"]
-        if len(dialgen) != 1:
-            names = ", ".join(a.name for a in dialgen)
-            raise UserFacingError(
-                "Name the Dialgen account with --account" + (f" (one of: {names})." if names else
-                "; add one first with `recbrowser accounts add dialgen --name NAME ...`.")
-            )
-        account = dialgen[0]
+    account = account_service.only_account(store, "dialgen", args.account)
     # Bare ids need the API (and the key from the keyring); payloads alone would not.
     provider = None
     try:

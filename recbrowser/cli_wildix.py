@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
 from recbrowser.services.wildix_webhooks import import_file
 from recbrowser.store import Store
@@ -40,17 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import_wildix_webhooks(args: argparse.Namespace, store: Store, dd: object) -> int:
-    if args.account:
-        account = account_service.get_account(store, args.account)
-    else:
-        wildix = [a for a in store.accounts() if a.provider == "wildix"]
-        if len(wildix) != 1:
-            names = ", ".join(a.name for a in wildix)
-            raise UserFacingError(
-                "Name the Wildix account with --account" + (f" (one of: {names})." if names else
-                "; add one first with `recbrowser accounts add wildix --name NAME ...`.")
-            )
-        account = wildix[0]
+    account = account_service.only_account(store, "wildix", args.account)
     result = import_file(store, account, args.file)
     print(result.summary(account.name))
     return 0

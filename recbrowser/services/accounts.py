@@ -66,6 +66,21 @@ def get_account(store: Store, name: str) -> Account:
     return account
 
 
+def only_account(store: Store, provider: str, name: str | None) -> Account:
+    """The named account, or the only account of this provider when no name is given."""
+    if name:
+        return get_account(store, name)
+    matching = [a for a in store.accounts() if a.provider == provider]
+    if len(matching) == 1:
+        return matching[0]
+    title = provider_class(provider).title
+    names = ", ".join(a.name for a in matching)
+    raise UserFacingError(
+        f"Name the {title} account with --account"
+        + (f" (one of: {names})." if names else f"; add one first with `recbrowser accounts add {provider} --name NAME ...`.")
+    )
+
+
 def open_provider(account: Account, secrets: dict[str, str] | None = None) -> Provider:
     """A connector for the account, with its secrets from the keyring unless given."""
     cls = provider_class(account.provider)
