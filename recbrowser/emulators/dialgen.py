@@ -134,6 +134,8 @@ class DialgenEmulator(EmulatorServer):
         left = n
         while left > 0:
             size = min(left, rng.randint(max(1, batch_size // 2), batch_size))
+            if not batches and days > 95:
+                size = min(size, max(1, n // 5))  # the old batch holds a fifth: a small demo still has recent calls
             start = rng.randint(self.now_ms - days * DAY_MS, self.now_ms - DAY_MS)
             if len(batches) < 2 and days > 95:  # even a small demo holds expired audio and fresh calls
                 start = self.now_ms - (rng.randint(92, days) if not batches else rng.randint(2, 20)) * DAY_MS
