@@ -58,8 +58,10 @@ class ScreenshotDirector:
         chosen = None
         rows = [(i, model.row(i)) for i in range(min(model.rowCount(), 400))]
         candidates = [(i, r) for i, r in rows if r is not None and r.transcript_status == "available" and r.has_audio]
-        # Named parties usually mean named speakers, which make the better picture.
-        named = [i for i, r in candidates if r.from_name and r.to_name]
+        # Named parties usually mean named speakers, which make the better picture. Voki's video
+        # shows no frame until it plays and its transcript has no timings: an audio call shows
+        # the synced transcript, which is what the picture is for.
+        named = [i for i, r in candidates if r.from_name and r.to_name and r.provider != "voki"]
         if named or candidates:
             chosen = (named or [i for i, _ in candidates])[0]
         if chosen is None:
