@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -10,17 +9,9 @@ import sys
 
 import pytest
 from bandwidth_helpers import fresh_bandwidth_tokens  # noqa: F401
+from cli_helpers import run, set_args
 
-from recbrowser.cli import main
 from recbrowser.emulators.bandwidth import BandwidthEmulator
-
-
-def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -32,7 +23,7 @@ def bandwidth():
 
 
 def test_add_sync_calls_search_show_download_and_actions(capsys, monkeypatch, data_dir, bandwidth, account_name, tmp_path):
-    sets = [x for k, v in bandwidth.account_settings().items() for x in ("--set", f"{k}={v}")]
+    sets = set_args(bandwidth.account_settings())
     code, out, err = run(capsys, "accounts", "add", "bandwidth", "--name", account_name, *sets, "--secrets-stdin",
                          stdin=json.dumps(bandwidth.secrets()), monkeypatch=monkeypatch)
     assert code == 0, err
@@ -97,7 +88,7 @@ def test_canary_secret_basic_header_and_tokens_appear_nowhere(data_dir, account_
     import base64
 
     with BandwidthEmulator(calls=12, seed=8, client_secret=CANARY) as emu:
-        sets = [x for k, v in emu.account_settings().items() for x in ("--set", f"{k}={v}")]
+        sets = set_args(emu.account_settings())
         steps = [_cli("accounts", "add", "bandwidth", "--name", account_name, *sets, "--secrets-stdin",
                       stdin=json.dumps({"client_secret": CANARY})),
                  _cli("accounts", "test", account_name), _cli("sync")]

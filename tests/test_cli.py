@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -12,21 +11,14 @@ import sys
 import time
 
 import pytest
+from cli_helpers import run, set_args
 
 from recbrowser.cli import main
 
 
-def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def add_account(capsys, monkeypatch, emu, name):
     settings = emu.account_settings()
-    sets = [x for k, v in settings.items() for x in ("--set", f"{k}={v}")]
+    sets = set_args(settings)
     return run(capsys, "accounts", "add", "yeastar", "--name", name, *sets, "--secrets-stdin",
                stdin=json.dumps(emu.secrets()), monkeypatch=monkeypatch)
 
@@ -112,7 +104,7 @@ def _cli(*args, env=None, **kw):
 
 def test_no_keyring_backend_says_what_to_install_and_stores_nothing(data_dir, yeastar):
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    sets = [x for k, v in yeastar.account_settings().items() for x in ("--set", f"{k}={v}")]
+    sets = set_args(yeastar.account_settings())
     r = _cli("accounts", "add", "yeastar", "--name", "nokeyring", *sets, "--secrets-stdin",
              input=json.dumps(yeastar.secrets()), env=env)
     assert r.returncode == 1
@@ -139,7 +131,7 @@ def test_ctrl_c_during_sync_then_sync_again_leaves_no_gap_and_no_duplicate(data_
     from recbrowser.emulators.yeastar import YeastarEmulator
 
     with YeastarEmulator(calls=40, seed=11, faults=["slow:seconds=0.15,times=0"]) as emu:
-        sets = [x for k, v in emu.account_settings().items() for x in ("--set", f"{k}={v}")]
+        sets = set_args(emu.account_settings())
         assert _cli("accounts", "add", "yeastar", "--name", account_name, *sets, "--secrets-stdin",
                     input=json.dumps(emu.secrets())).returncode == 0
         proc = subprocess.Popen([sys.executable, "-m", "recbrowser", "sync"], stderr=subprocess.PIPE, text=True)

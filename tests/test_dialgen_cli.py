@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import sys
 
 import pytest
+from cli_helpers import run, set_args
 
-from recbrowser.cli import main
 from recbrowser.emulators.dialgen import DialgenEmulator
-
-
-def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -30,7 +20,7 @@ def dialgen():
 
 
 def test_add_sync_search_show_download_and_import(capsys, monkeypatch, data_dir, dialgen, account_name, tmp_path):
-    sets = [x for k, v in dialgen.account_settings().items() for x in ("--set", f"{k}={v}")]
+    sets = set_args(dialgen.account_settings())
     code, out, err = run(capsys, "accounts", "add", "dialgen", "--name", account_name, *sets, "--secrets-stdin",
                          stdin=json.dumps(dialgen.secrets()), monkeypatch=monkeypatch)
     assert code == 0, err
@@ -66,7 +56,7 @@ def test_add_sync_search_show_download_and_import(capsys, monkeypatch, data_dir,
 
 def test_wrong_user_id_is_one_sentence_on_stderr(capsys, monkeypatch, data_dir, dialgen, account_name):
     settings = {**dialgen.account_settings(), "user_id": "user_not_the_owner"}
-    sets = [x for k, v in settings.items() for x in ("--set", f"{k}={v}")]
+    sets = set_args(settings)
     code, _, err = run(capsys, "accounts", "add", "dialgen", "--name", account_name, *sets, "--secrets-stdin",
                        stdin=json.dumps(dialgen.secrets()), monkeypatch=monkeypatch)
     assert code == 0, err

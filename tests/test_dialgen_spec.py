@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dialgen_helpers import add_account, provider_for, sync
+from openapi_check import OpenApi
 
 from recbrowser.emulators.dialgen import DialgenEmulator
 
@@ -25,45 +25,11 @@ def spec() -> dict[str, Any]:
 
 
 def deref(node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = spec()
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+    return OpenApi(spec()).deref(node)
 
 
 def validate(schema: Any, value: Any, where: str = "$") -> None:
-    """The OpenAPI 3.0 keywords the spec uses on these operations."""
-    schema = deref(schema)
-    if value is None:
-        assert schema.get("nullable"), f"{where}: null is not allowed"
-        return
-    if "enum" in schema:
-        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
-    kind = schema.get("type") or ("object" if "properties" in schema else None)
-    if kind == "object":
-        assert isinstance(value, dict), f"{where}: not an object"
-        for key in schema.get("required", []):
-            assert key in value, f"{where}: required {key} missing"
-        props = schema.get("properties", {})
-        for key, item in value.items():
-            if key in props:
-                validate(props[key], item, f"{where}.{key}")
-            else:
-                assert schema.get("additionalProperties", True) is not False, f"{where}: unknown {key}"
-    elif kind == "array":
-        assert isinstance(value, list), f"{where}: not an array"
-        for i, item in enumerate(value):
-            validate(schema.get("items", {}), item, f"{where}[{i}]")
-    elif kind == "string":
-        assert isinstance(value, str), f"{where}: not a string"
-        if schema.get("format") == "date-time":
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-    elif kind in ("integer", "number"):
-        assert isinstance(value, int | float) and not isinstance(value, bool), f"{where}: not a {kind}"
-    elif kind == "boolean":
-        assert isinstance(value, bool), f"{where}: not a boolean"
+    OpenApi(spec()).validate(schema, value, where)
 
 
 def check_exchange(path: str, query: dict[str, str], status: int, body: Any) -> str:

@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from cli_helpers import run, set_args
 from export_helpers import check_round_trip, leftovers, read_export, sha
-from test_cli import add_account, run
+from test_cli import add_account
 
 from recbrowser.store import Store
 
@@ -104,7 +105,7 @@ def test_ctrl_c_then_run_again_completes(data_dir, account_name, tmp_path):
     from recbrowser.emulators.yeastar import YeastarEmulator
 
     with YeastarEmulator(calls=14, seed=3, faults=["slow:seconds=0.4,times=0,path=/api/download"]) as emu:
-        sets = [x for k, v in emu.account_settings().items() for x in ("--set", f"{k}={v}")]
+        sets = set_args(emu.account_settings())
         add = [sys.executable, "-m", "recbrowser", "accounts", "add", "yeastar", "--name", account_name, *sets, "--secrets-stdin"]
         assert subprocess.run(add, input=json.dumps(emu.secrets()), text=True, capture_output=True).returncode == 0
         assert subprocess.run([sys.executable, "-m", "recbrowser", "sync"], capture_output=True).returncode == 0

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli_helpers import set_args
+
 CANARY = "CANARY-s3cr3t-7f1d9a2b4c6e8f00"
 
 
@@ -23,7 +25,7 @@ def test_canary_secret_and_tokens_appear_nowhere(data_dir, account_name, tmp_pat
 
     outputs = []
     with YeastarEmulator(calls=15, seed=4, client_secret=CANARY) as emu:
-        sets = [x for k, v in emu.account_settings().items() for x in ("--set", f"{k}={v}")]
+        sets = set_args(emu.account_settings())
         steps = [
             _cli("accounts", "add", "yeastar", "--name", account_name, *sets, "--secrets-stdin",
                  stdin=json.dumps({"client_secret": CANARY})),

@@ -8,18 +8,10 @@ import json
 import sys
 
 import pytest
+from cli_helpers import run, set_args
 from voki_helpers import fresh_voki_tokens  # noqa: F401
 
-from recbrowser.cli import main
 from recbrowser.emulators.voki import VokiEmulator
-
-
-def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -31,7 +23,7 @@ def voki():
 
 
 def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, data_dir, voki, account_name, tmp_path):
-    sets = [x for k, v in voki.account_settings().items() for x in ("--set", f"{k}={v}")]
+    sets = set_args(voki.account_settings())
     code, out, err = run(capsys, "accounts", "add", "voki", "--name", account_name, *sets, "--secrets-stdin",
                          stdin=json.dumps(voki.secrets()), monkeypatch=monkeypatch)
     assert code == 0, err
@@ -82,7 +74,7 @@ def test_sync_asks_for_the_two_factor_code_on_a_terminal(capsys, monkeypatch, da
     from recbrowser.providers.voki_map import totp
 
     with VokiEmulator(calls=6, seed=5, mfa=True) as emu:
-        sets = [x for k, v in emu.account_settings().items() for x in ("--set", f"{k}={v}")]
+        sets = set_args(emu.account_settings())
         code, _, err = run(capsys, "accounts", "add", "voki", "--name", account_name, *sets, "--secrets-stdin",
                            stdin=json.dumps({"password": emu.password}), monkeypatch=monkeypatch)
         assert code == 0, err

@@ -3,27 +3,19 @@ download (real keyring via `./run test`), and `import wildix-webhooks`."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run, set_args
 
-from recbrowser.cli import build_parser, main
+from recbrowser.cli import build_parser
 from recbrowser.domain import Account
 from recbrowser.emulators.wildix import WildixEmulator
 from recbrowser.store import Store
 
 FIX = Path(__file__).parent / "fixtures" / "wildix"
 
-
-def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -35,7 +27,7 @@ def wildix():
 
 
 def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, data_dir, wildix, account_name, tmp_path):
-    sets = [x for k, v in wildix.account_settings().items() for x in ("--set", f"{k}={v}")]
+    sets = set_args(wildix.account_settings())
     code, out, err = run(capsys, "accounts", "add", "wildix", "--name", account_name, *sets, "--secrets-stdin",
                          stdin=json.dumps(wildix.secrets()), monkeypatch=monkeypatch)
     assert code == 0, err

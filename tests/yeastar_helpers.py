@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from store_helpers import all_calls as all_calls  # re-exported: tests import it from here
+
 from recbrowser.domain import Account
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import sync_account
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import Store
 
 
 def add_emulated_account(store: Store, emu, name: str = "hq", **overrides) -> Account:
@@ -23,11 +25,3 @@ def sync(store: Store, account: Account, emu, **kwargs):
         return sync_account(store, account, provider, **kwargs)
     finally:
         provider.close()
-
-
-def all_calls(store: Store, account: str | None = None):
-    rows, cursor = store.list_calls(CallFilter(account=account), limit=1000)
-    while cursor is not None:
-        more, cursor = store.list_calls(CallFilter(account=account), after=cursor, limit=1000)
-        rows += more
-    return rows
