@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
-ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
+ICON_DIR = Path(__file__).resolve().parents[1] / "resources" / "icons"  # inside the package: wheels and bundles carry it
 SIZES = (16, 24, 32, 48)
 
 
