@@ -6,6 +6,7 @@ keyring must never freeze the window.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
 from recbrowser.store import Store
 from recbrowser.ui.account_form import AccountForm
+from recbrowser.ui.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
@@ -53,6 +55,9 @@ class AccountsDialog(QDialog):
         self._secrets_for = secrets_for
         self._accounts: dict[str, Account] = {}
         self.keyring_where = ""
+        self.ask_code: CodeAsker = lambda account, message: ask_code(self, account, message)
+        self._closed = threading.Event()  # a worker waiting for a code stops waiting
+        self.finished.connect(lambda _result: self._closed.set())
         self.list = QListWidget()
         self.list.setMaximumWidth(220)
         self.list.currentItemChanged.connect(lambda item, _prev: self._select(item))
@@ -98,7 +103,13 @@ class AccountsDialog(QDialog):
     # -- loading --------------------------------------------------------------------------------
     def _run(self, fn, on_done, label: str) -> None:
         self.result.setText(label)
-        run_task(fn, on_done, lambda message, _d: self.result.setText(message), pool=self._pool, name=label, owner=self)
+        run_task(fn, on_done, lambda message, _d: self.result.setText(message), self._answer,
+                 pool=self._pool, name=label, owner=self)
+
+    def _answer(self, request) -> None:
+        # A worker waits for a two-factor code: only the dialog runs on the UI thread.
+        if isinstance(request, CodeRequest):
+            request.answer(self.ask_code(request.account, request.message))
 
     def _with_store(self, fn):
         def work(_report):
@@ -219,11 +230,12 @@ class AccountsDialog(QDialog):
         base = dict(existing.settings) if existing else {}
         account = Account(name=name or "new account", provider=provider, settings={**base, **settings})
 
-        def work(_report) -> str:
+        def work(report) -> str:
             merged = {**(self._stored_secrets(name) if existing else {}), **secrets}
             connector = account_service.open_provider(account, merged)
             try:
-                return connector.test_credentials()
+                done, text = with_code(connector.test_credentials, connector, account.name, report, self._closed.is_set)
+                return text if done else needs_code_sentence(account.name, "test the connection again")
             finally:
                 connector.close()
 

@@ -30,6 +30,7 @@ class AccountState:
     text: str = "Not synced in this session"
     error: str = ""
     busy: bool = False
+    needs_code: bool = False  # the two-factor dialog was cancelled: syncing again asks again
 
 
 class AccountsPanel(QWidget):
@@ -75,8 +76,10 @@ class AccountsPanel(QWidget):
         self._titles = titles or {}
         self._render()
 
-    def set_state(self, name: str, *, text: str | None = None, error: str | None = None, busy: bool | None = None) -> None:
+    def set_state(self, name: str, *, text: str | None = None, error: str | None = None, busy: bool | None = None,
+                  needs_code: bool = False) -> None:
         state = self._states.setdefault(name, AccountState())
+        state.needs_code = needs_code
         if text is not None:
             state.text = text
         if error is not None:
@@ -95,6 +98,8 @@ class AccountsPanel(QWidget):
             return
         name = item.data(NAME_ROLE)
         menu = QMenu(self)
+        if self.state(name).needs_code:
+            menu.addAction("Enter Two-Factor Code…", lambda: emit(self.syncRequested, name))
         menu.addAction("Sync now", lambda: emit(self.syncRequested, name))
         menu.addAction("Edit account…", lambda: emit(self.editRequested, name))
         menu.exec(self.list.viewport().mapToGlobal(pos))

@@ -1,7 +1,10 @@
 """Sync from the window: one job at a time in a worker, progress by signal, cancel at any time.
 
 Accounts asked for while a sync runs are queued and synced right after it. Each job opens its
-own Store; the window's model re-reads after each page (the `pageWritten` signal).
+own Store; the window's model re-reads after each page (the `pageWritten` signal). An account
+that signs in with a two-factor code (Voki) is signed in before its sync: the worker waits while
+the window asks for the code (mfa_dialog.py); a cancelled dialog leaves the account in
+`needs_code`, and syncing it again asks again.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import CancelToken, SyncProgress, SyncResult, sync_account
 from recbrowser.store import Store
+from recbrowser.ui.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
@@ -46,6 +51,9 @@ class SyncController(QObject):
         self._cancel: CancelToken | None = None
         self._queued: list[str] = []
         self.running: list[str] = []
+        self.needs_code: set[str] = set()  # accounts whose two-factor dialog was cancelled
+        parent_widget = parent if isinstance(parent, QWidget) else None
+        self.ask_code: CodeAsker = lambda account, message: ask_code(parent_widget, account, message)
         self.schedule = QTimer(self)
         self.schedule.timeout.connect(lambda: self.sync(None))
 
@@ -102,7 +110,7 @@ class SyncController(QObject):
                         result = SyncResult(name, error=str(e))
                     else:
                         try:
-                            result = sync_account(
+                            result = self._signed_in(provider, name, report, cancel) or sync_account(
                                 store, account, provider, since_ms=since_ms, progress=lambda p: report(("page", p)), cancel=cancel
                             )
                         finally:
@@ -116,9 +124,35 @@ class SyncController(QObject):
         emit(self.started)
         run_task(work, self._on_finished, self._on_failed, self._on_report, pool=self._pool, name="sync")
 
+    @staticmethod
+    def _signed_in(provider, name: str, report, cancel: CancelToken) -> SyncResult | None:
+        """Sign in a two-factor provider before its sync (in the worker); None when signed in,
+        else the account's result. Only providers with `verify_code` take this path."""
+        if not hasattr(provider, "verify_code"):
+            return None
+        try:
+            # A cached token makes this one plain request; without one, it is the sign-in.
+            signed_in, _ = with_code(provider.test_credentials, provider, name, report, lambda: cancel.cancelled)
+        except UserFacingError as e:
+            return SyncResult(name, error=str(e))
+        if signed_in:
+            return None
+        if cancel.cancelled:
+            return SyncResult(name, cancelled=True)
+        report(("needs_code", name))
+        return SyncResult(name, error=needs_code_sentence(name))
+
     def _on_report(self, item) -> None:
+        if isinstance(item, CodeRequest):
+            # On the UI thread: only the dialog is here; the worker waits for the answer.
+            item.answer(None if self._cancel is None or self._cancel.cancelled else self.ask_code(item.account, item.message))
+            return
         kind, value = item
+        if kind == "needs_code":
+            self.needs_code.add(value)
+            return
         if kind == "start":
+            self.needs_code.discard(value)
             emit(self.accountStarted, value)
         elif kind == "page":
             assert isinstance(value, SyncProgress)

@@ -169,7 +169,7 @@ def wire_sync(w: MainWindow) -> None:
 
     def account_finished(result: SyncResult) -> None:
         if result.error:
-            panel.set_state(result.account, error=result.error, busy=False)
+            panel.set_state(result.account, error=result.error, busy=False, needs_code=result.account in sync.needs_code)
         elif result.cancelled:
             panel.set_state(result.account, text=f"Sync cancelled after {result.calls:,} calls", busy=False)
         else:
@@ -179,11 +179,14 @@ def wire_sync(w: MainWindow) -> None:
         w.actions["cancel_sync"].setEnabled(False)
         w._refresh_timer.stop()
         w.refresh_calls()
-        failed = [r for r in results if r.error]
+        failed = [r for r in results if r.error and r.account not in sync.needs_code]
+        waiting = [r.account for r in results if r.error and r.account in sync.needs_code]
         total = sum(r.calls for r in results)
         if failed:
             names = ", ".join(r.account for r in failed)
             summary = f"Sync finished: {total:,} calls; failed for {names} (see the Accounts panel)."
+        elif waiting:
+            summary = f"Sync finished: {total:,} calls; {', '.join(waiting)} waits for a two-factor code (sync it again)."
         elif any(r.cancelled for r in results):
             summary = f"Sync cancelled after {total:,} calls."
         else:
