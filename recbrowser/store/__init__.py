@@ -159,14 +159,20 @@ class Store:
     def notes(self, account_name: str, provider_id: str) -> list[Note]:
         return _media.notes(self._conn, account_name, provider_id)
 
+    def update_note(self, note_id: int, text: str) -> None:
+        self._write(_media.update_note, note_id, text)
+
     def delete_note(self, note_id: int) -> None:
         self._write(_media.delete_note, note_id)
 
-    def add_tag(self, account_name: str, provider_id: str, tag: str) -> None:
-        self._write(_media.add_tag, account_name, provider_id, tag)
+    def add_tag(self, account_name: str, provider_id: str, tag: str) -> str:
+        return self._write(_media.add_tag, account_name, provider_id, tag)
 
     def remove_tag(self, account_name: str, provider_id: str, tag: str) -> None:
         self._write(_media.remove_tag, account_name, provider_id, tag)
 
     def tags(self, account_name: str, provider_id: str) -> list[str]:
         return _media.tags(self._conn, account_name, provider_id)
+
+    def all_tags(self) -> list[str]:
+        return _media.all_tags(self._conn)

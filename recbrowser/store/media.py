@@ -50,13 +50,46 @@ def _require_call(conn: sqlite3.Connection, account_name: str, provider_id: str)
     return cid
 
 
+MAX_NOTE = 5_000
+MAX_TAG = 40
+
+
+def clean_note(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise UserFacingError("A note needs some text: type what you want to remember about this moment.")
+    if len(text) > MAX_NOTE:
+        raise UserFacingError(f"A note holds at most {MAX_NOTE:,} characters; this one has {len(text):,}: shorten it.")
+    return text
+
+
+def clean_tag(tag: str) -> str:
+    """One tag as stored: trimmed, inner spaces collapsed; commas separate tags where they are typed."""
+    tag = " ".join((tag or "").split())
+    if not tag:
+        raise UserFacingError("A tag needs at least one letter.")
+    if "," in tag:
+        raise UserFacingError(f"A tag cannot hold a comma ('{tag}'): commas separate tags.")
+    if len(tag) > MAX_TAG:
+        raise UserFacingError(f"A tag holds at most {MAX_TAG} characters; shorten '{tag[:MAX_TAG]}…'.")
+    return tag
+
+
 def add_note(conn: sqlite3.Connection, account_name: str, provider_id: str, offset_ms: int | None, text: str) -> Note:
+    text = clean_note(text)
     cid = _require_call(conn, account_name, provider_id)
     created = now_ms()
+    offset_ms = max(0, int(offset_ms)) if offset_ms is not None else None
     cur = conn.execute(
         "INSERT INTO notes (call_id, offset_ms, text, created_ms) VALUES (?, ?, ?, ?)", (cid, offset_ms, text, created)
     )
     return Note(id=cur.lastrowid or 0, offset_ms=offset_ms, text=text, created_ms=created)
+
+
+def update_note(conn: sqlite3.Connection, note_id: int, text: str) -> None:
+    text = clean_note(text)
+    if conn.execute("UPDATE notes SET text = ? WHERE id = ?", (text, note_id)).rowcount == 0:
+        raise UserFacingError("That note was deleted in the meantime; add it again.")
 
 
 def notes(conn: sqlite3.Connection, account_name: str, provider_id: str) -> list[Note]:
@@ -74,9 +107,15 @@ def delete_note(conn: sqlite3.Connection, note_id: int) -> None:
     conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
 
 
-def add_tag(conn: sqlite3.Connection, account_name: str, provider_id: str, tag: str) -> None:
+def add_tag(conn: sqlite3.Connection, account_name: str, provider_id: str, tag: str) -> str:
+    """Tag the call; returns the tag as stored. A tag already used on any call, in another
+    case, is reused as spelled there, so 'VIP' and 'vip' never become two tags."""
+    tag = clean_tag(tag)
     cid = _require_call(conn, account_name, provider_id)
+    known = conn.execute("SELECT tag FROM tags WHERE tag = ? COLLATE NOCASE LIMIT 1", (tag,)).fetchone()
+    tag = known[0] if known else tag
     conn.execute("INSERT OR IGNORE INTO tags (call_id, tag) VALUES (?, ?)", (cid, tag))
+    return tag
 
 
 def remove_tag(conn: sqlite3.Connection, account_name: str, provider_id: str, tag: str) -> None:
@@ -90,3 +129,9 @@ def tags(conn: sqlite3.Connection, account_name: str, provider_id: str) -> list[
     if cid is None:
         return []
     return [r[0] for r in conn.execute("SELECT tag FROM tags WHERE call_id = ? ORDER BY tag", (cid,))]
+
+
+def all_tags(conn: sqlite3.Connection) -> list[str]:
+    """Every tag in use, the most used first: what the tag editor offers to complete."""
+    rows = conn.execute("SELECT tag FROM tags GROUP BY tag ORDER BY count(*) DESC, tag COLLATE NOCASE")
+    return [r[0] for r in rows]
