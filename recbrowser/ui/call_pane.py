@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from recbrowser.domain import Call
@@ -14,6 +13,7 @@ from recbrowser.ui.formatting import clock, local_full
 from recbrowser.ui.player import Player
 from recbrowser.ui.player_controls import PlayerControls
 from recbrowser.ui.transcript_pane import TranscriptPane
+from recbrowser.ui.video_area import VideoArea
 
 TAB_TRANSCRIPT, TAB_SUMMARY, TAB_DETAILS = range(3)
 
@@ -31,11 +31,7 @@ class CallPane(QWidget):
         self.subtitle.setWordWrap(True)
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.controls = PlayerControls(player)
-        self.video = QVideoWidget()
-        self.video.setMinimumHeight(180)
-        self.video.hide()
-        player.set_video_output(self.video)
-        player.hasVideoChanged.connect(self.video.setVisible)
+        self.video = VideoArea(player)
         self.transcript = TranscriptPane(follow_audio=follow_audio)
         self.transcript.seekRequested.connect(self._seek)
         player.positionChanged.connect(self.transcript.set_position)
@@ -76,6 +72,7 @@ class CallPane(QWidget):
         self.account, self.call = None, None
         self.stack.setCurrentIndex(0)
         self.transcript.set_segments(None, "select")
+        self.video.set_call(None)
 
     def show_call(self, account: str, call: Call, media_paths: dict[str, str]) -> None:
         self.account, self.call = account, call
@@ -88,6 +85,7 @@ class CallPane(QWidget):
             bits.append(f"{len(call.legs)} legs")
         self.subtitle.setText(" · ".join(b for b in bits if b))
         self.transcript.set_segments(call.segments, call.transcript_status)
+        self.video.set_call(call)
         self.summary.setPlainText(call.summary or "")
         self.summary.setPlaceholderText("The provider gave no summary for this call.")
         self.tabs.setTabEnabled(TAB_SUMMARY, bool(call.summary))

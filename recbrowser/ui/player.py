@@ -115,6 +115,10 @@ class Player(QObject):
             if self._autoplay:
                 self._autoplay = False
                 self._media.play()
+            elif self._media.hasVideo():
+                # A stopped player shows no picture: pausing decodes the first frame (or the
+                # one at the pending seek), so a video call is never a black box before Play.
+                self._media.pause()
         elif status == Status.InvalidMedia:
             self._fail("the file is damaged or in a format this computer cannot decode")
 

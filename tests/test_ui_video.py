@@ -1,0 +1,133 @@
+"""A Voki video call in the call pane: the real emulator's WebM (VP8 + Opus), synced and
+downloaded into a real cache, shown with its first frame before Play; an audio call hides the video."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
+from voki_helpers import add_account, fresh_voki_tokens, provider_for, sync  # noqa: F401  (fixture)
+
+from recbrowser.domain import Call
+from recbrowser.emulators.voki import VokiEmulator
+from recbrowser.services.downloads import download_call
+from recbrowser.store import Store
+from recbrowser.ui.call_pane import CallPane
+from recbrowser.ui.player import Player
+from recbrowser.ui.settings import Preferences, open_settings
+
+# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
+# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
+pytestmark = pytest.mark.no_qt_log
+
+WAIT = 15_000
+
+
+@dataclass
+class VokiCall:
+    call: Call
+    path: Path
+
+
+@pytest.fixture
+def voki_call(data_dir) -> VokiCall:
+    """A transcribed Voki call synced from the emulator, its WebM downloaded to the media folder."""
+    emu = VokiEmulator(calls=12, seed=3)
+    emu.start()
+    store = Store.open(data_dir.database)
+    try:
+        account = add_account(store, emu)
+        assert sync(store, account, emu).ok
+        emu_call = next(c for c in emu.calls if c.status == "completed" and c.recording == "ok")
+        call = store.get_call("vk", emu_call.id)
+        provider = provider_for(account, emu)
+        try:
+            (f,) = download_call(store, account, provider, call, data_dir.media)
+        finally:
+            provider.close()
+        return VokiCall(call, f.path)
+    finally:
+        store.close()
+        emu.stop()
+
+
+def make_pane(qtbot, data_dir) -> tuple[CallPane, Player]:
+    player = Player(Preferences(open_settings(data_dir.settings)))
+    pane = CallPane(player)
+    pane.resize(520, 760)
+    qtbot.addWidget(pane)
+    pane.show()
+    qtbot.waitExposed(pane)
+    return pane, player
+
+
+def audio_call(archive) -> Call:  # noqa: F811
+    store = Store.open(archive.database)
+    try:
+        return store.get_call(archive.call.account.name, archive.call.provider_id)
+    finally:
+        store.close()
+
+
+def test_a_voki_call_shows_its_first_frame_then_plays(qtbot, data_dir, voki_call):
+    pane, player = make_pane(qtbot, data_dir)
+    pane.show_call("vk", voki_call.call, {})
+    # Not downloaded into the player yet: a placeholder says how to watch it, not a black box.
+    assert pane.video.isVisible() and not pane.video.showing_video()
+    assert "press Play" in pane.video.placeholder.text()
+    frames = []
+    pane.video.video.videoSink().videoFrameChanged.connect(lambda f: frames.append(f.isValid()))
+    with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=bool):
+        player.load(voki_call.path, label="vk/call")
+    qtbot.waitUntil(lambda: pane.video.showing_video() and any(frames), timeout=WAIT)  # the first frame, before Play
+    assert not player.is_playing() and player.position() < 250
+    player.play()
+    qtbot.waitUntil(lambda: player.position() > 1500, timeout=WAIT)
+    assert pane.video.video.videoSink().videoFrame().isValid()
+    player.pause()
+
+
+def test_the_untimed_voki_transcript_is_shown_without_click_to_seek(qtbot, data_dir, voki_call):
+    pane, player = make_pane(qtbot, data_dir)
+    pane.show_call("vk", voki_call.call, {})
+    with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=bool):
+        player.load(voki_call.path, label="vk/call")
+    segments = voki_call.call.segments
+    assert segments and pane.transcript.view.segments == segments
+    assert f"{len(segments)} without timing" in pane.transcript.info.text()
+    assert "untimed" in pane.transcript.view.toPlainText()
+    asked = []
+    pane.transcript.seekRequested.connect(asked.append)
+    view = pane.transcript.view
+    rect = view.document().documentLayout().blockBoundingRect(view.document().findBlockByNumber(1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(30, int(rect.center().y())))
+    qtbot.wait(100)
+    assert asked == [] and player.position() < 250
+
+
+def test_switching_between_video_and_audio_calls_switches_the_pane(qtbot, data_dir, voki_call, archive):  # noqa: F811
+    pane, player = make_pane(qtbot, data_dir)
+    pane.show_call("vk", voki_call.call, {})
+    with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=bool):
+        player.load(voki_call.path, label="vk/call")
+    qtbot.waitUntil(pane.video.showing_video, timeout=WAIT)
+    # The window clears the player, then shows the next call.
+    player.clear()
+    pane.show_call(archive.call.account.name, audio_call(archive), {})
+    assert not pane.video.isVisible()
+    with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=bool):
+        player.load(archive.call.path, label="hq/call")
+    player.play()
+    qtbot.waitUntil(lambda: player.position() > 500, timeout=WAIT)
+    assert not pane.video.isVisible()
+    player.pause()
+    player.clear()
+    pane.show_call("vk", voki_call.call, {})
+    assert pane.video.isVisible() and not pane.video.showing_video()
