@@ -54,7 +54,7 @@ def test_loose_mode_of_an_existing_file_is_tightened(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("n", [1])
+@pytest.mark.parametrize("n", range(1, len(migrations.MIGRATIONS) + 1))
 def test_every_past_schema_fixture_opens_and_reads(tmp_path, n):
     path = from_fixture(tmp_path, n)
     with Store.open(path) as s:
@@ -87,6 +87,16 @@ def test_a_newer_schema_is_refused_and_the_file_left_alone(tmp_path):
     assert not list(tmp_path.glob("*.bak-*"))
 
 
+def test_a_deletion_recorded_in_v2_outlives_a_re_sync(tmp_path):
+    with Store.open(from_fixture(tmp_path, 2)) as s:
+        call = s.get_call("hq", "1001")
+        with s.transaction():
+            s.upsert_calls(s.account("hq").id, [call])  # as a sync would write it again
+        again = s.get_call("hq", "1001")
+        assert "media" in again.recordings[0].raw["recbrowserDeleted"]
+        assert not again.has_audio and again.audio_reason == "the recording was deleted at Yeastar on 2023-11-14"
+
+
 def _v2_add_call_rating(db) -> None:
     db.execute("ALTER TABLE calls ADD COLUMN rating INTEGER")
 
@@ -95,10 +105,11 @@ def test_migration_backs_up_first_then_upgrades(tmp_path):
     path = from_fixture(tmp_path, 1)
     before = digest(path)
     steps = [*migrations.MIGRATIONS, _v2_add_call_rating]
+    latest = len(steps)
     with Store.open(path, migrations=steps) as s:
         assert s.get_call("hq", "1001") is not None
         assert "rating" in {r[1] for r in s._conn.execute("PRAGMA table_info(calls)")}
-    assert version(path) == 2
+    assert version(path) == latest
     backup = tmp_path / "v1.sqlite3.bak-v1"
     assert backup.exists() and stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert version(backup) == 1
@@ -107,13 +118,14 @@ def test_migration_backs_up_first_then_upgrades(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
     assert digest(path) != before
-    # The app that knows only v1 now refuses the upgraded file.
-    with pytest.raises(SchemaTooNew, match="schema 2; this version knows 1"):
+    # This app, which does not know the test's extra step, now refuses the upgraded file.
+    with pytest.raises(SchemaTooNew, match=f"schema {latest}; this version knows {latest - 1}"):
         Store.open(path)
 
 
 def test_a_failing_migration_changes_nothing(tmp_path):
-    path = from_fixture(tmp_path, 1)
+    latest = len(migrations.MIGRATIONS)
+    path = from_fixture(tmp_path, latest)
 
     def broken(db) -> None:
         db.execute("ALTER TABLE calls ADD COLUMN rating INTEGER")
@@ -121,7 +133,7 @@ def test_a_failing_migration_changes_nothing(tmp_path):
 
     with pytest.raises(RuntimeError):
         Store.open(path, migrations=[*migrations.MIGRATIONS, broken])
-    assert version(path) == 1
+    assert version(path) == latest
     with Store.open(path) as s:
         assert "rating" not in {r[1] for r in s._conn.execute("PRAGMA table_info(calls)")}
 

@@ -2,9 +2,11 @@
 media, or a whole recording. Headless, shared by the CLI and (later) the UI.
 
 Deletions are irreversible at Bandwidth. The local cache keeps everything it has (metadata,
-transcript text, downloaded media) and marks what was deleted: the store has no column for
-that, so the mark lives in the recording's and the call's raw JSON (`recbrowserDeleted`) and
-in the call's `audio_reason`, written with the ordinary upsert.
+transcript text, downloaded media) and remembers what was deleted (Store.mark_deleted), so
+the mark survives re-syncs: Bandwidth keeps listing a deleted recording during its 24-48 h
+purge, or stops listing it while the call still has other recordings. The store puts the
+mark into the recording's raw JSON (`recbrowserDeleted`) and the reason into the call's
+`audio_reason` on every write.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from recbrowser.domain import Account, Call, Recording, call_ref
 from recbrowser.errors import NotFound, UserFacingError
 from recbrowser.providers.bandwidth_map import is_downloadable, transcript_state
 from recbrowser.store import Store
+from recbrowser.store.calls import DELETED_MARK as MARK
 
 ACTIONS = ("transcribe", "delete-transcription", "delete-media", "delete-recording")
 DELETIONS = ACTIONS[1:]
-MARK = "recbrowserDeleted"
 
 
 @dataclass
@@ -48,8 +50,20 @@ def run_action(store: Store, account: Account, provider, call_id: str, action: s
     results = [_apply(provider, call, rec, action, ref) for rec in recordings]
     _refresh_call(call)
     with store.transaction():
+        if action in DELETIONS:
+            what = action.removeprefix("delete-")
+            for rec in recordings:
+                day = rec.raw[MARK][what][:10]
+                store.mark_deleted(account.id, rec.provider_id, what, _REASONS[what].format(day=day))
         store.upsert_calls(account.id, [call])
     return results
+
+
+_REASONS = {
+    "recording": "the recording was deleted at Bandwidth on {day}",
+    "media": "the recording was deleted at Bandwidth on {day}",
+    "transcription": "the transcription was deleted at Bandwidth on {day}",
+}
 
 
 def _apply(provider, call: Call, rec: Recording, action: str, ref: str) -> ActionResult:

@@ -22,9 +22,9 @@ from recbrowser.store import media as _media
 from recbrowser.store import migrations as _migrations
 from recbrowser.store import search as _search
 from recbrowser.store.database import Transactions, configure, connect, not_a_cache, restrict_mode
-from recbrowser.store.records import CallFilter, CallRow, Cursor, MediaFile, Note, SearchSyntaxError
+from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile, Note, SearchSyntaxError
 
-__all__ = ["CallFilter", "CallRow", "Cursor", "MediaFile", "Note", "SearchSyntaxError", "Store"]
+__all__ = ["CallFilter", "CallRow", "Cursor", "LegRow", "MediaFile", "Note", "SearchSyntaxError", "Store"]
 
 T = TypeVar("T")
 
@@ -121,11 +121,23 @@ class Store:
         """Write a page of calls; returns how many were new. Idempotent; notes, tags and media kept."""
         return self._write(_calls.upsert_calls, account_id, calls)
 
+    def mark_deleted(self, account_id: int, recording_provider_id: str, what: str, reason: str) -> None:
+        """Remember a deletion made at the provider from recbrowser ('media', 'recording' or
+        'transcription'), with the sentence that explains it; re-syncs re-apply the mark."""
+        self._write(_calls.mark_deleted, account_id, recording_provider_id, what, reason)
+
     def count_calls(self, f: CallFilter) -> int:
         return _listing.count_calls(self._conn, f)
 
     def list_calls(self, f: CallFilter, after: Cursor | None = None, limit: int = 100) -> tuple[list[CallRow], Cursor | None]:
         return _listing.list_calls(self._conn, f, after, limit)
+
+    def cursor_at(self, f: CallFilter, position: int) -> Cursor | None:
+        """The cursor that makes `list_calls` start at row `position`: a jump without a walk."""
+        return _listing.cursor_at(self._conn, f, position)
+
+    def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
+        return _listing.legs(self._conn, account_name, provider_id)
 
     def get_call(self, account_name: str, provider_id: str) -> Call | None:
         with self._snapshot():

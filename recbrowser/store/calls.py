@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from recbrowser.domain import Call, Leg, Party, Recording, Segment
@@ -57,6 +58,12 @@ INSERT_RECORDING = (
 )
 
 
+# Local facts about a recording, kept in its raw JSON so every reader (CLI, window, export) sees
+# them: {what: ISO time} of deletions made from recbrowser (provider_deletions), and when the
+# provider stopped listing a recording that we keep because it was downloaded or deleted by us.
+DELETED_MARK = "recbrowserDeleted"
+GONE_MARK = "recbrowserGone"
+
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode  # built once: dumps() builds one per call
 
 
@@ -98,6 +105,61 @@ def _cached_segments(conn: sqlite3.Connection, call_ids: Sequence[int]) -> dict[
     return out
 
 
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
+
+
+def _deletions(conn: sqlite3.Connection, account_id: int) -> dict[str, dict[str, tuple[int, str]]]:
+    """{recording id: {what: (when, reason)}}: a handful of rows, usually none."""
+    out: dict[str, dict[str, tuple[int, str]]] = {}
+    for rid, what, ms, reason in conn.execute(
+        "SELECT recording_provider_id, what, deleted_ms, reason FROM provider_deletions WHERE account_id = ?", (account_id,)
+    ):
+        out.setdefault(rid, {})[what] = (ms, reason)
+    return out
+
+
+def _kept_recordings(conn: sqlite3.Connection, call_ids: Sequence[int], listed: set[str]) -> list[tuple]:
+    """Recordings of cached calls that the provider no longer lists but we must not forget:
+    ones with a downloaded file (it still plays) or deleted from recbrowser (the mark says why).
+    Others follow the provider: its answer is the truth about metadata."""
+    rows: list[tuple] = []
+    for part in _chunks(call_ids):
+        rows += conn.execute(
+            "SELECT r.call_id, r.account_id, r.provider_id, r.file_name, r.format, r.size, r.duration_ms, r.start_ms, "
+            f"r.expires_ms, r.leg, r.raw_json FROM recordings r WHERE r.call_id IN ({','.join('?' * len(part))}) AND ("
+            "EXISTS (SELECT 1 FROM media_files m WHERE m.account_id = r.account_id AND m.recording_provider_id = r.provider_id) "
+            "OR EXISTS (SELECT 1 FROM provider_deletions d WHERE d.account_id = r.account_id "
+            "AND d.recording_provider_id = r.provider_id))",
+            tuple(part),
+        ).fetchall()
+    kept = []
+    for row in rows:
+        if row[2] in listed:
+            continue
+        raw = json.loads(row[10] or "{}")
+        raw.setdefault(GONE_MARK, _iso(now_ms()))
+        kept.append((*row[:10], _json(raw)))
+    return kept
+
+
+def _apply_deletions(call: Call, marks: dict[str, dict[str, tuple[int, str]]], kept_ids: Iterable[str]) -> None:
+    """Put recbrowser's deletion marks back on a freshly synced call (the provider may list a
+    deleted recording for days), and say why there is no audio when every recording's media
+    was deleted. Changes the page's Call objects in place, before they are written."""
+    for r in call.recordings:
+        if r.provider_id in marks:
+            r.raw = {**r.raw, DELETED_MARK: {what: _iso(ms) for what, (ms, _) in marks[r.provider_id].items()}}
+    ids = [r.provider_id for r in call.recordings] + [k for k in kept_ids if k not in {r.provider_id for r in call.recordings}]
+    media_gone = [marks.get(i, {}).get("recording") or marks.get(i, {}).get("media") for i in ids]
+    if not any(media_gone):
+        return
+    listed_gone = all(media_gone[: len(call.recordings)])
+    if listed_gone or not call.has_audio:
+        call.has_audio = False
+        call.audio_reason = min(m for m in media_gone if m)[1]
+
+
 def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -> int:
     """Write one page of calls; returns how many were not cached before. Call inside a transaction."""
     page = {c.provider_id: c for c in calls}  # a repeated id in one page: the last one wins
@@ -106,6 +168,14 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
     if not conn.in_transaction:  # segment ids and FTS rows below rely on holding the write lock
         raise StoreError("Internal error: upsert_calls must run inside Store.transaction().")
     existing = _ids(conn, account_id, list(page))
+    kept = _kept_recordings(conn, list(existing.values()), {r.provider_id for c in page.values() for r in c.recordings}) if existing else []
+    marks = _deletions(conn, account_id)
+    if marks:
+        kept_by_call: dict[int, list[str]] = {}
+        for row in kept:
+            kept_by_call.setdefault(row[0], []).append(row[2])
+        for pid, c in page.items():
+            _apply_deletions(c, marks, kept_by_call.get(existing.get(pid, -1), []))
     # Under the write lock the ids above the current maximum are ours: new calls get theirs
     # up front (no second lookup). Cached calls pass NULL and keep their id via DO UPDATE.
     top = conn.execute("SELECT ifnull(max(id), 0) FROM calls").fetchone()[0]
@@ -162,6 +232,7 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
         _delete_for(conn, "segments", replace)
     if legs:
         conn.executemany(INSERT_LEG, legs)
+    recordings += kept
     if recordings:
         conn.executemany(INSERT_RECORDING, recordings)
     if segments:
@@ -170,6 +241,14 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
     if new_ids:  # summaries of calls that were updated are re-indexed by the update trigger
         conn.execute(INDEX_SUMMARIES, (json.dumps([ids[p] for p in new_ids]),))
     return len(new_ids)
+
+
+def mark_deleted(conn: sqlite3.Connection, account_id: int, recording_provider_id: str, what: str, reason: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO provider_deletions (account_id, recording_provider_id, what, deleted_ms, reason) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (account_id, recording_provider_id, what, now_ms(), reason),
+    )
 
 
 def call_id(conn: sqlite3.Connection, account_name: str, provider_id: str) -> int | None:

@@ -162,7 +162,24 @@ def _v1_fts(db: Database) -> None:
         INSERT INTO summaries_fts(rowid, summary) SELECT new.id, new.summary WHERE new.summary != ''; END""")
 
 
-MIGRATIONS: list[Migration] = [v1_initial]
+def v2_provider_deletions(db: Database) -> None:
+    """What the user deleted at the provider from recbrowser (e.g. Bandwidth's irreversible
+    deletes). A re-sync rewrites recordings rows and their raw JSON from the provider's answer,
+    and the provider may still list a deleted recording for a day or two (or stop listing it
+    at once): this table is local fact that sync never touches, keyed like media_files by the
+    recording's identity, so the mark and its reason outlive every re-sync."""
+    db.execute(
+        "CREATE TABLE provider_deletions ("
+        " account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+        " recording_provider_id TEXT NOT NULL,"
+        " what TEXT NOT NULL,"  # 'media', 'recording' or 'transcription'
+        " deleted_ms INTEGER NOT NULL,"
+        " reason TEXT NOT NULL,"
+        " PRIMARY KEY (account_id, recording_provider_id, what))"
+    )
+
+
+MIGRATIONS: list[Migration] = [v1_initial, v2_provider_deletions]
 
 
 def current_version(conn: sqlite3.Connection, path: Path) -> int:
