@@ -132,9 +132,9 @@ class Store:
     def list_calls(self, f: CallFilter, after: Cursor | None = None, limit: int = 100) -> tuple[list[CallRow], Cursor | None]:
         return _listing.list_calls(self._conn, f, after, limit)
 
-    def cursor_at(self, f: CallFilter, position: int) -> Cursor | None:
-        """The cursor that makes `list_calls` start at row `position`: a jump without a walk."""
-        return _listing.cursor_at(self._conn, f, position)
+    def cursors_at(self, f: CallFilter, positions: range) -> list[Cursor | None]:
+        """Cursors that make `list_calls` start at each of these rows: a jump without a walk."""
+        return _listing.cursors_at(self._conn, f, positions)
 
     def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
         return _listing.legs(self._conn, account_name, provider_id)

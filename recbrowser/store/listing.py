@@ -3,24 +3,38 @@
 A page is ordered by (sort value, call id); the cursor is that pair for the last row, and the
 next page starts strictly after it. Every sort value has an index ending in the rowid, so a
 page is an index walk of `limit` entries however deep it is.
+
+The account sort is the exception: account names live in another table, so it walks the
+accounts in name order and, inside each, the (account, start) index; its cursor is
+((name, start), id).
+
+To jump (a scrollbar dragged to row 500,000), `cursors_at` finds the cursor before a row with
+one OFFSET over the sort's index, reading only index entries when no filter needs the table.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from typing import Any
 
 from recbrowser.domain import call_ref
 from recbrowser.errors import UserFacingError
-from recbrowser.store.records import SORTS, CallFilter, CallRow, Cursor
+from recbrowser.store.records import SORTS, CallFilter, CallRow, Cursor, LegRow
 
 # Whitelist: user input never becomes SQL; each expression matches an index in migrations.py.
+# Transcripts sort none < pending < yes, not alphabetically.
+TRANSCRIPT_RANK = "(CASE c.transcript_status WHEN 'available' THEN 2 WHEN 'pending' THEN 1 ELSE 0 END)"
 SORT_SQL = {
     "start": "c.start_ms",
     "duration": "ifnull(c.duration_ms, -1)",
     "from": "c.from_number",
     "to": "c.to_number",
     "status": "c.status",
+    "direction": "c.direction",
+    "agent": "c.agent",
+    "audio": "c.has_audio",
+    "transcript": TRANSCRIPT_RANK,
 }
 
 _ROW_SELECT = (
@@ -76,13 +90,20 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
         params.append(f.transcript_status)
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status != 'available'")
+    if f.tag:
+        clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.call_id = c.id AND t.tag = ? COLLATE NOCASE)")
+        params.append(f.tag)
     return clauses, params
 
 
 def _sort(f: CallFilter) -> str:
     if f.sort not in SORTS:
         raise UserFacingError(f"Cannot sort calls by {f.sort!r}; choose one of: {', '.join(SORTS)}.")
-    return SORT_SQL[f.sort]
+    return SORT_SQL.get(f.sort, "")
+
+
+def _sql(clauses: list[str]) -> str:
+    return " WHERE " + " AND ".join(clauses) if clauses else ""
 
 
 def count_calls(conn: sqlite3.Connection, f: CallFilter) -> int:
@@ -99,6 +120,8 @@ def list_calls(
 ) -> tuple[list[CallRow], Cursor | None]:
     """One page of rows, and the cursor for the next page (None when this is the last)."""
     expr = _sort(f)
+    if f.sort == "account":
+        return _by_account(conn, f, after, limit)
     where = _where(conn, f)
     if where is None or limit <= 0:
         return [], None
@@ -123,6 +146,103 @@ def list_calls(
     rows = [_row(r) for r in raw]
     cursor: Cursor | None = (raw[-1][-1], raw[-1][0]) if more and raw else None
     return rows, cursor
+
+
+def _accounts_in_order(conn: sqlite3.Connection, f: CallFilter) -> list[tuple[int, str]]:
+    order = "DESC" if f.descending else "ASC"
+    rows = conn.execute(f"SELECT id, name FROM accounts ORDER BY name {order}").fetchall()
+    return [(i, n) for i, n in rows if f.account is None or n == f.account]
+
+
+def _by_account(
+    conn: sqlite3.Connection, f: CallFilter, after: Cursor | None, limit: int
+) -> tuple[list[CallRow], Cursor | None]:
+    """Account name, then start time, then id: one (account, start) index walk per account."""
+    where = _where(conn, replace(f, account=None))
+    if where is None or limit <= 0:
+        return [], None
+    clauses, params = where
+    order, op = ("DESC", "<") if f.descending else ("ASC", ">")
+    raw: list[tuple] = []
+    for account_id, name in _accounts_in_order(conn, f):
+        extra, extra_params = ["c.account_id = ?"], [account_id]
+        if after is not None:
+            (after_name, after_start), after_id = after
+            if (name < after_name) if not f.descending else (name > after_name):
+                continue
+            if name == after_name:
+                extra.append(f"(c.start_ms, c.id) {op} (?, ?)")
+                extra_params += [after_start, after_id]
+        sql = (
+            f"{_ROW_SELECT}, c.start_ms FROM calls c CROSS JOIN accounts a ON a.id = c.account_id"
+            + _sql([*extra, *clauses])
+            + f" ORDER BY c.start_ms {order}, c.id {order} LIMIT ?"
+        )
+        raw += conn.execute(sql, (*extra_params, *params, limit + 1 - len(raw))).fetchall()
+        if len(raw) > limit:
+            break
+    more = len(raw) > limit
+    raw = raw[:limit]
+    cursor: Cursor | None = ((raw[-1][1], raw[-1][-1]), raw[-1][0]) if more and raw else None
+    return [_row(r) for r in raw], cursor
+
+
+def cursors_at(conn: sqlite3.Connection, f: CallFilter, positions: range) -> list[Cursor | None]:
+    """The cursors after which `list_calls` starts at each row of `positions` (0-based).
+
+    One OFFSET over the sort's index: it steps over index entries instead of reading rows, so
+    row 500,000 of a million costs tens of milliseconds, not 2,500 pages. A few positions
+    (the blocks above a jump, for scrolling back up) cost one query too. None for row 0 and
+    for rows past the end."""
+    expr = _sort(f)
+    if not positions:
+        return []
+    if f.sort == "account":
+        return [_account_cursor_at(conn, f, p) if p > 0 else None for p in positions]
+    where = _where(conn, f)
+    if where is None:
+        return [None] * len(positions)
+    clauses, params = where
+    lo, hi = min(positions), max(positions)
+    first = max(lo - 1, 0)  # the row before each position carries its cursor
+    order = "DESC" if f.descending else "ASC"
+    sql = f"SELECT {expr}, c.id FROM calls c{_sql(clauses)} ORDER BY {expr} {order}, c.id {order} LIMIT ? OFFSET ?"
+    rows = conn.execute(sql, (*params, hi - first, first)).fetchall()
+    out: list[Cursor | None] = []
+    for p in positions:
+        at = p - 1 - first
+        out.append((rows[at][0], rows[at][1]) if p > 0 and at < len(rows) else None)
+    return out
+
+
+def _account_cursor_at(conn: sqlite3.Connection, f: CallFilter, position: int) -> Cursor | None:
+    # Per account: count its rows, and OFFSET into the account whose rows hold the position.
+    where = _where(conn, replace(f, account=None))
+    if where is None:
+        return None
+    clauses, params = where
+    order = "DESC" if f.descending else "ASC"
+    skip = position - 1  # rows before the one whose cursor we want
+    for account_id, name in _accounts_in_order(conn, f):
+        own = ["c.account_id = ?", *clauses]
+        n = conn.execute(f"SELECT count(*) FROM calls c{_sql(own)}", (account_id, *params)).fetchone()[0]
+        if skip < n:
+            sql = f"SELECT c.start_ms, c.id FROM calls c{_sql(own)} ORDER BY c.start_ms {order}, c.id {order} LIMIT 1 OFFSET ?"
+            start, call_id = conn.execute(sql, (account_id, *params, skip)).fetchone()
+            return (name, start), call_id
+        skip -= n
+    return None
+
+
+def legs(conn: sqlite3.Connection, account_name: str, provider_id: str) -> list[LegRow]:
+    """The legs of one call in order (read when the user opens the call's row)."""
+    rows = conn.execute(
+        "SELECT l.idx, l.start_ms, l.from_number, l.from_name, l.to_number, l.to_name, l.status, l.duration_ms, "
+        "l.talk_ms FROM legs l JOIN calls c ON c.id = l.call_id JOIN accounts a ON a.id = c.account_id "
+        "WHERE a.name = ? AND c.provider_id = ? ORDER BY l.idx",
+        (account_name, provider_id),
+    ).fetchall()
+    return [LegRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6] or "", r[7], r[8]) for r in rows]
 
 
 def call_row(conn: sqlite3.Connection, account_name: str, provider_id: str) -> CallRow | None:

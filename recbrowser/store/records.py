@@ -10,7 +10,8 @@ from recbrowser.errors import UserFacingError
 # A keyset cursor: (sort value, call id) of the last row of a page. Opaque to callers.
 Cursor = tuple[Any, int]
 
-SORTS = ("start", "duration", "from", "to", "status")
+# One per column of the call list. "account" orders by account name, then start time.
+SORTS = ("start", "duration", "from", "to", "status", "account", "direction", "agent", "audio", "transcript")
 
 
 @dataclass
@@ -24,6 +25,7 @@ class CallFilter:
     has_audio: bool | None = None
     has_transcript: bool | None = None  # transcript_status == 'available'
     transcript_status: str | None = None  # exactly this status ('none', 'pending', 'available')
+    tag: str | None = None  # calls carrying this tag (any case)
     sort: str = "start"  # one of SORTS
     descending: bool = True
 
@@ -51,6 +53,21 @@ class CallRow:
     downloaded: bool  # a media file of one of its recordings is in the local cache
     leg_count: int
     expires_ms: int | None = None  # when the provider deletes the first of its recordings
+
+
+@dataclass
+class LegRow:
+    """One leg of a call as the call list shows it under the call."""
+
+    index: int
+    start_ms: int | None
+    from_number: str
+    from_name: str
+    to_number: str
+    to_name: str
+    status: str
+    duration_ms: int | None
+    talk_ms: int | None
 
 
 @dataclass
