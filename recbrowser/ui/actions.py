@@ -40,6 +40,11 @@ SPECS: dict[str, tuple[str, str | None, str | None]] = {
     "open_folder": ("Open Containing F&older", "folder", None),
     "copy_details": ("&Copy Call Details", "copy", "copy_details"),
     "export": ("&Export Selection…", "export", "export"),
+    # Provider actions: no shortcuts (deletions at a provider live in menus, with a confirmation).
+    "add_dialgen_calls": ("Add Call by &ID…", None, None),
+    "request_transcription": ("Request &Transcription", None, None),
+    "delete_transcription": ("Delete Transcription at Provider…", None, None),
+    "delete_recording": ("Delete Recording at Provider…", None, None),
     "shortcuts_help": ("&Keyboard Shortcuts", None, "shortcuts_help"),
     "log": ("&Log", "log", None),
     "about": ("&About recbrowser", "about", None),
@@ -50,7 +55,8 @@ MENUS = {
     "&View": ("search", "find_in_transcript", "next_hit", "previous_hit", None, "focus_calls", "follow_audio", None, "reset_layout"),
     "&Call": (
         "next_call", "previous_call", None, "play_pause", "back_5", "forward_5", "back_15", "forward_15",
-        "slower", "faster", None, "download", "open_folder", "copy_details", "export",
+        "slower", "faster", None, "download", "open_folder", "copy_details", "export", None,
+        "add_dialgen_calls", "request_transcription", "delete_transcription", "delete_recording",
     ),
     "&Help": ("shortcuts_help", "log", None, "about"),
 }

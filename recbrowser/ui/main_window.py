@@ -29,6 +29,8 @@ from recbrowser.ui.export_controller import ExportController
 from recbrowser.ui.filter_bar import FilterBar
 from recbrowser.ui.icons import app_icon
 from recbrowser.ui.player import Player
+from recbrowser.ui.provider_actions import ProviderActions
+from recbrowser.ui.provider_wiring import update_provider_actions, wire_provider_actions
 from recbrowser.ui.search_panel import LIMIT, SearchPanel
 from recbrowser.ui.settings import Preferences, UiState
 from recbrowser.ui.signals import emit
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(data_dir.database, self.secrets_for, self.account_names, self.pools.background, self)
         self.calls = CallController(data_dir.database, data_dir.media, self.secrets_for, self.pools.interactive, self)
         self.exports = ExportController(data_dir.database, data_dir.media, self.secrets_for, self.pools.background, self)
+        self.provider_actions = ProviderActions(data_dir.database, self.secrets_for, self.pools.background, self)
         self._accounts: list = []
         self._current_ref: str | None = None
         self._count_generation = 0
@@ -88,6 +91,7 @@ class MainWindow(QMainWindow):
         wire_actions(self)
         wire_sync(self)
         wire_export(self)
+        wire_provider_actions(self)
         self._wire()
         self.restore_state()
         self.reload_accounts()
@@ -150,6 +154,9 @@ class MainWindow(QMainWindow):
     def account_names(self) -> list[str]:
         return [a.name for a in self._accounts]
 
+    def accounts(self) -> list:
+        return list(self._accounts)
+
     def reload_accounts(self) -> None:
         self._accounts = self.store.accounts()  # a handful of rows
         titles = {}
@@ -161,6 +168,7 @@ class MainWindow(QMainWindow):
         self.accounts_panel.set_accounts(self._accounts, titles)
         self.filter_bar.set_accounts(self.account_names())
         self.actions["sync_all"].setEnabled(bool(self._accounts))
+        update_provider_actions(self)
         self._update_count()
 
     def show_accounts(self, select: str | None = None) -> None:
