@@ -11,7 +11,10 @@
 2. Search the 5*N segments: median and p95 of `Store.search(limit=50)` for rare, mid-frequency,
    common, prefix and phrase queries, against LIKE '%word%' finding every match (a full scan)
    and LIKE finding the 50 newest matches (stops early; cannot rank).
-3. Keyset pages of 100 calls at depth 0 and at depth 0.9*N, for a few filters and sorts.
+3. Keyset pages of 100 calls at depth 0 and at depth 0.9*N, for a few filters and every sort,
+   and the jump to the middle of the list (`cursors_at`, then a page of 200).
+
+    .venv/bin/python benchmarks/bench_store.py --paging-only DATA_DIR/recbrowser.sqlite3
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from gen_data import COMMON, MID, RARE, Generator  # noqa: E402
 from recbrowser.domain import Account  # noqa: E402
 from recbrowser.store import CallFilter, Store  # noqa: E402
 from recbrowser.store.calls import INSERT_LEG, INSERT_RECORDING, INSERT_SEGMENT  # noqa: E402
+from recbrowser.store.records import SORTS  # noqa: E402
 
 PAGE = 1000
 
@@ -180,27 +184,32 @@ def store_fts(word: str) -> str:
     return to_fts(word)
 
 
+PAGING_CASES = [
+    ("newest first", CallFilter()),
+    ("account, newest first", CallFilter(account="bench")),
+    ("inbound, oldest first", CallFilter(direction="inbound", descending=False)),
+    *((f"sorted by {sort}", CallFilter(sort=sort)) for sort in SORTS if sort != "start"),
+    ("by agent, inbound only", CallFilter(sort="agent", direction="inbound")),
+]
+
+
 def bench_paging(store: Store, n: int, repeat: int) -> list[str]:
-    conn = store._conn
+    """Keyset pages at depth 0 and 90%, and the jump to the middle (`cursors_at` + a page)."""
     depth = int(n * 0.9)
-    lines = [f"keyset page of 100 calls at depth 0 and ~{depth:,} ({repeat} runs each):"]
-    cases = [
-        ("newest first", CallFilter(), "c.start_ms DESC, c.id DESC", "c.start_ms"),
-        ("account, newest first", CallFilter(account="bench"), "c.start_ms DESC, c.id DESC", "c.start_ms"),
-        ("by duration", CallFilter(sort="duration"), "ifnull(c.duration_ms, -1) DESC, c.id DESC", "ifnull(c.duration_ms, -1)"),
-        ("inbound, oldest first", CallFilter(direction="inbound", descending=False), "c.start_ms ASC, c.id ASC", "c.start_ms"),
-    ]
-    for label, f, order, expr in cases:
-        where = " WHERE c.direction = 'inbound'" if f.direction else ""
-        at = min(depth, store.count_calls(f) - 100)  # a filtered list is shorter: its own 90%
-        row = conn.execute(f"SELECT {expr}, c.id FROM calls c{where} ORDER BY {order} LIMIT 1 OFFSET ?",
-                           (at - 1,)).fetchone()
-        cursor = (row[0], row[1])
+    lines = [f"keyset page of 100 calls at depth 0 and ~{depth:,}, and a jump to the middle ({repeat} runs each):"]
+    for label, f in PAGING_CASES:
+        total = store.count_calls(f)
+        at = min(depth, total - 100)  # a filtered list is shorter: its own 90%
+        [cursor] = store.cursors_at(f, range(at, at + 1))
         first = timed(lambda f=f: store.list_calls(f, limit=100), repeat)
         deep = timed(lambda f=f, c=cursor: store.list_calls(f, after=c, limit=100), repeat)
         assert len(store.list_calls(f, after=cursor, limit=100)[0]) == 100
-        lines.append(f"  {label:22} depth 0: median {ms(statistics.median(first))}, p95 {ms(p95(first))};"
-                     f"  depth {at:,}: median {ms(statistics.median(deep))}, p95 {ms(p95(deep))}")
+        middle = total // 2
+        jump = timed(lambda f=f, m=middle: store.list_calls(f, after=store.cursors_at(f, range(m, m + 1))[0], limit=200),
+                     max(3, repeat // 5))
+        lines.append(f"  {label:24} depth 0: median {ms(statistics.median(first))}, p95 {ms(p95(first))};"
+                     f"  depth {at:,}: median {ms(statistics.median(deep))}, p95 {ms(p95(deep))};"
+                     f"  jump to row {middle:,}: median {ms(statistics.median(jump))}")
     counted = timed(lambda: store.count_calls(CallFilter()), 5)
     lines.append(f"  count_calls (no filter, {n:,} calls): median {ms(statistics.median(counted))}")
     return lines
@@ -212,7 +221,18 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=None, help="where to write the two databases (default: a temp folder)")
     ap.add_argument("--repeat", type=int, default=50, help="runs per search/paging measurement")
     ap.add_argument("--skip-bare", action="store_true", help="skip the bare-sqlite3 ingest (no ingest ratio)")
+    ap.add_argument("--paging-only", type=Path, default=None, metavar="DATABASE",
+                    help="only the paging figures, on an existing cache (e.g. one made by gen_data.py)")
     args = ap.parse_args()
+    if args.paging_only:
+        with Store.open(args.paging_only) as store:
+            n = store.count_calls(CallFilter())
+            print(f"paging on {args.paging_only}: {n:,} calls, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+                  f"SQLite {sqlite3.sqlite_version}", flush=True)
+            for _label, f in PAGING_CASES:  # warm the page cache the way an open app has it
+                store.list_calls(f, limit=100)
+            print("\n".join(bench_paging(store, n, args.repeat)), flush=True)
+        return
     n = max(PAGE, int(1_000_000 * args.scale))
     folder = Path(args.dir or tempfile.mkdtemp(prefix="recbrowser-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

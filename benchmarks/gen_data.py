@@ -7,17 +7,27 @@ words planted at known rates so the search benchmark can name its words' frequen
     mid    one of MID words, each in ~1 of 1,000 segments (0.1%)
     common one of COMMON words, each in ~1 of 20 segments (5%)
     "next week" (the phrase) in ~1 of 500 segments; price/prices/pricing in ~1 of 300
+
+One call in TRANSFER_EVERY is a transfer with three legs (queue, first agent, second agent),
+chosen by position so the random sequence, and so the data, is the same as without them.
+
+    python benchmarks/gen_data.py DATA_DIR [--calls 1000000]   # a cache the app can open
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import random
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from recbrowser.domain import Call, Leg, Party, Recording, Segment
 
 SEGMENTS_PER_CALL = 5
+TRANSFER_EVERY = 10
 T0 = 1_600_000_000_000
 RARE = ["zanzibar", "quokka", "xylograph", "vellichor", "kumquat"]
 MID = ["refund", "invoice", "delivery", "warranty", "discount"]
@@ -82,12 +92,54 @@ class Generator:
             talk_ms=duration - 3000,
             has_audio=True,
             transcript_status="available",
-            legs=[Leg(provider_id=f"{i}-0", index=0, start_ms=start, from_party=caller, to_party=agent, status="answered")],
+            legs=self.legs(i, start, duration, caller, agent),
             recordings=[Recording(provider_id=f"r{i}", file_name=f"{i}.wav", format="wav", size=duration * 16, duration_ms=duration)],
             segments=segments,
             raw={"id": i},
         )
 
+    @staticmethod
+    def legs(i: int, start: int, duration: int, caller: Party, agent: Party) -> list[Leg]:
+        if i % TRANSFER_EVERY:
+            return [Leg(provider_id=f"{i}-0", index=0, start_ms=start, from_party=caller, to_party=agent, status="answered")]
+        queue, first = Party("600", "Sales queue"), Party(str(300 + i % 50), f"Agent {(i + 7) % 50}")
+        third = duration // 3
+        return [
+            Leg(provider_id=f"{i}-0", index=0, start_ms=start, from_party=caller, to_party=queue, status="answered",
+                duration_ms=20_000, talk_ms=0),
+            Leg(provider_id=f"{i}-1", index=1, start_ms=start + 20_000, from_party=caller, to_party=first,
+                status="transferred", duration_ms=third, talk_ms=third - 2000),
+            Leg(provider_id=f"{i}-2", index=2, start_ms=start + 20_000 + third, from_party=first, to_party=agent,
+                status="answered", duration_ms=duration - third - 20_000, talk_ms=duration - third - 22_000),
+        ]
+
     def pages(self, n_calls: int, page: int = 1000) -> Iterator[list[Call]]:
         for first in range(0, n_calls, page):
             yield [self.call(i, n_calls) for i in range(first, min(first + page, n_calls))]
+
+
+def main() -> None:
+    """Write N calls into the cache of DATA_DIR (one account, "bench") for the UI benchmarks."""
+    from recbrowser.domain import Account
+    from recbrowser.paths import data_dir, ensure
+    from recbrowser.store import Store
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data_dir", type=Path)
+    ap.add_argument("--calls", type=int, default=1_000_000)
+    args = ap.parse_args()
+    d = ensure(data_dir(args.data_dir))
+    with Store.open(d.database) as store:
+        account = store.add_account(Account(name="bench", provider="yeastar", settings={"base_url": "http://127.0.0.1:9"}))
+        assert account.id is not None
+        t = time.perf_counter()
+        for n, page in enumerate(Generator(seed=1).pages(args.calls)):
+            with store.transaction():
+                store.upsert_calls(account.id, page)
+            if n % 100 == 99:
+                print(f"  {(n + 1) * 1000:,} calls, {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    print(f"{args.calls:,} calls in {d.database}")
+
+
+if __name__ == "__main__":
+    main()

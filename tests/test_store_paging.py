@@ -13,6 +13,8 @@ from recbrowser.store import CallFilter, Store
 N = 3000
 DIRECTIONS = ("inbound", "outbound", "internal")
 STATUSES = ("answered", "missed", "busy", "voicemail")
+AGENTS = ("", "Ann", "Bob", "Chloé", "dave")
+TRANSCRIPTS = ("available", "pending", "none")
 
 
 def calls(rng: random.Random, prefix: str, n: int) -> list[Call]:
@@ -27,9 +29,10 @@ def calls(rng: random.Random, prefix: str, n: int) -> list[Call]:
                 from_party=Party(f"+32{rng.randrange(50):04d}", ""),
                 to_party=Party(f"+33{rng.randrange(50):04d}", ""),
                 status=rng.choice(STATUSES),
+                agent=rng.choice(AGENTS),
                 duration_ms=None if rng.random() < 0.1 else rng.randrange(20) * 1000,
                 has_audio=rng.random() < 0.5,
-                transcript_status="available" if rng.random() < 0.3 else "none",
+                transcript_status=rng.choice(TRANSCRIPTS),
                 segments=[Segment("hi")] if rng.random() < 0.3 else None,
             )
         )
@@ -49,7 +52,12 @@ def db(tmp_path_factory):
     s.close()
 
 
-SORT_SQL = {"start": "c.start_ms", "duration": "ifnull(c.duration_ms, -1)", "from": "c.from_number", "to": "c.to_number", "status": "c.status"}
+SORT_SQL = {
+    "start": "c.start_ms", "duration": "ifnull(c.duration_ms, -1)", "from": "c.from_number", "to": "c.to_number",
+    "status": "c.status", "direction": "c.direction", "agent": "c.agent", "audio": "c.has_audio",
+    "transcript": "instr('none pending available', c.transcript_status)",  # none < pending < yes
+}
+NEW_SORTS = ("account", "direction", "agent", "audio", "transcript")
 
 
 def expected(db: Store, f: CallFilter) -> list[str]:
@@ -77,10 +85,15 @@ def expected(db: Store, f: CallFilter) -> list[str]:
     if f.has_transcript is not None:
         where.append("(c.transcript_status = 'available') = ?")
         params.append(int(f.has_transcript))
+    if f.tag:
+        where.append("c.id IN (SELECT call_id FROM tags WHERE lower(tag) = lower(?))")
+        params.append(f.tag)
     order = "DESC" if f.descending else "ASC"
+    # The account sort: by name, then start time, then id.
+    key = f"a.name {order}, c.start_ms" if f.sort == "account" else SORT_SQL[f.sort]
     sql = (
         f"SELECT a.name || '/' || c.provider_id FROM calls c JOIN accounts a ON a.id = c.account_id "
-        f"WHERE {' AND '.join(where)} ORDER BY {SORT_SQL[f.sort]} {order}, c.id {order}"
+        f"WHERE {' AND '.join(where)} ORDER BY {key} {order}, c.id {order}"
     )
     return [r[0] for r in db._conn.execute(sql, params)]
 
@@ -113,6 +126,10 @@ FILTERS = [
     *(CallFilter(sort=s) for s in ("duration", "from", "to", "status")),
     *(CallFilter(sort=s, descending=False, account="hq") for s in ("duration", "from", "to", "status")),
     CallFilter(sort="duration", direction="inbound", has_audio=True),
+    *(CallFilter(sort=s) for s in NEW_SORTS),
+    *(CallFilter(sort=s, descending=False) for s in NEW_SORTS),
+    *(CallFilter(sort=s, account="branch", status="missed") for s in NEW_SORTS),
+    CallFilter(sort="account", descending=False, since_ms=1_700_000_000_000 + 100 * 60_000, number="+32"),
     CallFilter(account="hq", since_ms=1_700_000_000_000, until_ms=1_700_000_000_000 + 200 * 60_000, number="+32", direction="inbound", status="answered", has_audio=True, has_transcript=False),
 ]
 
@@ -149,7 +166,7 @@ def test_rows_carry_what_the_table_shows(db):
     assert db.call_row("branch", row.provider_id) == row
 
 
-@pytest.mark.parametrize("sort", ["start", "duration", "from", "to", "status"])
+@pytest.mark.parametrize("sort", [s for s in SORT_SQL if s != "start"] + ["start"])
 def test_paging_queries_walk_an_index(db, sort):
     # No "USE TEMP B-TREE FOR ORDER BY": a deep page costs the same as the first one.
     from recbrowser.store.listing import SORT_SQL as STORE_SORT
@@ -171,10 +188,67 @@ def test_plans_and_pages_hold_after_analyze(db):
     # paging queries must stay index walks with them too.
     db._conn.execute("ANALYZE")
     try:
-        for sort in ("start", "duration", "from", "to", "status"):
+        for sort in SORT_SQL:
             test_paging_queries_walk_an_index(db, sort)
+        test_the_account_sort_walks_the_account_start_index(db)
         for f in (CallFilter(account="hq", sort="from"), CallFilter(status="busy", sort="duration", descending=False)):
             assert paged(db, f, 97) == expected(db, f)
     finally:
         db._conn.execute("DROP TABLE IF EXISTS sqlite_stat1")
         db._conn.execute("DROP TABLE IF EXISTS sqlite_stat4")
+
+
+def test_the_account_sort_walks_the_account_start_index(db):
+    from recbrowser.store.listing import _ROW_SELECT
+
+    sql = (
+        f"EXPLAIN QUERY PLAN {_ROW_SELECT} FROM calls c CROSS JOIN accounts a ON a.id = c.account_id "
+        "WHERE c.account_id = ? AND (c.start_ms, c.id) < (?, ?) ORDER BY c.start_ms DESC, c.id DESC LIMIT 101"
+    )
+    plan = " ".join(str(r[-1]) for r in db._conn.execute(sql, (1, 1, 1)))
+    assert "calls_account_start" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("f", [
+    CallFilter(), CallFilter(descending=False), CallFilter(sort="duration"), CallFilter(sort="agent", account="hq"),
+    CallFilter(sort="transcript", direction="inbound"), CallFilter(sort="account"),
+    CallFilter(sort="account", descending=False, status="busy"),
+], ids=lambda f: repr(f)[10:-1])
+def test_a_jump_lands_on_the_row_asked_for(db, f):
+    # The scrollbar dragged anywhere: cursors_at gives where a page starts, no walk needed.
+    want = expected(db, f)
+    positions = range(0, len(want) + 50, 211)
+    cursors = db.cursors_at(f, positions)
+    assert len(cursors) == len(positions) and cursors[0] is None
+    for position, cursor in zip(positions, cursors, strict=True):
+        if position >= len(want):
+            assert cursor is None
+            continue
+        rows, _ = db.list_calls(f, after=cursor, limit=5)
+        assert [r.ref for r in rows] == want[position : position + 5]
+
+
+def test_tag_filter_and_legs_of_a_call(db):
+    [first, second], _ = db.list_calls(CallFilter(account="hq"), limit=2)
+    tags = [db.add_tag("hq", first.provider_id, "Refund"), db.add_tag("hq", second.provider_id, "refund")]
+    f = CallFilter(tag="REFUND")
+    assert sorted(r.ref for r in db.list_calls(f, limit=10)[0]) == sorted([first.ref, second.ref])
+    assert db.count_calls(f) == 2 == len(expected(db, f))
+    assert db.count_calls(CallFilter(tag="nobody-uses-this")) == 0
+    db.remove_tag("hq", first.provider_id, tags[0])
+    db.remove_tag("hq", second.provider_id, tags[1])
+
+
+def test_legs_come_in_order_for_the_call_asked_for(tmp_path):
+    from recbrowser.domain import Leg
+
+    with Store.open(tmp_path / "legs.sqlite3") as s:
+        acc = s.add_account(Account(name="hq", provider="yeastar"))
+        legs = [Leg(f"L{i}", i, 1_700_000_000_000 + i * 1000, Party("+3222", "Caller"), Party(f"20{i}", f"Agent {i}"),
+                    "transferred" if i < 2 else "answered", 30_000, 25_000) for i in (2, 0, 1)]
+        with s.transaction():
+            s.upsert_calls(acc.id, [Call(provider_id="x", start_ms=1_700_000_000_000, legs=legs),
+                                    Call(provider_id="y", start_ms=1_700_000_000_000)])
+        got = s.call_legs("hq", "x")
+        assert [(g.index, g.to_name, g.status) for g in got] == [(0, "Agent 0", "transferred"), (1, "Agent 1", "transferred"), (2, "Agent 2", "answered")]
+        assert s.call_legs("hq", "y") == [] and s.call_legs("nobody", "x") == []

@@ -179,7 +179,20 @@ def v2_provider_deletions(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [v1_initial, v2_provider_deletions]
+def v3_sort_indexes(db: Database) -> None:
+    """The call list sorts by every column: one index per new sort expression (listing.SORT_SQL),
+    each ending in the rowid like the v1 ones, so a page stays an index walk at any depth. The
+    account sort walks calls_account_start, which v1 has."""
+    db.execute("CREATE INDEX calls_direction ON calls(direction)")
+    db.execute("CREATE INDEX calls_agent ON calls(agent)")
+    db.execute("CREATE INDEX calls_has_audio ON calls(has_audio)")
+    db.execute(
+        "CREATE INDEX calls_transcript ON calls("
+        "(CASE transcript_status WHEN 'available' THEN 2 WHEN 'pending' THEN 1 ELSE 0 END))"
+    )
+
+
+MIGRATIONS: list[Migration] = [v1_initial, v2_provider_deletions, v3_sort_indexes]
 
 
 def current_version(conn: sqlite3.Connection, path: Path) -> int:
