@@ -73,3 +73,7 @@ class StoreError(UserFacingError):
 
 class SchemaTooNew(StoreError):
     """The cache was written by a newer recbrowser."""
+
+
+class DiskFull(UserFacingError):
+    """The disk (or quota) holding the media cache or an export is full: nothing more will fit."""

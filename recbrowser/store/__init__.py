@@ -17,6 +17,7 @@ from recbrowser.domain import Account, Call, SearchHit
 from recbrowser.errors import StoreError
 from recbrowser.store import accounts as _accounts
 from recbrowser.store import calls as _calls
+from recbrowser.store import expiry as _expiry
 from recbrowser.store import listing as _listing
 from recbrowser.store import media as _media
 from recbrowser.store import migrations as _migrations
@@ -125,6 +126,10 @@ class Store:
         """Remember a deletion made at the provider from recbrowser ('media', 'recording' or
         'transcription'), with the sentence that explains it; re-syncs re-apply the mark."""
         self._write(_calls.mark_deleted, account_id, recording_provider_id, what, reason)
+
+    def expiring_recordings(self, now_ms: int, until_ms: int, account: str | None = None) -> list[_expiry.ExpiringRecording]:
+        """Recordings not downloaded yet that the provider deletes between now and `until_ms`."""
+        return _expiry.expiring(self._conn, now_ms, until_ms, account)
 
     def count_calls(self, f: CallFilter) -> int:
         return _listing.count_calls(self._conn, f)
