@@ -37,6 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", default=DEFAULT_TEMPLATE, metavar="TEMPLATE",
                    help=f"file-name template; fields: {', '.join(FIELD_NAMES)} (default: %(default)s)")
     p.add_argument("--workers", type=int, help="audio conversion processes (default: one per CPU core)")
+    p.add_argument("--redact-pii", action="store_true",
+                   help="mask card numbers, phone numbers and e-mail addresses in transcripts, summaries and notes")
+    p.add_argument("--redact-call-numbers", action="store_true",
+                   help="also mask each call's own from/to numbers everywhere, file names included (implies --redact-pii)")
     p.set_defaults(handler=cmd_export)
 
 
@@ -61,7 +65,8 @@ def cmd_export(args, store: Store, dd) -> int:
     refs = select_calls(store, refs=args.calls or None, query=args.search,
                         call_filter=call_filter if not args.calls else None)
     options = ExportOptions(audio=args.audio, transcripts=_transcripts(args.transcripts), template=args.name,
-                            workers=args.workers)
+                            workers=args.workers, redact_pii=args.redact_pii or args.redact_call_numbers,
+                            redact_call_numbers=args.redact_call_numbers)
     bar = ProgressLine()
 
     def progress(p: ExportProgress) -> None:

@@ -79,16 +79,19 @@ def manifest_inputs():
     call = sample_call()
     quiet = Call(provider_id="CON", start_ms=1_778_340_000_000, direction="outbound", from_party=Party("=cmd|' /C calc'!A0"),
                  to_party=Party("+4940999"), status="missed", has_audio=False, audio_reason="the call was not answered")
+    notes = [{"offset_ms": 3100, "at": "0:03", "text": 'Says "urgent";\nescalate', "created_utc": "2026-05-09T13:00:00Z"},
+             {"offset_ms": None, "at": "", "text": "=call back", "created_utc": "2026-05-09T13:05:00Z"}]
     rows = []
-    for c, files, note in (
+    for c, files, note, local in (
         (call, [{"name": "a.wav", "kind": "audio", "format": "wav", "size": 1234, "sha256": "ab" * 32},
-                {"name": "a.txt", "kind": "transcript", "format": "txt", "size": 99, "sha256": "cd" * 32}], ""),
-        (quiet, [], "no audio: the call was not answered"),
+                {"name": "a.txt", "kind": "transcript", "format": "txt", "size": 99, "sha256": "cd" * 32}], "",
+         {"tags": ["VIP", "refund"], "notes": notes}),
+        (quiet, [], "no audio: the call was not answered", {"tags": ["=cmd"], "notes": []}),
     ):
-        rows.append({**call_metadata(c, "hq", "yeastar", BERLIN), "stem": "a", "export_status": "exported",
+        rows.append({**call_metadata(c, "hq", "yeastar", BERLIN), **local, "stem": "a", "export_status": "exported",
                      "export_reason": "", "audio_note": note, "transcript_note": "", "files": files})
     settings = {"audio": "original", "transcripts": ["txt"], "template": DEFAULT_TEMPLATE, "time_zone": "Europe/Berlin",
-                "tool": "recbrowser test"}
+                "redact_pii": ["cards", "phones", "emails"], "tool": "recbrowser test"}
     return rows, settings
 
 
@@ -102,6 +105,7 @@ def test_manifest_csv_neutralises_spreadsheet_formulas():
     rows, settings = manifest_inputs()
     text = csv_text(rows, settings)
     assert "'=cmd" in text and ",=cmd" not in text
+    assert ",'=cmd," in text  # a tag too
     assert ",+4940999," in text  # a phone number stays a number
 
 

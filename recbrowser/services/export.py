@@ -29,6 +29,7 @@ from recbrowser.services.export_manifest import (
     Journal,
     call_metadata,
     copy_checked,
+    local_data,
     verify_row,
     write_file,
     write_manifest,
@@ -36,6 +37,7 @@ from recbrowser.services.export_manifest import (
 from recbrowser.services.export_names import call_fields, check_template, render_stem, unique_stem
 from recbrowser.services.export_options import AUDIO_CHOICES, ExportOptions, ExportProgress, ExportSummary, Outcome
 from recbrowser.services.export_prefetch import AHEAD, Prefetcher
+from recbrowser.services.export_privacy import CallPrivacy
 from recbrowser.services.export_select import select_calls
 from recbrowser.services.export_target import ExportTarget, disk_full, os_error
 from recbrowser.store import MediaFile, Store
@@ -188,6 +190,7 @@ class _Job:
             return
         account_name = parse_call_ref(ref)[0]
         account = self.store.account(account_name)
+        privacy = CallPrivacy(call, pii=self.opt.redact_pii, call_numbers=self.opt.redact_call_numbers)
         provider_name = account.provider if account else ""
         done = self.journal.rows.get(ref)
         if done is not None and done.get("export_status") == "exported" and verify_row(self.folder, done):
@@ -199,15 +202,17 @@ class _Job:
             self.journal.forget(ref)
             stem = done["stem"]
         else:
-            stem = unique_stem(render_stem(self.opt.template, call_fields(call, account_name, provider_name, self.opt.tz),
-                                           fallback=call.provider_id), self.taken)
+            fields = privacy.fields(call_fields(call, account_name, provider_name, self.opt.tz))
+            stem = unique_stem(render_stem(self.opt.template, fields, fallback=call.provider_id), self.taken)
             self.taken.add(stem.lower())
-        row = {**call_metadata(call, account_name, provider_name, self.opt.tz), "stem": stem,
+        row = {**call_metadata(call, account_name, provider_name, self.opt.tz),
+               **local_data(self.store, account_name, call.provider_id), "stem": stem,
                "export_status": "exported", "export_reason": "", "audio_note": "", "transcript_note": "",
                "files": []}
+        row = privacy.row(row)
         pend = _Pending(row, [])
         try:
-            self._transcripts(call, account_name, row, pend)
+            self._transcripts(call, privacy, row, pend)
             self._audio(call, account, row, pend)
         except _CallFailed as e:
             pend.error = str(e)
@@ -216,16 +221,17 @@ class _Job:
             self._settle(ref)
 
     # -- transcripts ------------------------------------------------------------------------------
-    def _transcripts(self, call: Call, account_name: str, row: dict[str, Any], pend: _Pending) -> None:
-        segments = call.segments or []
+    def _transcripts(self, call: Call, privacy: CallPrivacy, row: dict[str, Any], pend: _Pending) -> None:
+        segments = privacy.segments(call.segments or [])
         if not self.opt.transcripts:
             return
         if not segments:
             row["transcript_note"] = "no transcript" if call.transcript_status != "available" else "transcript is empty"
             return
-        header = [f"Call {row['ref']}", f"Start: {row['start']}", f"From: {call.from_party.label()}",
-                  f"To: {call.to_party.label()}", f"Direction: {call.direction}"]
-        meta = {"ref": row["ref"], "start": row["start"], "summary": call.summary}
+        header = [f"Call {row['ref']}", f"Start: {row['start']}", f"From: {privacy.party(call.from_party).label()}",
+                  f"To: {privacy.party(call.to_party).label()}", f"Direction: {call.direction}"]
+        meta = {"ref": row["ref"], "start": row["start"], "summary": row["summary"], "tags": row["tags"],
+                "notes": row["notes"]}
         names = [f"{row['stem']}.{fmt}" for fmt in self.opt.transcripts]
         self.journal.started(names)
         for fmt, name in zip(self.opt.transcripts, names, strict=True):

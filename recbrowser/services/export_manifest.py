@@ -20,13 +20,14 @@ from typing import Any
 
 from recbrowser.domain import Call
 from recbrowser.services.export_names import call_fields
+from recbrowser.store import Store
 
 JOURNAL = ".recbrowser-export.jsonl"
 CSV_COLUMNS = (
     "ref", "account", "provider", "call_id", "start", "start_utc", "direction", "from", "from_name", "to", "to_name",
     "agent", "status", "duration_s", "talk_s", "legs", "has_audio", "audio_reason", "transcript_status",
-    "recording_ids", "export_status", "export_reason", "audio_note", "transcript_note", "files", "file_sizes", "file_sha256",
-    "export_audio", "export_transcripts", "export_name_template", "export_time_zone",
+    "recording_ids", "tags", "notes", "export_status", "export_reason", "audio_note", "transcript_note", "files", "file_sizes", "file_sha256",
+    "export_audio", "export_transcripts", "export_name_template", "export_time_zone", "export_redact_pii",
 )
 
 
@@ -47,6 +48,25 @@ def call_metadata(call: Call, account: str, provider: str, tz: tzinfo | None) ->
     }
 
 
+def local_data(store: Store, account: str, call_id: str) -> dict[str, Any]:
+    """The supervisor's own tags and notes on a call (kept in the cache, never synced)."""
+    notes = [{"offset_ms": n.offset_ms, "at": _at(n.offset_ms), "text": n.text,
+              "created_utc": datetime.fromtimestamp(n.created_ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
+             for n in store.notes(account, call_id)]
+    return {"tags": store.tags(account, call_id), "notes": notes}
+
+
+def _at(offset_ms: int | None) -> str:
+    if offset_ms is None:
+        return ""
+    m, s = divmod(offset_ms // 1000, 60)
+    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
+
+
+def _notes_cell(notes: list[dict[str, Any]]) -> str:
+    return "\n".join(f"[{n['at']}] {n['text']}" if n.get("at") else n["text"] for n in notes)
+
+
 def csv_text(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180, and what Excel expects
@@ -56,6 +76,8 @@ def csv_text(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
         flat = {
             **row,
             "recording_ids": ";".join(row.get("recording_ids", [])),
+            "tags": ";".join(row.get("tags", [])),
+            "notes": _notes_cell(row.get("notes", [])),
             "has_audio": "yes" if row.get("has_audio") else "no",
             "files": ";".join(f["name"] for f in files),
             "file_sizes": ";".join(str(f["size"]) for f in files),
@@ -64,6 +86,7 @@ def csv_text(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
             "export_transcripts": ",".join(settings.get("transcripts", [])),
             "export_name_template": settings.get("template", ""),
             "export_time_zone": settings.get("time_zone", ""),
+            "export_redact_pii": ",".join(settings.get("redact_pii", [])) or "no",
         }
         w.writerow([_cell(flat.get(c)) for c in CSV_COLUMNS])
     return buf.getvalue()

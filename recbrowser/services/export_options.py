@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from recbrowser import __version__
+from recbrowser.services import pii
 from recbrowser.services.audio_convert import TARGETS
 from recbrowser.services.export_names import DEFAULT_TEMPLATE
 
@@ -21,11 +22,18 @@ class ExportOptions:
     template: str = DEFAULT_TEMPLATE
     tz: tzinfo | None = None  # None: the user's local zone
     workers: int | None = None  # conversion processes; None: one per core
+    redact_pii: bool = False  # mask card numbers, phone numbers, e-mails in transcripts, summaries, notes
+    redact_call_numbers: bool = False  # also the call's own from/to numbers, everywhere (implies redact_pii)
+
+    def redacted(self) -> list[str]:
+        """What is masked, as the manifest's settings list it."""
+        kinds = list(pii.KINDS) if self.redact_pii or self.redact_call_numbers else []
+        return kinds + ["call_numbers"] if self.redact_call_numbers else kinds
 
     def settings(self) -> dict[str, Any]:
         zone = getattr(self.tz, "key", None) or (str(self.tz) if self.tz else "local")
         return {"audio": self.audio, "transcripts": list(self.transcripts), "template": self.template,
-                "time_zone": zone, "tool": f"recbrowser {__version__}"}
+                "time_zone": zone, "redact_pii": self.redacted(), "tool": f"recbrowser {__version__}"}
 
 
 @dataclass

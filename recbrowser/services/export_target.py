@@ -121,10 +121,12 @@ class ExportTarget:
         old = self._previous_settings()
         if old is None:
             return
-        if {k: v for k, v in old.items() if k != "tool"} != {k: v for k, v in settings.items() if k != "tool"}:
+        before = {"redact_pii": [], **old}  # exports made before redaction existed masked nothing
+        if {k: v for k, v in before.items() if k != "tool"} != {k: v for k, v in settings.items() if k != "tool"}:
             raise UserFacingError(
                 f"{self.dest} holds an export with other settings (audio {old.get('audio')}, transcripts "
-                f"{','.join(old.get('transcripts', [])) or 'none'}, names {old.get('template')}): choose another destination."
+                f"{','.join(old.get('transcripts', [])) or 'none'}, names {old.get('template')}, "
+                f"masked {', '.join(before['redact_pii']) or 'nothing'}): choose another destination."
             )
 
     def _prepare(self) -> None:
