@@ -89,11 +89,12 @@ def expected(db: Store, f: CallFilter) -> list[str]:
         where.append("c.id IN (SELECT call_id FROM tags WHERE lower(tag) = lower(?))")
         params.append(f.tag)
     order = "DESC" if f.descending else "ASC"
-    # The account sort: by name, then start time, then id.
-    key = f"a.name {order}, c.start_ms" if f.sort == "account" else SORT_SQL[f.sort]
+    # The account sort: by name, then start time and id the other way (A to Z, newest first).
+    against = "ASC" if f.descending else "DESC"
+    key = f"a.name {order}, c.start_ms {against}, c.id {against}" if f.sort == "account" else f"{SORT_SQL[f.sort]} {order}, c.id {order}"
     sql = (
         f"SELECT a.name || '/' || c.provider_id FROM calls c JOIN accounts a ON a.id = c.account_id "
-        f"WHERE {' AND '.join(where)} ORDER BY {key} {order}, c.id {order}"
+        f"WHERE {' AND '.join(where)} ORDER BY {key}"
     )
     return [r[0] for r in db._conn.execute(sql, params)]
 

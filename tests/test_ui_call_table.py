@@ -7,19 +7,27 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from test_ui_support import fill
 
+from recbrowser.domain import Call, Leg, Party
 from recbrowser.store import CallFilter
 from recbrowser.ui.call_table_model import (
     BLOCK,
     CACHE_BLOCKS,
+    COL_ACCOUNT,
+    COL_AGENT,
     COL_AUDIO,
+    COL_DIRECTION,
     COL_DURATION,
+    COL_FROM,
     COL_START,
     COL_STATUS,
+    COL_TO,
     COL_TRANSCRIPT,
+    HEADERS,
     ROW_ROLE,
+    SORT_KEYS,
     CallTableModel,
 )
 from recbrowser.ui.call_table_view import CallTableView
@@ -62,8 +70,9 @@ def test_rows_are_newest_first_and_sort_by_duration_through_the_store(qtbot, sto
     durations = [model.row(r).duration_ms for r in range(700)]
     assert durations == sorted(durations)
     assert model.rowCount() == 700
-    model.sort(COL_AUDIO, Qt.SortOrder.AscendingOrder)  # not an indexed sort: nothing changes
-    assert model.call_filter.sort == "duration"
+    model.sort(COL_AUDIO, Qt.SortOrder.AscendingOrder)  # calls without a recording first
+    audio = [model.row(r).has_audio for r in range(700)]
+    assert model.call_filter.sort == "audio" and audio == sorted(audio) and not audio[0] and audio[-1]
 
 
 def test_filters_change_the_count(qtbot, store):
@@ -160,3 +169,134 @@ def test_a_custom_date_range_includes_both_days(qtbot):
     assert f.until_ms == int(datetime(2026, 5, 11).astimezone().timestamp() * 1000)
     bar.dates.setCurrentIndex(0)
     assert not bar.since.isVisible() and bar.current().until_ms is None
+
+
+def test_every_column_sorts_through_the_store_each_call_once(qtbot, store):
+    fill(store, 1037)
+    fill(store, 230, name="annex")  # two accounts: the account sort has something to order
+    model = CallTableModel(store)
+    view = CallTableView(model)
+    qtbot.addWidget(view)
+    header = view.horizontalHeader()
+    keys = {
+        COL_START: lambda r: r.start_ms, COL_ACCOUNT: lambda r: r.account, COL_DIRECTION: lambda r: r.direction,
+        COL_FROM: lambda r: r.from_number, COL_TO: lambda r: r.to_number, COL_AGENT: lambda r: r.agent,
+        COL_DURATION: lambda r: r.duration_ms or 0, COL_STATUS: lambda r: r.status, COL_AUDIO: lambda r: r.has_audio,
+        COL_TRANSCRIPT: lambda r: ("none", "pending", "available").index(r.transcript_status),
+    }
+    assert set(keys) == set(SORT_KEYS) == set(range(len(HEADERS)))
+    for column, key in keys.items():
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            header.setSortIndicator(column, order)  # what a click on the header does
+            assert header.sortIndicatorSection() == column  # the arrow stays where it was clicked
+            rows = [model.row(r) for r in range(model.rowCount())]
+            values = [key(r) for r in rows]
+            assert values == sorted(values, reverse=order == Qt.SortOrder.DescendingOrder), HEADERS[column]
+            assert len({r.ref for r in rows}) == 1267  # no call twice, none missing
+    header.setSortIndicator(COL_ACCOUNT, Qt.SortOrder.AscendingOrder)
+    first_annex = [model.row(r) for r in range(230)]
+    starts = [r.start_ms for r in first_annex]
+    assert {r.account for r in first_annex} == {"annex"} and starts == sorted(starts, reverse=True)  # then newest first
+
+
+def test_dragging_the_scrollbar_to_the_middle_reads_two_pages_not_a_walk(qtbot, store):
+    fill(store, 5000)
+    model = CallTableModel(store)
+    view = CallTableView(model)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    truth, _ = store.list_calls(model.call_filter, limit=5000)
+    before = model.queries
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    top = view.rowAt(0)
+    assert 2000 < top < 3000
+    assert view.model().index(top, COL_START).data(ROW_ROLE).ref == truth[top].ref
+    assert model.queries - before <= 3  # the cursor (one OFFSET), then the page or two on screen
+    # Scrolling back up from there walks from the cursors the jump brought.
+    before = model.queries
+    assert [model.row(r).ref for r in range(top - 3 * BLOCK, top)] == [r.ref for r in truth[top - 3 * BLOCK : top]]
+    assert model.queries - before <= 4
+
+
+def transfers(store, n: int = 30):
+    """n calls, every third one a transfer in three legs (queue, first agent, second agent)."""
+    from recbrowser.domain import Account
+
+    account = store.add_account(Account(name="hq", provider="yeastar", settings={"base_url": "http://127.0.0.1:9"}))
+    calls = []
+    for i in range(n):
+        start = 1_700_000_000_000 + (n - i) * 600_000
+        caller = Party(f"+3220{i:05d}", f"Caller {i}")
+        legs = []
+        if i % 3 == 0:
+            legs = [
+                Leg(f"{i}-q", 0, start, caller, Party("600", "Sales queue"), "answered", 20_000, 0),
+                Leg(f"{i}-a", 1, start + 20_000, caller, Party("201", "Ann"), "transferred", 60_000, 58_000),
+                Leg(f"{i}-b", 2, start + 80_000, Party("201", "Ann"), Party("202", "Bob"), "answered", 90_000, 88_000),
+            ]
+        calls.append(Call(provider_id=f"t{i:03d}", start_ms=start, direction="inbound", from_party=caller,
+                          to_party=Party("202", "Bob"), agent="Bob", status="answered", duration_ms=170_000, legs=legs))
+    with store.transaction():
+        store.upsert_calls(account.id, calls)
+
+
+def test_a_transferred_call_opens_into_its_legs(qtbot, store):
+    transfers(store)
+    model = CallTableModel(store)
+    view = CallTableView(model)
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    assert model.rowCount() == 30
+    assert model.index(0, COL_STATUS).data() == "answered (3 legs)"
+    assert model.index(1, COL_STATUS).data() == "answered"
+    # A click on the arrow of the first call opens it: its three legs appear under it.
+    rect = view.visualRect(model.index(0, COL_START))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 8, rect.center().y()))
+    assert model.rowCount() == 33 and model.is_open(0)
+    shown = [[model.index(r, c).data() for c in (COL_FROM, COL_TO, COL_AGENT, COL_DURATION, COL_STATUS)] for r in (1, 2, 3)]
+    assert shown == [
+        ["Caller 0 <+322000000>", "Sales queue <600>", "Sales queue", "00:20", "answered"],
+        ["Caller 0 <+322000000>", "Ann <201>", "Ann", "01:00", "transferred"],
+        ["Ann <201>", "Bob <202>", "Bob", "01:30", "answered"],
+    ]
+    assert model.index(1, COL_START).data().startswith("↳ 1. ")
+    assert model.row(4).ref == "hq/t001" and model.row_of("hq/t001") == 4 and model.row(2).ref == "hq/t000"
+    # Legs are detail lines: select all picks the calls only, and j/k pass over them.
+    view.setFocus()
+    view.selectAll()
+    assert {i.row() for i in view.selectionModel().selectedRows()} == set(range(33)) - {1, 2, 3}
+    view.selectRow(0)
+    view.move_current(1)
+    assert view.currentIndex().row() == 4
+    view.move_current(-1)
+    assert view.currentIndex().row() == 0
+    # Keys: + opens, - closes the current call; a call without legs has nothing to open.
+    qtbot.keyClick(view, Qt.Key.Key_Minus)
+    assert model.rowCount() == 30 and not model.is_open(0)
+    view.selectRow(1)
+    qtbot.keyClick(view, Qt.Key.Key_Plus)
+    assert model.rowCount() == 30
+    view.selectRow(3)
+    qtbot.keyClick(view, Qt.Key.Key_Plus)
+    assert model.rowCount() == 33 and model.is_open(3) and model.leg(6).to_name == "Bob"
+
+
+def test_open_legs_follow_their_call_when_a_sync_adds_calls_above(qtbot, store):
+    transfers(store)
+    model = CallTableModel(store)
+    model.set_open(3, True)
+    assert model.leg(4).to_name == "Sales queue"
+    newer = Call(provider_id="new", start_ms=1_800_000_000_000, status="answered")
+    with store.transaction():
+        store.upsert_calls(store.account("hq").id, [newer])
+    model.refresh()
+    assert model.row(0).ref == "hq/new"
+    assert model.row(4).ref == "hq/t003" and model.is_open(4) and model.leg(5).to_name == "Sales queue"
+    assert model.rowCount() == 34 and model.call_count() == 31
+    model.set_filter(CallFilter(direction="inbound"))  # another list: nothing open
+    assert model.rowCount() == 30 and not model.is_open(3)

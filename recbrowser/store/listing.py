@@ -5,8 +5,8 @@ next page starts strictly after it. Every sort value has an index ending in the 
 page is an index walk of `limit` entries however deep it is.
 
 The account sort is the exception: account names live in another table, so it walks the
-accounts in name order and, inside each, the (account, start) index; its cursor is
-((name, start), id).
+accounts in name order and, inside each, the (account, start) index (A to Z with the newest
+call first in each); its cursor is ((name, start), id).
 
 To jump (a scrollbar dragged to row 500,000), `cursors_at` finds the cursor before a row with
 one OFFSET over the sort's index, reading only index entries when no filter needs the table.
@@ -157,12 +157,13 @@ def _accounts_in_order(conn: sqlite3.Connection, f: CallFilter) -> list[tuple[in
 def _by_account(
     conn: sqlite3.Connection, f: CallFilter, after: Cursor | None, limit: int
 ) -> tuple[list[CallRow], Cursor | None]:
-    """Account name, then start time, then id: one (account, start) index walk per account."""
+    """Account name, then start time the other way (A to Z: newest first in each account), then
+    id: one (account, start) index walk per account. Descending is the exact reverse."""
     where = _where(conn, replace(f, account=None))
     if where is None or limit <= 0:
         return [], None
     clauses, params = where
-    order, op = ("DESC", "<") if f.descending else ("ASC", ">")
+    order, op = ("ASC", ">") if f.descending else ("DESC", "<")
     raw: list[tuple] = []
     for account_id, name in _accounts_in_order(conn, f):
         extra, extra_params = ["c.account_id = ?"], [account_id]
@@ -221,7 +222,7 @@ def _account_cursor_at(conn: sqlite3.Connection, f: CallFilter, position: int) -
     if where is None:
         return None
     clauses, params = where
-    order = "DESC" if f.descending else "ASC"
+    order = "ASC" if f.descending else "DESC"  # start times run against the names (see _by_account)
     skip = position - 1  # rows before the one whose cursor we want
     for account_id, name in _accounts_in_order(conn, f):
         own = ["c.account_id = ?", *clauses]

@@ -5,9 +5,15 @@ BLOCK rows via keyset paging (`list_calls(after=cursor)`). The cursor that start
 is kept (a few bytes per block), so paging back is one query; only CACHE_BLOCKS blocks of
 rows are held at a time. Sorting is the store's sort option, so it is an indexed query too.
 
-Keyset paging cannot jump: reaching row n walks the pages before it. Rows nearer the end are
+Keyset paging cannot jump: reaching row n walks the pages before it. Rows near the end are
 read from the end instead (the same sort reversed: the store orders by (value, id), so the
-reverse order is exact), which makes End and "newest/oldest last" one query.
+reverse order is exact), which makes End and "newest/oldest last" one query. Anywhere else
+further than JUMP_BLOCKS from a known cursor (the scrollbar dragged to the middle), the store
+finds the block's cursor with one OFFSET over the sort's index (`cursors_at`): two queries.
+
+Calls with more than one leg (transfers, queues) open in place: their legs become rows under
+the call, read from the store only when opened. Leg rows are not selectable (selection and
+`row()` stay about calls); `row()` of a leg row gives its call.
 """
 
 from __future__ import annotations
@@ -17,14 +23,17 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap, QPolygonF
 
 from recbrowser.store import CallFilter, Store
+from recbrowser.store.records import LegRow
 from recbrowser.ui.formatting import (
     audio_state,
     clock,
     local_datetime,
     local_full,
+    local_time,
     party_label,
     transcript_label,
     tz_name,
@@ -35,6 +44,7 @@ log = logging.getLogger("recbrowser.ui.calls")
 
 BLOCK = 200
 CACHE_BLOCKS = 8
+JUMP_BLOCKS = 3  # further than this from a known cursor: ask the store for the cursor
 
 (
     COL_START,
@@ -49,8 +59,16 @@ CACHE_BLOCKS = 8
     COL_TRANSCRIPT,
 ) = range(10)
 HEADERS = ("Start", "Account", "Direction", "From", "To", "Agent", "Duration", "Status", "Audio", "Transcript")
-# Columns the store can sort by (an index each); the others keep the current order.
-SORT_KEYS = {COL_START: "start", COL_DURATION: "duration", COL_FROM: "from", COL_TO: "to", COL_STATUS: "status"}
+# Every column sorts through the store (an index each).
+SORT_KEYS = {
+    COL_START: "start", COL_ACCOUNT: "account", COL_DIRECTION: "direction", COL_FROM: "from", COL_TO: "to",
+    COL_AGENT: "agent", COL_DURATION: "duration", COL_STATUS: "status", COL_AUDIO: "audio", COL_TRANSCRIPT: "transcript",
+}
+SORT_TIPS = {
+    COL_ACCOUNT: "Account, newest call first in each",
+    COL_AUDIO: "Calls with a recording apart from calls without one",
+    COL_TRANSCRIPT: "none, pending, yes",
+}
 ROW_ROLE = Qt.ItemDataRole.UserRole  # the CallRow itself
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a native value for the column (ms, str...)
 DIRECTION_ARROWS = {"inbound": "← in", "outbound": "→ out", "internal": "↔ internal", "unknown": "?"}
@@ -58,17 +76,35 @@ DIRECTION_ARROWS = {"inbound": "← in", "outbound": "→ out", "internal": "↔
 Index = QModelIndex | QPersistentModelIndex
 
 
+def _arrow(down: bool) -> QPixmap:
+    """The open/closed marker of a call with legs, in the palette's text colour."""
+    size = 12
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QGuiApplication.palette().color(QPalette.ColorRole.Text))
+    points = ((2, 4), (10, 4), (6, 9)) if down else ((4, 2), (9, 6), (4, 10))
+    painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in points]))
+    painter.end()
+    return pixmap
+
+
 class CallTableModel(QAbstractTableModel):
     def __init__(self, store: Store, parent=None) -> None:
         super().__init__(parent)
         self._store = store
         self._filter = CallFilter()
-        self._total = 0
+        self._total = 0  # calls (rows without the open legs)
         self._blocks: OrderedDict[int, list[Any]] = OrderedDict()  # block number -> rows (LRU)
         self._cursors: dict[int, Any] = {0: None}  # block number -> cursor that starts it
         self._rev_cursors: dict[int, Any] = {0: None}  # the same, counting pages from the end
         self._rev_pages: OrderedDict[int, list[Any]] = OrderedDict()  # pages read from the end (LRU)
-        self.queries = 0  # list_calls queries run: tests and benchmarks read it
+        self._open: dict[int, tuple[str, list[LegRow]]] = {}  # call row -> (its ref, legs shown under it)
+        self._open_rows: list[int] = []  # the same call rows, sorted
+        self._arrows: dict[bool, QPixmap] = {}
+        self.queries = 0  # list_calls / cursors_at queries run: tests and benchmarks read it
         self.reload()
 
     # -- what is shown ------------------------------------------------------------------------
@@ -87,14 +123,19 @@ class CallTableModel(QAbstractTableModel):
     def reload(self, total: int | None = None) -> None:
         self.beginResetModel()
         self._forget()
+        self._open.clear()
+        self._open_rows = []
         self._total = self._store.count_calls(self._filter) if total is None else total
         self.endResetModel()
 
     def refresh(self, total: int | None = None) -> None:
         """New calls arrived (a sync page): recount and re-read, without a reset that would
-        drop the selection and scroll position."""
+        drop the selection and scroll position. Open calls stay open where they still are."""
         if total is None:
             total = self._store.count_calls(self._filter)
+        reopen = [(row, *self._open[row]) for row in self._open_rows]
+        for row in reversed(self._open_rows):
+            self._close(row)
         self._forget()
         if total > self._total:
             self.beginInsertRows(QModelIndex(), self._total, total - 1)
@@ -106,6 +147,11 @@ class CallTableModel(QAbstractTableModel):
             self.endRemoveRows()
         if self._total:
             emit(self.dataChanged, self.index(0, 0), self.index(self._total - 1, len(HEADERS) - 1))
+        for old_row, ref, legs in reopen:
+            self.row(old_row)  # read the block the call was in, then look for it there
+            row = self._call_row_of(ref)
+            if row is not None and row not in self._open:
+                self._insert_legs(row, ref, legs)
 
     def _forget(self) -> None:
         self._blocks.clear()
@@ -117,8 +163,81 @@ class CallTableModel(QAbstractTableModel):
         """How many rows are held in memory right now."""
         return sum(len(rows) for rows in (*self._blocks.values(), *self._rev_pages.values()))
 
-    # -- paging ---------------------------------------------------------------------------------
+    def call_count(self) -> int:
+        """Calls in the list (rowCount() also counts the legs shown under open calls)."""
+        return self._total
+
+    # -- rows and legs ------------------------------------------------------------------------------
+    def _locate(self, view_row: int) -> tuple[int, int | None]:
+        """(call row, leg number or None) of a row of the view."""
+        shift = 0
+        for call in self._open_rows:
+            top = call + shift
+            if view_row <= top:
+                break
+            legs = len(self._open[call][1])
+            if view_row <= top + legs:
+                return call, view_row - top - 1
+            shift += legs
+        return view_row - shift, None
+
+    def view_row(self, call_row: int) -> int:
+        """The view's row of a call, after the legs of the open calls above it."""
+        return call_row + sum(len(self._open[r][1]) for r in self._open_rows if r < call_row)
+
     def row(self, row: int):
+        """The call shown at this row of the view (for a leg row: its call)."""
+        if not 0 <= row < self.rowCount():
+            return None
+        return self._call(self._locate(row)[0])
+
+    def leg(self, row: int) -> LegRow | None:
+        """The leg shown at this row of the view, None for a call row."""
+        if not 0 <= row < self.rowCount():
+            return None
+        call, leg = self._locate(row)
+        return None if leg is None else self._open[call][1][leg]
+
+    def is_open(self, row: int) -> bool:
+        call, leg = self._locate(row)
+        return leg is None and call in self._open
+
+    def set_open(self, row: int, on: bool) -> bool:
+        """Show or hide the legs of the call at this view row; False when it has none to show."""
+        call, leg = self._locate(row)
+        r = self._call(call)
+        if leg is not None or r is None or r.leg_count < 2:
+            return False
+        if on and call not in self._open:
+            legs = self._store.call_legs(r.account, r.provider_id)
+            if len(legs) < 2:
+                return False
+            self._insert_legs(call, r.ref, legs)
+        elif not on and call in self._open:
+            self._close(call)
+        return True
+
+    def toggle(self, row: int) -> bool:
+        return self.set_open(row, not self.is_open(row))
+
+    def _insert_legs(self, call: int, ref: str, legs: list[LegRow]) -> None:
+        first = self.view_row(call) + 1
+        self.beginInsertRows(QModelIndex(), first, first + len(legs) - 1)
+        self._open[call] = (ref, legs)
+        self._open_rows = sorted(self._open)
+        self.endInsertRows()
+        emit(self.dataChanged, self.index(first - 1, COL_START), self.index(first - 1, COL_START))
+
+    def _close(self, call: int) -> None:
+        first = self.view_row(call) + 1
+        self.beginRemoveRows(QModelIndex(), first, first + len(self._open[call][1]) - 1)
+        del self._open[call]
+        self._open_rows = sorted(self._open)
+        self.endRemoveRows()
+        emit(self.dataChanged, self.index(first - 1, COL_START), self.index(first - 1, COL_START))
+
+    # -- paging ---------------------------------------------------------------------------------
+    def _call(self, row: int):
         if not 0 <= row < self._total:
             return None
         number, offset = divmod(row, BLOCK)
@@ -135,7 +254,15 @@ class CallTableModel(QAbstractTableModel):
         rev_pages = ((self._total - end) // BLOCK, (self._total - 1 - first) // BLOCK)
         forward_cost = number - max(k for k in self._cursors if k <= number)
         backward_cost = rev_pages[1] - max(k for k in self._rev_cursors if k <= rev_pages[0])
-        if backward_cost < forward_cost:
+        if min(forward_cost, backward_cost) > JUMP_BLOCKS:
+            # Far from anything read: one OFFSET over the index finds where this block and
+            # the few above it start (scrolling back up from here then walks).
+            numbers = range(max(0, number - JUMP_BLOCKS), number + 1)
+            cursors = self._store.cursors_at(self._filter, range(numbers.start * BLOCK, first + 1, BLOCK))
+            self.queries += 1
+            self._cursors.update(zip(numbers, cursors, strict=True))
+            rows = self._walk(self._filter, self._cursors, number)
+        elif backward_cost < forward_cost:
             rows = self._from_the_end(first, end, *rev_pages)
         else:
             rows = self._walk(self._filter, self._cursors, number)
@@ -149,11 +276,13 @@ class CallTableModel(QAbstractTableModel):
         start = max(k for k in cursors if k <= page)
         cursor, rows = cursors[start], []
         for k in range(start, page + 1):
+            if k > 0 and cursor is None:
+                return []  # the list got shorter under us; refresh() will follow
             rows, next_cursor = self._store.list_calls(call_filter, after=cursor, limit=BLOCK)
             self.queries += 1
             cursors[k + 1] = next_cursor
             if next_cursor is None and k < page:
-                return []  # the list got shorter under us; refresh() will follow
+                return []
             cursor = next_cursor
         return rows
 
@@ -170,20 +299,33 @@ class CallTableModel(QAbstractTableModel):
         lo = self._total - end - page_lo * BLOCK
         return list(reversed(reversed_rows[lo : lo + (end - first)]))
 
-    def row_of(self, ref: str) -> int | None:
-        """The row of a call among the rows in memory (no query)."""
+    def _call_row_of(self, ref: str) -> int | None:
         for number, rows in self._blocks.items():
             for offset, r in enumerate(rows):
                 if r.ref == ref:
                     return number * BLOCK + offset
         return None
 
+    def row_of(self, ref: str) -> int | None:
+        """The view row of a call among the rows in memory (no query)."""
+        row = self._call_row_of(ref)
+        return None if row is None else self.view_row(row)
+
     # -- Qt model API ----------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._total
+        if parent.isValid():
+            return 0
+        return self._total + sum(len(legs) for _ref, legs in self._open.values())
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if index.isValid() and self._open and self._locate(index.row())[1] is not None:
+            # A leg is a detail line of its call: the keys and the mouse skip it, and a
+            # selection holds calls only (exports, row()).
+            return Qt.ItemFlag.NoItemFlags
+        return super().flags(index)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal:
@@ -192,15 +334,18 @@ class CallTableModel(QAbstractTableModel):
             return HEADERS[section]
         if role == Qt.ItemDataRole.ToolTipRole:
             if section == COL_START:
-                return f"Start time in your time zone, {tz_name()}"
-            if section not in SORT_KEYS:
-                return f"{HEADERS[section]} (sorting by this column is not available)"
+                return f"Start time in your time zone, {tz_name()}. ▸ opens a call's legs (+ and − keys)."
+            if section in SORT_TIPS:
+                return f"{HEADERS[section]}: sorts by {SORT_TIPS[section].lower()}"
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        r = self.row(index.row())
+        call, leg_number = self._locate(index.row())
+        if leg_number is not None:
+            return self._leg_data(self._open[call][1][leg_number], index.column(), role)
+        r = self._call(call)
         if r is None:
             return None
         col = index.column()
@@ -214,7 +359,52 @@ class CallTableModel(QAbstractTableModel):
             return self._tooltip(r, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DURATION:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_START:
+            return self._arrow(call in self._open) if r.leg_count > 1 else self._blank()
         return None
+
+    def _arrow(self, down: bool) -> QPixmap:
+        if down not in self._arrows:
+            self._arrows[down] = _arrow(down)
+        return self._arrows[down]
+
+    def _blank(self) -> QPixmap:
+        # Same width as the arrow, so start times line up whether a call has legs or not.
+        if None not in self._arrows:
+            blank = QPixmap(12, 12)
+            blank.fill(QColor(0, 0, 0, 0))
+            self._arrows[None] = blank  # type: ignore[index]
+        return self._arrows[None]  # type: ignore[index]
+
+    def _leg_data(self, leg: LegRow, col: int, role: int):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._leg_display(leg, col)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            # Legs are disabled items (not selectable); keep them readable, not greyed out.
+            return QGuiApplication.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (COL_START, COL_FROM, COL_TO):
+            return local_full(leg.start_ms) if col == COL_START else self._leg_display(leg, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DURATION:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_START:
+            return self._blank()
+        return None
+
+    @staticmethod
+    def _leg_display(leg: LegRow, col: int) -> str:
+        if col == COL_START:
+            return f"↳ {leg.index + 1}. {local_time(leg.start_ms)}"
+        if col == COL_FROM:
+            return party_label(leg.from_number, leg.from_name)
+        if col == COL_TO:
+            return party_label(leg.to_number, leg.to_name)
+        if col == COL_AGENT:
+            return leg.to_name  # who took this leg: a queue, then the agents it passed through
+        if col == COL_DURATION:
+            return clock(leg.duration_ms) if leg.duration_ms is not None else ""
+        if col == COL_STATUS:
+            return leg.status
+        return ""
 
     def _display(self, r, col: int) -> str:
         if col == COL_START:
@@ -261,7 +451,7 @@ class CallTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = SORT_KEYS.get(column)
         if key is None:
-            return  # not an indexed sort; the view puts the indicator back
+            return
         descending = order == Qt.SortOrder.DescendingOrder
         if key == self._filter.sort and descending == self._filter.descending:
             return

@@ -1,10 +1,11 @@
-"""The call list view: multi-select rows, sortable where the store has an index, columns the
-user can move, resize and hide (remembered by the window through the header state)."""
+"""The call list view: multi-select rows, sortable by every column (through the store's indexes),
+columns the user can move, resize and hide (remembered by the window through the header
+state). A call with several legs opens in place: click its arrow, or press + / −."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from recbrowser.ui.call_table_model import (
@@ -23,8 +24,10 @@ from recbrowser.ui.call_table_model import (
     CallTableModel,
 )
 
+ARROW_ZONE = 24  # px from the left of the Start cell that open or close a call's legs
+
 DEFAULT_WIDTHS = {
-    COL_START: 118,
+    COL_START: 136,
     COL_ACCOUNT: 110,
     COL_DIRECTION: 72,
     COL_FROM: 140,
@@ -124,11 +127,42 @@ class CallTableView(QTableView):
         menu.exec(header.mapToGlobal(pos))
 
     def move_current(self, step: int) -> None:
-        """j/k: the next or previous call, selecting only it."""
+        """j/k: the next or previous call (legs are passed over), selecting only it."""
         rows = self.calls.rowCount()
         if not rows:
             return
         current = self.currentIndex().row()
         row = 0 if current < 0 else min(rows - 1, max(0, current + step))
+        while self.calls.leg(row) is not None and 0 < row < rows - 1:
+            row += 1 if step > 0 else -1
+        if self.calls.leg(row) is not None:
+            return  # only legs that way: stay on the call
         self.selectRow(row)
         self.scrollTo(self.calls.index(row, 0))
+
+    # -- legs ------------------------------------------------------------------------------------------
+    def set_open(self, row: int, on: bool) -> None:
+        if self.calls.set_open(row, on) and on:
+            # Show the legs just opened, as far as they fit under the call.
+            last = self.calls.index(row + self.calls.row(row).leg_count, 0)
+            self.scrollTo(last)
+            self.scrollTo(self.calls.index(row, 0))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if index.isValid() and index.column() == COL_START and self.calls.leg(index.row()) is None:
+            rect = self.visualRect(index)
+            if event.position().x() - rect.left() < ARROW_ZONE and (r := self.calls.row(index.row())) and r.leg_count > 1:
+                self.set_open(index.row(), not self.calls.is_open(index.row()))
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        row = self.currentIndex().row()
+        key = event.key()
+        if row >= 0 and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_Asterisk):
+            self.set_open(row, key != Qt.Key.Key_Minus if key != Qt.Key.Key_Asterisk else not self.calls.is_open(row))
+            event.accept()
+            return
+        super().keyPressEvent(event)

@@ -7,7 +7,7 @@ from datetime import datetime
 from recbrowser import retention
 from recbrowser.cli_format import clock, party_label
 
-__all__ = ["clock", "party_label", "local_datetime", "local_short", "local_full", "audio_state", "transcript_label", "tz_name"]
+__all__ = ["clock", "party_label", "local_datetime", "local_time", "local_short", "local_full", "audio_state", "transcript_label", "tz_name"]
 
 
 def local_datetime(ms: int | None) -> str:
@@ -15,6 +15,13 @@ def local_datetime(ms: int | None) -> str:
     if ms is None:
         return ""
     return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def local_time(ms: int | None) -> str:
+    """Time of day only, for the legs under a call (their date is the call's)."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%H:%M:%S")
 
 
 def local_short(ms: int | None) -> str:
