@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
 import wave
 import zipfile
+from pathlib import Path
 
 import pytest
 from export_helpers import check_round_trip, export, leftovers, read_export, refs_of, sha, synced
@@ -122,16 +129,37 @@ def test_unwritable_destinations_get_one_clear_sentence(store, yeastar, data_dir
     assert (tmp_path / "foreign" / "thesis.docx").read_text() == "mine"
 
 
-def test_read_only_folder_is_refused(store, yeastar, data_dir, tmp_path):
-    import os
-
-    if os.geteuid() == 0:
-        pytest.skip("root may write to a read-only folder; the file-in-the-way case above covers the message")
+def test_read_only_folder_is_refused_in_one_sentence_and_nothing_is_written(store, yeastar, data_dir):
+    """`recbrowser export` run by a user who cannot write the folder (as root, the test drops to
+    nobody: root may write anywhere)."""
     synced(store, yeastar)
-    ro = tmp_path / "ro"
-    ro.mkdir(mode=0o500)
-    with pytest.raises(UserFacingError, match="permission denied"):
-        export(store, yeastar, data_dir, ro / "out")
+    ref = refs_of(store)[0]
+    drop: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv (util-linux) to run the export as an unprivileged user")
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    base = Path(tempfile.mkdtemp(prefix="recbrowser-ro-"))  # outside pytest's root-only tmp folder
+    try:
+        base.chmod(0o755)
+        home = base / "home"
+        home.mkdir()
+        with sqlite3.connect(data_dir.database) as src, sqlite3.connect(home / data_dir.database.name) as copy:
+            src.backup(copy)  # the user's own cache, with the calls to export
+        read_only = base / "handover"
+        read_only.mkdir(mode=0o555)
+        if drop:
+            subprocess.run(["chown", "-R", "65534:65534", str(home)], check=True)
+        env = {**os.environ, "RECBROWSER_DATA_DIR": str(home), "HOME": str(home)}
+        for dest in (read_only, read_only / "out", read_only / "out.zip"):
+            done = subprocess.run([*drop, sys.executable, "-m", "recbrowser", "export", ref, "--to", str(dest)],
+                                  capture_output=True, text=True, env=env, timeout=60)
+            assert done.returncode == 1, done
+            assert done.stderr.strip() == f"recbrowser: Cannot write to {dest}: permission denied; choose a folder you can write to."
+            assert not done.stdout
+        assert list(read_only.iterdir()) == [] and sorted(p.name for p in base.iterdir()) == ["handover", "home"]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.parametrize("name", ["shared.zip", "shared"])
