@@ -35,7 +35,7 @@ class UsageError(Exception):
 # Commands that live in their own modules: each has `register(subparsers)`, which adds its
 # parser with `set_defaults(handler=fn)`; `fn(args, store, data_dir)` returns the exit status.
 EXTENSIONS: tuple[str, ...] = ("recbrowser.cli_export", "recbrowser.cli_bandwidth", "recbrowser.cli_wildix",
-                               "recbrowser.cli_dialgen", "recbrowser.cli_archive")
+                               "recbrowser.cli_dialgen", "recbrowser.cli_archive", "recbrowser.cli_audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from recbrowser.domain import Account, Call, Recording, call_ref
 from recbrowser.errors import NotFound, UserFacingError
 from recbrowser.providers.bandwidth_map import is_downloadable, transcript_state
+from recbrowser.services import audit
 from recbrowser.store import Store
 from recbrowser.store.calls import DELETED_MARK as MARK
 
@@ -56,6 +57,9 @@ def run_action(store: Store, account: Account, provider, call_id: str, action: s
                 day = rec.raw[MARK][what][:10]
                 store.mark_deleted(account.id, rec.provider_id, what, _REASONS[what].format(day=day))
         store.upsert_calls(account.id, [call])
+        done = audit.TRANSCRIPTION_REQUESTED if action == "transcribe" else audit.DELETED
+        detail = "" if action == "transcribe" else action.removeprefix("delete-")
+        audit.record(store, done, [(account.name, call_id)], detail)
     return results
 
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from recbrowser.domain import Account, Call, SearchHit
 from recbrowser.errors import StoreError
 from recbrowser.store import accounts as _accounts
+from recbrowser.store import audit as _audit
 from recbrowser.store import calls as _calls
 from recbrowser.store import expiry as _expiry
 from recbrowser.store import listing as _listing
@@ -130,6 +131,15 @@ class Store:
     def expiring_recordings(self, now_ms: int, until_ms: int, account: str | None = None) -> list[_expiry.ExpiringRecording]:
         """Recordings not downloaded yet that the provider deletes between now and `until_ms`."""
         return _expiry.expiring(self._conn, now_ms, until_ms, account)
+
+    def log_access(self, entries: list[_audit.AuditEntry]) -> None:
+        """Append to the local audit log (who played, downloaded, exported or deleted what)."""
+        if entries:
+            self._write(_audit.log, entries)
+
+    def audit_log(self, account: str | None = None, call_id: str | None = None, since_ms: int | None = None,
+                  limit: int = 1000) -> list[_audit.AuditEntry]:
+        return _audit.entries(self._conn, account, call_id, since_ms, limit)
 
     def count_calls(self, f: CallFilter) -> int:
         return _listing.count_calls(self._conn, f)

@@ -192,7 +192,26 @@ def v3_sort_indexes(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [v1_initial, v2_provider_deletions, v3_sort_indexes]
+def v4_audit_log(db: Database) -> None:
+    """Who listened to, downloaded, exported or deleted which call, and when (USERS.md #12).
+    Account and call are kept as names, not foreign keys: the trail must outlive the removal
+    of an account. Append-only: the triggers turn any UPDATE or DELETE into an error, so no
+    code path (or bug) can rewrite history; the file is still the user's, so this is a local
+    record, not tamper-proof evidence."""
+    db.execute(
+        "CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, user TEXT NOT NULL,"
+        " action TEXT NOT NULL, account TEXT NOT NULL, call_id TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"
+    )
+    db.execute("CREATE INDEX audit_call ON audit_log(account, call_id, at_ms)")
+    db.execute("CREATE INDEX audit_at ON audit_log(at_ms)")
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
+
+
+MIGRATIONS: list[Migration] = [v1_initial, v2_provider_deletions, v3_sort_indexes, v4_audit_log]
 
 
 def current_version(conn: sqlite3.Connection, path: Path) -> int:
