@@ -11,7 +11,10 @@ from PySide6.QtGui import QKeySequence
 
 from recbrowser.ui import shortcuts
 from recbrowser.ui.actions import SPECS
+from recbrowser.ui.call_pane import PANE_SHORTCUTS, CallPane
 from recbrowser.ui.dialogs import ShortcutsDialog
+from recbrowser.ui.player import Player
+from recbrowser.ui.settings import Preferences, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -32,10 +35,15 @@ def test_required_keys_are_there(qapp):
     assert {"/", "Ctrl+F"} <= keys("search")
     assert keys("slower") == {"["} and keys("faster") == {"]"}
     assert keys("export") == {"Ctrl+E"}
+    assert keys("add_note") == {"N"}
 
 
-def test_every_shortcut_has_an_action_and_is_listed_in_help(qtbot):
-    bound = {spec[2] for spec in SPECS.values() if spec[2]}
+def test_every_shortcut_has_an_action_and_is_listed_in_help(qtbot, tmp_path):
+    # The window's actions bind most keys; the call pane binds its own (Add note).
+    bound = {spec[2] for spec in SPECS.values() if spec[2]} | set(PANE_SHORTCUTS)
+    pane = CallPane(Player(Preferences(open_settings(tmp_path / "settings.ini"))))
+    qtbot.addWidget(pane)
+    assert pane.add_note_action.shortcuts() == shortcuts.sequences("add_note")
     assert bound == {s.id for s in shortcuts.SHORTCUTS}
     dialog = ShortcutsDialog()
     qtbot.addWidget(dialog)

@@ -1,28 +1,56 @@
-"""The call pane: who called whom, the player, and the transcript / summary / details tabs."""
+"""The call pane: who called whom, its tags, the player (and video), and the transcript /
+notes / summary / details tabs.
+
+Notes and tags are the supervisor's own data: read and written off the UI thread (CallNotes)
+in the cache the window opened, given as `database`, or else found on the window.
+"""
 
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
-from recbrowser.domain import Call
+from recbrowser.domain import Call, call_ref
+from recbrowser.ui import shortcuts
 from recbrowser.ui.call_details import details_html
+from recbrowser.ui.call_notes import CallNotes, NotesState
 from recbrowser.ui.formatting import clock, local_full
+from recbrowser.ui.notes_panel import NotesPanel
 from recbrowser.ui.player import Player
 from recbrowser.ui.player_controls import PlayerControls
+from recbrowser.ui.signals import emit
+from recbrowser.ui.tags_editor import TagsEditor
 from recbrowser.ui.transcript_pane import TranscriptPane
 from recbrowser.ui.video_area import VideoArea
 
-TAB_TRANSCRIPT, TAB_SUMMARY, TAB_DETAILS = range(3)
+TAB_TRANSCRIPT, TAB_NOTES, TAB_SUMMARY, TAB_DETAILS = range(4)
+# Shortcuts the pane binds itself (the window's actions bind the rest of the registry).
+PANE_SHORTCUTS = ("add_note",)
 
 
 class CallPane(QWidget):
-    def __init__(self, player: Player, *, follow_audio: bool = True, parent: QWidget | None = None) -> None:
+    # A note or sentence asked to play from a moment of a call whose media is not loaded yet.
+    playFromRequested = Signal(int)
+
+    def __init__(
+        self,
+        player: Player,
+        *,
+        follow_audio: bool = True,
+        parent: QWidget | None = None,
+        database: Path | None = None,
+        pool: QThreadPool | None = None,
+    ) -> None:
         super().__init__(parent)
         self.account: str | None = None
         self.call: Call | None = None
+        self._database = database
+        self._pool = pool
+        self._call_notes: CallNotes | None = None
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setWordWrap(True)
@@ -30,18 +58,30 @@ class CallPane(QWidget):
         self.subtitle = QLabel()
         self.subtitle.setWordWrap(True)
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tags = TagsEditor()
         self.controls = PlayerControls(player)
         self.video = VideoArea(player)
         self.transcript = TranscriptPane(follow_audio=follow_audio)
         self.transcript.seekRequested.connect(self._seek)
         player.positionChanged.connect(self.transcript.set_position)
         self._player = player
+        self.notes = NotesPanel()
+        self.notes.position = self.note_position
+        self.notes.seekRequested.connect(self._seek)
+        player.positionChanged.connect(lambda _ms: self.notes.refresh_time())
+        player.readyChanged.connect(lambda _ready: self.notes.refresh_time())
+        self.add_note_action = QAction("Add &Note", self)
+        shortcuts.bind(self.add_note_action, "add_note")
+        self.add_note_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.add_note_action.triggered.connect(self.begin_note)
+        self.addAction(self.add_note_action)
         self.summary = QTextBrowser()
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.transcript, "Transcript")
+        self.tabs.addTab(self.notes, "Notes")
         self.tabs.addTab(self.summary, "Summary")
         self.tabs.addTab(self.details, "Details")
 
@@ -51,6 +91,7 @@ class CallPane(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.tags)
         layout.addWidget(self.controls)
         layout.addWidget(self.video, 2)
         layout.addWidget(self.tabs, 5)
@@ -65,17 +106,96 @@ class CallPane(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
 
-    def _seek(self, ms: int) -> None:
-        self._player.seek(ms)
+    # -- the player --------------------------------------------------------------------------
+    def _plays_this_call(self) -> bool:
+        return (
+            self.call is not None
+            and self.account is not None
+            and self._player.label == call_ref(self.account, self.call.provider_id)
+        )
 
+    def _seek(self, ms: int) -> None:
+        if self._plays_this_call() and self._player.path is not None:
+            self._player.seek(ms)
+        else:
+            emit(self.playFromRequested, ms)
+
+    def note_position(self) -> int | None:
+        """Where a new note goes: the player's position in this call, or no time at all."""
+        if self._plays_this_call() and self._player.ready:
+            return self._player.position()
+        return None
+
+    # -- notes and tags ---------------------------------------------------------------------------
+    def begin_note(self) -> None:
+        if self.call is None:
+            return
+        self.tabs.setCurrentIndex(TAB_NOTES)
+        self.notes.begin_note()
+
+    def call_notes(self) -> CallNotes | None:
+        """Made on first use, on the cache the window opened."""
+        if self._call_notes is None:
+            window = self.window()
+            database = self._database or getattr(getattr(window, "data_dir", None), "database", None)
+            if database is None:
+                return None
+            pool = self._pool or getattr(getattr(window, "pools", None), "interactive", None)
+            self._call_notes = notes = CallNotes(Path(database), pool, self)
+            notes.loaded.connect(self._show_notes)
+            notes.written.connect(self._saved)
+            notes.failed.connect(self._not_saved)
+            self.notes.addRequested.connect(notes.add_note)
+            self.notes.editRequested.connect(notes.update_note)
+            self.notes.deleteRequested.connect(notes.delete_note)
+            self.tags.addRequested.connect(notes.add_tags)
+            self.tags.removeRequested.connect(notes.remove_tag)
+        return self._call_notes
+
+    def _load_notes(self, account: str | None, provider_id: str | None) -> None:
+        notes = self.call_notes()
+        if notes is None:
+            self.tags.setEnabled(False)
+            self.notes.setEnabled(False)
+            return
+        if notes.call != ((account, provider_id) if account and provider_id else None):
+            self.notes.reset()
+            self._show_notes(NotesState(account or "", provider_id or "", known_tags=self.tags.known()))
+        notes.load(account, provider_id)
+
+    def _show_notes(self, state: NotesState) -> None:
+        self.notes.set_notes(state.notes)
+        self.transcript.set_notes(state.notes)
+        self.tags.set_tags(state.tags)
+        self.tags.set_known(state.known_tags)
+        self.tabs.setTabText(TAB_NOTES, f"Notes ({len(state.notes)})" if state.notes else "Notes")
+
+    def _saved(self, what: str) -> None:
+        if what.startswith("tag"):
+            self.tags.saved()
+        else:
+            self.notes.saved(what)
+
+    def _not_saved(self, what: str, message: str) -> None:
+        if what.startswith("tag"):
+            self.tags.show_message(message)
+        elif what == "load":
+            self.notes.show_message(f"Could not read this call's notes and tags: {message}")
+        else:
+            self.tabs.setCurrentIndex(TAB_NOTES)  # where the unsaved text still is
+            self.notes.show_message(message)
+
+    # -- showing a call ---------------------------------------------------------------------------
     def clear(self) -> None:
         self.account, self.call = None, None
         self.stack.setCurrentIndex(0)
         self.transcript.set_segments(None, "select")
         self.video.set_call(None)
+        self._load_notes(None, None)
 
     def show_call(self, account: str, call: Call, media_paths: dict[str, str]) -> None:
         self.account, self.call = account, call
+        self._load_notes(account, call.provider_id)
         parties = f"{html.escape(call.from_party.label() or '?')} → {html.escape(call.to_party.label() or '?')}"
         self.title.setText(f"<span style='font-size:large; font-weight:600'>{parties}</span>")
         bits = [local_full(call.start_ms), call.direction, call.status, clock(call.duration_ms), account]

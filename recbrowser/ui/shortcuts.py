@@ -29,6 +29,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("forward_5", "Forward 5 seconds", ("Right",)),
     Shortcut("back_15", "Back 15 seconds", ("Shift+Left",)),
     Shortcut("forward_15", "Forward 15 seconds", ("Shift+Right",)),
+    Shortcut("add_note", "Add a note at the moment playing", ("N",)),
     Shortcut("slower", "Slower", ("[",)),
     Shortcut("faster", "Faster", ("]",)),
     Shortcut("search", "Search transcripts", ("/", QKeySequence.StandardKey.Find)),

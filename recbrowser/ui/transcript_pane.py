@@ -2,6 +2,7 @@
 
 Sorted segment starts + `bisect` on every position tick find the sentence being spoken;
 a click on a timed sentence asks to seek there; untimed sentences are shown but never seek.
+The user's timed notes show as markers under the sentence being spoken at their time.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from recbrowser.domain import Segment
+from recbrowser.store import Note
 from recbrowser.ui.find_bar import FindBar
 from recbrowser.ui.icons import icon
 from recbrowser.ui.signals import emit
@@ -32,6 +34,7 @@ class TranscriptPane(QWidget):
         super().__init__(parent)
         self.view = TranscriptView()
         self.view.segmentClicked.connect(self._on_clicked)
+        self.view.noteClicked.connect(lambda ms: emit(self.seekRequested, ms))
         self.follow = QCheckBox("Follow audio", checked=follow_audio)
         self.follow.setToolTip("Scroll the transcript along with the sentence being played")
         self.follow.toggled.connect(self._on_follow_toggled)
@@ -58,6 +61,7 @@ class TranscriptPane(QWidget):
 
         self._starts: list[int] = []  # sorted starts of the timed segments
         self._order: list[int] = []  # segment index for each entry of _starts
+        self._notes: list[Note] = []
         self.set_segments(None, "select")
 
     def shown(self) -> tuple[list[Segment], str]:
@@ -66,17 +70,45 @@ class TranscriptPane(QWidget):
     def set_segments(self, segments: list[Segment] | None, status: str = "available") -> None:
         self._status = status
         segments = segments or []
+        if segments != self.view.segments:
+            self._notes = []  # another transcript: the notes come with its call
         timed = sorted((s.start_ms, i) for i, s in enumerate(segments) if s.start_ms is not None)
         self._starts = [start for start, _ in timed]
         self._order = [i for _, i in timed]
-        self.view.set_segments(segments, PLACEHOLDERS.get(status, PLACEHOLDERS["none"]))
-        speakers = len({s.speaker for s in segments})
+        self.view.set_segments(segments, PLACEHOLDERS.get(status, PLACEHOLDERS["none"]), self._placed_notes())
+        self._show_info()
+        self._refind()
+
+    def set_notes(self, notes: list[Note]) -> None:
+        self._notes = list(notes)
+        self.view.set_notes(self._placed_notes())
+        self._show_info()
+        self._refind()
+
+    def _placed_notes(self) -> dict[int, list[tuple[int, str]]]:
+        """Each timed note under the sentence spoken at its time (the first, when it comes
+        before any); an untimed transcript has no place for them (the Notes tab lists them)."""
+        placed: dict[int, list[tuple[int, str]]] = {}
+        if not self._order:
+            return placed
+        for note in sorted((n for n in self._notes if n.offset_ms is not None), key=lambda n: (n.offset_ms, n.id)):
+            index = self.segment_index_at(note.offset_ms)
+            placed.setdefault(self._order[0] if index is None else index, []).append((note.offset_ms, note.text))
+        return placed
+
+    def _show_info(self) -> None:
+        segments = self.view.segments
         if not segments:
             self.info.setText("")
-        else:
-            untimed = len(segments) - len(timed)
-            extra = f", {untimed} without timing (click does not seek)" if untimed else ""
-            self.info.setText(f"{len(segments)} sentences, {speakers} speaker{'s' if speakers != 1 else ''}{extra}")
+            return
+        speakers = len({s.speaker for s in segments})
+        untimed = len(segments) - len(self._starts)
+        extra = f", {untimed} without timing (click does not seek)" if untimed else ""
+        marked = len(self.view.note_markers())
+        notes = f", {marked} note{'s' if marked != 1 else ''}" if marked else ""
+        self.info.setText(f"{len(segments)} sentences, {speakers} speaker{'s' if speakers != 1 else ''}{notes}{extra}")
+
+    def _refind(self) -> None:
         if self.find_bar.isVisible() and self.find_bar.edit.text():
             self._on_find(self.find_bar.edit.text())
 

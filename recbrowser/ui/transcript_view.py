@@ -26,30 +26,56 @@ from recbrowser.ui.signals import emit
 from recbrowser.ui.speaker_colors import SpeakerColors
 
 LINE_BREAK = "\u2028"  # a line break inside the paragraph: one block stays one sentence
+NOTE_MARK = "\u270e Note"  # a pencil: the user's own words, not the provider's
 
 
 class TranscriptView(QTextEdit):
     segmentClicked = Signal(int)  # index into the segments given to set_segments
+    noteClicked = Signal(int)  # ms of the note marker clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.viewport().setMouseTracking(True)
         self.document().setDocumentMargin(10)
         self._segments: list[Segment] = []
+        self._placeholder = ""
+        self._notes: dict[int, list[tuple[int, str]]] = {}  # segment index -> (ms, text) of its notes
+        self._markers: list[tuple[int, int, int, int]] = []  # (block, first char, end char, ms)
         self._current: int | None = None
         self._matches: list[QTextCursor] = []
         self._match_index = -1
 
     # -- content ------------------------------------------------------------------------------
-    def set_segments(self, segments: list[Segment], placeholder: str = "") -> None:
+    def set_segments(
+        self, segments: list[Segment], placeholder: str = "", notes: dict[int, list[tuple[int, str]]] | None = None
+    ) -> None:
         self._segments = list(segments)
+        self._placeholder = placeholder
+        self._notes = notes or {}
         self._current = None
+        self._render()
+        self.moveCursor(QTextCursor.MoveOperation.Start)
+
+    def set_notes(self, notes: dict[int, list[tuple[int, str]]]) -> None:
+        """Show note markers under their sentences, keeping the reader's place and highlight."""
+        if notes == self._notes:
+            return
+        self._notes = notes
+        scroll = self.verticalScrollBar().value()
+        self._render()
+        self.verticalScrollBar().setValue(scroll)
+
+    def _render(self) -> None:
+        segments = self._segments
         self._matches, self._match_index = [], -1
+        self._markers = []
         self.clear()
-        self.setPlaceholderText(placeholder)
+        self.setPlaceholderText(self._placeholder)
         if not segments:
             self.setExtraSelections([])
             return
@@ -59,6 +85,10 @@ class TranscriptView(QTextEdit):
         time_fmt = QTextCharFormat()
         time_fmt.setForeground(muted)
         time_fmt.setFontPointSize(max(7.0, self.font().pointSizeF() * 0.9))
+        note_fmt = QTextCharFormat()
+        note_fmt.setForeground(self.palette().color(QPalette.ColorRole.Link))
+        note_fmt.setFontItalic(True)
+        note_fmt.setToolTip("Your note: click to play from here")
         block_fmt = QTextBlockFormat()
         block_fmt.setBottomMargin(8)
         cursor = QTextCursor(self.document())
@@ -74,9 +104,26 @@ class TranscriptView(QTextEdit):
             cursor.insertText(seg.speaker or "Unknown speaker", speaker_fmt)
             cursor.insertText("  " + (clock(seg.start_ms) if seg.start_ms is not None else "untimed"), time_fmt)
             cursor.insertText(LINE_BREAK + seg.text, text_fmt)
+            for ms, note in self._notes.get(i, []):
+                cursor.insertText(LINE_BREAK, text_fmt)
+                first = cursor.positionInBlock()
+                cursor.insertText(f"{NOTE_MARK} {clock(ms)}  {' '.join(note.split())}", note_fmt)
+                self._markers.append((i, first, cursor.positionInBlock(), ms))
         cursor.endEditBlock()
-        self.moveCursor(QTextCursor.MoveOperation.Start)
         self._refresh_selections()
+
+    def note_markers(self) -> list[tuple[int, int]]:
+        """(sentence index, ms) of each note marker shown, in document order."""
+        return [(block, ms) for block, _first, _end, ms in self._markers]
+
+    def marker_at(self, pos) -> int | None:
+        """The ms of the note marker under `pos` (viewport coordinates), if any."""
+        cursor = self.cursorForPosition(pos)
+        block, column = cursor.block().blockNumber(), cursor.positionInBlock()
+        for b, first, end, ms in self._markers:
+            if b == block and first <= column <= end:
+                return ms
+        return None
 
     @property
     def segments(self) -> list[Segment]:
@@ -165,8 +212,9 @@ class TranscriptView(QTextEdit):
 
     # -- mouse ------------------------------------------------------------------------------------
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        index = self.segment_at(event.position().toPoint())
-        timed = index is not None and self._segments[index].start_ms is not None
+        pos = event.position().toPoint()
+        index = self.segment_at(pos)
+        timed = index is not None and (self._segments[index].start_ms is not None or self.marker_at(pos) is not None)
         self.viewport().setCursor(Qt.CursorShape.PointingHandCursor if timed else Qt.CursorShape.IBeamCursor)
         super().mouseMoveEvent(event)
 
@@ -174,6 +222,10 @@ class TranscriptView(QTextEdit):
         super().mouseReleaseEvent(event)
         # A drag selects text to copy; only a plain click seeks.
         if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
-            index = self.segment_at(event.position().toPoint())
-            if index is not None:
+            pos = event.position().toPoint()
+            index = self.segment_at(pos)
+            marker = self.marker_at(pos) if index is not None else None
+            if marker is not None:
+                emit(self.noteClicked, marker)
+            elif index is not None:
                 emit(self.segmentClicked, index)
