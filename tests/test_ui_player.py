@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 
+from recbrowser.ui.formatting import clock
 from recbrowser.ui.player import Player
 from recbrowser.ui.player_controls import PlayerControls
 from recbrowser.ui.settings import Preferences, UiState, clamp_rate, open_settings
@@ -133,3 +134,107 @@ def test_no_raw_emit_calls_in_the_ui_package():
     folder = Path(recbrowser.ui.__file__).parent
     offenders = [p.name for p in folder.glob("*.py") if p.name != "signals.py" and ".emit(" in p.read_text()]
     assert offenders == [], "use recbrowser.ui.signals.emit(signal, ...) instead of signal.emit(...)"
+
+
+def loaded(qtbot, data_dir, speech_call):  # noqa: F811
+    player, controls, prefs = make_player(qtbot, data_dir)
+    controls.resize(600, 80)
+    controls.show()
+    qtbot.waitExposed(controls)
+    with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=lambda ready: ready):
+        player.load(speech_call.path, label="call")
+    return player, controls, prefs
+
+
+def slider_x(slider, ms: int) -> int:
+    """The pixel of the groove that stands for `ms` (the handle's centre there)."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+    opt = QStyleOptionSlider()
+    slider.initStyleOption(opt)
+    style = slider.style()
+    groove = style.subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, slider)
+    handle = style.subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, slider)
+    span = groove.width() - handle.width()
+    return groove.x() + handle.width() // 2 + QStyle.sliderPositionFromValue(slider.minimum(), slider.maximum(), ms, span)
+
+
+def test_click_and_drag_on_the_seek_slider(qtbot, data_dir, speech_call):  # noqa: F811
+    from PySide6.QtCore import QPoint, Qt
+
+    player, controls, _ = loaded(qtbot, data_dir, speech_call)
+    slider, duration = controls.slider, player.duration()
+    y = slider.height() // 2
+    # A click on the groove jumps there (Qt's own slider would only step a page).
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider_x(slider, duration * 3 // 4), y))
+    qtbot.waitUntil(lambda: abs(player.position() - duration * 3 // 4) < 500, timeout=WAIT)
+    assert controls.elapsed.text() == clock(player.position())
+    # Drag the handle: ticks do not pull it back while held; letting go seeks once, there.
+    start = QPoint(slider_x(slider, slider.value()), y)
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=start)
+    target = QPoint(slider_x(slider, duration // 4), y)
+    qtbot.mouseMove(slider, target)
+    assert slider.isSliderDown()
+    controls._on_position(duration - 100)  # a position tick arriving mid-drag
+    assert abs(slider.value() - duration // 4) < 500
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=target)
+    qtbot.waitUntil(lambda: abs(player.position() - duration // 4) < 500, timeout=WAIT)
+
+
+def test_skip_buttons_elapsed_total_speed_and_volume(qtbot, data_dir, speech_call):  # noqa: F811
+    from PySide6.QtCore import Qt
+
+    player, controls, prefs = loaded(qtbot, data_dir, speech_call)
+    assert controls.total.text() == clock(player.duration()) and controls.elapsed.text() == "00:00"
+    buttons = {b.text(): b for b in controls.skip_buttons}
+    qtbot.mouseClick(buttons["+15s"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: abs(player.position() - min(15_000, player.duration())) < 250, timeout=WAIT)
+    qtbot.mouseClick(buttons["−5s"], Qt.MouseButton.LeftButton)
+    expected = min(15_000, player.duration()) - 5_000
+    qtbot.waitUntil(lambda: abs(player.position() - expected) < 250, timeout=WAIT)
+    qtbot.waitUntil(lambda: controls.elapsed.text() == clock(player.position()), timeout=WAIT)
+    qtbot.mouseClick(buttons["−15s"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: player.position() < 250, timeout=WAIT)  # never before the start
+    qtbot.mouseClick(buttons["+5s"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: abs(player.position() - 5_000) < 250, timeout=WAIT)
+    # Speed from the list, volume from the slider: both apply at once and are remembered.
+    assert controls.speed.currentText() == "1x"
+    qtbot.keyClick(controls.speed, Qt.Key.Key_Home)  # the first entry of the list: the slowest
+    controls.volume.setValue(35)
+    assert player.rate == 0.5 and player.volume == 35
+    player.pause()
+    _again, again_controls, _ = make_player(qtbot, data_dir)
+    assert _again.rate == 0.5 and _again.volume == 35
+    assert again_controls.volume.value() == 35 and again_controls.speed.currentText() == "0.5x"
+
+
+def test_a_recording_gone_from_the_media_folder_says_so(qtbot, data_dir, tmp_path):
+    player, controls, _ = make_player(qtbot, data_dir)
+    gone = tmp_path / "media" / "hq" / "call.wav"
+    with qtbot.waitSignal(player.problem, timeout=WAIT, check_params_cb=bool):
+        player.load(gone, label="hq/call")
+    qtbot.wait(200)  # Qt's own follow-up errors must not replace the reason
+    text = controls.message.text()
+    assert text.startswith("Cannot play hq/call: the file is gone from the media folder") and str(gone) in text
+    assert "download the recording again (Ctrl+D)" in text
+    assert not player.ready and not controls.slider.isEnabled()
+
+
+@pytest.mark.parametrize("codec", ["pcm_mulaw", "pcm_alaw", "g722"])
+def test_telephony_codecs_play(qtbot, data_dir, speech_call, tmp_path, codec):  # noqa: F811
+    # The codecs phone systems record in; "the file won't play" is a classic complaint.
+    import subprocess
+
+    import imageio_ffmpeg
+
+    out = tmp_path / f"{codec}.wav"
+    rate = "16000" if codec == "g722" else "8000"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(speech_call.path), "-ac", "1", "-ar", rate,
+                    "-c:a", codec, str(out)], check=True)
+    player, controls, _ = make_player(qtbot, data_dir)
+    with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=bool):
+        player.load(out)
+    player.play()
+    qtbot.waitUntil(lambda: player.position() > 1000, timeout=WAIT)
+    player.pause()
+    assert not controls.message.isVisible()

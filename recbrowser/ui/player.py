@@ -15,6 +15,7 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import QWidget
 
 from recbrowser.ui.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
+from recbrowser.ui.shortcuts import key_text
 from recbrowser.ui.signals import emit
 
 log = logging.getLogger("recbrowser.ui.player")
@@ -60,6 +61,7 @@ class Player(QObject):
         self._pending_seek: int | None = None
         self._autoplay = False
         self._ready = False
+        self._failed = False  # this load already said why it cannot play
         self._path: Path | None = None
         self._label = ""
         _prime_notify_cache(self._media, self._media.sourceChanged)
@@ -84,8 +86,17 @@ class Player(QObject):
         path = Path(path)
         self._set_ready(False)
         emit(self.problem, "")
+        self._failed = False
         self._pending_seek = start_ms if start_ms > 0 else None
         self._autoplay = autoplay
+        if not path.is_file():
+            # Qt would only say "Could not open file" and then call it damaged: name the cause.
+            self._media.stop()
+            self._media.setSource(QUrl())
+            self._path, self._label = path, label or path.name
+            emit(self.mediaChanged, self._label)
+            self._fail(f"the file is gone from the media folder ({path}); download the recording again ({key_text('download')})")
+            return
         if self._path == path and self._media.mediaStatus() in (Status.LoadedMedia, Status.BufferedMedia, Status.EndOfMedia):
             self._label = label or self._label
             self._on_status(Status.LoadedMedia)  # same file: only the seek/autoplay changes
@@ -126,6 +137,9 @@ class Player(QObject):
         self._fail(text or "the media backend refused it")
 
     def _fail(self, why: str) -> None:
+        if self._failed:
+            return  # the first reason is the precise one; Qt follows an error with "invalid media"
+        self._failed = True
         name = self._label or (self._path.name if self._path else "this recording")
         log.warning("cannot play %s: %s", self._path, why)
         self._set_ready(False)
