@@ -1,4 +1,4 @@
-"""`recbrowser` and `python -m recbrowser`."""
+"""`recbrowser`, `python -m recbrowser`, and the PyInstaller bundle's entry point."""
 
 import sys
 
@@ -10,4 +10,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # In a frozen app on Windows and macOS the export's spawned conversion workers start this
+    # executable again; freeze_support runs them as workers instead of a second recbrowser.
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", metavar="FILE.png", help="save a picture of the window once it shows calls, and quit")
     p.add_argument("--headless", action="store_true", help="with --demo: print the demo in the terminal, no window")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    menu = p.add_mutually_exclusive_group()
+    menu.add_argument("--install-desktop-entry", action="store_true",
+                      help="add recbrowser to the desktop's application menu (Linux; for pip and pipx installs)")
+    menu.add_argument("--uninstall-desktop-entry", action="store_true", help="remove that menu entry")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     acc = sub.add_parser("accounts", help="add, list, remove or test provider accounts")
@@ -114,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     dd = data_dir(args.data_dir)
     try:
+        if args.install_desktop_entry or args.uninstall_desktop_entry:
+            from recbrowser import desktop_entry
+
+            print(desktop_entry.install() if args.install_desktop_entry else desktop_entry.uninstall())
+            return 0
         if args.command == "emulate":
             setup_logging(None, verbose=args.verbose)
             return cmd_emulate(args)
