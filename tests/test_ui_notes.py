@@ -187,11 +187,12 @@ def test_the_window_saves_notes_without_any_wiring_of_its_own(qtbot, data_dir, a
     qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
     window.open_call(speech_call.account.name, speech_call.provider_id)
     qtbot.waitUntil(lambda: window.call_pane.call is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.player.ready, timeout=WAIT)  # the cached recording, loaded by the window
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_N)
     assert QApplication.focusWidget() is window.call_pane.notes.editor
     qtbot.keyClicks(window.call_pane.notes.editor, "from the window")
     qtbot.keyClick(window.call_pane.notes.editor, Qt.Key.Key_Return)
-    # The window loads the cached recording: the note has the player's time, 0 before playing.
+    # The note has the player's time: 0, nothing played yet.
     qtbot.waitUntil(lambda: stored_notes(data_dir, speech_call) == [(0, "from the window")], timeout=WAIT)
-    assert window.call_pane.transcript.view.note_markers() == [(0, 0)]
+    qtbot.waitUntil(lambda: window.call_pane.transcript.view.note_markers() == [(0, 0)], timeout=WAIT)
