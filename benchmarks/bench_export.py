@@ -2,11 +2,12 @@
 
 Builds a throwaway cache of N calls whose recordings are M-minute 8 kHz WAV files of real
 speech clips (hard links of one file, so the set costs one file of disk), marks them downloaded,
-then runs the same export twice, each in its own process so peak memory is its own: once with
-one conversion worker, once with one per core. Memory is ru_maxrss: the export process itself,
-and the largest single child (a conversion worker or its ffmpeg).
+then runs the same export with one conversion worker and with one per core, alternating for
+--rounds pairs (so a change in the machine's load hits both), each in its own process so peak
+memory is its own; it prints every run and the spread of the per-pair ratios. Memory is
+ru_maxrss: the export process itself, and the largest single child (a worker or its ffmpeg).
 
-    ./run bench export [--calls 200] [--minutes 10]
+    ./run bench export [--calls 200] [--minutes 10] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import hashlib
 import json
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -70,18 +73,23 @@ def build(root: Path, calls: int, minutes: float) -> None:
             store.record_media(account.id, f"rec-{i:04d}", str(path), size, digest)
 
 
-def run_one(root: Path, workers: int) -> dict:
+def run_one(root: Path, workers: int, tag: str) -> dict:
     with Store.open(root / "cache.sqlite3") as store:
         rows, _ = store.list_calls(CallFilter(), limit=100_000)
         refs = [r.ref for r in rows]
         t = time.perf_counter()
-        summary = run_export(store, refs, root / f"out-{workers}", ExportOptions(audio="mp3", transcripts=(), workers=workers),
+        summary = run_export(store, refs, root / f"out-{tag}", ExportOptions(audio="mp3", transcripts=(), workers=workers),
                              media_root=root / "media")
         wall = time.perf_counter() - t
     assert not summary.failed and len(summary.exported) == len(refs), summary.failed[:3]
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"wall_s": wall, "self_mb": me.ru_maxrss / 1024, "child_mb": kids.ru_maxrss / 1024,
-            "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}
+            "self_cpu_s": me.ru_utime + me.ru_stime, "child_cpu_s": kids.ru_utime + kids.ru_stime}
+
+
+def spread(values: list[float]) -> str:
+    v = sorted(values)
+    return f"median {statistics.median(v):.2f}, min {v[0]:.2f}, max {v[-1]:.2f}"
 
 
 def main() -> None:
@@ -89,11 +97,13 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=200)
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="the parallel run's worker count")
+    ap.add_argument("--rounds", type=int, default=3, help="pairs of runs, alternating 1 worker and --workers")
     ap.add_argument("--run-one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--root", help=argparse.SUPPRESS)
+    ap.add_argument("--tag", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run_one:
-        print(json.dumps(run_one(Path(args.root), args.run_one)))
+        print(json.dumps(run_one(Path(args.root), args.run_one, args.tag)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         root = Path(tmp)
@@ -101,17 +111,29 @@ def main() -> None:
         build(root, args.calls, args.minutes)
         print(f"scale: {args.calls} calls x {args.minutes:g} min of 8 kHz 16-bit mono WAV "
               f"({args.calls * args.minutes * 60 * RATE * 2 / 1e6:.0f} MB of audio), built in {time.perf_counter() - t:.1f} s; "
-              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-        results = {}
-        for workers in (1, args.workers):
-            out = subprocess.run([sys.executable, __file__, "--run-one", str(workers), "--root", tmp],
-                                 capture_output=True, text=True, check=True)
-            results[workers] = r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{workers} worker(s): {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, "
-                  f"{args.calls * args.minutes / r['wall_s']:.0f} audio-minutes/s, peak RSS {r['self_mb']:.0f} MB "
-                  f"(export process) + {r['child_mb']:.0f} MB (largest child)")
-        one, many = results[1]["wall_s"], results[args.workers]["wall_s"]
-        print(f"speed-up with {args.workers} workers: {one / many:.2f}x  (target >= 1.7x on 2 cores)")
+              f"{os.cpu_count()} CPUs")
+        results: dict[int, list[dict]] = {1: [], args.workers: []}
+        ratios = []
+        for n in range(args.rounds):
+            # Alternating, so a change in the machine's load hits both sides alike; the ratio is per pair.
+            for workers in (1, args.workers) if n % 2 == 0 else (args.workers, 1):
+                load = os.getloadavg()[0]
+                out = subprocess.run([sys.executable, __file__, "--run-one", str(workers), "--root", tmp, "--tag", f"{n}-{workers}"],
+                                     capture_output=True, text=True, check=True)
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                r["load"] = load
+                results[workers].append(r)
+                shutil.rmtree(root / f"out-{n}-{workers}")
+                cores = (r["self_cpu_s"] + r["child_cpu_s"]) / r["wall_s"]
+                print(f"round {n + 1}, {workers} worker(s): {r['wall_s']:.1f} s wall, CPU {r['self_cpu_s']:.1f} s export process "
+                      f"+ {r['child_cpu_s']:.1f} s workers and ffmpeg = {cores:.2f} cores busy, "
+                      f"{args.calls * args.minutes / r['wall_s']:.0f} audio-minutes/s, peak RSS {r['self_mb']:.0f} MB "
+                      f"(export process) + {r['child_mb']:.0f} MB (largest child), load {load:.1f} before", flush=True)
+            ratios.append(results[1][-1]["wall_s"] / results[args.workers][-1]["wall_s"])
+        print(f"1 worker wall (s): {spread([r['wall_s'] for r in results[1]])}")
+        print(f"{args.workers} workers wall (s): {spread([r['wall_s'] for r in results[args.workers]])}")
+        print(f"speed-up with {args.workers} workers, per pair: {', '.join(f'{x:.2f}x' for x in ratios)}; "
+              f"{spread(ratios)}  (target >= 1.7x on 2 cores)")
 
 
 if __name__ == "__main__":
