@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.domain import Segment
+from recbrowser.store import CallFilter
 from recbrowser.ui.player import Player
 from recbrowser.ui.settings import Preferences, open_settings
 from recbrowser.ui.transcript_pane import TranscriptPane
@@ -118,3 +119,31 @@ def test_empty_states_say_why(qtbot, data_dir):
     assert "not finished transcribing" in pane.view.placeholderText()
     pane.set_segments([], "none")
     assert pane.view.placeholderText() == "This call has no transcript."
+
+
+def test_clicking_a_sentence_of_a_call_not_downloaded_plays_from_there(qtbot, data_dir, store, yeastar):
+    # The whole window on a fresh sync: the click fetches the recording, then plays from the sentence.
+    import time
+
+    from yeastar_helpers import add_emulated_account
+
+    from recbrowser.ui.main_window import MainWindow
+
+    add_emulated_account(store, yeastar)
+    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+    window.demo_secrets["hq"] = yeastar.secrets()
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000):
+        window.sync.sync(["hq"], since_ms=int(time.time() * 1000) - 15 * 86_400_000)
+    row = next(r for r in store.list_calls(CallFilter(has_transcript=True, has_audio=True))[0] if not r.downloaded)
+    window.open_call("hq", row.provider_id)
+    qtbot.waitUntil(lambda: window.call_pane.call is not None and window.call_pane.call.provider_id == row.provider_id, timeout=WAIT)
+    assert window.player.path is None
+    pane = window.call_pane.transcript
+    index, segment = [(i, s) for i, s in enumerate(pane.view.segments) if s.start_ms is not None][2]
+    click_sentence(qtbot, pane, index)
+    qtbot.waitUntil(lambda: window.player.ready and window.player.is_playing(), timeout=WAIT)
+    assert segment.start_ms - 100 <= window.player.position() < segment.start_ms + 1500
+    qtbot.waitUntil(lambda: pane.current_index == index, timeout=WAIT)
+    window.player.pause()

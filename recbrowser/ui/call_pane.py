@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
@@ -33,9 +33,6 @@ PANE_SHORTCUTS = ("add_note",)
 
 
 class CallPane(QWidget):
-    # A note or sentence asked to play from a moment of a call whose media is not loaded yet.
-    playFromRequested = Signal(int)
-
     def __init__(
         self,
         player: Player,
@@ -51,6 +48,7 @@ class CallPane(QWidget):
         self._database = database
         self._pool = pool
         self._call_notes: CallNotes | None = None
+        self._play_from: int | None = None  # a moment clicked before the recording was fetched
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setWordWrap(True)
@@ -65,6 +63,7 @@ class CallPane(QWidget):
         self.transcript.seekRequested.connect(self._seek)
         player.positionChanged.connect(self.transcript.set_position)
         self._player = player
+        player.mediaChanged.connect(self._on_media)
         self.notes = NotesPanel()
         self.notes.position = self.note_position
         self.notes.seekRequested.connect(self._seek)
@@ -117,8 +116,15 @@ class CallPane(QWidget):
     def _seek(self, ms: int) -> None:
         if self._plays_this_call() and self._player.path is not None:
             self._player.seek(ms)
-        else:
-            emit(self.playFromRequested, ms)
+        elif self.call is not None and self.call.recordings:
+            # Not fetched yet: ask for it as the Play button does, and seek once it loads.
+            self._play_from = ms
+            emit(self.controls.playRequested)
+
+    def _on_media(self, label: str) -> None:
+        if self._play_from is not None and self._plays_this_call() and label:
+            self._player.seek(self._play_from)  # kept by the Player until the file has loaded
+            self._play_from = None
 
     def note_position(self) -> int | None:
         """Where a new note goes: the player's position in this call, or no time at all."""
@@ -188,12 +194,15 @@ class CallPane(QWidget):
     # -- showing a call ---------------------------------------------------------------------------
     def clear(self) -> None:
         self.account, self.call = None, None
+        self._play_from = None
         self.stack.setCurrentIndex(0)
         self.transcript.set_segments(None, "select")
         self.video.set_call(None)
         self._load_notes(None, None)
 
     def show_call(self, account: str, call: Call, media_paths: dict[str, str]) -> None:
+        if (account, call.provider_id) != (self.account, self.call.provider_id if self.call else None):
+            self._play_from = None
         self.account, self.call = account, call
         self._load_notes(account, call.provider_id)
         parties = f"{html.escape(call.from_party.label() or '?')} → {html.escape(call.to_party.label() or '?')}"
