@@ -196,3 +196,16 @@ def test_the_window_saves_notes_without_any_wiring_of_its_own(qtbot, data_dir, a
     # The note has the player's time: 0, nothing played yet.
     qtbot.waitUntil(lambda: stored_notes(data_dir, speech_call) == [(0, "from the window")], timeout=WAIT)
     qtbot.waitUntil(lambda: window.call_pane.transcript.view.note_markers() == [(0, 0)], timeout=WAIT)
+
+
+def test_many_tags_wrap_instead_of_widening_the_pane(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
+    pane, _player = open_pane(qtbot, data_dir, archived_store, speech_call, load=False)
+    narrowest = pane.minimumSizeHint().width()
+    pane.tags.edit.setText(", ".join(f"topic number {i}" for i in range(12)))
+    qtbot.keyClick(pane.tags.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(pane.tags.buttons) == 12, timeout=WAIT)
+    qtbot.waitUntil(lambda: pane.tags.buttons["topic number 11"].isVisible(), timeout=WAIT)
+    assert pane.minimumSizeHint().width() == narrowest
+    rows = {b.geometry().top() for b in pane.tags.buttons.values()}
+    assert len(rows) > 1  # wrapped onto more lines
+    assert all(pane.tags.rect().contains(b.geometry()) for b in pane.tags.buttons.values())

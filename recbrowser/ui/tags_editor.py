@@ -4,8 +4,9 @@ tags already used on other calls, so "billing" is not typed three different ways
 from __future__ import annotations
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
-from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
+from recbrowser.ui.flow_layout import FlowLayout
 from recbrowser.ui.signals import emit
 
 
@@ -32,18 +33,16 @@ class TagsEditor(QWidget):
         self.edit.setCompleter(completer)
         self.edit.returnPressed.connect(self._submit)
         self.message = QLabel()
+        self.message.setWordWrap(True)
         self.message.hide()
-        self._chips = QHBoxLayout()
-        self._chips.setContentsMargins(0, 0, 0, 0)
-        self._chips.setSpacing(4)
-        layout = QHBoxLayout(self)
+        self._flow = FlowLayout()
+        self._flow.addWidget(self.label)
+        self._flow.addWidget(self.edit)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        layout.addWidget(self.label)
-        layout.addLayout(self._chips)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.message, 1)
-        layout.addStretch(0)
+        layout.setSpacing(2)
+        layout.addLayout(self._flow)
+        layout.addWidget(self.message)
         self.buttons: dict[str, QToolButton] = {}
 
     def tags(self) -> list[str]:
@@ -55,15 +54,16 @@ class TagsEditor(QWidget):
     def set_tags(self, tags: list[str]) -> None:
         self._tags = list(tags)
         for button in self.buttons.values():
-            self._chips.removeWidget(button)
+            self._flow.removeWidget(button)
             button.deleteLater()
+        self._flow.removeWidget(self.edit)  # the field stays after the last tag
         self.buttons = {}
         for tag in tags:
             button = QToolButton(text=f"{tag}  ✕", toolTip=f"Remove the tag “{tag}” from this call")
-            button.setAutoRaise(False)
             button.clicked.connect(lambda _=False, t=tag: emit(self.removeRequested, t))
-            self._chips.addWidget(button)
+            self._flow.addWidget(button)
             self.buttons[tag] = button
+        self._flow.addWidget(self.edit)
 
     def set_known(self, tags: list[str]) -> None:
         self._known.setStringList(tags)
