@@ -196,6 +196,11 @@ def test_the_window_saves_notes_without_any_wiring_of_its_own(qtbot, data_dir, a
     # The note has the player's time: 0, nothing played yet.
     qtbot.waitUntil(lambda: stored_notes(data_dir, speech_call) == [(0, "from the window")], timeout=WAIT)
     qtbot.waitUntil(lambda: window.call_pane.transcript.view.note_markers() == [(0, 0)], timeout=WAIT)
+    # In a text field, N is a letter: typing a search never starts a note.
+    window.search.box.setFocus()
+    qtbot.keyClicks(window.search.box, "n")
+    assert window.search.box.text() == "n" and window.call_pane.notes.editor.text() == ""
+    assert QApplication.focusWidget() is window.search.box
 
 
 def test_many_tags_wrap_instead_of_widening_the_pane(qtbot, data_dir, archived_store, speech_call):  # noqa: F811

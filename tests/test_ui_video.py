@@ -131,3 +131,31 @@ def test_switching_between_video_and_audio_calls_switches_the_pane(qtbot, data_d
     player.clear()
     pane.show_call("vk", voki_call.call, {})
     assert pane.video.isVisible() and not pane.video.showing_video()
+
+
+def test_in_the_window_play_fetches_the_webm_and_shows_the_video(qtbot, data_dir, store):
+    from recbrowser.ui.main_window import MainWindow
+
+    emu = VokiEmulator(calls=12, seed=3)
+    emu.start()
+    try:
+        account = add_account(store, emu)
+        assert sync(store, account, emu).ok
+        emu_call = next(c for c in emu.calls if c.status == "completed" and c.recording == "ok")
+        window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+        window.demo_secrets["vk"] = emu.secrets()
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.open_call("vk", emu_call.id)
+        pane = window.call_pane
+        qtbot.waitUntil(lambda: pane.call is not None and pane.call.provider_id == emu_call.id, timeout=WAIT)
+        assert pane.video.isVisible() and not pane.video.showing_video()  # not fetched: the placeholder
+        window.actions["play_pause"].trigger()
+        qtbot.waitUntil(lambda: window.player.is_playing() and pane.video.showing_video(), timeout=WAIT)
+        qtbot.waitUntil(lambda: window.player.position() > 1000, timeout=WAIT)
+        window.actions["play_pause"].trigger()
+        qtbot.waitUntil(lambda: not window.player.is_playing(), timeout=WAIT)
+        assert pane.video.video.videoSink().videoFrame().isValid()
+    finally:
+        emu.stop()
