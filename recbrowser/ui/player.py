@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Signal
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import QWidget
 
 from recbrowser.ui.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
@@ -51,6 +51,7 @@ class Player(QObject):
     mediaChanged = Signal(str)  # the label of what is loaded ("" when nothing)
     problem = Signal(str)  # "" clears the message
     readyChanged = Signal(bool)  # controls are enabled only while media is playable
+    soundChanged = Signal(str)  # why nothing can be heard ("" when a sound device is there)
 
     def __init__(self, prefs: Preferences, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +68,10 @@ class Player(QObject):
         _prime_notify_cache(self._media, self._media.sourceChanged)
         _prime_notify_cache(self._audio, self._audio.volumeChanged)
         self._audio.setVolume(prefs.volume / 100)
+        # Qt keeps the device it started with: follow the system's default when headphones
+        # are plugged in or the only device goes away, and say so when there is none.
+        self._devices = QMediaDevices(self)
+        self._devices.audioOutputsChanged.connect(self._follow_default_output)
         self._media.setPlaybackRate(prefs.playback_rate)
         # Keep the voice's pitch at 1.5x where the backend can; silently unavailable elsewhere.
         if hasattr(self._media, "setPitchCompensation"):
@@ -229,6 +234,15 @@ class Player(QObject):
         self._audio.setVolume(percent / 100)
         self._prefs.volume = percent
         emit(self.volumeChanged, percent)
+
+    def sound_problem(self) -> str:
+        if QMediaDevices.defaultAudioOutput().isNull():
+            return "No sound device found: calls play silently. Connect speakers or headphones."
+        return ""
+
+    def _follow_default_output(self) -> None:
+        self._audio.setDevice(QMediaDevices.defaultAudioOutput())
+        emit(self.soundChanged, self.sound_problem())
 
     def set_video_output(self, widget: QWidget | None) -> None:
         self._media.setVideoOutput(widget)

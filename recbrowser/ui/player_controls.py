@@ -42,6 +42,7 @@ class PlayerControls(QWidget):
             self.skip_buttons.append(b)
         self.slider = SeekSlider()
         self.slider.seekRequested.connect(player.seek)
+        self.slider.sliderMoved.connect(lambda ms: self.elapsed.setText(clock(ms)))  # where a drag would land
         self.speed = QComboBox(toolTip="Playback speed ([ slower, ] faster)")
         for r in RATE_STEPS:
             self.speed.addItem(rate_label(r), r)
@@ -96,12 +97,21 @@ class PlayerControls(QWidget):
         player.rateChanged.connect(self._show_rate)
         player.readyChanged.connect(self._on_ready)
         player.problem.connect(self.show_message)
+        player.soundChanged.connect(self._show_sound)
         self._show_rate(player.rate)
+        self._show_sound(player.sound_problem())
         self._on_ready(False)
 
     def refresh_icons(self) -> None:
         self._on_playing(self.player.is_playing())
         self.volume_icon.setPixmap(icon("volume").pixmap(16, 16))
+
+    def _show_sound(self, problem: str) -> None:
+        # Beside the volume, not in the message line: the call still plays, and its position,
+        # transcript and video still follow; only the sound is missing.
+        self.volume_icon.setEnabled(not problem)
+        self.volume_icon.setToolTip(problem or "Volume")
+        self.volume.setToolTip(problem or "Volume")
 
     def _on_play_clicked(self) -> None:
         if self.player.ready:
@@ -111,7 +121,8 @@ class PlayerControls(QWidget):
 
     def _on_position(self, ms: int) -> None:
         self.slider.set_position(ms)
-        self.elapsed.setText(clock(ms))
+        if not self.slider.isSliderDown():
+            self.elapsed.setText(clock(ms))
 
     def _on_duration(self, ms: int) -> None:
         self._duration = ms
