@@ -7,7 +7,7 @@ then runs the same export with one conversion worker and with one per core, alte
 memory is its own; it prints every run and the spread of the per-pair ratios. Memory is
 ru_maxrss: the export process itself, and the largest single child (a worker or its ffmpeg).
 
-    ./run bench export [--calls 200] [--minutes 10] [--rounds 3]
+    ./run bench export [--calls 200] [--minutes 10] [--rounds 3] [--audio mp3|wav|original] [--zip]
 """
 
 from __future__ import annotations
@@ -73,12 +73,13 @@ def build(root: Path, calls: int, minutes: float) -> None:
             store.record_media(account.id, f"rec-{i:04d}", str(path), size, digest)
 
 
-def run_one(root: Path, workers: int, tag: str) -> dict:
+def run_one(root: Path, workers: int, tag: str, audio: str = "mp3", zip_: bool = False) -> dict:
     with Store.open(root / "cache.sqlite3") as store:
         rows, _ = store.list_calls(CallFilter(), limit=100_000)
         refs = [r.ref for r in rows]
         t = time.perf_counter()
-        summary = run_export(store, refs, root / f"out-{tag}", ExportOptions(audio="mp3", transcripts=(), workers=workers),
+        dest = root / (f"out-{tag}.zip" if zip_ else f"out-{tag}")
+        summary = run_export(store, refs, dest, ExportOptions(audio=audio, transcripts=(), workers=workers),
                              media_root=root / "media")
         wall = time.perf_counter() - t
     assert not summary.failed and len(summary.exported) == len(refs), summary.failed[:3]
@@ -98,18 +99,21 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="the parallel run's worker count")
     ap.add_argument("--rounds", type=int, default=3, help="pairs of runs, alternating 1 worker and --workers")
+    ap.add_argument("--audio", default="mp3", choices=["mp3", "wav", "original"])
+    ap.add_argument("--zip", action="store_true", help="export to a ZIP instead of a folder")
     ap.add_argument("--run-one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--root", help=argparse.SUPPRESS)
     ap.add_argument("--tag", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run_one:
-        print(json.dumps(run_one(Path(args.root), args.run_one, args.tag)))
+        print(json.dumps(run_one(Path(args.root), args.run_one, args.tag, args.audio, args.zip)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         root = Path(tmp)
         t = time.perf_counter()
         build(root, args.calls, args.minutes)
-        print(f"scale: {args.calls} calls x {args.minutes:g} min of 8 kHz 16-bit mono WAV "
+        print(f"export: --audio {args.audio} to a {'ZIP' if args.zip else 'folder'}; "
+              f"scale: {args.calls} calls x {args.minutes:g} min of 8 kHz 16-bit mono WAV "
               f"({args.calls * args.minutes * 60 * RATE * 2 / 1e6:.0f} MB of audio), built in {time.perf_counter() - t:.1f} s; "
               f"{os.cpu_count()} CPUs")
         results: dict[int, list[dict]] = {1: [], args.workers: []}
@@ -118,12 +122,14 @@ def main() -> None:
             # Alternating, so a change in the machine's load hits both sides alike; the ratio is per pair.
             for workers in (1, args.workers) if n % 2 == 0 else (args.workers, 1):
                 load = os.getloadavg()[0]
-                out = subprocess.run([sys.executable, __file__, "--run-one", str(workers), "--root", tmp, "--tag", f"{n}-{workers}"],
+                out = subprocess.run([sys.executable, __file__, "--run-one", str(workers), "--root", tmp, "--tag", f"{n}-{workers}",
+                                      "--audio", args.audio, *(["--zip"] if args.zip else [])],
                                      capture_output=True, text=True, check=True)
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 r["load"] = load
                 results[workers].append(r)
-                shutil.rmtree(root / f"out-{n}-{workers}")
+                out_path = root / f"out-{n}-{workers}{'.zip' if args.zip else ''}"
+                out_path.unlink() if args.zip else shutil.rmtree(out_path)
                 cores = (r["self_cpu_s"] + r["child_cpu_s"]) / r["wall_s"]
                 print(f"round {n + 1}, {workers} worker(s): {r['wall_s']:.1f} s wall, CPU {r['self_cpu_s']:.1f} s export process "
                       f"+ {r['child_cpu_s']:.1f} s workers and ffmpeg = {cores:.2f} cores busy, "

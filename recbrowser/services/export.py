@@ -195,6 +195,7 @@ class _Job:
         done = self.journal.rows.get(ref)
         if done is not None and done.get("export_status") == "exported" and verify_row(self.folder, done):
             self.rows[ref] = done
+            self.target.add_to_archive([f["name"] for f in done["files"]])
             self.summary.skipped.append(Outcome(ref, "already exported; files checked"))
             self._advance(sum(r.size or 0 for r in call.recordings), ref)
             return
@@ -343,6 +344,7 @@ class _Job:
             self._fail_row(ref, pend.row, pend.error)
         else:
             self.journal.finished(pend.row)
+            self.target.add_to_archive([f["name"] for f in pend.row["files"]])
             self.rows[ref] = pend.row
             self.summary.exported.append(Outcome(ref, pend.row["audio_note"]))
         self._advance(pend.bytes, ref)
@@ -389,6 +391,7 @@ class _Job:
         return self.summary
 
     def _abort(self) -> None:
+        self.target.drop_archive()
         self.prefetch.close(abort=True)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)

@@ -1,18 +1,22 @@
 """Where an export is written: a folder or a ZIP, built under a temporary name and renamed.
 
 Files are written into `<dest>.partial/` (a folder) with the resume journal. When every call is
-done, a folder export renames that folder to `<dest>`; a ZIP export streams it into
-`<dest>.part` (ZIP64, one file at a time, never the whole archive in memory), fsyncs and renames
-it to `<dest>`. A sibling `<dest>.lock` (an OS lock, released even when the process is killed)
+done, a folder export renames that folder to `<dest>`. A ZIP export streams each finished call's
+files into `<dest>.partial/.archive.zip.part` as it goes (ZIP64, one file at a time, never the
+whole archive in memory, compressed on its own thread), and when all are in, fsyncs it and
+renames it to `<dest>`. A sibling `<dest>.lock` (an OS lock, released even when the process is killed)
 keeps two exports from writing the same place at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
+import queue
 import shutil
+import threading
 import zipfile
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +24,7 @@ from typing import IO, Any
 from recbrowser.errors import UserFacingError
 from recbrowser.services.export_manifest import JOURNAL
 
+ARCHIVE_PART = ".archive.zip.part"  # the ZIP being built, inside the staging folder
 _STORED = {".mp3", ".webm", ".ogg", ".opus", ".m4a", ".zip"}  # already compressed: deflate wastes CPU
 
 
@@ -71,6 +76,7 @@ class ExportTarget:
         self.staging = self.dest.with_name(self.dest.name + ".partial")
         self.lock_path = self.dest.with_name(self.dest.name + ".lock")
         self._lock_handle: IO[bytes] | None = None
+        self._archive: _Archive | None = None
 
     def open(self, settings: dict[str, Any]) -> None:
         """Take the lock and prepare `staging`, carrying over a finished export found at `dest`.
@@ -170,43 +176,46 @@ class ExportTarget:
     def clean_stray(self, names: set[str]) -> None:
         """Remove `.part` files and the given half-written files of an interrupted run."""
         for p in self.staging.iterdir():
+            if p.name == ARCHIVE_PART and self._archive is not None:
+                continue  # this run's archive, being built
             if p.name.endswith(".part") or p.name in names:
                 p.unlink(missing_ok=True)
+
+    def add_to_archive(self, names: list[str]) -> None:
+        """Files of a finished call: a ZIP export compresses them into the archive now, on its own
+        thread, while the next calls convert (deflating WAV is as slow as encoding it)."""
+        if not self.is_zip:
+            return
+        if self._archive is None:
+            self._archive = _Archive(self.staging / ARCHIVE_PART, self.staging)
+        self._archive.add(names)
 
     def finish(self, keep: set[str]) -> Path:
         """Make the export visible at `dest`; only `keep` (and the manifest) end up in it."""
         (self.staging / JOURNAL).unlink(missing_ok=True)
         try:
             if self.is_zip:
-                self._write_zip(keep)
+                self.add_to_archive(sorted(keep))  # what an earlier run finished; names already in are skipped
+                archive, self._archive = self._archive, None
+                assert archive is not None
+                archive.add(["manifest.csv", "manifest.json"])
+                archive.close()
+                os.replace(archive.part, self.dest)
+                _fsync_dir(self.dest.parent)
                 shutil.rmtree(self.staging)
             else:
                 os.rename(self.staging, self.dest)
                 _fsync_dir(self.dest.parent)
         except OSError as e:
+            self.drop_archive()
             raise os_error(e, self.dest) from None
         return self.dest
 
-    def _write_zip(self, keep: set[str]) -> None:
-        part = self.dest.with_name(self.dest.name + ".part")
-        names = sorted(keep) + ["manifest.csv", "manifest.json"]
-        try:
-            with open(part, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
-                for name in names:
-                    src = self.staging / name
-                    method = zipfile.ZIP_STORED if src.suffix.lower() in _STORED else zipfile.ZIP_DEFLATED
-                    info = zipfile.ZipInfo.from_file(src, name)
-                    info.compress_type = method
-                    with open(src, "rb") as fin, zf.open(info, "w", force_zip64=True) as fout:
-                        shutil.copyfileobj(fin, fout, 1 << 20)
-                zf.close()
-                raw.flush()
-                os.fsync(raw.fileno())
-        except BaseException:
-            part.unlink(missing_ok=True)  # never a half-written archive under any name that looks final
-            raise
-        os.replace(part, self.dest)
-        _fsync_dir(self.dest.parent)
+    def drop_archive(self) -> None:
+        """A failed or cancelled export: the half-built archive goes (its files stay in staging)."""
+        if self._archive is not None:
+            self._archive.abort()
+            self._archive = None
 
     def inherited_fds(self) -> tuple[int, ...]:
         return (self._lock_handle.fileno(),) if self._lock_handle is not None else ()
@@ -220,6 +229,73 @@ class ExportTarget:
         """After success: the lock file goes too (a waiting export then finds the finished one)."""
         self.lock_path.unlink(missing_ok=True)
         self.release()
+
+
+class _Archive:
+    """A ZIP (ZIP64, streamed, one file at a time) built on a thread: zlib and crc32 let go of
+    the GIL, so compressing overlaps the export's other work. A write error (a full disk) is
+    raised at the next add() or at close()."""
+
+    def __init__(self, part: Path, staging: Path) -> None:
+        self.part, self.staging = part, staging
+        self._raw = open(part, "wb")  # noqa: SIM115 - closed by close() or abort()
+        self._zip = zipfile.ZipFile(self._raw, "w", allowZip64=True)
+        self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
+        self._queued: set[str] = set()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="export-zip", daemon=True)
+        self._thread.start()
+
+    def add(self, names: list[str]) -> None:
+        if self._error is not None:
+            raise self._error
+        fresh = [n for n in names if n not in self._queued]
+        self._queued.update(fresh)
+        if fresh:
+            self._queue.put(fresh)
+
+    def _run(self) -> None:
+        while (names := self._queue.get()) is not None:
+            if self._error is not None:
+                continue
+            try:
+                for name in names:
+                    self._write(name)
+            except BaseException as e:  # handed to the export's thread
+                self._error = e
+
+    def _write(self, name: str) -> None:
+        src = self.staging / name
+        info = zipfile.ZipInfo.from_file(src, name)
+        info.compress_type = zipfile.ZIP_STORED if src.suffix.lower() in _STORED else zipfile.ZIP_DEFLATED
+        with open(src, "rb") as fin, self._zip.open(info, "w", force_zip64=True) as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
+
+    def _stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def close(self) -> None:
+        self._stop()
+        try:
+            if self._error is not None:
+                raise self._error
+            self._zip.close()
+            self._raw.flush()
+            os.fsync(self._raw.fileno())
+            self._raw.close()
+        except BaseException:
+            self.abort()  # never a half-written archive under any name that looks final
+            raise
+
+    def abort(self) -> None:
+        if self._thread.is_alive():
+            self._stop()
+        with contextlib.suppress(OSError, ValueError):
+            self._zip.close()
+        with contextlib.suppress(OSError):
+            self._raw.close()
+        self.part.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:
