@@ -129,3 +129,20 @@ def test_ctrl_c_then_run_again_completes(data_dir, account_name, tmp_path):
         with Store.open(data_dir.database) as store:
             check_round_trip(store, dest, "mp3")
         assert leftovers(tmp_path) == []
+
+
+def test_redact_pii_from_the_command_line(capsys, monkeypatch, data_dir, yeastar, account_name, tmp_path):
+    from test_pii import pii_call
+
+    synced(capsys, monkeypatch, yeastar, account_name)
+    with Store.open(data_dir.database) as store:
+        store.upsert_calls(store.account(account_name).id, [pii_call()])
+        store.add_tag(account_name, "pii-1", "legal")
+    ref = f"{account_name}/pii-1"
+    code, out, err = run(capsys, "export", ref, "--to", str(tmp_path / "legal.zip"), "--transcripts", "txt,vtt",
+                         "--redact-pii")
+    assert code == 0 and "1 exported" in out, err
+    manifest, files = read_export(tmp_path / "legal.zip")
+    text = "".join(data.decode("utf-8-sig") for data in files.values())
+    assert "[card]" in text and "4111 1111" not in text and "mia@example.com" not in text
+    assert manifest["export"]["redact_pii"] == ["cards", "phones", "emails"] and manifest["calls"][0]["tags"] == ["legal"]
