@@ -61,7 +61,7 @@ def largest_parts(bundle_dir: Path) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5, help="warm runs per command and way of running")
+    ap.add_argument("--runs", type=int, default=5, help="warm demo runs per way of running (4x as many --help)")
     ap.add_argument("--bundle", type=Path, help="an existing bundle's executable instead of building one")
     args = ap.parse_args()
     source = ROOT / ".venv" / "bin" / "recbrowser"
@@ -93,11 +93,12 @@ def main() -> None:
             for way in ways:  # cold: each way's files evicted right before its first run
                 evict(*reads[way])
                 results[(way, what, "cold")] = [timed(command(way, what, 0), env)]
-            for run in range(1, args.runs + 1):
+            for run in range(1, (args.runs * 4 if what == "--help" else args.runs) + 1):  # --help is cheap
                 for way in ways:
                     results.setdefault((way, what, "warm"), []).append(timed(command(way, what, run), env))
 
-    print(f"\nstart times, {args.runs} warm runs each (median), load average {os.getloadavg()[0]:.1f}:")
+    print(f"\nstart times: median of {args.runs * 4} warm runs of --help, {args.runs} of the demo; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'command':<22}{'run':<6}{'bundle s':>10}{'source s':>10}{'bundle/source':>15}")
     for what in ("--help", "--demo --screenshot"):
         for kind in ("cold", "warm"):
