@@ -251,3 +251,18 @@ def test_no_sound_device_is_said_beside_the_volume(qtbot, data_dir):
         assert controls.volume.toolTip().startswith("No sound device found: calls play silently")
         assert not controls.volume_icon.isEnabled()
     assert not controls.message.isVisible()  # the call still plays: no error line for it
+
+
+def test_void_qt_calls_never_run_none_out(qapp):
+    # PySide6 6.12.0 loses a reference to None per void call; ~3 minutes of playback used to
+    # abort the process ("none_dealloc"). 200,000 calls is about an hour of playing.
+    import sys
+
+    from PySide6.QtWidgets import QLabel
+
+    import recbrowser.ui.player  # noqa: F401  (the window's modules keep None alive on import)
+
+    label = QLabel()
+    for _ in range(200_000):
+        label.setText("00:01")
+    assert sys.getrefcount(None) > 100_000

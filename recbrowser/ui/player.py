@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import QWidget
 
+from recbrowser.ui.refcounts import RESERVED as _NONE_KEPT_ALIVE  # noqa: F401  (see the module)
 from recbrowser.ui.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
 from recbrowser.ui.shortcuts import key_text
 from recbrowser.ui.signals import emit

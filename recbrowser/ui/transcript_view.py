@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QTextEdit, QWidget
 
 from recbrowser.domain import Segment
 from recbrowser.ui.formatting import clock
+from recbrowser.ui.refcounts import RESERVED as _NONE_KEPT_ALIVE  # noqa: F401  (see the module)
 from recbrowser.ui.signals import emit
 from recbrowser.ui.speaker_colors import SpeakerColors
 
