@@ -159,3 +159,29 @@ def test_in_the_window_play_fetches_the_webm_and_shows_the_video(qtbot, data_dir
         assert pane.video.video.videoSink().videoFrame().isValid()
     finally:
         emu.stop()
+
+
+def test_a_damaged_video_says_so_where_the_picture_would_be(qtbot, data_dir, voki_call, tmp_path):
+    pane, player = make_pane(qtbot, data_dir)
+    pane.show_call("vk", voki_call.call, {})
+    broken = tmp_path / "broken.webm"
+    broken.write_bytes(voki_call.path.read_bytes()[:300])  # the header, then nothing
+    with qtbot.waitSignal(player.problem, timeout=WAIT, check_params_cb=bool):
+        player.load(broken, label="vk/call")
+    assert pane.video.isVisible() and not pane.video.showing_video()
+    assert pane.video.placeholder.text().startswith("No picture")
+    assert pane.controls.message.text().startswith("Cannot play vk/call")
+
+
+def test_switching_away_from_a_video_while_it_loads_never_hangs(qtbot, data_dir, voki_call):
+    # Showing the first frame starts FFmpeg's threads before Play; the window clears the
+    # player as soon as the user moves on (the GIL/Qt-mutex hazard Player works around).
+    pane, player = make_pane(qtbot, data_dir)
+    pane.show_call("vk", voki_call.call, {})
+    for i in range(12):
+        player.load(voki_call.path, label="vk/call")
+        qtbot.wait(i % 4 * 15)
+        player.clear()
+    with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=bool):
+        player.load(voki_call.path, label="vk/call")
+    qtbot.waitUntil(pane.video.showing_video, timeout=WAIT)

@@ -16,6 +16,8 @@ from recbrowser.ui.player import Player
 
 VIDEO_FORMATS = {"webm", "mp4", "mkv", "mov", "avi"}
 PAGE_PLACEHOLDER, PAGE_VIDEO = range(2)
+PRESS_PLAY = "Video call: press Play to download and watch it."
+NO_PICTURE = "No picture: this recording cannot be played (the reason is above)."
 
 
 def is_video_call(call: Call | None) -> bool:
@@ -26,7 +28,7 @@ class VideoArea(QStackedWidget):
     def __init__(self, player: Player, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.player = player
-        self.placeholder = QLabel("Video call: press Play to download and watch it.")
+        self.placeholder = QLabel(PRESS_PLAY)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.placeholder.setEnabled(False)  # drawn in the palette's disabled text colour
@@ -38,7 +40,7 @@ class VideoArea(QStackedWidget):
         self._video_call = False
         player.set_video_output(self.video)
         player.hasVideoChanged.connect(lambda _has: self._update())
-        player.problem.connect(lambda _text: self._update())
+        player.problem.connect(self._on_problem)
         self._update()
 
     def set_call(self, call: Call | None) -> None:
@@ -47,6 +49,10 @@ class VideoArea(QStackedWidget):
 
     def showing_video(self) -> bool:
         return not self.isHidden() and self.currentIndex() == PAGE_VIDEO
+
+    def _on_problem(self, text: str) -> None:
+        self.placeholder.setText(NO_PICTURE if text else PRESS_PLAY)
+        self._update()
 
     def _update(self) -> None:
         has_video = self.player.has_video()
