@@ -126,21 +126,23 @@ def list_calls(
     if where is None or limit <= 0:
         return [], None
     clauses, params = where
-    if after is not None:
-        value, last_id = after
-        # Written as a range on the sort value plus a tie-break, so the index range is used.
-        if f.descending:
-            clauses.append(f"{expr} <= ? AND ({expr} < ? OR c.id < ?)")
-        else:
-            clauses.append(f"{expr} >= ? AND ({expr} > ? OR c.id > ?)")
-        params += [value, value, last_id]
     order = "DESC" if f.descending else "ASC"
-    sql = (
-        f"{_ROW_SELECT}, {expr} FROM calls c CROSS JOIN accounts a ON a.id = c.account_id"
-        + (" WHERE " + " AND ".join(clauses) if clauses else "")
-        + f" ORDER BY {expr} {order}, c.id {order} LIMIT ?"
-    )
-    raw = conn.execute(sql, (*params, limit + 1)).fetchall()  # one extra row: is there a next page?
+    select = f"{_ROW_SELECT}, {expr} FROM calls c CROSS JOIN accounts a ON a.id = c.account_id"
+    if after is None:
+        sql = f"{select}{_sql(clauses)} ORDER BY {expr} {order}, c.id {order} LIMIT ?"
+        raw = conn.execute(sql, (*params, limit + 1)).fetchall()  # one extra row: is there a next page?
+    else:
+        # Two index seeks rather than one `value <= ? AND (value < ? OR id < ?)`: with the OR
+        # SQLite seeks on the value only and steps over every row that shares it, 40 ms deep
+        # into a sort by status (a few values, 600,000 rows each). First the rest of the
+        # last row's value (an equality and a rowid range), then the values after it.
+        value, last_id = after
+        op = "<" if f.descending else ">"
+        sql = f"{select}{_sql([*clauses, f'{expr} = ?', f'c.id {op} ?'])} ORDER BY c.id {order} LIMIT ?"
+        raw = conn.execute(sql, (*params, value, last_id, limit + 1)).fetchall()
+        if len(raw) <= limit:
+            sql = f"{select}{_sql([*clauses, f'{expr} {op} ?'])} ORDER BY {expr} {order}, c.id {order} LIMIT ?"
+            raw += conn.execute(sql, (*params, value, limit + 1 - len(raw))).fetchall()
     more = len(raw) > limit
     raw = raw[:limit]
     rows = [_row(r) for r in raw]
