@@ -116,6 +116,14 @@ def test_edit_and_delete_with_confirmation(qtbot, data_dir, archived_store, spee
     qtbot.waitUntil(lambda: (4000, "wrong tariff quoted") in stored_notes(data_dir, speech_call), timeout=WAIT)
     qtbot.waitUntil(lambda: "wrong tariff quoted" in pane.transcript.view.toPlainText(), timeout=WAIT)
     assert pane.notes.editor.text() == ""
+    # F2 edits too; Escape gives up the edit and leaves the note as it was.
+    pane.notes.list.setCurrentRow(0)
+    qtbot.keyClick(pane.notes.list, Qt.Key.Key_F2)
+    assert pane.notes.editor.text() == "wrong tariff quoted"
+    qtbot.keyClicks(pane.notes.editor, " NOT SAVED")
+    qtbot.keyClick(pane.notes.editor, Qt.Key.Key_Escape)
+    assert pane.notes.editor.text() == "" and pane.notes.add_button.text().startswith("Add note")
+    assert (4000, "wrong tariff quoted") in stored_notes(data_dir, speech_call)
 
     # Delete asks first; "Keep" (the default, and Escape) keeps the note.
     pane.notes.list.setCurrentRow(0)

@@ -60,10 +60,10 @@ class NotesPanel(QWidget):
         self.empty.setWordWrap(True)
         self.empty.setEnabled(False)
         self.edit_button = QPushButton("Edit")
-        self.edit_button.setToolTip("Change the selected note's text")
+        self.edit_button.setToolTip("Change the selected note's text (F2)")
         self.edit_button.clicked.connect(self.start_edit)
         self.delete_button = QPushButton("Delete…")
-        self.delete_button.setToolTip("Delete the selected note (asks first)")
+        self.delete_button.setToolTip("Delete the selected note (Delete; asks first)")
         self.delete_button.clicked.connect(self.ask_delete)
         self.editor = QLineEdit(placeholderText="Write a note, then Enter")
         self.editor.setClearButtonEnabled(True)
@@ -251,5 +251,8 @@ class NotesPanel(QWidget):
                 return True
             if obj is self.list and event.key() == Qt.Key.Key_Delete:
                 self.ask_delete()
+                return True
+            if obj is self.list and event.key() == Qt.Key.Key_F2:  # the platform's "rename" key
+                self.start_edit()
                 return True
         return super().eventFilter(obj, event)
