@@ -149,6 +149,18 @@ def test_bundle_libraries_all_load_and_unused_qt_is_left_out(bundle):
 # --- pip install . ------------------------------------------------------------------------
 
 
+# What the window asks of its package: the installed recbrowser, where its icons are, and
+# whether the toolbar, player and window icons draw.
+PROBE = """
+import json, recbrowser
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from recbrowser.ui.icons import ICON_DIR, app_icon, icon
+drawn = {"play": not icon("play").isNull(), "sync": not icon("sync").isNull(), "app": not app_icon().isNull()}
+print(json.dumps([recbrowser.__file__, str(ICON_DIR), drawn]))
+"""
+
+
 def fresh_venv(tmp_path: Path) -> Path:
     """A new venv that sees this venv's dependencies through a .pth file but not recbrowser itself
     (its editable hook is a .pth that Python only runs in a site folder), so the wheel must
@@ -159,11 +171,6 @@ def fresh_venv(tmp_path: Path) -> Path:
                           capture_output=True, text=True, check=True).stdout.strip()
     Path(site, "dev_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv
-
-
-def icon_names_used() -> set[str]:
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "recbrowser").rglob("*.py"))
-    return set(re.findall(r"\bicon\(\s*\"([\w-]+)\"", source)) | {"app"}
 
 
 @linux_only
@@ -188,13 +195,16 @@ def test_pip_install_gives_a_recbrowser_command_with_its_icons_and_resources(tmp
     assert helped.returncode == 0, helped.stderr
     assert "--install-desktop-entry" in helped.stdout and "sync" in helped.stdout
 
-    probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import json, recbrowser.ui.icons as i, recbrowser; "
-                            "print(json.dumps([recbrowser.__file__, str(i.ICON_DIR)]))"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
-    package_file, icon_dir = json.loads(probe.stdout)
+    probe = subprocess.run([str(venv / "bin" / "python"), "-c", PROBE], cwd=tmp_path,
+                           env={**env, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=60)
+    assert probe.returncode == 0, probe.stderr
+    package_file, icon_dir, drawn = json.loads(probe.stdout.splitlines()[-1])
     assert Path(package_file).is_relative_to(venv)  # the wheel's copy, not the source tree
+    assert drawn == {"play": True, "sync": True, "app": True}  # icon() draws nothing for a missing file
     package = Path(package_file).parent
-    assert sorted(n for n in icon_names_used() if not Path(icon_dir, f"{n}.svg").is_file()) == []
+    shipped = sorted(p.name for p in Path(icon_dir).glob("*.svg"))
+    assert shipped == sorted(p.name for p in (ROOT / "recbrowser" / "resources" / "icons").glob("*.svg"))
+    assert "play.svg" in shipped and "app.svg" in shipped
     assert (package / "emulators" / "speech" / "sentences.json").is_file()
     assert len(list((package / "emulators" / "speech").glob("*.wav"))) >= 10
     assert (package / "resources" / "desktop" / "recbrowser.desktop").is_file()
