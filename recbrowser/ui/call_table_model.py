@@ -75,6 +75,14 @@ DIRECTION_ARROWS = {"inbound": "← in", "outbound": "→ out", "internal": "↔
 
 Index = QModelIndex | QPersistentModelIndex
 
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+DECORATION = int(Qt.ItemDataRole.DecorationRole)
+ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+ANSWERED = frozenset((DISPLAY, DECORATION, ALIGN, TOOLTIP, FOREGROUND, int(ROW_ROLE), int(SORT_ROLE)))
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
 
 def _arrow(down: bool) -> QPixmap:
     """The open/closed marker of a call with legs, in the palette's text colour."""
@@ -339,8 +347,10 @@ class CallTableModel(QAbstractTableModel):
                 return f"{HEADERS[section]}: sorts by {SORT_TIPS[section].lower()}"
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+    def data(self, index: Index, role: int = DISPLAY):
+        # Called ~2,000 times a paint: roles are plain ints (enum attribute lookups cost more
+        # than the answer), and roles the list never answers return before any lookup.
+        if role not in ANSWERED or not index.isValid():
             return None
         call, leg_number = self._locate(index.row())
         if leg_number is not None:
@@ -349,18 +359,18 @@ class CallTableModel(QAbstractTableModel):
         if r is None:
             return None
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY:
             return self._display(r, col)
+        if role == DECORATION:
+            return (self._arrow(call in self._open) if r.leg_count > 1 else self._blank()) if col == COL_START else None
+        if role == ALIGN:
+            return RIGHT if col == COL_DURATION else None
         if role == ROW_ROLE:
             return r
         if role == SORT_ROLE:
             return self._native(r, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == TOOLTIP:
             return self._tooltip(r, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DURATION:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.DecorationRole and col == COL_START:
-            return self._arrow(call in self._open) if r.leg_count > 1 else self._blank()
         return None
 
     def _arrow(self, down: bool) -> QPixmap:
@@ -377,9 +387,9 @@ class CallTableModel(QAbstractTableModel):
         return self._arrows[None]  # type: ignore[index]
 
     def _leg_data(self, leg: LegRow, col: int, role: int):
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY:
             return self._leg_display(leg, col)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == FOREGROUND:
             # Legs are disabled items (not selectable); keep them readable, not greyed out.
             return QGuiApplication.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
         if role == Qt.ItemDataRole.ToolTipRole and col in (COL_START, COL_FROM, COL_TO):
