@@ -1,10 +1,24 @@
-"""How responsive the window stays while it syncs 20,000 calls.
+"""How responsive the window is: during a sync, and on a big cache.
 
-Starts `recbrowser emulate --calls N` in its own process, then runs benchmarks/ui_gap_probe.py
-(the real MainWindow, offscreen, syncing from it) a few times and prints the longest and the
-99th-percentile gap between 10 ms ticks of the UI thread, with the machine's load.
+Sync (default): starts `recbrowser emulate --calls N` in its own process, then runs
+benchmarks/ui_gap_probe.py (the real MainWindow, offscreen, syncing from it) a few times and
+prints the longest and the 99th-percentile gap between 10 ms ticks of the UI thread.
 
     QT_QPA_PLATFORM=offscreen RECBROWSER_MAX_RPS=0 .venv/bin/python benchmarks/bench_ui.py [--calls 20000] [--runs 3]
+
+Big cache (`--cache DATA_DIR`, made by `benchmarks/gen_data.py DATA_DIR --calls 1000000`):
+through benchmarks/ui_window_probe.py, each measurement in a fresh process started the same way:
+
+  - time to the first painted window, process start to the call list's first paint, against
+    an empty PySide6 QMainWindow (alternating runs, medians, ratio);
+  - resident memory once settled, against the same window on an empty cache;
+  - dragging the scrollbar to the middle (and elsewhere), against walking keyset pages there
+    as the model did before;
+  - search-as-you-type latency, last key to results on screen (it includes the 250 ms pause
+    that waits for the typing to stop), and the search alone;
+  - PageDown from the first call to the last, each press painted.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui.py --cache DATA_DIR [--runs 5] [--no-pagedown]
 """
 
 from __future__ import annotations
@@ -12,20 +26,89 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 PROBE = Path(__file__).resolve().parent / "ui_gap_probe.py"
+WINDOW_PROBE = Path(__file__).resolve().parent / "ui_window_probe.py"
+
+
+def probe(env: dict, *args: str) -> tuple[float, list[dict]]:
+    """Run ui_window_probe.py; (seconds from start to its "painted" line, all its JSON lines)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(WINDOW_PROBE), *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    lines, painted = [], 0.0
+    for line in proc.stdout:
+        if line.startswith("{"):
+            lines.append(json.loads(line))
+            if lines[-1].get("painted"):
+                painted = time.perf_counter() - started
+    proc.wait(3600)
+    return painted, lines
+
+
+def merged(lines: list[dict]) -> dict:
+    out: dict = {}
+    for line in lines:
+        out.update(line)
+    return out
+
+
+def big_cache(args, env: dict) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from recbrowser.paths import data_dir, ensure
+    from recbrowser.store import CallFilter, Store
+
+    with Store.open(data_dir(args.cache).database) as store:
+        calls = store.count_calls(CallFilter())
+    print(f"scale: {calls:,} cached calls in {args.cache}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
+    empty_cache = ensure(data_dir(tempfile.mkdtemp(prefix="recbrowser-empty-")))
+    Store.open(empty_cache.database).close()
+    bare, ours, rss_big, rss_empty = [], [], [], []
+    for _ in range(args.runs):  # alternating, so load on the machine hits both alike
+        bare.append(probe(env, "empty")[0])
+        t, lines = probe(env, "window", str(args.cache))
+        ours.append(t)
+        rss_big.append(merged(lines)["settled_rss_mb"])
+        rss_empty.append(merged(probe(env, "window", str(empty_cache.root))[1])["settled_rss_mb"])
+    b, o = statistics.median(bare), statistics.median(ours)
+    print(f"first painted window: recbrowser on {calls:,} calls {o * 1000:.0f} ms, empty QMainWindow {b * 1000:.0f} ms "
+          f"(medians of {args.runs}): ratio {o / b:.2f} (target <= 1.5)", flush=True)
+    print(f"  runs: ours {[round(x * 1000) for x in ours]} ms, bare {[round(x * 1000) for x in bare]} ms", flush=True)
+    rb, re_ = statistics.median(rss_big), statistics.median(rss_empty)
+    print(f"resident memory, settled: {rb:.0f} MB on {calls:,} calls, {re_:.0f} MB on an empty cache: "
+          f"+{rb - re_:.0f} MB (target <= +60 MB)", flush=True)
+    tasks = "jump,search" + ("" if args.no_pagedown else ",pagedown")
+    _t, lines = probe(env, "window", str(args.cache), "--tasks", tasks)
+    r = merged(lines)
+    print(f"jump (scrollbar to the middle, painted): {r['jump_middle_ms']} ms; 7 places: median {r['jump_median_ms']} ms, "
+          f"max {r['jump_max_ms']} ms; walking keyset pages of 200 to the middle (before): {r['walk_to_middle_ms']:,.0f} ms")
+    print(f"search as you type ({r['search_words']} words, a key every 80 ms): last key to results shown median "
+          f"{r['search_median_ms']} ms, p95 {r['search_p95_ms']} ms (with the 250 ms typing pause); the search alone "
+          f"median {r['search_only_median_ms']} ms, p95 {r['search_only_p95_ms']} ms")
+    if "pagedown_s" in r:
+        print(f"PageDown top to bottom: {r['pagedown_presses']:,} presses in {r['pagedown_s']:,.1f} s "
+              f"({r['pagedown_mean_ms']} ms a press, slowest {r['pagedown_max_ms']} ms), {r['queries']:,} queries")
+    print(f"memory after all that: {r['final_rss_mb']:.0f} MB, {r['fetched_rows']:,} rows held; load {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cache", type=Path, default=None, help="a data folder made by gen_data.py: the big-cache figures")
+    ap.add_argument("--no-pagedown", action="store_true", help="skip the PageDown run (minutes at 1,000,000 calls)")
     args = ap.parse_args()
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"), "RECBROWSER_MAX_RPS": "0"}
+    if args.cache:
+        big_cache(args, env)
+        return
     print(f"scale: {args.calls:,} calls synced by the window from an emulator in another process, {os.cpu_count()} cores")
     for run in range(1, args.runs + 1):
         emu = subprocess.Popen([sys.executable, "-m", "recbrowser", "emulate", "--calls", str(args.calls)],

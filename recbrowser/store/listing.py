@@ -76,18 +76,15 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
     if f.number:
         clauses.append("(instr(c.from_number, ?) > 0 OR instr(c.to_number, ?) > 0)")
         params += [f.number, f.number]
-    if f.direction:
-        clauses.append("c.direction = ?")
-        params.append(f.direction)
-    if f.status:
-        clauses.append("c.status = ?")
-        params.append(f.status)
-    if f.has_audio is not None:
-        clauses.append("c.has_audio = ?")
-        params.append(1 if f.has_audio else 0)
-    if f.transcript_status is not None:
-        clauses.append("c.transcript_status = ?")
-        params.append(f.transcript_status)
+    # A filter on a column with its own sort index uses that index only when the list is
+    # sorted by it; otherwise the unary + keeps the planner on the sort's index (reading all
+    # 700,000 inbound calls and sorting them took 0.4 s a page, walking calls_start 0.5 ms).
+    for column, sort, value in (("direction", "direction", f.direction), ("status", "status", f.status),
+                                ("has_audio", "audio", None if f.has_audio is None else int(f.has_audio)),
+                                ("transcript_status", "transcript", f.transcript_status)):
+        if value is not None and value != "":
+            clauses.append(f"{'' if f.sort == sort else '+'}c.{column} = ?")
+            params.append(value)
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status != 'available'")
     if f.tag:
