@@ -4,7 +4,9 @@ Builds a throwaway cache of N calls whose recordings are M-minute 8 kHz WAV file
 speech clips (hard links of one file, so the set costs one file of disk), marks them downloaded,
 then runs the same export with one conversion worker and with one per core, alternating for
 --rounds pairs (so a change in the machine's load hits both), each in its own process so peak
-memory is its own; it prints every run and the spread of the per-pair ratios. Memory is
+memory is its own; it prints every run and the spread of the per-pair ratios. Each round also
+times bare ffmpeg runs one at a time and N at a time: the ratio the machine itself allowed
+then, which the export's ratio is best read against on a shared machine. Memory is
 ru_maxrss: the export process itself, and the largest single child (a worker or its ffmpeg).
 
     ./run bench export [--calls 200] [--minutes 10] [--rounds 3] [--audio mp3|wav|original] [--zip]
@@ -26,8 +28,11 @@ import time
 import wave
 from pathlib import Path
 
+import imageio_ffmpeg
+
 from recbrowser.domain import Account, Call, Party, Recording
 from recbrowser.emulators import speech
+from recbrowser.services.audio_convert import LAME_SPEED, MP3_BITRATE
 from recbrowser.services.export import ExportOptions, run_export
 from recbrowser.store import CallFilter, Store
 
@@ -88,6 +93,19 @@ def run_one(root: Path, workers: int, tag: str, audio: str = "mp3", zip_: bool =
             "self_cpu_s": me.ru_utime + me.ru_stime, "child_cpu_s": kids.ru_utime + kids.ru_stime}
 
 
+def bare_ffmpeg(src: Path, out: Path, jobs: int, parallel: int) -> float:
+    """Wall time of `jobs` bare ffmpeg WAV->MP3 runs (same settings as the export), `parallel` at
+    a time: what the machine itself allows at this moment, with no Python, pydub or export around."""
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    cmd = [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", str(src), "-c:a", "libmp3lame", "-b:a", MP3_BITRATE, *LAME_SPEED]
+    t = time.perf_counter()
+    for first in range(0, jobs, parallel):
+        procs = [subprocess.Popen([*cmd, str(out.with_name(f"bare-{i}.mp3"))]) for i in range(first, min(jobs, first + parallel))]
+        for p in procs:
+            p.wait()
+    return time.perf_counter() - t
+
+
 def spread(values: list[float]) -> str:
     v = sorted(values)
     return f"median {statistics.median(v):.2f}, min {v[0]:.2f}, max {v[-1]:.2f}"
@@ -101,6 +119,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="pairs of runs, alternating 1 worker and --workers")
     ap.add_argument("--audio", default="mp3", choices=["mp3", "wav", "original"])
     ap.add_argument("--zip", action="store_true", help="export to a ZIP instead of a folder")
+    ap.add_argument("--bare", type=int, default=20, help="bare ffmpeg runs per round, for the machine's own ceiling")
     ap.add_argument("--run-one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--root", help=argparse.SUPPRESS)
     ap.add_argument("--tag", help=argparse.SUPPRESS)
@@ -117,7 +136,8 @@ def main() -> None:
               f"({args.calls * args.minutes * 60 * RATE * 2 / 1e6:.0f} MB of audio), built in {time.perf_counter() - t:.1f} s; "
               f"{os.cpu_count()} CPUs")
         results: dict[int, list[dict]] = {1: [], args.workers: []}
-        ratios = []
+        ratios: list[float] = []
+        ceilings: list[float] = []
         for n in range(args.rounds):
             # Alternating, so a change in the machine's load hits both sides alike; the ratio is per pair.
             for workers in (1, args.workers) if n % 2 == 0 else (args.workers, 1):
@@ -136,10 +156,17 @@ def main() -> None:
                       f"{args.calls * args.minutes / r['wall_s']:.0f} audio-minutes/s, peak RSS {r['self_mb']:.0f} MB "
                       f"(export process) + {r['child_mb']:.0f} MB (largest child), load {load:.1f} before", flush=True)
             ratios.append(results[1][-1]["wall_s"] / results[args.workers][-1]["wall_s"])
+            base = root / "media" / "bench" / "base.wav"
+            one = bare_ffmpeg(base, root / "bare.mp3", args.bare, 1)
+            many = bare_ffmpeg(base, root / "bare.mp3", args.bare, args.workers)
+            ceilings.append(one / many)
+            print(f"round {n + 1}, bare ffmpeg x {args.bare}: {one:.1f} s one at a time, {many:.1f} s {args.workers} at a time "
+                  f"= {one / many:.2f}x (the machine's own ceiling just now); export ratio this round {ratios[-1]:.2f}x", flush=True)
         print(f"1 worker wall (s): {spread([r['wall_s'] for r in results[1]])}")
         print(f"{args.workers} workers wall (s): {spread([r['wall_s'] for r in results[args.workers]])}")
         print(f"speed-up with {args.workers} workers, per pair: {', '.join(f'{x:.2f}x' for x in ratios)}; "
               f"{spread(ratios)}  (target >= 1.7x on 2 cores)")
+        print(f"bare ffmpeg, {args.workers} at a time vs one: {', '.join(f'{x:.2f}x' for x in ceilings)}; {spread(ceilings)}")
 
 
 if __name__ == "__main__":
