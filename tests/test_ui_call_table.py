@@ -300,3 +300,27 @@ def test_open_legs_follow_their_call_when_a_sync_adds_calls_above(qtbot, store):
     assert model.rowCount() == 34 and model.call_count() == 31
     model.set_filter(CallFilter(direction="inbound"))  # another list: nothing open
     assert model.rowCount() == 30 and not model.is_open(3)
+
+
+def test_the_tag_box_filters_the_list_to_tagged_calls(qtbot, store):
+    from recbrowser.ui.filter_bar import FilterBar
+
+    fill(store, 300)
+    for provider_id in ("bu000007", "bu000123"):
+        store.add_tag("bulk", provider_id, "Escalated")
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.set_tags(store.all_tags())
+    completer = bar.tag.completer()
+    completer.setCompletionPrefix("esc")
+    assert completer.currentCompletion() == "Escalated"  # offered whatever the case typed
+    with qtbot.waitSignal(bar.changed, timeout=2000) as changed:
+        qtbot.keyClicks(bar.tag, "escalated")  # debounced like the number box
+    f = changed.args[0]
+    assert f.tag == "escalated"
+    model = CallTableModel(store)
+    model.set_filter(f)
+    assert model.rowCount() == 2
+    assert {model.row(r).provider_id for r in range(2)} == {"bu000007", "bu000123"}
+    bar.tag.clear()
+    assert bar.current().tag is None

@@ -1,12 +1,12 @@
-"""The filter bar above the call list: date preset, account, direction, number, audio, transcript."""
+"""The filter bar above the call list: date preset, account, direction, number, tag, audio, transcript."""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QDate, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from recbrowser.domain import DIRECTIONS, STATUSES
 from recbrowser.store import CallFilter
@@ -57,13 +57,22 @@ class FilterBar(QWidget):
         self.number.setClearButtonEnabled(True)
         self.number.setMinimumWidth(120)
         self.number.setMaximumWidth(180)
+        self.tag = QLineEdit(placeholderText="Tag", toolTip="Only calls with this tag (any case)")
+        self.tag.setClearButtonEnabled(True)
+        self.tag.setMaximumWidth(130)
+        self._tags = QStringListModel(self)
+        completer = QCompleter(self._tags, self.tag)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.tag.setCompleter(completer)
         self.has_audio = QCheckBox("Has audio")
         self.has_transcript = QCheckBox("Has transcript")
         self.count = QLabel()
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        for w in (self.dates, self.since, self.until, self.account, self.direction, self.status, self.number, self.has_audio, self.has_transcript):
+        for w in (self.dates, self.since, self.until, self.account, self.direction, self.status, self.number, self.tag,
+                  self.has_audio, self.has_transcript):
             layout.addWidget(w)
         layout.addStretch(1)
         layout.addWidget(self.count)
@@ -71,6 +80,7 @@ class FilterBar(QWidget):
         self._number_timer = QTimer(self, singleShot=True, interval=NUMBER_DEBOUNCE_MS)
         self._number_timer.timeout.connect(self._emit)
         self.number.textChanged.connect(lambda _t: self._number_timer.start())
+        self.tag.textChanged.connect(lambda _t: self._number_timer.start())
         self.dates.currentIndexChanged.connect(self._show_range)
         for combo in (self.dates, self.account, self.direction, self.status):
             combo.currentIndexChanged.connect(self._emit)
@@ -89,6 +99,10 @@ class FilterBar(QWidget):
         self.account.blockSignals(False)
         if current is not None and index < 0:
             self._emit()  # the account shown was removed: show everything
+
+    def set_tags(self, tags: list[str]) -> None:
+        """The tags in use (Store.all_tags()), offered as the user types in the tag box."""
+        self._tags.setStringList(tags)
 
     def set_count(self, shown: int) -> None:
         self.count.setText(f"{shown:,} call{'s' if shown != 1 else ''}")
@@ -116,6 +130,7 @@ class FilterBar(QWidget):
             direction=self.direction.currentData(),
             status=self.status.currentData(),
             number=self.number.text().strip() or None,
+            tag=self.tag.text().strip() or None,
             has_audio=True if self.has_audio.isChecked() else None,
             has_transcript=True if self.has_transcript.isChecked() else None,
         )
