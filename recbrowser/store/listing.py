@@ -198,7 +198,7 @@ def cursors_at(conn: sqlite3.Connection, f: CallFilter, positions: range) -> lis
     if not positions:
         return []
     if f.sort == "account":
-        return [_account_cursor_at(conn, f, p) if p > 0 else None for p in positions]
+        return _account_cursors_at(conn, f, positions)
     where = _where(conn, f)
     if where is None:
         return [None] * len(positions)
@@ -215,23 +215,31 @@ def cursors_at(conn: sqlite3.Connection, f: CallFilter, positions: range) -> lis
     return out
 
 
-def _account_cursor_at(conn: sqlite3.Connection, f: CallFilter, position: int) -> Cursor | None:
-    # Per account: count its rows, and OFFSET into the account whose rows hold the position.
+def _account_cursors_at(conn: sqlite3.Connection, f: CallFilter, positions: range) -> list[Cursor | None]:
+    # Count each account's rows once, then OFFSET into the account that holds each position.
     where = _where(conn, replace(f, account=None))
     if where is None:
-        return None
+        return [None] * len(positions)
     clauses, params = where
     order = "ASC" if f.descending else "DESC"  # start times run against the names (see _by_account)
-    skip = position - 1  # rows before the one whose cursor we want
+    spans, first = [], 0
     for account_id, name in _accounts_in_order(conn, f):
         own = ["c.account_id = ?", *clauses]
         n = conn.execute(f"SELECT count(*) FROM calls c{_sql(own)}", (account_id, *params)).fetchone()[0]
-        if skip < n:
-            sql = f"SELECT c.start_ms, c.id FROM calls c{_sql(own)} ORDER BY c.start_ms {order}, c.id {order} LIMIT 1 OFFSET ?"
-            start, call_id = conn.execute(sql, (account_id, *params, skip)).fetchone()
-            return (name, start), call_id
-        skip -= n
-    return None
+        spans.append((first, first + n, account_id, name, own))
+        first += n
+    out: list[Cursor | None] = []
+    for p in positions:
+        at = p - 1  # the row before the position carries its cursor
+        span = next((sp for sp in spans if sp[0] <= at < sp[1]), None)
+        if p <= 0 or span is None:
+            out.append(None)
+            continue
+        lo, _hi, account_id, name, own = span
+        sql = f"SELECT c.start_ms, c.id FROM calls c{_sql(own)} ORDER BY c.start_ms {order}, c.id {order} LIMIT 1 OFFSET ?"
+        start_ms, call_id = conn.execute(sql, (account_id, *params, at - lo)).fetchone()
+        out.append(((name, start_ms), call_id))
+    return out
 
 
 def legs(conn: sqlite3.Connection, account_name: str, provider_id: str) -> list[LegRow]:
