@@ -23,7 +23,9 @@ def voki():
 
 
 def user_data(store: Store, account: str, ids: list[str]):
-    return {pid: ([(n.id, n.offset_ms, n.text) for n in store.notes(account, pid)], store.tags(account, pid)) for pid in ids}
+    return {
+        pid: ([(n.id, n.offset_ms, n.text) for n in store.notes(account, pid)], store.tags(account, pid)) for pid in ids
+    }
 
 
 def test_notes_are_edited_deleted_and_ordered_by_time(store, yeastar):
@@ -34,10 +36,17 @@ def test_notes_are_edited_deleted_and_ordered_by_time(store, yeastar):
     untimed = store.add_note("hq", pid, None, "check the invoice")
     early = store.add_note("hq", pid, 3_000, "angry from the start")
     assert late.text == "promised a callback"  # trimmed
-    assert [n.text for n in store.notes("hq", pid)] == ["angry from the start", "promised a callback", "check the invoice"]
+    assert [n.text for n in store.notes("hq", pid)] == [
+        "angry from the start",
+        "promised a callback",
+        "check the invoice",
+    ]
     store.update_note(late.id, "promised a callback on Friday")
     store.delete_note(early.id)
-    assert [(n.offset_ms, n.text) for n in store.notes("hq", pid)] == [(61_000, "promised a callback on Friday"), (None, "check the invoice")]
+    assert [(n.offset_ms, n.text) for n in store.notes("hq", pid)] == [
+        (61_000, "promised a callback on Friday"),
+        (None, "check the invoice"),
+    ]
     with pytest.raises(UserFacingError, match="needs some text"):
         store.update_note(untimed.id, "   ")
     with pytest.raises(UserFacingError, match="deleted in the meantime"):
