@@ -222,3 +222,41 @@ def test_many_tags_wrap_instead_of_widening_the_pane(qtbot, data_dir, archived_s
     rows = {b.geometry().top() for b in pane.tags.buttons.values()}
     assert len(rows) > 1  # wrapped onto more lines
     assert all(pane.tags.rect().contains(b.geometry()) for b in pane.tags.buttons.values())
+
+
+def test_notes_and_tags_made_in_the_window_survive_a_resync(qtbot, data_dir, store, yeastar):
+    import time
+
+    from yeastar_helpers import add_emulated_account
+
+    from recbrowser.ui.main_window import MainWindow
+
+    add_emulated_account(store, yeastar)
+    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+    window.demo_secrets["hq"] = yeastar.secrets()
+    qtbot.addWidget(window)
+    window.show()
+    since = int(time.time() * 1000) - 15 * 86_400_000
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000):
+        window.sync.sync(["hq"], since_ms=since)
+    first, second = (r.provider_id for r in store.list_calls(CallFilter(has_transcript=True))[0][:2])
+    pane = window.call_pane
+    window.open_call("hq", first)
+    qtbot.waitUntil(lambda: pane.call is not None and pane.call.provider_id == first, timeout=WAIT)
+    pane.begin_note()
+    qtbot.keyClicks(pane.notes.editor, "kept across syncs")
+    qtbot.keyClick(pane.notes.editor, Qt.Key.Key_Return)
+    pane.tags.edit.setText("audit")
+    qtbot.keyClick(pane.tags.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(pane.notes.notes()) == 1 and pane.tags.tags() == ["audit"], timeout=WAIT)
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as done:
+        window.sync.sync(["hq"], since_ms=since)  # every call fetched and written again
+    (result,) = done.args[0]
+    assert result.ok and result.calls > 0 and result.new == 0
+    assert [n.text for n in store.notes("hq", first)] == ["kept across syncs"] and store.tags("hq", first) == ["audit"]
+    window.open_call("hq", second)
+    qtbot.waitUntil(lambda: pane.call.provider_id == second and pane.tags.tags() == [] and not pane.notes.notes(), timeout=WAIT)
+    assert pane.tags.known() == ["audit"]  # offered for this call too
+    window.open_call("hq", first)
+    qtbot.waitUntil(lambda: pane.call.provider_id == first and pane.tags.tags() == ["audit"], timeout=WAIT)
+    assert [n.text for n in pane.notes.notes()] == ["kept across syncs"]
