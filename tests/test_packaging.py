@@ -70,7 +70,11 @@ def distinct_colours(image: QImage, step: int = 16) -> int:
     return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
 
 
-@pytest.mark.timeout(1500)
+# Whichever bundle test runs first also waits for the build (~1 min, more on a loaded machine).
+BUILD_TIMEOUT = pytest.mark.timeout(1500)
+
+
+@BUILD_TIMEOUT
 def test_bundle_opens_the_demo_window_plays_a_call_and_saves_a_screenshot(bundle, tmp_path):
     shot = tmp_path / "shot.png"
     data = tmp_path / "data"
@@ -89,7 +93,7 @@ def test_bundle_opens_the_demo_window_plays_a_call_and_saves_a_screenshot(bundle
     assert files >= 1 and size > 0  # the call shown was downloaded and loaded into the player
 
 
-@pytest.mark.timeout(600)
+@BUILD_TIMEOUT
 def test_bundle_command_line_keeps_secrets_in_the_keyring_syncs_and_converts_with_ffmpeg(
         bundle, yeastar, account_name, tmp_path):
     env = {"RECBROWSER_DATA_DIR": str(tmp_path / "data")}
@@ -113,11 +117,13 @@ def test_bundle_command_line_keeps_secrets_in_the_keyring_syncs_and_converts_wit
     assert yeastar.secrets()["client_secret"] not in (synced.stdout + synced.stderr + exported.stdout + exported.stderr)
 
 
+@BUILD_TIMEOUT
 def test_bundle_says_the_version_of_pyproject(bundle):
     result = start(bundle, "--version")
     assert result.returncode == 0 and result.stdout.strip() == f"recbrowser {pyproject_version()}"
 
 
+@BUILD_TIMEOUT
 def test_bundle_libraries_all_load_and_unused_qt_is_left_out(bundle):
     internal = bundle.parent / "_internal"
     qt = internal / "PySide6" / "Qt"
