@@ -121,3 +121,59 @@ def test_the_dialog_opens_on_the_account_asked_for(qtbot, data_dir, store):
     qtbot.waitUntil(lambda: dialog.current_name() == "b-second", timeout=WAIT)
     assert dialog.form.fields["client_id"].text() == "y" and dialog.form.name.isReadOnly()
     pool.waitForDone(WAIT)
+
+
+def test_removing_an_account_runs_in_a_worker_and_reaches_the_window_after_the_dialog_closed(
+        qtbot, data_dir, store, yeastar, account_name):
+    import sqlite3
+    import time
+
+    from modal_helpers import Answerer
+    from PySide6.QtWidgets import QMessageBox
+    from yeastar_helpers import add_emulated_account, sync
+
+    from recbrowser.errors import SecretMissing
+    from recbrowser.store import CallFilter
+    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.settings import open_settings
+
+    account = add_emulated_account(store, yeastar, name=account_name)
+    credentials.save_secrets(account_name, yeastar.secrets())
+    assert sync(store, account, yeastar, since_ms=int(time.time() * 1000) - 14 * 86_400_000).ok
+    calls = store.count_calls(CallFilter(account=account_name))
+    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == calls > 0, timeout=WAIT)
+    dialog = AccountsDialog(data_dir.database, window.pools.interactive, window.secrets_for, window,
+                            select=account_name, removal=window.removal)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.current_name() == account_name, timeout=WAIT)
+    # Another program holds the cache's write lock, so the removal waits in its worker as a big
+    # one would; the window must keep working meanwhile.
+    blocker = sqlite3.connect(data_dir.database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        yes = Answerer(QMessageBox, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+        dialog.remove_button.click()
+        yes.stop()
+        qtbot.waitUntil(lambda: window.removal.calls == calls, timeout=WAIT)
+        assert dialog.progress.isVisible() and not dialog.save_button.isEnabled() and not dialog.list.isEnabled()
+        assert f"Removing '{account_name}' and its {calls:,} cached calls" in dialog.result.text()
+        assert window.accounts_panel.state(account_name).text == "Removing from this computer…"
+        with qtbot.waitSignal(window.callsRefreshed, timeout=WAIT):
+            window.refresh_calls()  # counted and read while the removal waits
+        assert window.removal.removing == account_name
+        dialog.close()
+        dialog.deleteLater()
+        qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(dialog), timeout=WAIT)
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    qtbot.waitUntil(lambda: account_name not in window.account_names(), timeout=WAIT)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=WAIT)
+    assert f"Account '{account_name}' removed, with its {calls:,} cached calls" in window.status.text.text()
+    assert store.account(account_name) is None
+    with pytest.raises(SecretMissing):
+        credentials.load_secrets(account_name)
+    window.pools.wait(WAIT)

@@ -7,10 +7,11 @@ keyring must never freeze the window.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtCore import QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +31,7 @@ from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
 from recbrowser.store import Store
 from recbrowser.ui.account_form import AccountForm
+from recbrowser.ui.account_removal import AccountRemoval
 from recbrowser.ui.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
@@ -47,6 +50,7 @@ class AccountsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         select: str | None = None,
+        removal: AccountRemoval | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Accounts")
@@ -61,13 +65,21 @@ class AccountsDialog(QDialog):
         self.list = QListWidget()
         self.list.setMaximumWidth(220)
         self.list.currentItemChanged.connect(lambda item, _prev: self._select(item))
-        add = QPushButton("Add account")
+        self.add_button = add = QPushButton("Add account")
         add.clicked.connect(self.new_account)
         self.form = AccountForm()
         self.keyring = QLabel("Checking the keyring…")
         self.keyring.setWordWrap(True)
         self.result = QLabel()
         self.result.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # one SQL statement: no steps to count, only time
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self._show_removal)
+        # The window's, so a removal outlives this dialog; a dialog of its own in tests.
+        self.removal = removal or AccountRemoval(database, secrets_for, pool, self)
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_connection)
         self.save_button = QPushButton("Save")
@@ -90,6 +102,7 @@ class AccountsDialog(QDialog):
         right = QVBoxLayout()
         right.addWidget(self.form)
         right.addWidget(self.result)
+        right.addWidget(self.progress)
         right.addStretch(1)
         right.addWidget(self.keyring)
         right.addLayout(buttons)
@@ -97,8 +110,13 @@ class AccountsDialog(QDialog):
         layout.addLayout(left)
         layout.addLayout(right, 1)
         self.resize(820, 460)
+        self.removal.started.connect(self._removal_started)
+        self.removal.counted.connect(self._show_removal)
+        self.removal.finished.connect(self._removal_finished)
         self._check_keyring()
         self.reload(select=select)
+        if self.removal.removing:
+            self._removal_started(self.removal.removing)
 
     # -- loading --------------------------------------------------------------------------------
     def _run(self, fn, on_done, label: str) -> None:
@@ -121,10 +139,10 @@ class AccountsDialog(QDialog):
 
         return work
 
-    def reload(self, select: str | None = None) -> None:
-        self._run(self._with_store(lambda s: s.accounts()), lambda accounts: self._show(accounts, select), "")
+    def reload(self, select: str | None = None, message: str = "") -> None:
+        self._run(self._with_store(lambda s: s.accounts()), lambda accounts: self._show(accounts, select, message), "")
 
-    def _show(self, accounts: list[Account], select: str | None) -> None:
+    def _show(self, accounts: list[Account], select: str | None, message: str = "") -> None:
         self._accounts = {a.name: a for a in accounts}
         self.list.blockSignals(True)
         self.list.clear()
@@ -141,6 +159,8 @@ class AccountsDialog(QDialog):
             self.list.setCurrentRow(0)
         elif not accounts:
             self.new_account()
+        if message:
+            self.result.setText(message)  # after the selection, which clears it
 
     def _check_keyring(self) -> None:
         def shown(status: credentials.KeyringStatus) -> None:
@@ -221,8 +241,7 @@ class AccountsDialog(QDialog):
 
     def _saved(self, name: str, message: str) -> None:
         emit(self.changed)
-        self.reload(select=name)
-        self.result.setText(message)
+        self.reload(select=name, message=message)
 
     def test_connection(self) -> None:
         provider, name, settings, secrets = self.form.values()
@@ -243,7 +262,7 @@ class AccountsDialog(QDialog):
 
     def remove(self) -> None:
         name = self.current_name()
-        if not name:
+        if not name or self.removal.removing:
             return
         answer = QMessageBox.question(
             self,
@@ -253,12 +272,35 @@ class AccountsDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
+        self.removal.remove(name)
 
-        def work(store: Store) -> str:
-            if self._secrets_for(name) is not None:
-                store.remove_account(name)  # demo secrets were never in the keyring
-            else:
-                account_service.remove_account(store, name)
-            return f"Account '{name}' removed."
+    # -- a removal in progress (it may have started before this dialog opened) --------------------
+    def _busy(self, busy: bool) -> None:
+        for widget in (self.list, self.add_button, self.form, self.remove_button, self.save_button, self.test_button):
+            widget.setEnabled(not busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self._tick.start()
+        else:
+            self._tick.stop()
 
-        self._run(self._with_store(work), lambda msg: self._saved("", msg), "Removing…")
+    def _removal_started(self, _name: str) -> None:
+        self._busy(True)
+        self._show_removal()
+
+    def _show_removal(self, *_args) -> None:
+        name = self.removal.removing
+        if name is None:
+            return
+        calls = f" and its {self.removal.calls:,} cached calls" if self.removal.calls is not None else ""
+        elapsed = int(time.monotonic() - self.removal.started_at)
+        self.result.setText(f"Removing '{name}'{calls} from this computer… {elapsed} s. You can close this "
+                            "window: the call list updates when it is done.")
+
+    def _removal_finished(self, name: str, message: str, removed: bool) -> None:
+        self._busy(False)
+        if removed:
+            self._saved("", message)
+        else:
+            self.result.setText(message)
+            self.remove_button.setEnabled(self.current_name() is not None)

@@ -18,6 +18,7 @@ from recbrowser.domain import SearchHit, call_ref
 from recbrowser.paths import DataDir
 from recbrowser.providers.base import provider_class
 from recbrowser.store import CallFilter, Store
+from recbrowser.ui.account_removal import AccountRemoval
 from recbrowser.ui.accounts_panel import AccountsPanel
 from recbrowser.ui.actions import Actions
 from recbrowser.ui.call_controller import CallController, LoadedCall, PlayRequest
@@ -36,7 +37,7 @@ from recbrowser.ui.settings import Preferences, UiState
 from recbrowser.ui.signals import emit
 from recbrowser.ui.status_area import StatusArea
 from recbrowser.ui.sync_controller import SyncController
-from recbrowser.ui.window_wiring import wire_actions, wire_export, wire_sync
+from recbrowser.ui.window_wiring import wire_actions, wire_export, wire_removal, wire_sync
 from recbrowser.ui.workers import Pools, run_task
 
 log = logging.getLogger("recbrowser.ui")
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(data_dir.database, self.secrets_for, self.account_names, self.pools.background, self)
         self.calls = CallController(data_dir.database, data_dir.media, self.secrets_for, self.pools.interactive, self)
         self.exports = ExportController(data_dir.database, data_dir.media, self.secrets_for, self.pools.background, self)
+        self.removal = AccountRemoval(data_dir.database, self.secrets_for, self.pools.background, self)
         self.provider_actions = ProviderActions(data_dir.database, self.secrets_for, self.pools.background, self)
         self._accounts: list = []
         self._current_ref: str | None = None
@@ -90,6 +92,7 @@ class MainWindow(QMainWindow):
         self.toolbar = self.actions.build_toolbar(self)
         wire_actions(self)
         wire_sync(self)
+        wire_removal(self)
         wire_export(self)
         wire_provider_actions(self)
         self._wire()
@@ -174,7 +177,8 @@ class MainWindow(QMainWindow):
     def show_accounts(self, select: str | None = None) -> None:
         from recbrowser.ui.accounts_dialog import AccountsDialog
 
-        dialog = AccountsDialog(self.data_dir.database, self.pools.interactive, self.secrets_for, self, select=select)
+        dialog = AccountsDialog(self.data_dir.database, self.pools.interactive, self.secrets_for, self, select=select,
+                                removal=self.removal)
         dialog.changed.connect(self.reload_accounts)
         dialog.changed.connect(self.refresh_calls)
         dialog.exec()
@@ -378,6 +382,9 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # A pending re-read or call open must not run on a store that is closed after the window.
+        self._select_timer.stop()
+        self._refresh_timer.stop()
         self.save_state()
         self.sync.cancel()
         self.exports.cancel()

@@ -201,3 +201,22 @@ def wire_sync(w: MainWindow) -> None:
     sync.finished.connect(finished)
     status.cancel.clicked.connect(lambda: sync.busy and (sync.cancel(), status.cancelling()))
     w.actions["cancel_sync"].triggered.connect(status.cancelling)
+
+
+def wire_removal(w: MainWindow) -> None:
+    """A removal runs on after the accounts dialog closes: the window hears how it ended."""
+
+    def started(name: str) -> None:
+        w.accounts_panel.set_state(name, text="Removing from this computer…", error="")
+        w.status.show_message(f"Removing the account '{name}' and its cached calls…")
+
+    def finished(name: str, message: str, removed: bool) -> None:
+        w.status.show_message(message)
+        if removed:
+            w.reload_accounts()
+            w.refresh_calls()
+        else:
+            w.accounts_panel.set_state(name, error=message)
+
+    w.removal.started.connect(started)
+    w.removal.finished.connect(finished)
