@@ -124,6 +124,18 @@ def test_bundle_says_the_version_of_pyproject(bundle):
 
 
 @BUILD_TIMEOUT
+def test_bundle_menu_entry_starts_the_bundle_and_shows_its_icon(bundle, tmp_path):
+    home = tmp_path / "share"
+    result = start(bundle, "--install-desktop-entry", env={"XDG_DATA_HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    text = (home / "applications" / "recbrowser.desktop").read_text()
+    assert f"\nExec={bundle}\n" in text and f"\nTryExec={bundle}\n" in text  # the folder it was unpacked to
+    assert (home / "icons" / "hicolor" / "48x48" / "apps" / "recbrowser.png").is_file()
+    assert start(bundle, "--uninstall-desktop-entry", env={"XDG_DATA_HOME": str(home)}).returncode == 0
+    assert not (home / "applications" / "recbrowser.desktop").exists()
+
+
+@BUILD_TIMEOUT
 def test_bundle_libraries_all_load_and_unused_qt_is_left_out(bundle):
     internal = bundle.parent / "_internal"
     qt = internal / "PySide6" / "Qt"
