@@ -164,3 +164,16 @@ def test_the_code_field_takes_six_digits_only(qtbot):
     assert dialog.code.text() == "123456" and dialog.ok.isEnabled()
     qtbot.keyClicks(dialog.code, "7")
     assert dialog.value() == "123456"
+
+
+def test_a_scheduled_sync_marks_the_account_instead_of_opening_the_dialog(qtbot, data_dir, store, voki):
+    add_account(store, voki)
+    window = open_window(qtbot, data_dir, store, {"vk": no_secret_for_totp(voki)})
+    answerer = DialogAnswerer(qtbot, totp(voki.totp_secret))
+    with qtbot.waitSignal(window.sync.finished, timeout=WAIT):
+        window.sync.schedule.start(10)  # the timer set_interval starts, due now
+    window.sync.schedule.stop()
+    qtbot.wait(200)
+    answerer.stop()
+    assert answerer.texts == [] and window.accounts_panel.state("vk").needs_code
+    assert voki.counters["POST /api/auth/login"] == 1 and voki.counters["POST /api/auth/mfa/verify"] == 0

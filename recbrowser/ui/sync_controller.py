@@ -27,6 +27,11 @@ from recbrowser.ui.workers import run_task
 log = logging.getLogger("recbrowser.ui.sync")
 
 
+def _no_dialog(report):
+    """A report that answers code requests with "cancelled" at once, in the worker."""
+    return lambda item: item.answer(None) if isinstance(item, CodeRequest) else report(item)
+
+
 class SyncController(QObject):
     started = Signal()
     accountStarted = Signal(str)
@@ -50,12 +55,14 @@ class SyncController(QObject):
         self._pool = pool
         self._cancel: CancelToken | None = None
         self._queued: list[str] = []
+        self._queue_asks = False
         self.running: list[str] = []
         self.needs_code: set[str] = set()  # accounts whose two-factor dialog was cancelled
         parent_widget = parent if isinstance(parent, QWidget) else None
         self.ask_code: CodeAsker = lambda account, message: ask_code(parent_widget, account, message)
         self.schedule = QTimer(self)
-        self.schedule.timeout.connect(lambda: self.sync(None))
+        # A scheduled sync never opens a dialog by itself: it marks the account instead.
+        self.schedule.timeout.connect(lambda: self.sync(None, ask=False))
 
     @property
     def busy(self) -> bool:
@@ -67,7 +74,7 @@ class SyncController(QObject):
         if minutes > 0:
             self.schedule.start(minutes * 60_000)
 
-    def sync(self, names: list[str] | None, *, since_ms: int | None = None) -> None:
+    def sync(self, names: list[str] | None, *, since_ms: int | None = None, ask: bool = True) -> None:
         """Sync these accounts (None: all). While a job runs, they are queued behind it.
 
         `since_ms` overrides the store's watermark for this job only (the demo knows its
@@ -76,17 +83,19 @@ class SyncController(QObject):
             names = self._account_names()
         if self.busy:
             self._queued += [n for n in names if n not in self._queued and n not in self.running]
+            self._queue_asks = self._queue_asks or ask  # a user's click in the queue may open the dialog
             return
         if not names:
             return
-        self._start(names, since_ms)
+        self._start(names, since_ms, ask)
 
     def cancel(self) -> None:
         self._queued.clear()
+        self._queue_asks = False
         if self._cancel:
             self._cancel.cancel()
 
-    def _start(self, names: list[str], since_ms: int | None = None) -> None:
+    def _start(self, names: list[str], since_ms: int | None = None, ask: bool = True) -> None:
         cancel = CancelToken()
         self._cancel = cancel
         self.running = list(names)
@@ -110,7 +119,7 @@ class SyncController(QObject):
                         result = SyncResult(name, error=str(e))
                     else:
                         try:
-                            result = self._signed_in(provider, name, report, cancel) or sync_account(
+                            result = self._signed_in(provider, name, report if ask else _no_dialog(report), cancel) or sync_account(
                                 store, account, provider, since_ms=since_ms, progress=lambda p: report(("page", p)), cancel=cancel
                             )
                         finally:
@@ -176,5 +185,6 @@ class SyncController(QObject):
         self.running = []
         emit(self.finished, results)
         if self._queued:
-            names, self._queued = self._queued, []
-            self._start(names)
+            names, self._queued, ask = self._queued, [], self._queue_asks
+            self._queue_asks = False
+            self._start(names, ask=ask)
