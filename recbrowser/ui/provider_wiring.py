@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from recbrowser.ui.main_window import MainWindow
 
 SHOWN = 5  # calls named in a confirmation; the rest are counted
+MAX_CALLS = 200  # one request per call at the provider; and a Ctrl+A over a million rows must not read them all
 
 
 def wire_provider_actions(w: MainWindow) -> None:
@@ -31,7 +32,14 @@ def wire_provider_actions(w: MainWindow) -> None:
     update_provider_actions(w)
 
 
+def selected_count(w: MainWindow) -> int:
+    """Counted from the selection's ranges, without making an index per row."""
+    return sum(r.bottom() - r.top() + 1 for r in w.table.selectionModel().selection())
+
+
 def selected_rows(w: MainWindow) -> list[CallRow]:
+    if selected_count(w) > MAX_CALLS:
+        return []
     rows = sorted(index.row() for index in w.table.selectionModel().selectedRows())
     return [r for r in (w.model.row(row) for row in rows) if r is not None]
 
@@ -39,8 +47,11 @@ def selected_rows(w: MainWindow) -> list[CallRow]:
 def update_provider_actions(w: MainWindow) -> None:
     busy = w.provider_actions.busy
     rows = selected_rows(w)
+    too_many = f"Select at most {MAX_CALLS} calls for this." if selected_count(w) > MAX_CALLS else ""
     for action_id in CALL_ACTIONS:
-        w.actions[action_id].setEnabled(bool(rows) and not busy and all(offers(r.provider, action_id) for r in rows))
+        action = w.actions[action_id]
+        action.setEnabled(bool(rows) and not busy and all(offers(r.provider, action_id) for r in rows))
+        action.setToolTip(too_many or action.text().replace("&", "").rstrip("…"))
     w.actions["add_dialgen_calls"].setEnabled(not busy and bool(dialgen_accounts(w)))
 
 
