@@ -3,8 +3,8 @@
 A 200 MB file is served by the emulator framework's `send_media` (Range-capable, like every
 emulator) from a separate process, so neither client competes with the server for the GIL.
 Both clients write to the same disk; ours also hashes (SHA-256), fsyncs and renames, so a
-third run, curl followed by `sync FILE`, shows the price of durability. Runs alternate and the
-best of each is compared.
+third run, curl followed by `sync FILE`, shows the price of durability. Runs alternate; the
+best of each is compared, and each round's curl/ours pair gives a ratio whose spread is shown.
 
     ./run bench download [--mb 200] [--rounds 3]
 """
@@ -12,7 +12,9 @@ best of each is compared.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,6 +118,9 @@ def main() -> None:
     print(f"curl + sync:   {best_durable:.2f} s = {mb / best_durable:.0f} MB/s  (all: {', '.join(f'{t:.2f}' for t in durable)})")
     print(f"ratio (ours / curl throughput): {best_curl / best_ours:.2f}  (target >= 0.8)")
     print(f"ratio (ours / curl + sync, both durable on disk): {best_durable / best_ours:.2f}")
+    pairs = sorted(c / o for c, o in zip(theirs, mine, strict=True))  # each round's curl run and ours, back to back
+    print(f"per-round ratios ours / curl: median {statistics.median(pairs):.2f}, min {pairs[0]:.2f}, max {pairs[-1]:.2f}; "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
