@@ -26,6 +26,8 @@ from recbrowser.services.pii import CARD, EMAIL, PHONE, Redactor, luhn_ok
         ("4111 1111 1111 1111 123", f"{CARD} 123"),  # the card, then its code said right after
         ("call me on +49 30 1234567", f"call me on {PHONE}"),
         ("(555) 123-4567 or 555.123.4567", f"{PHONE} or {PHONE}"),
+        ("+1 (555) 123-4567; toll-free 1-800-555-0199.", f"{PHONE}; toll-free {PHONE}."),
+        ("mobile +44 7911 123456", f"mobile {PHONE}"),
         ("my mobile is 0171 2345678.", f"my mobile is {PHONE}."),
         ("five five five, one two three, four five six seven", PHONE),
         ("double five five one two three four five six seven", PHONE),
@@ -49,6 +51,8 @@ def test_personal_data_is_masked(said, expected):
         "Order 12345678 and ticket 4111 1111 1111 1112.",  # not Luhn: not a card; 8 bare digits: an order
         "Room 201, extension 2001, three to four days.",
         "one two three",
+        "Card ending in 1111, reference 123 456 789, zip 10115, age 42.",
+        "Router 192.168.1.1 runs version 6.12.0; open 9-5 on weekdays.",
     ],
 )
 def test_dates_times_durations_amounts_and_short_numbers_stay(said):
