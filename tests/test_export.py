@@ -184,14 +184,15 @@ def test_two_exports_to_the_same_place(store, yeastar, data_dir, tmp_path, name)
     assert leftovers(tmp_path) == [] and read_export(dest)[0] == manifest  # the refusal touched nothing
 
 
-def test_cancel_then_run_again_finishes_the_rest(store, yeastar, data_dir, tmp_path):
+@pytest.mark.parametrize("name", ["c", "c.zip"])
+def test_cancel_then_run_again_finishes_the_rest(store, yeastar, data_dir, tmp_path, name):
     from yeastar_helpers import provider_for
 
     from recbrowser.services.export import ExportOptions, run_export
 
     synced(store, yeastar)
     refs = refs_of(store)
-    dest = tmp_path / "c"
+    dest = tmp_path / name
     seen = []
 
     def progress(p):
@@ -203,6 +204,7 @@ def test_cancel_then_run_again_finishes_the_rest(store, yeastar, data_dir, tmp_p
     summary = run_export(store, refs, dest, ExportOptions(audio="mp3", workers=1), media_root=data_dir.media,
                          open_provider=lambda a: provider_for(a, yeastar), progress=progress, cancelled=cancelled)
     assert summary.cancelled and summary.location is None and not dest.exists()
+    assert not list(tmp_path.rglob("*.zip.part"))  # a half-built archive does not stay
     assert 0 < len(summary.exported) < len(refs)
     assert seen[-1].calls_total == len(refs) and seen[-1].bytes_total > 0
     again = export(store, yeastar, data_dir, dest, audio="mp3")

@@ -243,6 +243,7 @@ class _Archive:
         self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
         self._queued: set[str] = set()
         self._error: BaseException | None = None
+        self._dropped = False
         self._thread = threading.Thread(target=self._run, name="export-zip", daemon=True)
         self._thread.start()
 
@@ -256,7 +257,7 @@ class _Archive:
 
     def _run(self) -> None:
         while (names := self._queue.get()) is not None:
-            if self._error is not None:
+            if self._error is not None or self._dropped:
                 continue
             try:
                 for name in names:
@@ -289,6 +290,7 @@ class _Archive:
             raise
 
     def abort(self) -> None:
+        self._dropped = True  # what is still queued is not compressed for nothing
         if self._thread.is_alive():
             self._stop()
         with contextlib.suppress(OSError, ValueError):
