@@ -223,3 +223,25 @@ def test_selection_by_search_and_time_range(store, yeastar, data_dir):
     assert starts == sorted(starts)
     mid = starts[len(starts) // 2]
     assert select_calls(store, call_filter=CallFilter(since_ms=mid)) == everything[len(starts) // 2:]
+
+
+def test_notes_and_tags_travel_in_the_manifest_and_the_json_transcript(store, yeastar, data_dir, tmp_path):
+    import csv
+    import io
+    import json
+
+    account = synced(store, yeastar)
+    row = next(r for r in store.list_calls(CallFilter(), limit=100)[0] if r.transcript_status == "available")
+    store.add_tag(account.name, row.provider_id, "VIP")
+    store.add_tag(account.name, row.provider_id, "refund")
+    store.add_note(account.name, row.provider_id, 65_000, "Promised a call back by Friday")
+    store.add_note(account.name, row.provider_id, None, "=Escalated")
+    export(store, yeastar, data_dir, tmp_path / "n.zip", refs=[row.ref], transcripts=("json",))
+    manifest, files = read_export(tmp_path / "n.zip")
+    call = manifest["calls"][0]
+    assert call["tags"] == ["VIP", "refund"]
+    assert [(n["at"], n["text"]) for n in call["notes"]] == [("1:05", "Promised a call back by Friday"), ("", "=Escalated")]
+    table = next(csv.DictReader(io.StringIO(files["manifest.csv"].decode("utf-8-sig"))))
+    assert table["tags"] == "VIP;refund" and table["notes"] == "[1:05] Promised a call back by Friday\n=Escalated"
+    transcript = json.loads(files[f"{call['stem']}.json"])
+    assert transcript["tags"] == call["tags"] and transcript["notes"] == call["notes"] and transcript["segments"]
