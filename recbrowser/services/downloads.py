@@ -37,6 +37,7 @@ from recbrowser.store import Store
 log = logging.getLogger("recbrowser.downloads")
 
 CHUNK = 256 * 1024
+QUEUED = 64  # chunks waiting for the disk at most (16 MB of 256 KB reads)
 WRITEBACK_EVERY = 8 * 1024 * 1024  # start writing to disk behind the download, so the final fsync is short
 ATTEMPTS = 3  # a dropped transfer resumes from where it stopped, this many times in all
 
@@ -199,6 +200,47 @@ class _Hasher:
             self._thread.join()
 
 
+class _Writer:
+    """File writes on their own thread (write() lets go of the GIL too), so the receiving thread
+    only reads the socket. The queue is bounded: when the disk is slower than the network the
+    download waits instead of piling the difference up in memory. A write error (a full disk)
+    is raised at the next write() or at close()."""
+
+    def __init__(self, f, offset: int) -> None:
+        self.f = f
+        self.error: BaseException | None = None
+        self._written = self._flushed = offset
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED)
+        self._thread = threading.Thread(target=self._run, name="download-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self.error is not None:
+                continue  # keep draining, so the receiving thread never waits on a dead writer
+            try:
+                self.f.write(chunk)
+                self._written += len(chunk)
+                if _start_writeback and self._written - self._flushed >= WRITEBACK_EVERY:
+                    self.f.flush()
+                    _start_writeback(self.f.fileno(), self._flushed, self._written - self._flushed)
+                    self._flushed = self._written
+            except BaseException as e:  # handed to the receiving thread
+                self.error = e
+
+    def write(self, chunk: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self._queue.put(chunk)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, cancelled) -> tuple[int, str]:
     offset = part.stat().st_size if part.exists() else 0
     headers = dict(src.headers)
@@ -228,10 +270,12 @@ def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, 
                     f.seek(offset)
                     f.truncate()
                 hasher = _Hasher(digest)
+                writer = _Writer(f, offset)
                 try:
-                    done = _receive(resp, f, hasher, label, total, offset, progress, cancelled)
+                    done = _receive(resp, writer, hasher, label, total, offset, progress, cancelled)
                 finally:
                     hasher.close()
+                    writer.close()
                 f.flush()
                 os.fsync(f.fileno())
                 hex_digest = digest.hexdigest()
@@ -269,10 +313,10 @@ def _writeback_starter() -> Callable[[int, int, int], object] | None:
 _start_writeback = _writeback_starter()
 
 
-def _receive(resp: httpx.Response, f, hasher: _Hasher, label: str, total: int | None, offset: int,
+def _receive(resp: httpx.Response, writer: _Writer, hasher: _Hasher, label: str, total: int | None, offset: int,
              progress, cancelled) -> int:
-    """Write the body to `f`; returns the bytes the file holds now."""
-    done = flushed = offset
+    """Hand the body to the writer and the hasher; returns the bytes the file will hold."""
+    done = offset
     started = shown = time.monotonic()
     # Media is not content-encoded in practice: then the raw stream is the file, and skipping
     # httpx's re-chunking (a copy per chunk) is what keeps us near curl's speed.
@@ -280,13 +324,9 @@ def _receive(resp: httpx.Response, f, hasher: _Hasher, label: str, total: int | 
     for chunk in resp.iter_raw() if identity else resp.iter_bytes(CHUNK):
         if cancelled():
             raise DownloadCancelled(label)
-        f.write(chunk)
+        writer.write(chunk)
         hasher.update(chunk)
         done += len(chunk)
-        if _start_writeback and done - flushed >= WRITEBACK_EVERY:
-            f.flush()
-            _start_writeback(f.fileno(), flushed, done - flushed)
-            flushed = done
         now = time.monotonic()
         if progress and now - shown >= PROGRESS_EVERY_S:
             shown = now
