@@ -151,6 +151,12 @@ class Store:
         """Cursors that make `list_calls` start at each of these rows: a jump without a walk."""
         return _listing.cursors_at(self._conn, f, positions)
 
+    def limit_cache(self, mb: int) -> None:
+        """Cap this connection's page cache (64 MiB by default, for sync and search): the
+        window's list reads a few pages at a time, and would otherwise keep 64 MiB after a
+        scroll through a million calls."""
+        self._conn.execute(f"PRAGMA cache_size = {-int(mb) * 1024}")
+
     def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
         return _listing.legs(self._conn, account_name, provider_id)
 

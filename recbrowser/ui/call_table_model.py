@@ -45,6 +45,7 @@ log = logging.getLogger("recbrowser.ui.calls")
 BLOCK = 200
 CACHE_BLOCKS = 8
 JUMP_BLOCKS = 3  # further than this from a known cursor: ask the store for the cursor
+CACHE_MB = 16  # SQLite page cache of the list's connection: index pages for jumps, a few row pages
 
 (
     COL_START,
@@ -103,6 +104,7 @@ class CallTableModel(QAbstractTableModel):
     def __init__(self, store: Store, parent=None) -> None:
         super().__init__(parent)
         self._store = store
+        store.limit_cache(CACHE_MB)
         self._filter = CallFilter()
         self._total = 0  # calls (rows without the open legs)
         self._blocks: OrderedDict[int, list[Any]] = OrderedDict()  # block number -> rows (LRU)
