@@ -14,7 +14,6 @@ spelling (+49 30 123456 = 030 123456); internal extensions (under 5 digits) are 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 CARD, PHONE, EMAIL = "[card]", "[phone]", "[email]"
@@ -187,6 +186,3 @@ def _phone_like(piece: str, groups: list[str], digits: str) -> bool:
     sizes = [len(g) for g in groups]
     return sizes[-2:] == [3, 4] or len(digits) >= 10
 
-
-def redactor(enabled: bool, call_numbers: Iterable[str] = ()) -> Redactor | None:
-    return Redactor(list(call_numbers)) if enabled else None
