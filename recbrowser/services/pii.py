@@ -185,4 +185,3 @@ def _phone_like(piece: str, groups: list[str], digits: str) -> bool:
         return len(digits) in (10, 11)  # 5551234567: a bare 7-9 digit run is more often an order number
     sizes = [len(g) for g in groups]
     return sizes[-2:] == [3, 4] or len(digits) >= 10
-
