@@ -58,3 +58,29 @@ def test_bandwidth_actions_are_logged_and_the_cli_shows_them(capsys, store):
     assert code == 0 and f"deleted at provider\tbw/{rec.call_id}" in out
     code, _, err = run(capsys, "audit", "not-a-ref")
     assert code == 2 and "ACCOUNT/CALL_ID" in err
+
+
+def test_downloads_and_exports_are_logged_once_per_call(store, data_dir, tmp_path):
+    from recbrowser.services.downloads import download_call
+    from recbrowser.services.export import run_export
+    from recbrowser.services.export_options import ExportOptions
+
+    emu = BandwidthEmulator(calls=30, seed=5)
+    emu.start()
+    try:
+        account = add_account(store, emu)
+        assert sync(store, account, emu).ok
+        first, second = [r.call_id for r in emu.recordings if r.fmt == "wav"][:2]
+        provider = provider_for(account, emu)
+        download_call(store, account, provider, store.get_call("bw", first), data_dir.media)
+        download_call(store, account, provider, store.get_call("bw", first), data_dir.media)  # cached: no new entry
+        provider.close()
+        summary = run_export(store, [f"bw/{first}", f"bw/{second}"], tmp_path / "out", ExportOptions(workers=1),
+                             media_root=data_dir.media, open_provider=lambda a: provider_for(a, emu))
+    finally:
+        emu.stop()
+    assert len(summary.exported) == 2
+    log = [(e.action, e.call_id) for e in reversed(store.audit_log("bw"))]
+    assert log.count((audit.DOWNLOADED, first)) == 1 and (audit.DOWNLOADED, second) in log  # the export fetched it
+    assert sorted(log[-2:]) == sorted([(audit.EXPORTED, first), (audit.EXPORTED, second)])
+    assert str(tmp_path / "out") in store.audit_log("bw", first)[0].detail

@@ -23,6 +23,7 @@ import httpx
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import (
+    DiskFull,
     DownloadIncomplete,
     LinkExpired,
     NotFound,
@@ -32,6 +33,7 @@ from recbrowser.errors import (
 )
 from recbrowser.filenames import safe_filename, unique_name
 from recbrowser.providers.base import MediaSource, Provider
+from recbrowser.services import audit
 from recbrowser.store import Store
 
 log = logging.getLogger("recbrowser.downloads")
@@ -128,6 +130,10 @@ def download_call(
             out.append(Downloaded(rec.provider_id, Path(have.path), have.size, have.sha256, fresh=False))
             continue
         out.append(_download_recording(store, account, provider, call, rec, media_root, progress, cancelled))
+    fresh = [f for f in out if f.fresh]
+    if fresh:
+        audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)],
+                     ", ".join(f.path.name for f in fresh))
     return out
 
 
@@ -285,7 +291,7 @@ def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, 
     except OSError as e:
         if e.errno in _FULL:  # EFBIG: a file-size limit (ulimit -f, FAT32's 4 GB) says the same
             part.unlink(missing_ok=True)
-            raise UserFacingError(f"The disk holding {target.parent} is full: free some space and download again.") from None
+            raise DiskFull(f"The disk holding {target.parent} is full: free some space and download again.") from None
         raise UserFacingError(f"Cannot write {target}: {e.strerror}.") from None
     if total is not None and done != total:
         raise DownloadIncomplete(f"The download of {label} stopped at {done:,} of {total:,} bytes.")

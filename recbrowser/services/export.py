@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from recbrowser.domain import Account, Call, parse_call_ref
 from recbrowser.errors import LinkExpired, NotFound, UserFacingError
 from recbrowser.providers.base import Provider
-from recbrowser.services import transcript_formats
+from recbrowser.services import audit, transcript_formats
 from recbrowser.services.audio_convert import AudioUnreadable, EncodeFailed, conversion_pool, convert
 from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
 from recbrowser.services.export_manifest import (
@@ -89,9 +89,12 @@ def run_export(
     target.open(options.settings())
     try:
         job = _Job(store, refs, target, options, media_root, open_provider, progress, stop)  # type: ignore[arg-type]
-        return job.run()
+        summary = job.run()
     finally:
         target.release()
+    if summary.exported:
+        audit.record(store, audit.EXPORTED, [parse_call_ref(o.ref) for o in summary.exported], str(summary.location or dest))
+    return summary
 
 
 class _Job:

@@ -21,14 +21,14 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any
 
-from recbrowser.errors import UserFacingError
+from recbrowser.errors import DiskFull, UserFacingError
 from recbrowser.services.export_manifest import JOURNAL
 
 ARCHIVE_PART = ".archive.zip.part"  # the ZIP being built, inside the staging folder
 _STORED = {".mp3", ".webm", ".ogg", ".opus", ".m4a", ".zip"}  # already compressed: deflate wastes CPU
 
 
-class ExportDiskFull(UserFacingError):
+class ExportDiskFull(DiskFull):
     pass
 
 

@@ -20,6 +20,7 @@ from recbrowser.ui.call_details import details_html
 from recbrowser.ui.call_notes import CallNotes, NotesState
 from recbrowser.ui.formatting import clock, local_full
 from recbrowser.ui.notes_panel import NotesPanel
+from recbrowser.ui.play_log import PlayLog
 from recbrowser.ui.player import Player
 from recbrowser.ui.player_controls import PlayerControls
 from recbrowser.ui.signals import emit
@@ -64,6 +65,7 @@ class CallPane(QWidget):
         player.positionChanged.connect(self.transcript.set_position)
         self._player = player
         player.mediaChanged.connect(self._on_media)
+        self.play_log = PlayLog(player, self._cache_and_pool, self)
         self.notes = NotesPanel()
         self.notes.position = self.note_position
         self.notes.seekRequested.connect(self._seek)
@@ -139,15 +141,20 @@ class CallPane(QWidget):
         self.tabs.setCurrentIndex(TAB_NOTES)
         self.notes.begin_note()
 
+    def _cache_and_pool(self) -> tuple[Path | None, QThreadPool | None]:
+        """The cache the window opened and its pool for quick work, unless given."""
+        window = self.window()
+        database = self._database or getattr(getattr(window, "data_dir", None), "database", None)
+        pool = self._pool or getattr(getattr(window, "pools", None), "interactive", None)
+        return (Path(database) if database else None), pool
+
     def call_notes(self) -> CallNotes | None:
         """Made on first use, on the cache the window opened."""
         if self._call_notes is None:
-            window = self.window()
-            database = self._database or getattr(getattr(window, "data_dir", None), "database", None)
+            database, pool = self._cache_and_pool()
             if database is None:
                 return None
-            pool = self._pool or getattr(getattr(window, "pools", None), "interactive", None)
-            self._call_notes = notes = CallNotes(Path(database), pool, self)
+            self._call_notes = notes = CallNotes(database, pool, self)
             notes.loaded.connect(self._show_notes)
             notes.written.connect(self._saved)
             notes.failed.connect(self._not_saved)
