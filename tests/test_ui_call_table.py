@@ -290,14 +290,16 @@ def test_open_legs_follow_their_call_when_a_sync_adds_calls_above(qtbot, store):
     transfers(store)
     model = CallTableModel(store)
     model.set_open(3, True)
-    assert model.leg(4).to_name == "Sales queue"
+    model.set_open(12, True)  # view row 12 = the call of row 9, under the three legs above
+    assert model.leg(4).to_name == "Sales queue" and model.row(12).ref == "hq/t009" and model.is_open(12)
     newer = Call(provider_id="new", start_ms=1_800_000_000_000, status="answered")
     with store.transaction():
         store.upsert_calls(store.account("hq").id, [newer])
     model.refresh()
     assert model.row(0).ref == "hq/new"
     assert model.row(4).ref == "hq/t003" and model.is_open(4) and model.leg(5).to_name == "Sales queue"
-    assert model.rowCount() == 34 and model.call_count() == 31
+    assert model.row(13).ref == "hq/t009" and model.is_open(13) and model.leg(16).to_name == "Bob"
+    assert model.rowCount() == 37 and model.call_count() == 31
     model.set_filter(CallFilter(direction="inbound"))  # another list: nothing open
     assert model.rowCount() == 30 and not model.is_open(3)
 

@@ -158,7 +158,7 @@ class CallTableModel(QAbstractTableModel):
         if self._total:
             emit(self.dataChanged, self.index(0, 0), self.index(self._total - 1, len(HEADERS) - 1))
         for old_row, ref, legs in reopen:
-            self.row(old_row)  # read the block the call was in, then look for it there
+            self._call(old_row)  # read the block the call was in, then look for it there
             row = self._call_row_of(ref)
             if row is not None and row not in self._open:
                 self._insert_legs(row, ref, legs)
