@@ -4,6 +4,7 @@ through the real keyring, a real Bandwidth emulator and real files."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from bandwidth_helpers import DAY_MS, add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
@@ -99,3 +100,25 @@ def test_deleted_or_downloaded_recordings_are_not_planned(store, data_dir, bandw
     store.record_media(account.id, second.recording_id, str(data_dir.media / "x.wav"), 1, "0" * 64)
     left = {i.recording_id for i in plan(store, 30)}
     assert first.recording_id not in left and second.recording_id not in left
+
+
+def test_a_full_disk_stops_the_run_at_once_and_keeps_what_finished(store, data_dir, bandwidth, tmp_path):
+    import subprocess
+
+    account = add_account(store, bandwidth)
+    assert sync(store, account, bandwidth).ok
+    small = tmp_path / "small"
+    small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        planned = len({(i.account, i.call_id) for i in plan(store, 30)})
+        summary = archive_expiring(store, small, 30, open_provider=lambda a: provider_for(a, bandwidth))
+        assert "is full" in summary.stopped
+        assert len(summary.failed) == 1 and len(summary.archived) < planned  # no call after the full disk was tried
+        assert not list(small.rglob("*.part"))  # nothing half-written that looks complete
+        kept = {m.path for ref in summary.archived for m in store.media_for_call(*ref.split("/", 1))}
+        assert kept and all(Path(p).is_file() for p in kept)
+        assert "stopped: The disk holding" in summary.sentence()
+    finally:
+        subprocess.run(["umount", "-l", str(small)], capture_output=True)
