@@ -207,7 +207,7 @@ class VokiProvider:
             if isinstance(e, RateLimited) or getattr(e, "status_code", None) not in (400, 401, 403, 422):
                 raise
             self._mfa_token = ""
-            how = "check the computer's clock and the stored totp_secret" if self._totp_secret else "sign in again"
+            how = "check the computer's clock and the stored totp_secret" if self._totp_secret else "sync or test the account again for a new code"
             self._failed = AuthError(self._say(f"Voki refused the two-factor code; {how}"))
             raise self._failed from None
         self._mfa_token = ""
