@@ -22,7 +22,7 @@ from recbrowser.ui.settings import Preferences, open_settings
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
 pytestmark = pytest.mark.no_qt_log
 
-WAIT = 10_000
+WAIT = 20_000  # generous: a loaded shared machine slows media loading and window activation
 
 
 def open_pane(qtbot, data_dir, store: Store, speech_call, *, load: bool = True) -> tuple[CallPane, Player]:  # noqa: F811
