@@ -19,6 +19,7 @@ SPECS: dict[str, tuple[str, str | None, str | None]] = {
     "sync_selected": ("Sync &This Account", None, None),
     "cancel_sync": ("&Cancel Sync", "stop", None),
     "accounts": ("&Accounts…", "accounts", "accounts"),
+    "archive_expiring": ("Archive E&xpiring Recordings…", None, None),
     "quit": ("&Quit", None, "quit"),
     "search": ("&Search Transcripts", "search", "search"),
     "find_in_transcript": ("&Find in Transcript", "find", "find_in_transcript"),
@@ -47,18 +48,19 @@ SPECS: dict[str, tuple[str, str | None, str | None]] = {
     "delete_recording": ("Delete Recording at Provider…", None, None),
     "shortcuts_help": ("&Keyboard Shortcuts", None, "shortcuts_help"),
     "log": ("&Log", "log", None),
+    "audit_log": ("A&udit Log", None, None),
     "about": ("&About recbrowser", "about", None),
 }
 
 MENUS = {
-    "&File": ("sync_all", "sync_selected", "cancel_sync", None, "accounts", None, "quit"),
+    "&File": ("sync_all", "sync_selected", "cancel_sync", None, "archive_expiring", None, "accounts", None, "quit"),
     "&View": ("search", "find_in_transcript", "next_hit", "previous_hit", None, "focus_calls", "follow_audio", None, "reset_layout"),
     "&Call": (
         "next_call", "previous_call", None, "play_pause", "back_5", "forward_5", "back_15", "forward_15",
         "slower", "faster", None, "download", "open_folder", "copy_details", "export", None,
         "add_dialgen_calls", "request_transcription", "delete_transcription", "delete_recording",
     ),
-    "&Help": ("shortcuts_help", "log", None, "about"),
+    "&Help": ("shortcuts_help", "log", "audit_log", None, "about"),
 }
 
 # Toolbar buttons show short words next to their icons.

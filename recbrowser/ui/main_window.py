@@ -21,6 +21,7 @@ from recbrowser.store import CallFilter, Store
 from recbrowser.ui.account_removal import AccountRemoval
 from recbrowser.ui.accounts_panel import AccountsPanel
 from recbrowser.ui.actions import Actions
+from recbrowser.ui.archive_controller import ArchiveController
 from recbrowser.ui.call_controller import CallController, LoadedCall, PlayRequest
 from recbrowser.ui.call_details import details_text
 from recbrowser.ui.call_pane import CallPane
@@ -37,7 +38,7 @@ from recbrowser.ui.settings import Preferences, UiState
 from recbrowser.ui.signals import emit
 from recbrowser.ui.status_area import StatusArea
 from recbrowser.ui.sync_controller import SyncController
-from recbrowser.ui.window_wiring import wire_actions, wire_export, wire_removal, wire_sync
+from recbrowser.ui.window_wiring import wire_actions, wire_archive, wire_export, wire_removal, wire_sync
 from recbrowser.ui.workers import Pools, run_task
 
 log = logging.getLogger("recbrowser.ui")
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.store = store  # the UI thread's connection: only the model's small page reads use it
         self.demo = demo
         self.demo_secrets: dict[str, dict[str, str]] = {}
+        self.settings = settings
         self.prefs = Preferences(settings)
         self.ui_state = UiState(settings)
         self.pools = Pools()
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(data_dir.database, self.secrets_for, self.account_names, self.pools.background, self)
         self.calls = CallController(data_dir.database, data_dir.media, self.secrets_for, self.pools.interactive, self)
         self.exports = ExportController(data_dir.database, data_dir.media, self.secrets_for, self.pools.background, self)
+        self.archive = ArchiveController(data_dir.database, data_dir.media, self.secrets_for, self.pools.background, self)
         self.removal = AccountRemoval(data_dir.database, self.secrets_for, self.pools.background, self)
         self.provider_actions = ProviderActions(data_dir.database, self.secrets_for, self.pools.background, self)
         self._accounts: list = []
@@ -88,13 +91,16 @@ class MainWindow(QMainWindow):
 
         self._layout()
         self.actions = Actions(self)
-        self.actions.build_menus(self)
+        self.menus = self.actions.build_menus(self)
+        # Add Note is the call pane's own action (N); listed here so it can be found.
+        self.menus["&Call"].insertAction(self.actions["export"], self.call_pane.add_note_action)
         self.toolbar = self.actions.build_toolbar(self)
         wire_actions(self)
         wire_sync(self)
         wire_removal(self)
         wire_export(self)
         wire_provider_actions(self)
+        wire_archive(self)
         self._wire()
         self.restore_state()
         self.reload_accounts()
@@ -388,6 +394,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.sync.cancel()
         self.exports.cancel()
+        self.archive.cancel()
         self.calls.cancel_download()
         self.player.shutdown()
         self.pools.wait(5_000)  # a sync stops after its current page

@@ -35,7 +35,14 @@ class StatusArea:
         self.open_folder.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.open_folder.hide()
         self.media = QLabel(toolTip="Recordings downloaded to this computer (kept after the provider deletes them)")
+        # A quiet line, not a dialog: recordings the provider deletes soon, with a link to keep them.
+        self.expiring = QLabel(toolTip="The provider deletes these recordings soon and this computer has no copy")
+        self.expiring.setTextFormat(Qt.TextFormat.RichText)
+        self.expiring.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                              | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.expiring.hide()
         bar.addWidget(self.text, 1)
+        bar.addPermanentWidget(self.expiring)
         bar.addPermanentWidget(self.media)
         bar.addPermanentWidget(self.open_folder)
         bar.addPermanentWidget(self.progress)
@@ -44,6 +51,12 @@ class StatusArea:
     def show_media_cache(self, files: int, size: int) -> None:
         noun = "recording" if files == 1 else "recordings"
         self.media.setText(f"Media cache: {files:,} {noun}, {_size(size)}" if files else "")
+
+    def show_expiring(self, recordings: int, days: int) -> None:
+        """The reminder: hidden when nothing expires soon without a local copy."""
+        noun = "recording expires" if recordings == 1 else "recordings expire"
+        self.expiring.setText(f"{recordings:,} {noun} within {days} days — <a href=\"archive\">Archive them</a>")
+        self.expiring.setVisible(recordings > 0)
 
     def show_message(self, text: str) -> None:
         self.text.setText(text)
@@ -88,6 +101,25 @@ class StatusArea:
         self.cancel.hide()
         self.text.setText(text)
         self.open_folder.setVisible(folder is not None)
+
+    def archive_started(self, count: int) -> None:
+        self.open_folder.hide()
+        self.progress.setRange(0, max(1, count))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel.show()
+        self.cancel.setEnabled(True)
+        self.text.setText(f"Archiving {count:,} calls whose recordings expire soon…")
+
+    def show_archive(self, p) -> None:
+        self.progress.setRange(0, max(1, p.total))
+        self.progress.setValue(p.done)
+        self.text.setText(f"Archiving: {p.done:,} of {p.total:,} calls ({p.ref})")
+
+    def archive_finished(self, text: str) -> None:
+        self.progress.hide()
+        self.cancel.hide()
+        self.text.setText(text)
 
     def show_download(self, p: DownloadProgress) -> None:
         if p.total:

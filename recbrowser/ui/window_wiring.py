@@ -47,6 +47,8 @@ def wire_actions(w: MainWindow) -> None:
     a["copy_details"].triggered.connect(w.copy_details)
     a["shortcuts_help"].triggered.connect(lambda: _shortcuts(w))
     a["log"].triggered.connect(lambda: _log(w))
+    a["audit_log"].triggered.connect(lambda: _audit(w))
+    a["archive_expiring"].triggered.connect(lambda: _archive(w))
     a["about"].triggered.connect(lambda: _about(w))
     player.playingChanged.connect(lambda playing: _show_playing(w, playing))
     w.callShown.connect(lambda _ref: _call_actions(w))
@@ -91,7 +93,7 @@ def _export(w: MainWindow) -> None:
     refs = w.selected_refs()
     if not refs or w.exports.busy:
         return
-    dialog = ExportDialog(len(refs), Path.home() / "recbrowser-exports", w)
+    dialog = ExportDialog(len(refs), Path.home() / "recbrowser-exports", w, settings=w.settings)
     if dialog.exec():
         w.exports.export(refs, dialog.destination(), dialog.options())
 
@@ -148,6 +150,57 @@ def _log(w: MainWindow) -> None:
     # The file logging writes to (the demo's throwaway data folder has none of its own).
     files = [h.baseFilename for h in logging.getLogger("recbrowser").handlers if isinstance(h, logging.FileHandler)]
     LogView(Path(files[0]) if files else w.data_dir.logs / "recbrowser.log", w).exec()
+
+
+def _audit(w: MainWindow) -> None:
+    from recbrowser.ui.audit_dialog import AuditDialog
+
+    AuditDialog(w.data_dir.database, w.pools.interactive, w.current_call(), w).exec()
+
+
+def _archive(w: MainWindow) -> None:
+    from recbrowser.ui.archive_dialog import ArchiveDialog
+
+    if w.archive.busy:
+        w.status.show_message("Archiving is under way: it ends with a line here (Cancel stops it).")
+        return
+    dialog = ArchiveDialog(w.archive, w.settings, w)
+    if dialog.exec():
+        w.archive.archive(dialog.days.value(), w.account_names())
+
+
+def wire_archive(w: MainWindow) -> None:
+    """Archive before expiry: the File menu action, its progress in the status bar, and the quiet
+    reminder after each sync and at start-up."""
+    archive, status = w.archive, w.status
+
+    def finished(summary) -> None:
+        from recbrowser.ui.archive_controller import outcome
+
+        w.actions["archive_expiring"].setEnabled(True)
+        status.archive_finished(outcome(summary))
+        w.refresh_calls()  # the archived calls' audio now reads "downloaded"
+        archive.check_reminder()
+
+    def failed(message: str) -> None:
+        w.actions["archive_expiring"].setEnabled(True)
+        status.archive_finished(message)
+
+    def started(count: int) -> None:
+        w.actions["archive_expiring"].setEnabled(False)
+        status.archive_started(count)
+
+    archive.started.connect(started)
+    archive.progress.connect(status.show_archive)
+    archive.finished.connect(finished)
+    archive.failed.connect(failed)
+    archive.reminder.connect(lambda found: status.show_expiring(found.recordings, found.within_days))
+    status.cancel.clicked.connect(lambda: archive.busy and (archive.cancel(), status.show_message(
+        "Cancelling: the archive stops with the recording it is downloading…")))
+    status.expiring.linkActivated.connect(lambda _link: _archive(w))
+    w.sync.finished.connect(lambda _results: archive.check_reminder())
+    w.calls.downloaded.connect(lambda _ref: archive.check_reminder())
+    archive.check_reminder()
 
 
 def _about(w: MainWindow) -> None:

@@ -1,0 +1,142 @@
+"""Archive before expiry from the window: what expires soon (counted in a worker), and the
+download of it in a worker with progress and Cancel, ending in the service's one sentence.
+
+The reminder count is the same indexed query `recbrowser archive --dry-run` runs; it is asked
+after each sync and at start-up, never on the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from recbrowser.domain import Account
+from recbrowser.services.accounts import open_provider
+from recbrowser.services.archive import ArchiveProgress, ArchiveSummary, archive_expiring, plan
+from recbrowser.store import Store
+from recbrowser.ui.signals import emit
+from recbrowser.ui.workers import run_task
+
+REMINDER_DAYS = 7  # a week's notice: enough to act on, short enough not to nag
+
+
+@dataclass(frozen=True)
+class Expiring:
+    within_days: int
+    calls: int
+    recordings: int
+    bytes: int | None  # None when no recording's size is known
+    sizes_known: bool  # False when some recordings have no size: the MB is a lower bound
+
+
+def count_expiring(database: Path, within_days: int) -> Expiring:
+    """Runs in a worker: its own connection."""
+    with Store.open(database) as store:
+        items = plan(store, within_days)
+    sizes = [i.size for i in items if i.size is not None]
+    return Expiring(within_days, len({(i.account, i.call_id) for i in items}), len(items),
+                    sum(sizes) if sizes else None, len(sizes) == len(items))
+
+
+class ArchiveController(QObject):
+    counted = Signal(object)  # Expiring, for the dialog
+    reminder = Signal(object)  # Expiring within reminder_days, for the status bar
+    started = Signal(int)  # calls planned
+    progress = Signal(object)  # ArchiveProgress
+    finished = Signal(object)  # ArchiveSummary
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        database: Path,
+        media_root: Path,
+        secrets_for: Callable[[str], dict[str, str] | None],
+        pool: QThreadPool,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._database, self._media_root, self._secrets_for, self._pool = database, media_root, secrets_for, pool
+        self._cancel: threading.Event | None = None
+        self.reminder_days = REMINDER_DAYS
+        self._count_generation = 0
+        self._reminder_generation = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._cancel is not None
+
+    def count(self, within_days: int) -> None:
+        """Count what expires within `within_days`; only the newest count is reported."""
+        self._count_generation += 1
+        generation, database = self._count_generation, self._database
+
+        def done(found: Expiring) -> None:
+            if generation == self._count_generation:
+                emit(self.counted, found)
+
+        run_task(lambda _r: count_expiring(database, within_days), done, lambda m, _d: emit(self.failed, m),
+                 pool=self._pool, name="archive-count", owner=self)
+
+    def check_reminder(self) -> None:
+        self._reminder_generation += 1
+        generation, database, days = self._reminder_generation, self._database, self.reminder_days
+
+        def done(found: Expiring) -> None:
+            if generation == self._reminder_generation:  # an older count must not undo a newer one
+                emit(self.reminder, found)
+
+        # A failed count says nothing: the reminder is a courtesy, the log has the details.
+        run_task(lambda _r: count_expiring(database, days), done, None,
+                 pool=self._pool, name="archive-reminder", owner=self)
+
+    def archive(self, within_days: int, account_names: list[str]) -> None:
+        if self.busy:
+            return
+        cancel = threading.Event()
+        self._cancel = cancel
+        database, media_root = self._database, self._media_root
+        secrets = {name: self._secrets_for(name) for name in account_names}
+
+        def connector(account: Account):
+            return open_provider(account, secrets.get(account.name))
+
+        def work(report) -> ArchiveSummary:
+            with Store.open(database) as store:
+                report(len({(i.account, i.call_id) for i in plan(store, within_days)}))
+                return archive_expiring(store, media_root, within_days, open_provider=connector, progress=report,
+                                        cancelled=cancel.is_set)
+
+        run_task(work, self._done, self._failed, self._progress, pool=self._pool, name="archive", owner=self)
+
+    def cancel(self) -> None:
+        if self._cancel:
+            self._cancel.set()
+
+    def _progress(self, p) -> None:
+        if isinstance(p, ArchiveProgress):
+            emit(self.progress, p)
+        elif isinstance(p, int):
+            emit(self.started, p)
+
+    def _done(self, summary: ArchiveSummary) -> None:
+        self._cancel = None
+        emit(self.finished, summary)
+
+    def _failed(self, message: str, _details: str) -> None:
+        self._cancel = None
+        emit(self.failed, message)
+
+
+def outcome(summary: ArchiveSummary) -> str:
+    """The service's sentence, and why calls failed when they share one reason (a rejected
+    secret fails every call of its account the same way: say it once)."""
+    if not summary.archived and not summary.failed and not summary.stopped:
+        return "Nothing to archive: every recording that expires soon is already on this computer."
+    reasons = {reason for _ref, reason in summary.failed}
+    if len(reasons) == 1 and not summary.stopped:
+        return f"{summary.sentence()[:-1]}: {next(iter(reasons)).rstrip('.')}."
+    return summary.sentence()
