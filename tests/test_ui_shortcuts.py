@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 
 from recbrowser.ui import shortcuts
 from recbrowser.ui.actions import SPECS
@@ -50,3 +50,18 @@ def test_every_shortcut_has_an_action_and_is_listed_in_help(qtbot, tmp_path):
     listed = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())}
     assert listed == {s.label for s in shortcuts.SHORTCUTS}
     assert all(dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount()))
+
+
+def test_the_window_menus_list_add_note_archive_and_audit_without_a_second_key(qtbot, data_dir, store):
+    from recbrowser.ui.main_window import MainWindow
+
+    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+    qtbot.addWidget(window)
+    call_menu = window.menus["&Call"].actions()
+    assert window.call_pane.add_note_action in call_menu  # findable, and still the pane's own N
+    assert window.actions["archive_expiring"] in window.menus["&File"].actions()
+    assert window.actions["audit_log"] in window.menus["&Help"].actions()
+    assert "add_note" not in SPECS and shortcuts.conflicts() == {}
+    n = shortcuts.sequences("add_note")
+    holders = [a for a in window.findChildren(QAction) if a.shortcuts() == n]
+    assert holders == [window.call_pane.add_note_action]
