@@ -50,7 +50,7 @@ class ArchiveDialog(QDialog):
         form.addRow("Expiring within", self.days)
         form.addRow(self.summary)
         form.addRow(self.buttons)
-        self.resize(520, 200)
+        self.resize(520, self.sizeHint().height())
         self.found: Expiring | None = None
         controller.counted.connect(self._counted)
         self.days.valueChanged.connect(self._recount)

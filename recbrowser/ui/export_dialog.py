@@ -74,7 +74,7 @@ class ExportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        self.resize(640, 320)
+        self.resize(640, self.sizeHint().height())
 
     def _restore(self) -> None:
         s = self._settings
