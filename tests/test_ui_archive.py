@@ -21,6 +21,8 @@ from recbrowser.providers.bandwidth_map import RETENTION_MS
 from recbrowser.services.archive import plan
 from recbrowser.store import CallFilter
 from recbrowser.ui.archive_dialog import DAYS_KEY, ArchiveDialog
+from recbrowser.ui.main_window import MainWindow
+from recbrowser.ui.settings import open_settings
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -132,4 +134,27 @@ def test_a_rejected_secret_is_one_sentence(qtbot, data_dir, store, bandwidth):
     assert "rejected" in text.lower() or "invalid" in text.lower()
     assert "old-secret-value" not in text and text.count(". ") <= 1
     assert window.status.expiring.isVisible()  # still to do
+    assert no_message_boxes()
+
+
+def test_at_start_up_the_reminder_looks_a_week_ahead(qtbot, data_dir, store):
+    import time
+
+    from bandwidth_helpers import sync
+
+    # Calls made 20 to 34 days ago: some recordings are gone, some go within the week, some later.
+    emu = BandwidthEmulator(calls=30, seed=8, now_ms=int(time.time() * 1000) - 20 * DAY_MS)
+    emu.start()
+    try:
+        account = add_account(store, emu)
+        assert sync(store, account, emu).ok
+    finally:
+        emu.stop()
+    week = plan(store, 7)
+    assert week and len(week) < len(plan(store, 30))
+    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.status.expiring.isVisible, timeout=WAIT)  # counted in a worker, no dialog
+    assert window.status.expiring.text().startswith(f"{len(week)} recordings expire within 7 days")
     assert no_message_boxes()
