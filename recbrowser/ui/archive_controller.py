@@ -44,6 +44,7 @@ def count_expiring(database: Path, within_days: int) -> Expiring:
 
 class ArchiveController(QObject):
     counted = Signal(object)  # Expiring, for the dialog
+    countFailed = Signal(str)  # for the dialog: the status bar may be showing a sync
     reminder = Signal(object)  # Expiring within reminder_days, for the status bar
     started = Signal(int)  # calls planned
     progress = Signal(object)  # ArchiveProgress
@@ -78,7 +79,7 @@ class ArchiveController(QObject):
             if generation == self._count_generation:
                 emit(self.counted, found)
 
-        run_task(lambda _r: count_expiring(database, within_days), done, lambda m, _d: emit(self.failed, m),
+        run_task(lambda _r: count_expiring(database, within_days), done, lambda m, _d: emit(self.countFailed, m),
                  pool=self._pool, name="archive-count", owner=self)
 
     def check_reminder(self) -> None:

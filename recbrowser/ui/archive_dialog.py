@@ -53,6 +53,7 @@ class ArchiveDialog(QDialog):
         self.resize(520, self.sizeHint().height())
         self.found: Expiring | None = None
         controller.counted.connect(self._counted)
+        controller.countFailed.connect(self.summary.setText)
         self.days.valueChanged.connect(self._recount)
         self._recount()
 

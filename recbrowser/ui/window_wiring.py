@@ -155,7 +155,9 @@ def _log(w: MainWindow) -> None:
 def _audit(w: MainWindow) -> None:
     from recbrowser.ui.audit_dialog import AuditDialog
 
-    AuditDialog(w.data_dir.database, w.pools.interactive, w.current_call(), w).exec()
+    dialog = AuditDialog(w.data_dir.database, w.pools.interactive, w.current_call(), w)
+    dialog.exec()
+    dialog.deleteLater()  # a late answer from its worker is dropped (run_task's owner check)
 
 
 def _archive(w: MainWindow) -> None:
@@ -165,8 +167,10 @@ def _archive(w: MainWindow) -> None:
         w.status.show_message("Archiving is under way: it ends with a line here (Cancel stops it).")
         return
     dialog = ArchiveDialog(w.archive, w.settings, w)
-    if dialog.exec():
-        w.archive.archive(dialog.days.value(), w.account_names())
+    accepted, days = dialog.exec(), dialog.days.value()
+    dialog.deleteLater()  # else every dialog opened would stay connected to the controller
+    if accepted:
+        w.archive.archive(days, w.account_names())
 
 
 def wire_archive(w: MainWindow) -> None:
