@@ -132,13 +132,16 @@ class DialgenEmulator(EmulatorServer):
         batches: dict[str, dict[str, Any]] = {}
         calls: list[EmuCall] = []
         left = n
+        # Even a small demo shows the three states of Dialgen audio: a batch whose audio expired
+        # (92+ days old), one whose audio expires within the week (84-88 days), then fresh calls.
+        ages = [(92, days), (84, 88), (2, 20)] if days > 95 else []
         while left > 0:
             size = min(left, rng.randint(max(1, batch_size // 2), batch_size))
-            if not batches and days > 95:
-                size = min(size, max(1, n // 5))  # the old batch holds a fifth: a small demo still has recent calls
+            if len(batches) < 2 and ages:
+                size = min(size, max(1, n // 10))  # a tenth each: most of a small demo stays recent
             start = rng.randint(self.now_ms - days * DAY_MS, self.now_ms - DAY_MS)
-            if len(batches) < 2 and days > 95:  # even a small demo holds expired audio and fresh calls
-                start = self.now_ms - (rng.randint(92, days) if not batches else rng.randint(2, 20)) * DAY_MS
+            if len(batches) < len(ages):
+                start = self.now_ms - rng.randint(*ages[len(batches)]) * DAY_MS
             agent_id, agent = rng.choice(agents)
             bid = f"batch_{start}_agent_{agent_id}"
             batches[bid] = {"createdAt": start, "agentId": agent_id, "calls": []}
