@@ -22,7 +22,7 @@ from recbrowser.ui.workers import run_task
 
 log = logging.getLogger("recbrowser.ui")
 
-DEMO_DAYS = 15
+DEMO_DAYS = 100
 
 
 def make_app() -> QApplication:
@@ -60,7 +60,9 @@ def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
         servers.extend(started_servers)
         window.demo_secrets.update({account.name: secrets for account, secrets in pairs})
         window.reload_accounts()
-        # The emulators hold two weeks of calls: no need for the month a first sync reads.
+        # The demo reaches back to Dialgen's batch whose audio expires this week (84-88 days
+        # old), so the expiry countdown and the archive reminder show; the other emulators hold
+        # two weeks of calls and answer the older days with empty pages.
         since = int(time.time() * 1000) - DEMO_DAYS * 86_400_000
         window.sync.sync([account.name for account, _ in pairs], since_ms=since)
 
