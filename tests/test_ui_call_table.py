@@ -266,6 +266,7 @@ def test_a_transferred_call_opens_into_its_legs(qtbot, store):
     ]
     assert model.index(1, COL_START).data().startswith("↳ 1. ")
     assert model.row(4).ref == "hq/t001" and model.row_of("hq/t001") == 4 and model.row(2).ref == "hq/t000"
+    assert model.index(2, COL_STATUS).data(ROW_ROLE).ref == "hq/t000" and model.leg(0) is None
     # Legs are detail lines: select all picks the calls only, and j/k pass over them.
     view.setFocus()
     view.selectAll()

@@ -356,6 +356,8 @@ class CallTableModel(QAbstractTableModel):
             return None
         call, leg_number = self._locate(index.row())
         if leg_number is not None:
+            if role == ROW_ROLE:
+                return self._call(call)  # like row(): a leg row stands for its call
             return self._leg_data(self._open[call][1][leg_number], index.column(), role)
         r = self._call(call)
         if r is None:
