@@ -122,3 +122,13 @@ def test_a_full_disk_stops_the_run_at_once_and_keeps_what_finished(store, data_d
         assert "stopped: The disk holding" in summary.sentence()
     finally:
         subprocess.run(["umount", "-l", str(small)], capture_output=True)
+
+
+def test_the_plan_walks_the_expiry_index_not_every_call(store):
+    from recbrowser.store import expiry
+
+    for account in (None, "bw"):
+        sql = expiry._SQL.format(account="AND a.name = ?" if account else "")
+        args = (0, 1) + ((account,) if account else ())
+        plan_text = " ".join(r[3] for r in store._conn.execute("EXPLAIN QUERY PLAN " + sql, args))
+        assert "USING INDEX recordings_expires" in plan_text, plan_text

@@ -2,7 +2,8 @@
 
 Bandwidth deletes recordings after 30 days and Dialgen after 90; supervisors find out when the
 audio is gone. This is the list `recbrowser archive` and the window's reminder work from. It
-walks the partial index on recordings.expires_ms, so it stays cheap with a million calls.
+walks the partial index on recordings.expires_ms (forced: the planner would rather read every
+call with audio through calls_has_audio: 0.26 s and ~64 MB of pages on 1M calls), so it stays cheap.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class ExpiringRecording:
 
 _SQL = """
 SELECT a.name, c.provider_id, r.provider_id, r.expires_ms, r.size
-FROM recordings r JOIN calls c ON c.id = r.call_id JOIN accounts a ON a.id = r.account_id
+FROM recordings r INDEXED BY recordings_expires
+  CROSS JOIN calls c ON c.id = r.call_id JOIN accounts a ON a.id = r.account_id
 WHERE r.expires_ms > ? AND r.expires_ms <= ? AND c.has_audio = 1 {account}
   AND NOT EXISTS (SELECT 1 FROM media_files m
                   WHERE m.account_id = r.account_id AND m.recording_provider_id = r.provider_id)
