@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
@@ -34,6 +34,8 @@ PANE_SHORTCUTS = ("add_note",)
 
 
 class CallPane(QWidget):
+    tagsInUse = Signal(list)  # every tag in the cache, most used first, after a call's notes load or change
+
     def __init__(
         self,
         player: Player,
@@ -181,6 +183,7 @@ class CallPane(QWidget):
         self.transcript.set_notes(state.notes)
         self.tags.set_tags(state.tags)
         self.tags.set_known(state.known_tags)
+        emit(self.tagsInUse, state.known_tags)
         self.tabs.setTabText(TAB_NOTES, f"Notes ({len(state.notes)})" if state.notes else "Notes")
 
     def _saved(self, what: str) -> None:

@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self.accounts_panel.editRequested.connect(self.show_accounts)
         self.accounts_panel.syncRequested.connect(lambda name: self.sync.sync([name]))
         self.call_pane.controls.playRequested.connect(self.play_current)
+        self.call_pane.tagsInUse.connect(self.filter_bar.set_tags)
         self.call_pane.transcript.follow.toggled.connect(self._set_follow)
 
     # -- accounts -------------------------------------------------------------------------------
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
                 titles[a.provider] = a.provider
         self.accounts_panel.set_accounts(self._accounts, titles)
         self.filter_bar.set_accounts(self.account_names())
+        self.filter_bar.set_tags(self.store.all_tags())  # one indexed GROUP BY; the pane keeps it fresh
         self.actions["sync_all"].setEnabled(bool(self._accounts))
         update_provider_actions(self)
         self._update_count()
@@ -244,7 +246,7 @@ class MainWindow(QMainWindow):
         emit(self.callsRefreshed)
 
     def _update_count(self) -> None:
-        self.filter_bar.set_count(self.model.rowCount())
+        self.filter_bar.set_count(self.model.call_count())  # rowCount() also counts open legs
         self._show_media_cache()
         if not self._accounts:
             text = "No accounts yet: add one with Accounts… (Ctrl+Shift+A) to see its calls here."
