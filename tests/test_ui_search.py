@@ -89,3 +89,18 @@ def test_results_from_the_real_store_and_enter_opens_the_hit(qtbot, data_dir, ar
     assert abs(window.player.position() - segment.start_ms) < 250 + 100  # paused a tick after it started
     qtbot.waitUntil(lambda: window.call_pane.call is not None, timeout=WAIT)
     assert window.call_pane.call.provider_id == speech_call.provider_id
+
+
+def test_a_hit_line_names_the_account_and_leaves_out_what_the_transcript_lacks():
+    from recbrowser.domain import SearchHit
+    from recbrowser.ui.search_results import hit_where
+
+    def hit(speaker: str, start_ms: int | None, kind: str = "segment") -> str:
+        line = hit_where(SearchHit("Demo Voki/c1", "Demo Voki", "c1", 1_700_000_000_000, speaker, start_ms, "t", "t", kind))
+        return line.split(" · ", 1)[1]
+
+    assert hit("Anna", 6_000) == "Demo Voki · Anna at 00:06"
+    assert hit("", None) == "Demo Voki"  # Voki's untimed text: no "Unknown speaker at --:--"
+    assert hit("Anna", None) == "Demo Voki · Anna"
+    assert hit("", 6_000) == "Demo Voki · at 00:06"
+    assert hit("", None, kind="summary") == "Demo Voki · summary"

@@ -29,10 +29,19 @@ def snippet_html(snippet: str, mark_style: str) -> str:
 
 
 def hit_where(hit: SearchHit) -> str:
-    """One short line: when the call was, who said it, and where in the call (the ref is in the tooltip)."""
+    """One short line: when the call was, on which account, who said it and where in the call (the
+    ref is in the tooltip). What a transcript does not know (Voki's untimed text has no speakers
+    and no times) is left out rather than shown as "Unknown speaker at --:--" on every hit."""
+    parts = [local_short(hit.call_start_ms), hit.account]
     if hit.kind == "summary":
-        return f"{local_short(hit.call_start_ms)} · summary"
-    return f"{local_short(hit.call_start_ms)} · {hit.speaker or 'Unknown speaker'} at {clock(hit.start_ms)}"
+        parts.append("summary")
+    elif hit.speaker and hit.start_ms is not None:
+        parts.append(f"{hit.speaker} at {clock(hit.start_ms)}")
+    elif hit.speaker:
+        parts.append(hit.speaker)
+    elif hit.start_ms is not None:
+        parts.append(f"at {clock(hit.start_ms)}")
+    return " · ".join(parts)
 
 
 class SearchResultsModel(QAbstractListModel):
