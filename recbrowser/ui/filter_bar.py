@@ -6,10 +6,11 @@ import time
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QDateEdit, QLabel, QLineEdit, QWidget
 
 from recbrowser.domain import DIRECTIONS, STATUSES
 from recbrowser.store import CallFilter
+from recbrowser.ui.flow_layout import FlowLayout
 from recbrowser.ui.signals import emit
 
 CUSTOM = "custom"
@@ -70,13 +71,13 @@ class FilterBar(QWidget):
         self.has_transcript = QCheckBox("Has transcript")
         self.count = QLabel()
 
-        layout = QHBoxLayout(self)
+        # Wraps onto a second line when narrow: in one row the bar was 940 px wide at least, and on
+        # a 1280 px screen the splitter took that from the accounts and search column.
+        layout = FlowLayout(self, spacing=6)
         layout.setContentsMargins(6, 4, 6, 4)
         for w in (self.dates, self.since, self.until, self.account, self.direction, self.status, self.number, self.tag,
-                  self.has_audio, self.has_transcript):
+                  self.has_audio, self.has_transcript, self.count):
             layout.addWidget(w)
-        layout.addStretch(1)
-        layout.addWidget(self.count)
 
         self._number_timer = QTimer(self, singleShot=True, interval=NUMBER_DEBOUNCE_MS)
         self._number_timer.timeout.connect(self._emit)
