@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from recbrowser.ui import shortcuts
 from recbrowser.ui.actions import SPECS
 from recbrowser.ui.call_pane import PANE_SHORTCUTS, CallPane
+from recbrowser.ui.call_table_view import LIST_SHORTCUTS
 from recbrowser.ui.dialogs import ShortcutsDialog
 from recbrowser.ui.player import Player
 from recbrowser.ui.settings import Preferences, open_settings
@@ -40,7 +41,7 @@ def test_required_keys_are_there(qapp):
 
 def test_every_shortcut_has_an_action_and_is_listed_in_help(qtbot, tmp_path):
     # The window's actions bind most keys; the call pane binds its own (Add note).
-    bound = {spec[2] for spec in SPECS.values() if spec[2]} | set(PANE_SHORTCUTS)
+    bound = {spec[2] for spec in SPECS.values() if spec[2]} | set(PANE_SHORTCUTS) | set(LIST_SHORTCUTS)
     pane = CallPane(Player(Preferences(open_settings(tmp_path / "settings.ini"))))
     qtbot.addWidget(pane)
     assert pane.add_note_action.shortcuts() == shortcuts.sequences("add_note")

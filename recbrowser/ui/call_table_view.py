@@ -45,6 +45,9 @@ DEFAULT_ORDER = (
 )
 
 
+LIST_SHORTCUTS = ("show_legs", "hide_legs", "toggle_legs")  # handled in CallTableView.keyPressEvent
+
+
 class CallTableView(QTableView):
     def __init__(self, model: CallTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,6 +162,7 @@ class CallTableView(QTableView):
         super().mousePressEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        # LIST_SHORTCUTS in the registry. Compared by key alone: "+" is Shift+= on many layouts.
         row = self.currentIndex().row()
         key = event.key()
         if row >= 0 and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_Asterisk):

@@ -30,6 +30,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("back_15", "Back 15 seconds", ("Shift+Left",)),
     Shortcut("forward_15", "Forward 15 seconds", ("Shift+Right",)),
     Shortcut("add_note", "Add a note at the moment playing", ("N",)),
+    # Keys of the call list itself (its keyPressEvent), listed here so Help shows them and a
+    # window-wide action can never take them.
+    Shortcut("show_legs", "Call list: show a transferred call's legs", ("+", "=")),
+    Shortcut("hide_legs", "Call list: hide its legs", ("-",)),
+    Shortcut("toggle_legs", "Call list: show or hide its legs", ("*",)),
     Shortcut("slower", "Slower", ("[",)),
     Shortcut("faster", "Faster", ("]",)),
     Shortcut("search", "Search transcripts", ("/", QKeySequence.StandardKey.Find)),
