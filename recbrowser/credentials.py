@@ -17,13 +17,14 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING, TypeVar
 
 from recbrowser.errors import CredentialError, KeyringLocked, KeyringUnavailable, SecretMissing
+
+# keyring (~110 ms with its backends and entry points) is imported by the functions that use it:
+# the window imports this module through the services but opens no secret before its first paint.
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "recbrowser"
 CHUNK = 2560  # Windows Credential Manager's limit, in bytes
@@ -51,6 +52,8 @@ class KeyringStatus:
 
 # -- backend checks ---------------------------------------------------------------------------
 def _backend() -> keyring.backend.KeyringBackend:
+    import keyring
+
     return keyring.get_keyring()
 
 
@@ -99,6 +102,8 @@ def _call(action: str, fn: Callable[[], T]) -> T:
 
     Messages name only the exception class: a backend's own text could quote what it stored.
     """
+    import keyring.errors
+
     reason = _unusable_reason(_backend())
     if reason:
         raise _unavailable(reason)
@@ -123,6 +128,8 @@ def _call(action: str, fn: Callable[[], T]) -> T:
 
 
 def _classify(action: str, e: Exception) -> CredentialError:
+    import keyring.errors
+
     kind = type(e).__name__
     mod = type(e).__module__
     if kind in ("LockedException", "PromptDismissedException"):
@@ -179,6 +186,8 @@ def _corrupt(account_name: str) -> CredentialError:
 # -- public API -------------------------------------------------------------------------------
 def save_secrets(account_name: str, secrets: dict[str, str]) -> None:
     """Store the account's secrets, replacing what was there (and any chunks left over)."""
+    import keyring
+
     payload = json.dumps(secrets, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
     entries = _split(payload)
 
@@ -196,6 +205,7 @@ def save_secrets(account_name: str, secrets: dict[str, str]) -> None:
 
 def load_secrets(account_name: str) -> dict[str, str]:
     """The account's secrets; SecretMissing if none are stored."""
+    import keyring
 
     def read() -> str | None:
         head = keyring.get_password(SERVICE, account_name)
@@ -230,6 +240,7 @@ def load_secrets(account_name: str) -> dict[str, str]:
 
 def delete_secrets(account_name: str) -> None:
     """Remove the account's secrets and chunks; nothing to do if there are none."""
+    import keyring
 
     def delete() -> None:
         head = _header(keyring.get_password(SERVICE, account_name))
@@ -240,6 +251,8 @@ def delete_secrets(account_name: str) -> None:
 
 
 def _delete_one(name: str) -> bool:
+    import keyring.errors
+
     try:
         keyring.delete_password(SERVICE, name)
         return True

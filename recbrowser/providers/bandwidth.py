@@ -16,15 +16,19 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, LinkExpired, NotFound, ProtocolError, ProviderError
 from recbrowser.providers.bandwidth_map import call_from_recordings, segments_from_transcription, transcript_state
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
-from recbrowser.providers.http import HttpClient
 from recbrowser.providers.timeparse import parse_iso
+
+# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# not when the window looks up a provider's title before its first paint.
+if TYPE_CHECKING:
+    from recbrowser.providers.http import HttpClient
 
 log = logging.getLogger("recbrowser.bandwidth")
 
@@ -71,6 +75,8 @@ class BandwidthProvider:
     )
 
     def __init__(self, account: Account, secrets: dict[str, str], http: HttpClient | None = None):
+        from recbrowser.providers.http import HttpClient  # see the note at the top
+
         self.account = account
         s = account.settings
         who = f"Bandwidth account '{account.name}'"

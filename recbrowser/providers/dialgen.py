@@ -16,13 +16,17 @@ import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, NotFound, ProtocolError, ProviderError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
 from recbrowser.providers.dialgen_map import EXPIRED_REASON, call_from_status, ms
-from recbrowser.providers.http import HttpClient
+
+# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# not when the window looks up a provider's title before its first paint.
+if TYPE_CHECKING:
+    from recbrowser.providers.http import HttpClient
 
 DEFAULT_BASE_URL = "https://sa.dialgen.ai"
 log = logging.getLogger("recbrowser.dialgen")
@@ -41,6 +45,8 @@ class DialgenProvider:
     )
 
     def __init__(self, account: Account, secrets: dict[str, str], http: HttpClient | None = None):
+        from recbrowser.providers.http import HttpClient  # see the note at the top
+
         self.account = account
         self.who = f"Dialgen account '{account.name}'"
         self.base_url = (account.settings.get("base_url") or DEFAULT_BASE_URL).rstrip("/")

@@ -16,15 +16,12 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
-
-import httpx
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, LinkExpired, NotFound, ProtocolError, ProviderError, RateLimited
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
-from recbrowser.providers.http import HttpClient
 from recbrowser.providers.voki_map import (
     apply_no_recording,
     apply_recording,
@@ -35,6 +32,11 @@ from recbrowser.providers.voki_map import (
     totp,
     unwrap,
 )
+
+# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# not when the window looks up a provider's title before its first paint.
+if TYPE_CHECKING:
+    from recbrowser.providers.http import HttpClient
 
 log = logging.getLogger("recbrowser.voki")
 
@@ -86,6 +88,8 @@ class VokiProvider:
 
     def __init__(self, account: Account, secrets: dict[str, str], http: HttpClient | None = None,
                  keep_secret: Callable[[str, str], None] | None = None):
+        from recbrowser.providers.http import HttpClient  # see the note at the top
+
         self.account = account
         s = account.settings
         self.base_url = _origin(s.get("base_url") or DEFAULT_BASE_URL)
@@ -324,6 +328,8 @@ class VokiProvider:
         rel = str(rec.get("download_url") or "")
         if not rel:
             raise NotFound(self._say(f"call {call.provider_id} has a recording without a download address"))
+        import httpx  # see the note at the top
+
         url = str(httpx.URL(self.base_url).join(rel))
         # The token goes only to the Voki address itself (http.py also drops it on another origin).
         if httpx.URL(url).netloc != httpx.URL(self.base_url).netloc:

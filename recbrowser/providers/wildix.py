@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
-
-import httpx
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, ConnectionFailed, NotFound, ProtocolError, ProviderError, TlsError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
-from recbrowser.providers.http import HttpClient
 from recbrowser.providers.wildix_map import (
     TRANSCRIPT_FETCH,
     TRANSCRIPT_PROCESSING,
@@ -31,6 +28,11 @@ from recbrowser.providers.wildix_map import (
     recordings_of,
     records_to_call,
 )
+
+# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# not when the window looks up a provider's title before its first paint.
+if TYPE_CHECKING:
+    from recbrowser.providers.http import HttpClient
 
 DAY_MS = 86_400_000
 PAGE_SIZE = 200  # rows per QueryConversations page (no documented cap; S-W5 suggests 100-500)
@@ -59,6 +61,8 @@ def _with_scheme(url: str) -> str:
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
+    import httpx  # see the note at the top
+
     u = httpx.URL(url)
     return (u.scheme, u.host, u.port or {"http": 80, "https": 443}.get(u.scheme))
 
@@ -82,6 +86,8 @@ class WildixProvider:
 
     def __init__(self, account: Account, secrets: dict[str, str], http: HttpClient | None = None,
                  wda_http: HttpClient | None = None):
+        from recbrowser.providers.http import HttpClient  # see the note at the top
+
         self.account = account
         settings = account.settings
         try:
@@ -172,6 +178,8 @@ class WildixProvider:
         # One page of the last week: enough to prove the key and to find a recording for the token.
         now = int(datetime.now(UTC).timestamp() * 1000)
         flows = list(self._conversations(now - 7 * DAY_MS, now, limit=50))
+        import httpx
+
         host = httpx.URL(self.pbx_url).host
         recorded = next((f for f in flows if recordings_of(f)), None)
         if recorded is None:
@@ -274,6 +282,8 @@ class WildixProvider:
             raise ProtocolError(self._say(f"the recording {recording.file_name} has no download address"))
         # The Simple Token goes to the PBX only: a recording URL naming another host gets no token.
         if _origin(url) != _origin(self.pbx_url):
+            import httpx
+
             raise ProviderError(self._say(
                 f"the recording {recording.file_name} is on {httpx.URL(url).host}, not on the PBX address "
                 f"{httpx.URL(self.pbx_url).host}; set pbx_url to the address the recordings use"))

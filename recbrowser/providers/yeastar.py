@@ -12,15 +12,19 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, LinkExpired, NotFound, ProtocolError, ProviderError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
-from recbrowser.providers.http import HttpClient
 from recbrowser.providers.timeparse import DEFAULT_DISPLAY_FORMAT, format_display_time, zone
 from recbrowser.providers.yeastar_map import TimeContext, apply_ai_legs, cdr_to_call, recording_from_row
+
+# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# not when the window looks up a provider's title before its first paint.
+if TYPE_CHECKING:
+    from recbrowser.providers.http import HttpClient
 
 DAY_MS = 86_400_000
 PAGE_SIZE = 1000  # CDR pages (the PBX allows 10,000; smaller pages keep each transaction short)
@@ -79,6 +83,8 @@ class YeastarProvider:
     )
 
     def __init__(self, account: Account, secrets: dict[str, str], http: HttpClient | None = None):
+        from recbrowser.providers.http import HttpClient  # see the note at the top
+
         self.account = account
         settings = account.settings
         try:

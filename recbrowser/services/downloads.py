@@ -18,8 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import (
@@ -35,6 +34,9 @@ from recbrowser.filenames import safe_filename, unique_name
 from recbrowser.providers.base import MediaSource, Provider
 from recbrowser.services import audit
 from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("recbrowser.downloads")
 
@@ -87,6 +89,8 @@ def _serial_lock(key: str | None) -> threading.Lock | None:
 
 
 def _host_slot(url: str) -> threading.BoundedSemaphore:
+    import httpx  # here, not at the top: the window imports this module before its first paint
+
     host = httpx.URL(url).netloc.decode("ascii", "replace")
     with _serial_guard:
         return _host_slots.setdefault(host, threading.BoundedSemaphore(PER_HOST))
@@ -248,6 +252,8 @@ class _Writer:
 
 
 def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, cancelled) -> tuple[int, str]:
+    import httpx  # see _host_slot
+
     offset = part.stat().st_size if part.exists() else 0
     headers = dict(src.headers)
     if offset:
