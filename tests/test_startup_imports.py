@@ -1,0 +1,65 @@
+"""The window paints before it imports what only later work needs (issue #6: start-up time).
+
+sqlite_utils (and click, pluggy, pygments) only migrates a schema, keyring only touches a
+secret, httpx only talks to a provider: together ~400 ms of a start-up a user waits through.
+The timing itself is measured by benchmarks/bench_ui.py --cache; this checks the imports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from test_ui_support import fill
+
+from recbrowser.store import Store
+
+LAZY = ("sqlite_utils", "keyring", "httpx", "click", "pygments")
+
+# The start-up of benchmarks/ui_window_probe.py: the app, the window on the cache, its first
+# paint of the call list; then which of LAZY are loaded.
+WINDOW = """
+import json, sys
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+from recbrowser.paths import data_dir, ensure
+from recbrowser.store import Store
+from recbrowser.ui.app import make_app
+from recbrowser.ui.main_window import MainWindow
+from recbrowser.ui.settings import open_settings
+
+class Painted(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self.painted)  # once this paint has returned
+        return False
+
+    def painted(self):
+        if window.model.fetched_rows() > 0:  # the paint that showed the calls
+            loop.quit()
+
+app = make_app()
+d = ensure(data_dir(sys.argv[1]))
+store = Store.open(d.database)
+window = MainWindow(d, store, open_settings(d.settings))
+loop = QEventLoop()
+painted = Painted(window)
+window.table.viewport().installEventFilter(painted)
+window.show()
+QTimer.singleShot(60_000, loop.quit)  # never painted: the rows say so
+loop.exec()
+lazy = sys.argv[2].split(",")
+print(json.dumps({"rows": window.model.rowCount(), "loaded": [m for m in lazy if m in sys.modules]}))
+window.pools.wait(10_000)
+store.close()
+"""
+
+
+def test_the_window_paints_its_calls_before_importing_sqlite_utils_keyring_or_httpx(data_dir, store: Store):
+    fill(store, 300)  # an account too: the window looks up its provider's title before painting
+    run = subprocess.run([sys.executable, "-c", WINDOW, str(data_dir.root), ",".join(LAZY)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result == {"rows": 300, "loaded": []}
+
