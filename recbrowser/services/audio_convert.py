@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing
 import os
 import struct
 import sys
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 TARGETS = ("mp3", "wav")
 MP3_BITRATE = "64k"  # speech: plenty for 8-16 kHz telephony audio, a tenth of the WAV size
@@ -133,6 +135,10 @@ def conversion_pool(workers: int | None = None, close_fds: tuple[int, ...] = ())
 
     `close_fds` are closed in each forked worker: a worker must not keep the export's lock
     alive after its parent was killed."""
+    # Imported here: multiprocessing and its pickle cost the window's start-up ~14 ms otherwise.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     n = workers or os.cpu_count() or 1
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return ProcessPoolExecutor(max_workers=max(1, n), mp_context=multiprocessing.get_context(method),

@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -315,6 +314,9 @@ class _Job:
 
     # -- completion -------------------------------------------------------------------------------
     def _collect(self, block: bool) -> None:
+        # Here, not at the top (multiprocessing, ~14 ms of the window's start-up): the pool exists by now.
+        from concurrent.futures.process import BrokenProcessPool
+
         if not self.futures:
             return
         done, _ = wait(list(self.futures), timeout=0.2 if block else 0, return_when=FIRST_COMPLETED)
