@@ -25,7 +25,7 @@ from recbrowser.providers.bandwidth_map import call_from_recordings, segments_fr
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
 from recbrowser.providers.timeparse import parse_iso
 
-# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# HttpClient (and httpx, ~50 ms with what it pulls in) is imported when a provider is made,
 # not when the window looks up a provider's title before its first paint.
 if TYPE_CHECKING:
     from recbrowser.providers.http import HttpClient

@@ -23,7 +23,7 @@ from recbrowser.errors import AuthError, NotFound, ProtocolError, ProviderError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
 from recbrowser.providers.dialgen_map import EXPIRED_REASON, call_from_status, ms
 
-# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# HttpClient (and httpx, ~50 ms with what it pulls in) is imported when a provider is made,
 # not when the window looks up a provider's title before its first paint.
 if TYPE_CHECKING:
     from recbrowser.providers.http import HttpClient

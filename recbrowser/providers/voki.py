@@ -33,7 +33,7 @@ from recbrowser.providers.voki_map import (
     unwrap,
 )
 
-# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# HttpClient (and httpx, ~50 ms with what it pulls in) is imported when a provider is made,
 # not when the window looks up a provider's title before its first paint.
 if TYPE_CHECKING:
     from recbrowser.providers.http import HttpClient

@@ -21,7 +21,7 @@ from recbrowser.providers.base import CallPage, MediaSource, SettingField, regis
 from recbrowser.providers.timeparse import DEFAULT_DISPLAY_FORMAT, format_display_time, zone
 from recbrowser.providers.yeastar_map import TimeContext, apply_ai_legs, cdr_to_call, recording_from_row
 
-# HttpClient (and httpx, ~90 ms with what it pulls in) is imported when a provider is made,
+# HttpClient (and httpx, ~50 ms with what it pulls in) is imported when a provider is made,
 # not when the window looks up a provider's title before its first paint.
 if TYPE_CHECKING:
     from recbrowser.providers.http import HttpClient
