@@ -13,7 +13,6 @@ import tempfile
 from recbrowser.cli_format import calls_table, hits_text
 from recbrowser.domain import Account
 from recbrowser.paths import DataDir, data_dir, ensure
-from recbrowser.providers.http import set_host_rate
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.downloads import download_call
 from recbrowser.services.sync import sync_account
@@ -29,6 +28,7 @@ def start_demo_accounts(store: Store, providers: list[str] | None = None, calls:
     accounts' base URLs are refreshed each time.
     """
     from recbrowser.emulators import start_emulators
+    from recbrowser.providers.http import set_host_rate  # httpx: only the demo needs it this early
 
     servers = start_emulators(providers or ["yeastar"], calls, [])
     pairs = []

@@ -6,7 +6,6 @@ import platform
 import sqlite3
 import sys
 from collections.abc import Callable
-from importlib import metadata
 
 import PySide6
 from PySide6.QtCore import qVersion
@@ -26,6 +25,8 @@ from recbrowser.ui.icons import app_icon
 
 
 def versions() -> dict[str, str]:
+    from importlib import metadata  # ~25 ms, only for the About box
+
     try:
         mine = metadata.version("recbrowser")
     except metadata.PackageNotFoundError:

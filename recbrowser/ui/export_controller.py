@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from recbrowser.domain import Account
 from recbrowser.services.accounts import open_provider
-from recbrowser.services.export import ExportOptions, ExportProgress, ExportSummary, run_export
+from recbrowser.services.export_options import ExportOptions, ExportProgress, ExportSummary
 from recbrowser.store import Store
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
@@ -49,6 +49,8 @@ class ExportController(QObject):
             return open_provider(account, secrets.get(account.name))
 
         def work(report) -> ExportSummary:
+            from recbrowser.services.export import run_export  # ~20 ms of imports, not at start-up
+
             store = Store.open(database)
             try:
                 return run_export(
