@@ -12,6 +12,7 @@ from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox
 from voki_helpers import DAY_MS, add_account, forget_tokens, fresh_voki_tokens  # noqa: F401
 
+from recbrowser.providers.voki import PAGE_SIZE
 from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.providers.voki_map import totp
 from recbrowser.ui.main_window import MainWindow
@@ -95,6 +96,11 @@ def test_the_right_code_signs_in_and_the_calls_appear(qtbot, data_dir, store, vo
     qtbot.waitUntil(lambda: window.model.rowCount() == CALLS, timeout=WAIT)
     assert "synced" in window.accounts_panel.state("vk").text
     assert voki.counters["POST /api/auth/login"] == 1 and voki.counters["POST /api/auth/mfa/verify"] == 1
+    # Signed in: the next sync asks nothing, and its first request is already the call list.
+    lists = voki.counters["GET /api/v1/calls"]
+    again = sync(qtbot, window, voki)
+    assert again.ok and voki.counters["POST /api/auth/login"] == 1
+    assert voki.counters["GET /api/v1/calls"] - lists == lists == -(-CALLS // PAGE_SIZE)  # list pages, no probe
 
 
 def test_a_wrong_code_is_one_sentence_on_the_account_and_one_request(qtbot, data_dir, store, voki):

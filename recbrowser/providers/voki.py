@@ -217,6 +217,11 @@ class VokiProvider:
         self._mfa_token = ""
         return self._store(answer)
 
+    def ensure_signed_in(self) -> None:
+        """Sign in unless a token is cached (then no request at all). Raises MfaRequired as
+        sign_in does; the window calls it before a sync so the code dialog can come first."""
+        self._access()
+
     def _access(self) -> str:
         with _TOKENS_LOCK:
             access = (_TOKENS.get(self._key) or [""])[0]

@@ -140,8 +140,9 @@ class SyncController(QObject):
         if not hasattr(provider, "verify_code"):
             return None
         try:
-            # A cached token makes this one plain request; without one, it is the sign-in.
-            signed_in, _ = with_code(provider.test_credentials, provider, name, report, lambda: cancel.cancelled)
+            # With a cached token this sends nothing; without one, it is the sign-in.
+            sign_in = getattr(provider, "ensure_signed_in", provider.test_credentials)
+            signed_in, _ = with_code(sign_in, provider, name, report, lambda: cancel.cancelled)
         except UserFacingError as e:
             return SyncResult(name, error=str(e))
         if signed_in:
