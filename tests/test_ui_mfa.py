@@ -12,8 +12,8 @@ from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox
 from voki_helpers import DAY_MS, add_account, forget_tokens, fresh_voki_tokens  # noqa: F401
 
-from recbrowser.providers.voki import PAGE_SIZE
 from recbrowser.emulators.voki import VokiEmulator
+from recbrowser.providers.voki import PAGE_SIZE
 from recbrowser.providers.voki_map import totp
 from recbrowser.ui.main_window import MainWindow
 from recbrowser.ui.mfa_dialog import MfaDialog
