@@ -101,7 +101,7 @@ def _arrow(down: bool) -> QPixmap:
 
 
 class CallTableModel(QAbstractTableModel):
-    def __init__(self, store: Store, parent=None) -> None:
+    def __init__(self, store: Store, parent=None, *, total: int | None = None) -> None:
         super().__init__(parent)
         self._store = store
         store.limit_cache(CACHE_MB)
@@ -115,7 +115,7 @@ class CallTableModel(QAbstractTableModel):
         self._open_rows: list[int] = []  # the same call rows, sorted
         self._arrows: dict[bool, QPixmap] = {}
         self.queries = 0  # list_calls / cursors_at queries run: tests and benchmarks read it
-        self.reload()
+        self.reload(total)
 
     # -- what is shown ------------------------------------------------------------------------
     @property

@@ -7,6 +7,7 @@ Left: accounts and search results. Middle: filter bar and the call list. Right: 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,6 +49,35 @@ REFRESH_MS = 400  # at most this often the list re-reads while a sync writes pag
 SELECT_DEBOUNCE_MS = 60  # holding j should not open every call on the way
 
 
+class _FirstCount:
+    """Counts all calls in a thread of its own, with its own connection: a million-call count
+    takes 30-90 ms, about as long as building the widgets, and SQLite lets go of the GIL while
+    it counts. `result()` waits for it; None (count on the UI thread) if it failed."""
+
+    def __init__(self, database: Path) -> None:
+        self._total: int | None = None
+        self._counted = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(database,), name="first-count", daemon=True)
+        self._thread.start()
+
+    def _run(self, database: Path) -> None:
+        try:
+            store = Store.open(database)
+            try:
+                self._total = store.count_calls(CallFilter())
+                self._counted.set()  # the window need not wait for the close (PRAGMA optimize)
+            finally:
+                store.close()
+        except Exception:  # the UI thread's own count says what is wrong
+            log.debug("first count failed", exc_info=True)
+        finally:
+            self._counted.set()
+
+    def result(self) -> int | None:
+        self._counted.wait()
+        return self._total
+
+
 class MainWindow(QMainWindow):
     callShown = Signal(str)  # ref of the call now in the call pane
     callsRefreshed = Signal()  # the list re-read after new calls arrived
@@ -62,11 +92,12 @@ class MainWindow(QMainWindow):
         self.prefs = Preferences(settings)
         self.ui_state = UiState(settings)
         self.pools = Pools()
+        first_count = _FirstCount(data_dir.database)  # on the other core while the widgets are built
         self.setWindowTitle("recbrowser — demo" if demo else "recbrowser")
         self.setWindowIcon(app_icon())
 
         self.player = Player(self.prefs, self)
-        self.model = CallTableModel(store, self)
+        self.model = CallTableModel(store, self, total=0)  # its count arrives below
         self.table = CallTableView(self.model)
         self.filter_bar = FilterBar()
         self.accounts_panel = AccountsPanel()
@@ -102,6 +133,7 @@ class MainWindow(QMainWindow):
         wire_provider_actions(self)
         wire_archive(self)
         self._wire()
+        self.model.reload(first_count.result())
         self.restore_state()
         self.reload_accounts()
         # The demo syncs once on start; a real archive keeps itself current on a schedule.
