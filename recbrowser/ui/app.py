@@ -7,13 +7,14 @@ import logging
 import sys
 import time
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir, ensure
 from recbrowser.store import Store
 from recbrowser.ui.dialogs import install_excepthook, show_error
+from recbrowser.ui.first_paint import AfterFirstPaint
 from recbrowser.ui.icons import app_icon
 from recbrowser.ui.main_window import MainWindow
 from recbrowser.ui.screenshot import ScreenshotDirector
@@ -39,21 +40,6 @@ def make_app() -> QApplication:
     app.setDesktopFileName("recbrowser")
     app.setWindowIcon(app_icon())
     return app
-
-
-class _AfterFirstPaint(QObject):
-    """Runs `then` once, right after `widget` has first painted (that paint has returned)."""
-
-    def __init__(self, widget, then) -> None:
-        super().__init__(widget)
-        self.then = then
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            obj.removeEventFilter(self)
-            QTimer.singleShot(0, self.then)
-        return False
 
 
 def _freeze_start_up_objects() -> None:
@@ -117,7 +103,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
         elif director:
             QTimer.singleShot(0, director.without_sync)
         # After the list's first paint, not before it: the collection takes ~15 ms.
-        _AfterFirstPaint(window.table.viewport(), _freeze_start_up_objects)
+        AfterFirstPaint(window.table.viewport(), _freeze_start_up_objects)
         window.show()
         code = app.exec()
         if director is not None:

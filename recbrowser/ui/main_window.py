@@ -30,6 +30,7 @@ from recbrowser.ui.call_table_model import CallTableModel
 from recbrowser.ui.call_table_view import CallTableView
 from recbrowser.ui.export_controller import ExportController
 from recbrowser.ui.filter_bar import FilterBar
+from recbrowser.ui.first_paint import AfterFirstPaint
 from recbrowser.ui.icons import app_icon
 from recbrowser.ui.player import Player
 from recbrowser.ui.provider_actions import ProviderActions
@@ -96,7 +97,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("recbrowser — demo" if demo else "recbrowser")
         self.setWindowIcon(app_icon())
 
-        self.player = Player(self.prefs, self)
+        # QtMultimedia and the media backend (~35 ms) wait until the calls are on screen;
+        # until then the controls stay disabled, as with nothing loaded.
+        self.player = Player(self.prefs, self, start=False)
         self.model = CallTableModel(store, self, total=0)  # its count arrives below
         self.table = CallTableView(self.model)
         self.filter_bar = FilterBar()
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         wire_provider_actions(self)
         wire_archive(self)
         self._wire()
+        AfterFirstPaint(self.table.viewport(), self.player.start)
         self.model.reload(first_count.result())
         self.restore_state()
         self.reload_accounts()

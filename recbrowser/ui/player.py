@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl, Signal
-from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
-from PySide6.QtWidgets import QWidget
 
 from recbrowser.ui.refcounts import RESERVED as _NONE_KEPT_ALIVE  # noqa: F401  (see the module)
 from recbrowser.ui.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
 from recbrowser.ui.shortcuts import key_text
 from recbrowser.ui.signals import emit
 
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QMediaPlayer
+    from PySide6.QtWidgets import QWidget
+
 log = logging.getLogger("recbrowser.ui.player")
 
 RATE_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
-Status = QMediaPlayer.MediaStatus
 
 
 def _prime_notify_cache(obj: QObject, signal) -> None:
@@ -54,26 +56,44 @@ class Player(QObject):
     readyChanged = Signal(bool)  # controls are enabled only while media is playable
     soundChanged = Signal(str)  # why nothing can be heard ("" when a sound device is there)
 
-    def __init__(self, prefs: Preferences, parent: QObject | None = None) -> None:
+    started = Signal()  # the media backend exists: a video output can be attached now
+
+    def __init__(self, prefs: Preferences, parent: QObject | None = None, *, start: bool = True) -> None:
+        """`start=False` leaves QtMultimedia unloaded (~35 ms with the backend) until `start()`,
+        which the window calls right after its first paint; whatever needs the backend before
+        that starts it on the spot."""
         super().__init__(parent)
         self._prefs = prefs
-        self._media = QMediaPlayer(self)
-        self._audio = QAudioOutput(self)
-        self._media.setAudioOutput(self._audio)
+        self._media: QMediaPlayer | None = None
+        self._video_output: QWidget | None = None
         self._pending_seek: int | None = None
         self._autoplay = False
         self._ready = False
         self._failed = False  # this load already said why it cannot play
         self._path: Path | None = None
         self._label = ""
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Create QMediaPlayer and QAudioOutput (once)."""
+        if self._media is not None:
+            return
+        from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
+
+        self._Status = QMediaPlayer.MediaStatus
+        self._Playing = QMediaPlayer.PlaybackState.PlayingState
+        self._media = QMediaPlayer(self)
+        self._audio = QAudioOutput(self)
+        self._media.setAudioOutput(self._audio)
         _prime_notify_cache(self._media, self._media.sourceChanged)
         _prime_notify_cache(self._audio, self._audio.volumeChanged)
-        self._audio.setVolume(prefs.volume / 100)
+        self._audio.setVolume(self._prefs.volume / 100)
         # Qt keeps the device it started with: follow the system's default when headphones
         # are plugged in or the only device goes away, and say so when there is none.
         self._devices = QMediaDevices(self)
         self._devices.audioOutputsChanged.connect(self._follow_default_output)
-        self._media.setPlaybackRate(prefs.playback_rate)
+        self._media.setPlaybackRate(self._prefs.playback_rate)
         # Keep the voice's pitch at 1.5x where the backend can; silently unavailable elsewhere.
         if hasattr(self._media, "setPitchCompensation"):
             self._media.setPitchCompensation(True)
@@ -81,14 +101,27 @@ class Player(QObject):
         self._media.positionChanged.connect(lambda ms: emit(self.positionChanged, int(ms)))
         self._media.durationChanged.connect(lambda ms: emit(self.durationChanged, int(ms)))
         self._media.hasVideoChanged.connect(self.hasVideoChanged)
-        self._media.playbackStateChanged.connect(
-            lambda state: emit(self.playingChanged, state == QMediaPlayer.PlaybackState.PlayingState)
-        )
+        self._media.playbackStateChanged.connect(lambda state: emit(self.playingChanged, state == self._Playing))
         self._media.mediaStatusChanged.connect(self._on_status)
         self._media.errorOccurred.connect(self._on_error)
+        if self._video_output is not None:
+            self._media.setVideoOutput(self._video_output)
+        emit(self.started)
+        emit(self.soundChanged, self.sound_problem())
+
+    @property
+    def is_started(self) -> bool:
+        return self._media is not None
+
+    def _backend(self) -> QMediaPlayer:
+        self.start()
+        assert self._media is not None
+        return self._media
 
     # -- loading -----------------------------------------------------------------------------
     def load(self, path: Path, *, label: str = "", start_ms: int = 0, autoplay: bool = False) -> None:
+        media = self._backend()
+        Status = self._Status
         path = Path(path)
         self._set_ready(False)
         emit(self.problem, "")
@@ -97,24 +130,25 @@ class Player(QObject):
         self._autoplay = autoplay
         if not path.is_file():
             # Qt would only say "Could not open file" and then call it damaged: name the cause.
-            self._media.stop()
-            self._media.setSource(QUrl())
+            media.stop()
+            media.setSource(QUrl())
             self._path, self._label = path, label or path.name
             emit(self.mediaChanged, self._label)
             self._fail(f"the file is gone from the media folder ({path}); download the recording again ({key_text('download')})")
             return
-        if self._path == path and self._media.mediaStatus() in (Status.LoadedMedia, Status.BufferedMedia, Status.EndOfMedia):
+        if self._path == path and media.mediaStatus() in (Status.LoadedMedia, Status.BufferedMedia, Status.EndOfMedia):
             self._label = label or self._label
             self._on_status(Status.LoadedMedia)  # same file: only the seek/autoplay changes
             return
         self._path = path
         self._label = label or path.name
-        self._media.setSource(QUrl.fromLocalFile(str(path)))
+        media.setSource(QUrl.fromLocalFile(str(path)))
         emit(self.mediaChanged, self._label)
 
     def clear(self, message: str = "") -> None:
-        self._media.stop()
-        self._media.setSource(QUrl())
+        if self._media is not None:
+            self._media.stop()
+            self._media.setSource(QUrl())
         self._path = None
         self._label = ""
         self._pending_seek = None
@@ -123,7 +157,8 @@ class Player(QObject):
         emit(self.mediaChanged, "")
         emit(self.problem, message)
 
-    def _on_status(self, status: Status) -> None:
+    def _on_status(self, status) -> None:
+        Status = self._Status
         if status in (Status.LoadedMedia, Status.BufferedMedia) and not self._ready:
             self._set_ready(True)
             if self._pending_seek is not None:
@@ -139,7 +174,7 @@ class Player(QObject):
         elif status == Status.InvalidMedia:
             self._fail("the file is damaged or in a format this computer cannot decode")
 
-    def _on_error(self, _error: QMediaPlayer.Error, text: str) -> None:
+    def _on_error(self, _error, text: str) -> None:
         self._fail(text or "the media backend refused it")
 
     def _fail(self, why: str) -> None:
@@ -170,17 +205,18 @@ class Player(QObject):
         return self._label
 
     def is_playing(self) -> bool:
-        return self._media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        return self._media is not None and self._media.playbackState() == self._Playing
 
     def play(self) -> None:
-        if self._ready:
+        if self._ready and self._media is not None:
             self._media.play()
         else:
             self._autoplay = True  # play as soon as it has loaded
 
     def pause(self) -> None:
         self._autoplay = False
-        self._media.pause()
+        if self._media is not None:
+            self._media.pause()
 
     def toggle(self) -> None:
         self.pause() if self.is_playing() else self.play()
@@ -188,17 +224,17 @@ class Player(QObject):
     def position(self) -> int:
         if self._pending_seek is not None:
             return self._pending_seek
-        return self._media.position()
+        return self._media.position() if self._media is not None else 0
 
     def duration(self) -> int:
-        return self._media.duration()
+        return self._media.duration() if self._media is not None else 0
 
     def seek(self, ms: int) -> None:
         ms = max(0, int(ms))
-        duration = self._media.duration()
+        duration = self.duration()
         if duration > 0:
             ms = min(ms, duration)
-        if not self._ready:
+        if not self._ready or self._media is None:
             self._pending_seek = ms
             return
         self._media.setPosition(ms)
@@ -209,11 +245,12 @@ class Player(QObject):
     # -- speed and volume ------------------------------------------------------------------------
     @property
     def rate(self) -> float:
-        return self._media.playbackRate()
+        return self._media.playbackRate() if self._media is not None else self._prefs.playback_rate
 
     def set_rate(self, rate: float) -> float:
         rate = clamp_rate(rate)
-        self._media.setPlaybackRate(rate)
+        if self._media is not None:
+            self._media.setPlaybackRate(rate)
         self._prefs.playback_rate = rate
         emit(self.rateChanged, rate)
         return rate
@@ -228,29 +265,39 @@ class Player(QObject):
 
     @property
     def volume(self) -> int:
-        return round(self._audio.volume() * 100)
+        return round(self._audio.volume() * 100) if self._media is not None else self._prefs.volume
 
     def set_volume(self, percent: int) -> None:
         percent = min(100, max(0, int(percent)))
-        self._audio.setVolume(percent / 100)
+        if self._media is not None:
+            self._audio.setVolume(percent / 100)
         self._prefs.volume = percent
         emit(self.volumeChanged, percent)
 
     def sound_problem(self) -> str:
+        if self._media is None:
+            return ""  # not known yet: `start` says it
+        from PySide6.QtMultimedia import QMediaDevices
+
         if QMediaDevices.defaultAudioOutput().isNull():
             return "No sound device found: calls play silently. Connect speakers or headphones."
         return ""
 
     def _follow_default_output(self) -> None:
+        from PySide6.QtMultimedia import QMediaDevices
+
         self._audio.setDevice(QMediaDevices.defaultAudioOutput())
         emit(self.soundChanged, self.sound_problem())
 
     def set_video_output(self, widget: QWidget | None) -> None:
-        self._media.setVideoOutput(widget)
+        self._video_output = widget
+        if self._media is not None:
+            self._media.setVideoOutput(widget)
 
     def has_video(self) -> bool:
-        return self._media.hasVideo()
+        return self._media is not None and self._media.hasVideo()
 
     def shutdown(self) -> None:
-        self._media.stop()
-        self._media.setSource(QUrl())
+        if self._media is not None:
+            self._media.stop()
+            self._media.setSource(QUrl())

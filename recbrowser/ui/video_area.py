@@ -8,7 +8,6 @@ first frame as soon as a video is loaded, so the area is never a black box befor
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from recbrowser.domain import Call
@@ -33,15 +32,24 @@ class VideoArea(QStackedWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setEnabled(False)  # drawn in the palette's disabled text colour
         self.placeholder.setFrameShape(QLabel.Shape.StyledPanel)
-        self.video = QVideoWidget()
+        self.video: QWidget | None = None  # the QVideoWidget, made when the player's backend starts
         self.addWidget(self.placeholder)
-        self.addWidget(self.video)
         self.setMinimumHeight(180)
         self._video_call = False
-        player.set_video_output(self.video)
+        player.started.connect(self._attach)
+        if player.is_started:
+            self._attach()
         player.hasVideoChanged.connect(lambda _has: self._update())
         player.problem.connect(self._on_problem)
         self._update()
+
+    def _attach(self) -> None:
+        from PySide6.QtMultimediaWidgets import QVideoWidget  # with QtMultimedia: after the first paint
+
+        if self.video is None:
+            self.video = QVideoWidget()
+            self.addWidget(self.video)
+            self.player.set_video_output(self.video)
 
     def set_call(self, call: Call | None) -> None:
         self._video_call = is_video_call(call)
