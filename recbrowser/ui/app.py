@@ -103,7 +103,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
         elif director:
             QTimer.singleShot(0, director.without_sync)
         # After the list's first paint, not before it: the collection takes ~15 ms.
-        AfterFirstPaint(window.table.viewport(), _freeze_start_up_objects)
+        AfterFirstPaint(window.table.viewport(), _freeze_start_up_objects, ready=window.calls_shown)
         window.show()
         code = app.exec()
         if director is not None:

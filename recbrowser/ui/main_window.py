@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         wire_provider_actions(self)
         wire_archive(self)
         self._wire()
-        AfterFirstPaint(self.table.viewport(), self.player.start)
+        AfterFirstPaint(self.table.viewport(), self.player.start, ready=self.calls_shown)
         self.model.reload(first_count.result())
         self.restore_state()
         self.reload_accounts()
@@ -280,6 +280,10 @@ class MainWindow(QMainWindow):
                 self.table.selectionModel().blockSignals(False)
                 self.table.viewport().update()
         emit(self.callsRefreshed)
+
+    def calls_shown(self) -> bool:
+        """The list has read the rows it paints (or has none to show)."""
+        return self.model.rowCount() == 0 or self.model.fetched_rows() > 0
 
     def _update_count(self) -> None:
         self.filter_bar.set_count(self.model.call_count())  # rowCount() also counts open legs
