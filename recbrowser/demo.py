@@ -10,13 +10,12 @@ import os
 import sys
 import tempfile
 
-from recbrowser.cli_format import calls_table, hits_text
 from recbrowser.domain import Account
 from recbrowser.paths import DataDir, data_dir, ensure
-from recbrowser.services.accounts import open_provider
-from recbrowser.services.downloads import download_call
-from recbrowser.services.sync import sync_account
 from recbrowser.store import CallFilter, Store
+
+# Every `recbrowser` start passes through here: the services the terminal demo uses are
+# imported by it, not before the window's first paint.
 
 DEMO_CALLS = 60
 
@@ -77,7 +76,11 @@ def run_window_or_demo(args, dd: DataDir) -> int:
 
 
 def run_terminal_demo(dd: DataDir) -> int:
+    from recbrowser.cli_format import calls_table, hits_text
     from recbrowser.emulators import EMULATORS
+    from recbrowser.services.accounts import open_provider
+    from recbrowser.services.downloads import download_call
+    from recbrowser.services.sync import sync_account
 
     with Store.open(dd.database) as store:
         servers, pairs = start_demo_accounts(store, providers=sorted(EMULATORS))

@@ -11,15 +11,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from recbrowser.domain import Account
 from recbrowser.services.accounts import open_provider
-from recbrowser.services.archive import ArchiveProgress, ArchiveSummary, archive_expiring, plan
 from recbrowser.store import Store
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.services.archive import ArchiveSummary
+
+# recbrowser.services.archive (and the download service it uses, ~10 ms) is imported by the
+# workers that need it, not by the UI thread while it builds the window.
 
 REMINDER_DAYS = 7  # a week's notice: enough to act on, short enough not to nag
 
@@ -35,6 +41,8 @@ class Expiring:
 
 def count_expiring(database: Path, within_days: int) -> Expiring:
     """Runs in a worker: its own connection."""
+    from recbrowser.services.archive import plan
+
     with Store.open(database) as store:
         items = plan(store, within_days)
     sizes = [i.size for i in items if i.size is not None]
@@ -106,6 +114,8 @@ class ArchiveController(QObject):
             return open_provider(account, secrets.get(account.name))
 
         def work(report) -> ArchiveSummary:
+            from recbrowser.services.archive import archive_expiring, plan
+
             with Store.open(database) as store:
                 report(len({(i.account, i.call_id) for i in plan(store, within_days)}))
                 return archive_expiring(store, media_root, within_days, open_provider=connector, progress=report,
@@ -118,6 +128,8 @@ class ArchiveController(QObject):
             self._cancel.set()
 
     def _progress(self, p) -> None:
+        from recbrowser.services.archive import ArchiveProgress  # the worker loaded it
+
         if isinstance(p, ArchiveProgress):
             emit(self.progress, p)
         elif isinstance(p, int):

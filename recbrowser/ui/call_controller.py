@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from recbrowser.domain import Call
 from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import get_account, open_provider
-from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
 from recbrowser.store import Store
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
@@ -39,6 +38,12 @@ class PlayRequest:
     provider_id: str
     start_ms: int = 0
     autoplay: bool = True
+
+
+def _is_download_progress(p) -> bool:
+    from recbrowser.services.downloads import DownloadProgress  # loaded by then: the worker reports it
+
+    return isinstance(p, DownloadProgress)
 
 
 class CallController(QObject):
@@ -113,6 +118,9 @@ class CallController(QObject):
         secrets = self._secrets_for(request.account)
 
         def work(report) -> Path:
+            # Imported on the first play, not at start-up (~10 ms before the window's first paint).
+            from recbrowser.services.downloads import DownloadCancelled, download_call
+
             store = Store.open(database)
             try:
                 account = get_account(store, request.account)
@@ -139,7 +147,7 @@ class CallController(QObject):
             work,
             lambda path: self._media_done(generation, request, path),
             lambda message, _d: generation == self.media_generation and emit(self.downloadFailed, message),
-            lambda p: generation == self.media_generation and isinstance(p, DownloadProgress) and emit(self.downloadProgress, p),
+            lambda p: generation == self.media_generation and _is_download_progress(p) and emit(self.downloadProgress, p),
             pool=self._pool,
             name="download",
             owner=self,

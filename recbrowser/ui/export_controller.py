@@ -6,15 +6,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from recbrowser.domain import Account
 from recbrowser.services.accounts import open_provider
-from recbrowser.services.export_options import ExportOptions, ExportProgress, ExportSummary
 from recbrowser.store import Store
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.services.export_options import ExportOptions, ExportSummary
 
 
 class ExportController(QObject):
@@ -67,6 +70,8 @@ class ExportController(QObject):
             self._cancel.set()
 
     def _progress(self, p) -> None:
+        from recbrowser.services.export_options import ExportProgress  # the dialog loaded it
+
         if isinstance(p, ExportProgress):
             emit(self.progress, p)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
-from recbrowser.services.downloads import DownloadProgress
-from recbrowser.services.sync import SyncProgress
 from recbrowser.ui.icons import icon
+
+if TYPE_CHECKING:  # the download service is imported on the first play, not at start-up
+    from recbrowser.services.downloads import DownloadProgress
+    from recbrowser.services.sync import SyncProgress
 
 
 def _size(n: float) -> str:
