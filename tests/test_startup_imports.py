@@ -17,7 +17,7 @@ from test_ui_support import fill
 from recbrowser.store import Store
 
 LAZY = ("sqlite_utils", "keyring", "httpx", "click", "pygments", "PySide6.QtMultimedia", "PySide6.QtMultimediaWidgets",
-        "recbrowser.services.export_options")
+        "recbrowser.services.export_options", "recbrowser.ui.dialogs")
 
 # The start-up of benchmarks/ui_window_probe.py: the app, the window on the cache, its first
 # paint of the call list; which of LAZY were loaded at that paint; then whether the player started.

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication
 from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir, ensure
 from recbrowser.store import Store
-from recbrowser.ui.dialogs import install_excepthook, show_error
 from recbrowser.ui.first_paint import AfterFirstPaint
 from recbrowser.ui.icons import app_icon
 from recbrowser.ui.main_window import MainWindow
@@ -40,6 +39,21 @@ def make_app() -> QApplication:
     app.setDesktopFileName("recbrowser")
     app.setWindowIcon(app_icon())
     return app
+
+
+def install_excepthook(parent_for) -> None:
+    """An unexpected error in a slot becomes a logged error and one dialog, not a dead window."""
+
+    def hook(kind, value, tb) -> None:
+        import traceback
+
+        from recbrowser.ui.dialogs import show_error  # ~10 ms of imports: only when it happens
+
+        text = "".join(traceback.format_exception(kind, value, tb))
+        log.error("unexpected error in the window:\n%s", text)
+        show_error(parent_for(), "Something went wrong; the details below can be sent with a bug report.", text)
+
+    sys.excepthook = hook  # run_window puts the previous one back when the window closes
 
 
 def _freeze_start_up_objects() -> None:
@@ -89,6 +103,8 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
     try:
         store = Store.open(data_dir.database)
     except UserFacingError as e:
+        from recbrowser.ui.dialogs import show_error
+
         show_error(None, str(e))
         return 1
     servers: list = []

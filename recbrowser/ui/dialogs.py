@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import platform
 import sqlite3
-import sys
-from collections.abc import Callable
 
 import PySide6
 from PySide6.QtCore import qVersion
@@ -96,20 +94,3 @@ def show_error(parent: QWidget | None, message: str, details: str = "") -> None:
     if details:
         box.setDetailedText(error_details(details) + "\n\n" + versions_text())
     box.exec()
-
-
-def install_excepthook(parent_for: Callable[[], QWidget | None]) -> Callable:
-    """An unexpected error in a slot becomes a logged error and one dialog, not a dead window."""
-    import logging
-    import traceback
-
-    log = logging.getLogger("recbrowser.ui")
-
-    def hook(kind, value, tb) -> None:
-        text = "".join(traceback.format_exception(kind, value, tb))
-        log.error("unexpected error in the window:\n%s", text)
-        show_error(parent_for(), "Something went wrong; the details below can be sent with a bug report.", text)
-
-    previous = sys.excepthook
-    sys.excepthook = hook
-    return previous  # run_window puts it back when the window closes
