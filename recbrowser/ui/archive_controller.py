@@ -7,17 +7,14 @@ after each sync and at start-up, never on the UI thread.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import Signal
 
-from recbrowser.domain import Account
-from recbrowser.services.accounts import open_provider
 from recbrowser.store import Store
+from recbrowser.ui.background_job import BackgroundJob
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
@@ -50,33 +47,18 @@ def count_expiring(database: Path, within_days: int) -> Expiring:
                     sum(sizes) if sizes else None, len(sizes) == len(items))
 
 
-class ArchiveController(QObject):
+class ArchiveController(BackgroundJob):
     counted = Signal(object)  # Expiring, for the dialog
     countFailed = Signal(str)  # for the dialog: the status bar may be showing a sync
     reminder = Signal(object)  # Expiring within reminder_days, for the status bar
-    started = Signal(int)  # calls planned
-    progress = Signal(object)  # ArchiveProgress
-    finished = Signal(object)  # ArchiveSummary
-    failed = Signal(str)
 
-    def __init__(
-        self,
-        database: Path,
-        media_root: Path,
-        secrets_for: Callable[[str], dict[str, str] | None],
-        pool: QThreadPool,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._database, self._media_root, self._secrets_for, self._pool = database, media_root, secrets_for, pool
-        self._cancel: threading.Event | None = None
+    name = "archive"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self.reminder_days = REMINDER_DAYS
         self._count_generation = 0
         self._reminder_generation = 0
-
-    @property
-    def busy(self) -> bool:
-        return self._cancel is not None
 
     def count(self, within_days: int) -> None:
         """Count what expires within `within_days`; only the newest count is reported."""
@@ -105,15 +87,10 @@ class ArchiveController(QObject):
     def archive(self, within_days: int, account_names: list[str]) -> None:
         if self.busy:
             return
-        cancel = threading.Event()
-        self._cancel = cancel
         database, media_root = self._database, self._media_root
-        secrets = {name: self._secrets_for(name) for name in account_names}
+        connector = self._connector(account_names)
 
-        def connector(account: Account):
-            return open_provider(account, secrets.get(account.name))
-
-        def work(report) -> ArchiveSummary:
+        def work(report, cancel) -> ArchiveSummary:
             from recbrowser.services.archive import archive_expiring, plan
 
             with Store.open(database) as store:
@@ -121,11 +98,7 @@ class ArchiveController(QObject):
                 return archive_expiring(store, media_root, within_days, open_provider=connector, progress=report,
                                         cancelled=cancel.is_set)
 
-        run_task(work, self._done, self._failed, self._progress, pool=self._pool, name="archive", owner=self)
-
-    def cancel(self) -> None:
-        if self._cancel:
-            self._cancel.set()
+        self._start(work)
 
     def _progress(self, p) -> None:
         from recbrowser.services.archive import ArchiveProgress  # the worker loaded it
@@ -134,14 +107,6 @@ class ArchiveController(QObject):
             emit(self.progress, p)
         elif isinstance(p, int):
             emit(self.started, p)
-
-    def _done(self, summary: ArchiveSummary) -> None:
-        self._cancel = None
-        emit(self.finished, summary)
-
-    def _failed(self, message: str, _details: str) -> None:
-        self._cancel = None
-        emit(self.failed, message)
 
 
 def outcome(summary: ArchiveSummary) -> str:
