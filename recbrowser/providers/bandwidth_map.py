@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from recbrowser.domain import Call, Party, Recording, Segment
-from recbrowser.providers.timeparse import parse_iso
+from recbrowser.providers.timeparse import iso_ms
 
 RETENTION_MS = 30 * 86_400_000  # "Bandwidth will keep recordings for up to 30 days" [C S-B5]
 # ISO 8601 durations as Bandwidth writes them (PT13.67S), plus the day/week forms for safety.
@@ -39,19 +39,10 @@ def iso_duration_ms(value: Any) -> int | None:
     return int(round(sum(float(v) * _UNIT_MS[k] for k, v in m.groupdict().items() if v)))
 
 
-def _ms(value: Any) -> int | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError:
-        return None
-
-
 def recording_from_metadata(meta: dict[str, Any]) -> Recording:
-    start = _ms(meta.get("startTime"))
+    start = iso_ms(meta.get("startTime"))
     duration = iso_duration_ms(meta.get("duration"))
-    end = _ms(meta.get("endTime"))
+    end = iso_ms(meta.get("endTime"))
     if duration is None and start is not None and end is not None:
         duration = max(0, end - start)
     fmt = str(meta.get("fileFormat") or "").lower()
@@ -82,7 +73,7 @@ def transcript_state(meta: dict[str, Any]) -> str:
 def call_from_recordings(call_id: str, metas: list[dict[str, Any]], now_ms: int, fallback_start_ms: int = 0) -> Call:
     """One call from all its recordings' metadata (sorted by start); transcripts come later.
     `fallback_start_ms` stands in when no recording carries a readable startTime."""
-    metas = sorted(metas, key=lambda m: (_ms(m.get("startTime")) or 0, str(m.get("recordingId"))))
+    metas = sorted(metas, key=lambda m: (iso_ms(m.get("startTime")) or 0, str(m.get("recordingId"))))
     first = metas[0]
     recordings = [recording_from_metadata(m) for m in metas]
     starts = [r.start_ms for r in recordings if r.start_ms is not None]
@@ -118,7 +109,7 @@ def _audio_reason(metas: list[dict[str, Any]], now_ms: int) -> str:
         reason = _REASONS.get(str(m.get("status") or "").lower())
         if reason:
             return reason
-    starts = [s for s in (_ms(m.get("startTime")) for m in metas) if s is not None]
+    starts = [s for s in (iso_ms(m.get("startTime")) for m in metas) if s is not None]
     if starts and max(starts) + RETENTION_MS <= now_ms:
         return "Bandwidth deletes recordings after 30 days"
     return "Bandwidth offers no download link for this recording yet"

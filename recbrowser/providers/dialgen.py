@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, NotFound, ProtocolError, ProviderError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
-from recbrowser.providers.dialgen_map import EXPIRED_REASON, call_from_status, ms
+from recbrowser.providers.dialgen_map import EXPIRED_REASON, call_from_status
+from recbrowser.providers.timeparse import iso_ms
 
 # HttpClient (and httpx, ~50 ms with what it pulls in) is imported when a provider is made,
 # not when the window looks up a provider's title before its first paint.
@@ -148,12 +149,12 @@ class DialgenProvider:
         with ThreadPoolExecutor(CALL_WORKERS, thread_name_prefix="dialgen-calls") as pool:
             for n, batch in enumerate(batches, 1):
                 bid = str(batch["batchId"])
-                created = ms(batch.get("createdAt"))
+                created = iso_ms(batch.get("createdAt"))
                 if bid in done or (created is not None and created >= until_ms):
                     continue
                 rows, agent = self.batch_calls(bid)
                 agent = agent or str(batch.get("agentId") or "")
-                wanted = [r for r in rows if since_ms <= (ms(r.get("createdAt")) or since_ms) < until_ms]
+                wanted = [r for r in rows if since_ms <= (iso_ms(r.get("createdAt")) or since_ms) < until_ms]
                 wanted.sort(key=lambda r: (str(r.get("createdAt") or ""), str(r["id"])))
                 at = int(state.get("at", 0)) if state.get("batch") == bid else 0
                 pages = max(1, -(-len(wanted) // SYNC_PAGE))

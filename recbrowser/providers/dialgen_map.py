@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from recbrowser.domain import Call, Party, Recording, Segment
-from recbrowser.providers.timeparse import parse_iso
+from recbrowser.providers.timeparse import iso_ms
 
 RETENTION_MS = 90 * 86_400_000  # "Recordings are automatically deleted after 90 days" [C-seed]
 EXPIRED_REASON = "audio expired at the provider (Dialgen deletes recordings after 90 days)"
@@ -20,15 +20,6 @@ _ROLES = {"assistant": "agent", "user": "caller"}
 # `CallMetricsResponse.callData.transcription` as a bare `object` with no properties
 # (INFERENCE: a wrapper around the same turns as the array form).
 _LIST_KEYS = ("messages", "transcription", "transcript", "turns", "items", "entries")
-
-
-def ms(value: Any) -> int | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError:
-        return None
 
 
 def seconds_ms(value: Any) -> int | None:
@@ -64,7 +55,7 @@ def segments(transcription: Any, start_ms: int, agent: str = "", caller: str = "
         if not isinstance(text, str) or not text.strip():
             continue
         role = _ROLES.get(str(t.get("role") or "").lower(), "")
-        at = ms(t.get("timestamp"))
+        at = iso_ms(t.get("timestamp"))
         speaker = {"agent": agent or "Agent", "caller": caller or "Caller"}.get(role, str(t.get("role") or ""))
         out.append(Segment(text=text.strip(), speaker=speaker, role=role,
                            start_ms=max(0, at - start_ms) if at is not None else None))
@@ -79,8 +70,8 @@ def call_from_status(data: dict[str, Any], now_ms: int, metric: dict[str, Any] |
     # The status answer wins, but an empty value there must not hide what the metrics hold.
     merged = {**metric, **{k: v for k, v in data.items() if v not in (None, "", [], {})}}
     call_id = str(merged["id"])
-    start = ms(merged.get("createdAt")) or ms(merged.get("startTime")) or 0
-    end = ms(merged.get("endedAt")) or ms(merged.get("endTime"))
+    start = iso_ms(merged.get("createdAt")) or iso_ms(merged.get("startTime")) or 0
+    end = iso_ms(merged.get("endedAt")) or iso_ms(merged.get("endTime"))
     duration = seconds_ms(merged.get("duration"))
     if duration is None and end is not None and start:
         duration = max(0, end - start)

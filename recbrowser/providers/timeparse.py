@@ -71,6 +71,16 @@ def to_ms(dt: datetime) -> int:
     return int(round(dt.timestamp() * 1000))
 
 
+def iso_ms(value: object) -> int | None:
+    """An optional ISO 8601 field of a provider's JSON as epoch ms; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        return None
+
+
 def parse_iso(text: str, default_tz: tzinfo = UTC) -> int:
     """ISO 8601 with or without offset (`Z` accepted); naive values use `default_tz`."""
     dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from recbrowser.domain import Call, Party, Recording, Segment
-from recbrowser.providers.timeparse import parse_iso
+from recbrowser.providers.timeparse import iso_ms
 
 # Voki's call states -> ours. Queued/active calls are still running: no recording yet.
 _STATUS = {"completed": "answered", "missed": "missed", "cancelled": "abandoned"}
@@ -77,15 +77,6 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def _ms(value: Any) -> int | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError:
-        return None
-
-
 def _seconds_ms(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -95,7 +86,7 @@ def _seconds_ms(value: Any) -> int | None:
 def call_start(item: dict[str, Any]) -> int | None:
     # The documented item stops before its time fields [?]: the likely names, in order of meaning.
     for key in ("started_at", "start_time", "answered_at", "inserted_at", "created_at"):
-        ms = _ms(item.get(key))
+        ms = iso_ms(item.get(key))
         if ms is not None:
             return ms
     return None
@@ -111,7 +102,7 @@ def call_from_item(item: dict[str, Any], fallback_start_ms: int) -> Call:
     to_party = Party(number=str(item.get("department_name") or ""), name=agent)
     start = call_start(item)
     duration = _seconds_ms(item.get("duration"))
-    ended = _ms(item.get("ended_at"))
+    ended = iso_ms(item.get("ended_at"))
     if duration is None and start is not None and ended is not None:
         duration = max(0, ended - start)
     return Call(

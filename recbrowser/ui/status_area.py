@@ -85,14 +85,18 @@ class StatusArea:
         self.cancel.hide()
         self.text.setText(summary)
 
-    def export_started(self, count: int) -> None:
+    def _job_started(self, count: int, text: str) -> None:
+        """An export or archive run: a bar counting its calls, and Cancel."""
         self.open_folder.hide()
         self.progress.setRange(0, max(1, count))
         self.progress.setValue(0)
         self.progress.show()
         self.cancel.show()
         self.cancel.setEnabled(True)
-        self.text.setText(f"Exporting {count:,} calls…")
+        self.text.setText(text)
+
+    def export_started(self, count: int) -> None:
+        self._job_started(count, f"Exporting {count:,} calls…")
 
     def show_export(self, p) -> None:
         self.progress.setRange(0, max(1, p.calls_total))
@@ -107,13 +111,7 @@ class StatusArea:
         self.open_folder.setVisible(folder is not None)
 
     def archive_started(self, count: int) -> None:
-        self.open_folder.hide()
-        self.progress.setRange(0, max(1, count))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel.show()
-        self.cancel.setEnabled(True)
-        self.text.setText(f"Archiving {count:,} calls whose recordings expire soon…")
+        self._job_started(count, f"Archiving {count:,} calls whose recordings expire soon…")
 
     def show_archive(self, p) -> None:
         self.progress.setRange(0, max(1, p.total))
