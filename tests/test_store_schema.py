@@ -181,3 +181,70 @@ def test_two_processes_worth_of_opens_migrate_once(tmp_path):
     a.close()
     b.close()
     assert not list(tmp_path.glob("*.bak-*"))
+
+
+def _v4_cache_with_calls(tmp_path: Path, n: int) -> Path:
+    """A cache as the release before v5 wrote it, with n calls (enough for the index build to take a while)."""
+    path = tmp_path / "recbrowser.sqlite3"
+    with Store.open(path, migrations=migrations.MIGRATIONS[:4]) as s:
+        account = s.add_account(Account(name="hq", provider="yeastar"))
+        page = [Call(provider_id=f"c{i}", start_ms=1_700_000_000_000 + i * 1000, direction=("inbound", "outbound")[i % 2],
+                     status=("answered", "missed")[i % 3 == 0]) for i in range(n)]
+        with s.transaction():
+            s.upsert_calls(account.id, page)
+    return path
+
+
+def test_an_update_reports_its_progress_and_says_when_it_is_needed(tmp_path):
+    path = _v4_cache_with_calls(tmp_path, 3000)
+    assert migrations.pending(path) == 1 and migrations.calls_in(path) == 3000
+    assert migrations.pending(tmp_path / "none-yet.sqlite3") == 0
+    seen: list[tuple[str, float]] = []
+    migrations.upgrade(path, progress=lambda what, fraction: seen.append((what, fraction)))
+    fractions = [f for _w, f in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    whats = [w for w, _f in seen]
+    assert whats[0] == "Keeping a copy of the cache as it was (recbrowser.sqlite3.bak-v4)"
+    assert "Updating the cache: step 1 of 1" in whats and whats[-1] == "The cache is up to date"
+    assert migrations.pending(path) == 0 and version(path) == len(migrations.MIGRATIONS)
+    with Store.open(path) as s:
+        assert s.count_calls(CallFilter(direction="outbound", status="missed")) == 500
+        indexes = {r[0] for r in s._conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "calls_start_filters" in indexes
+    # Opening it again has nothing to do and says nothing.
+    seen.clear()
+    migrations.upgrade(path, progress=lambda what, fraction: seen.append((what, fraction)))
+    assert seen == []
+
+
+CRASH_MID_STEP = """
+import os, signal, sys
+from recbrowser.store import migrations
+migrations.REPORT_EVERY_S = 0  # every progress tick reaches us, so the kill lands inside the index build
+seen = []
+def progress(what, fraction):
+    seen.append(what)
+    if what.startswith("Updating the cache") and seen.count(what) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+migrations.upgrade(sys.argv[1], progress)
+"""
+
+
+def test_a_process_killed_in_the_middle_of_an_update_leaves_a_usable_cache(tmp_path):
+    import subprocess
+    import sys
+
+    path = _v4_cache_with_calls(tmp_path, 20_000)
+    done = subprocess.run([sys.executable, "-c", CRASH_MID_STEP, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == -9, done.stderr  # killed inside the step, as a crash or a power cut would
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 4  # the step before
+        assert conn.execute("SELECT count(*) FROM calls").fetchone()[0] == 20_000
+        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'calls_start_filters'").fetchall()
+    finally:
+        conn.close()
+    with Store.open(path) as s:  # the next start runs the step again
+        assert s.count_calls(CallFilter(direction="inbound")) == 10_000
+    assert version(path) == len(migrations.MIGRATIONS)

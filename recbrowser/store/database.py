@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from recbrowser.errors import StoreError
 BUSY_TIMEOUT_S = 10.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PRIVATE = 0o600
+BACKUP_PAGES = 4096  # pages copied between two progress reports (16 MiB)
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -82,14 +83,18 @@ def restrict_mode(path: Path) -> None:
             pass
 
 
-def backup(conn: sqlite3.Connection, target: Path) -> None:
-    """A consistent copy through SQLite's backup API (a plain copy of a WAL file can be torn)."""
+def backup(conn: sqlite3.Connection, target: Path, progress: Callable[[int, int], None] | None = None) -> None:
+    """A consistent copy through SQLite's backup API (a plain copy of a WAL file can be torn).
+    `progress(pages copied, pages in all)` is told as it goes (a million calls: 1.4 GB, ~7 s)."""
     if target.exists():
         target.unlink()
     os.close(os.open(target, os.O_CREAT | os.O_RDWR, PRIVATE))
     dst = sqlite3.connect(target)
     try:
-        conn.backup(dst)
+        if progress is None:
+            conn.backup(dst)
+        else:
+            conn.backup(dst, pages=BACKUP_PAGES, progress=lambda _status, left, total: progress(total - left, total))
     finally:
         dst.close()
 
