@@ -168,3 +168,19 @@ def _count(data_dir) -> int:
 def _window(listing):
     now = int(time.time() * 1000)
     return now - 30 * 86_400_000, now
+
+
+def test_plain_start_skips_the_command_modules_but_help_and_commands_have_them(capsys):
+    from recbrowser.cli import names_a_command
+
+    # `recbrowser` and its top-level options open the window: no command parsers needed.
+    assert not names_a_command([])
+    assert not names_a_command(["--data-dir", "export", "--verbose"])  # a folder named "export"
+    assert not names_a_command(["--demo", "--screenshot", "shot.png"])
+    assert names_a_command(["--data-dir", "x", "export", "--query", "refund"])
+    assert names_a_command(["--help"])
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("export", "archive", "audit", "bandwidth", "import"):
+        assert command in out
