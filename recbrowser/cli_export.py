@@ -84,7 +84,8 @@ def cmd_export(args, store: Store, dd) -> int:
 def _print_summary(s: ExportSummary, total: int) -> None:
     if s.location is not None:
         print(f"The export of {total} calls is in {s.location}")
-    print(f"{len(s.exported)} exported, {len(s.skipped)} skipped (already there, checked), {len(s.failed)} failed.")
+    updated = f"; {len(s.updated)} with notes, tags or details brought up to date" if s.updated else ""
+    print(f"{len(s.exported)} exported, {len(s.skipped)} skipped (already there, checked{updated}), {len(s.failed)} failed.")
     for o in s.exported:
         if o.reason:
             print(f"  {o.ref}: transcript only ({o.reason})")

@@ -43,7 +43,15 @@ def test_export_search_to_zip_downloads_converts_and_reports(capsys, monkeypatch
     assert yeastar.media_requests > 0  # recordings were fetched with the keyring's secret first
     code, out, _ = run(capsys, "export", "--search", "refund", "--to", str(dest), "--audio", "mp3",
                        "--transcripts", "txt,srt,vtt,json")
-    assert code == 0 and f"0 exported, {len(hits)} skipped" in out
+    assert code == 0 and f"0 exported, {len(hits)} skipped" in out and "brought up to date" not in out
+    account, call_id = sorted(hits)[0].split("/")
+    with Store.open(data_dir.database) as store:
+        store.add_tag(account, call_id, "handed over")
+    code, out, _ = run(capsys, "export", "--search", "refund", "--to", str(dest), "--audio", "mp3",
+                       "--transcripts", "txt,srt,vtt,json")
+    assert code == 0 and "1 with notes, tags or details brought up to date" in out
+    row = next(r for r in read_export(dest)[0]["calls"] if r["ref"] == sorted(hits)[0])
+    assert row["tags"] == ["handed over"]
     assert leftovers(tmp_path) == []
 
 

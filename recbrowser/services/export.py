@@ -3,13 +3,15 @@
 Headless (the CLI and the window share it). Recordings missing from the media cache are
 downloaded first; conversions run in a process pool while the next calls are prepared. Every
 file is written as `.part` and renamed; the journal (export_manifest) makes a re-run after a
-crash, a Ctrl-C or a full disk finish the rest and re-check what is already there.
+crash, a Ctrl-C or a full disk finish the rest and re-check what is already there. Calls already
+there keep their audio; their rows and transcripts follow the notes and tags as they are now.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from recbrowser.services.export_manifest import (
     Journal,
     call_metadata,
     copy_checked,
+    holds,
     local_data,
     verify_row,
     write_file,
@@ -195,11 +198,8 @@ class _Job:
         privacy = CallPrivacy(call, pii=self.opt.redact_pii, call_numbers=self.opt.redact_call_numbers)
         provider_name = account.provider if account else ""
         done = self.journal.rows.get(ref)
-        if done is not None and done.get("export_status") == "exported" and verify_row(self.folder, done):
-            self.rows[ref] = done
-            self.target.add_to_archive([f["name"] for f in done["files"]])
-            self.summary.skipped.append(Outcome(ref, "already exported; files checked"))
-            self._advance(sum(r.size or 0 for r in call.recordings), ref)
+        if (done is not None and done.get("export_status") == "exported" and verify_row(self.folder, done, kind="audio")
+                and self._refresh(ref, call, account_name, provider_name, privacy, done)):
             return
         if done is not None and done.get("stem"):  # there but damaged or failed: written again, same name
             self.journal.forget(ref)
@@ -208,11 +208,7 @@ class _Job:
             fields = privacy.fields(call_fields(call, account_name, provider_name, self.opt.tz))
             stem = unique_stem(render_stem(self.opt.template, fields, fallback=call.provider_id), self.taken)
             self.taken.add(stem.lower())
-        row = {**call_metadata(call, account_name, provider_name, self.opt.tz),
-               **local_data(self.store, account_name, call.provider_id), "stem": stem,
-               "export_status": "exported", "export_reason": "", "audio_note": "", "transcript_note": "",
-               "files": []}
-        row = privacy.row(row)
+        row = self._row(call, account_name, provider_name, privacy, stem)
         pend = _Pending(row, [])
         try:
             self._transcripts(call, privacy, row, pend)
@@ -222,6 +218,41 @@ class _Job:
         self.pending[ref] = pend
         if pend.waiting == 0:
             self._settle(ref)
+
+    def _row(self, call: Call, account_name: str, provider_name: str, privacy: CallPrivacy, stem: str,
+             audio_note: str = "") -> dict[str, Any]:
+        row = {**call_metadata(call, account_name, provider_name, self.opt.tz),
+               **local_data(self.store, account_name, call.provider_id), "stem": stem,
+               "export_status": "exported", "export_reason": "", "audio_note": audio_note, "transcript_note": "",
+               "files": []}
+        return privacy.row(row)
+
+    def _refresh(self, ref: str, call: Call, account_name: str, provider_name: str, privacy: CallPrivacy,
+                 done: dict[str, Any]) -> bool:
+        """An earlier run's call whose audio checked out: the audio stays as it is, while the row and
+        the transcripts are made again from the cache as it is now (notes and tags edited since, a
+        transcript that arrived later). A transcript file is rewritten (atomically) only if its text
+        changed or it was damaged; an unchanged call touches no file. False: export it again."""
+        # A transcript the cache no longer has is kept as exported, if it is intact.
+        kept = [f for f in done["files"] if f.get("kind") != "audio"] if not call.segments else []
+        if not verify_row(self.folder, {"files": kept}):
+            return False
+        row = self._row(call, account_name, provider_name, privacy, done["stem"], done.get("audio_note", ""))
+        self._transcripts(call, privacy, row, _Pending(row, []))
+        if kept:
+            row["files"] += kept
+            row["transcript_note"] = done.get("transcript_note", "")
+        row["files"] += [f for f in done["files"] if f.get("kind") == "audio"]
+        reason = "already exported; files checked"
+        if row != done:
+            self.journal.finished(row)
+            self.summary.updated.append(Outcome(ref, "notes, tags or details changed since the last export"))
+            reason += "; its manifest row brought up to date"
+        self.rows[ref] = row
+        self.target.add_to_archive([f["name"] for f in row["files"]])
+        self.summary.skipped.append(Outcome(ref, reason))
+        self._advance(sum(r.size or 0 for r in call.recordings), ref)
+        return True
 
     # -- transcripts ------------------------------------------------------------------------------
     def _transcripts(self, call: Call, privacy: CallPrivacy, row: dict[str, Any], pend: _Pending) -> None:
@@ -235,12 +266,17 @@ class _Job:
                   f"To: {privacy.party(call.to_party).label()}", f"Direction: {call.direction}"]
         meta = {"ref": row["ref"], "start": row["start"], "summary": row["summary"], "tags": row["tags"],
                 "notes": row["notes"]}
-        names = [f"{row['stem']}.{fmt}" for fmt in self.opt.transcripts]
-        self.journal.started(names)
-        for fmt, name in zip(self.opt.transcripts, names, strict=True):
-            text = transcript_formats.render(fmt, segments, header=header, meta=meta)
-            size, sha = write_file(self.folder / name, text.encode("utf-8"))
-            row["files"].append({"name": name, "kind": "transcript", "format": fmt, "size": size, "sha256": sha})
+        made = [(fmt, f"{row['stem']}.{fmt}", transcript_formats.render(fmt, segments, header=header, meta=meta).encode("utf-8"))
+                for fmt in self.opt.transcripts]
+        # A re-run writes (and journals) only what changed: an unchanged call costs no write, no fsync.
+        changed = [name for _, name, data in made if not holds(self.folder / name, data)]
+        if changed:
+            self.journal.started(changed)
+        for fmt, name, data in made:
+            if name in changed:
+                write_file(self.folder / name, data)
+            row["files"].append({"name": name, "kind": "transcript", "format": fmt, "size": len(data),
+                                 "sha256": hashlib.sha256(data).hexdigest()})
             pend.names.append(name)
 
     # -- audio ------------------------------------------------------------------------------------

@@ -125,6 +125,14 @@ def write_file(path: Path, data: bytes) -> tuple[int, str]:
     return len(data), hashlib.sha256(data).hexdigest()
 
 
+def holds(path: Path, data: bytes) -> bool:
+    """The file exists and holds exactly `data`."""
+    try:
+        return path.stat().st_size == len(data) and file_sha256(path) == hashlib.sha256(data).hexdigest()
+    except OSError:
+        return False
+
+
 def copy_checked(src: Path, dst: Path, size: int, sha256: str) -> tuple[int, str] | None:
     """Copy through `.part`, hashing on the way; None (and no file) when the source is not the
     file the store recorded (a damaged cache file must not reach an export)."""
@@ -149,8 +157,11 @@ def copy_checked(src: Path, dst: Path, size: int, sha256: str) -> tuple[int, str
 
 
 def write_manifest(folder: Path, rows: list[dict[str, Any]], settings: dict[str, Any]) -> None:
-    write_file(folder / "manifest.csv", csv_text(rows, settings).encode("utf-8-sig"))  # BOM: Excel reads UTF-8
-    write_file(folder / "manifest.json", json_text(rows, settings).encode("utf-8"))
+    """Written only if changed: re-running an unchanged export leaves every file as it was."""
+    for name, data in (("manifest.csv", csv_text(rows, settings).encode("utf-8-sig")),  # BOM: Excel reads UTF-8
+                       ("manifest.json", json_text(rows, settings).encode("utf-8"))):
+        if not holds(folder / name, data):
+            write_file(folder / name, data)
 
 
 def file_sha256(path: Path) -> str:
@@ -161,9 +172,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_row(folder: Path, row: dict[str, Any]) -> bool:
-    """Every file of the row is there with its size and checksum."""
+def verify_row(folder: Path, row: dict[str, Any], kind: str | None = None) -> bool:
+    """Every file of the row (of that kind: "audio", "transcript") is there with its size and checksum."""
     for f in row.get("files", []):
+        if kind is not None and f.get("kind") != kind:
+            continue
         p = folder / f["name"]
         if not p.is_file() or p.stat().st_size != f["size"] or file_sha256(p) != f["sha256"]:
             return False

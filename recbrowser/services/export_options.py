@@ -65,5 +65,6 @@ class ExportSummary:
     location: Path | None  # None when cancelled: run again to finish
     exported: list[Outcome] = field(default_factory=list)
     skipped: list[Outcome] = field(default_factory=list)
+    updated: list[Outcome] = field(default_factory=list)  # skipped calls whose row or transcripts were redone
     failed: list[Outcome] = field(default_factory=list)
     cancelled: bool = False

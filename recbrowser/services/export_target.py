@@ -18,6 +18,7 @@ import queue
 import shutil
 import threading
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -168,6 +169,9 @@ class ExportTarget:
                         out = self.staging / f["name"]
                         with zf.open(f["name"]) as src, open(out, "wb") as dst:
                             shutil.copyfileobj(src, dst, 1 << 20)
+                        # The entry keeps its date in the new archive: a file not written again is not newer.
+                        stamp = datetime(*zf.getinfo(f["name"]).date_time).timestamp()
+                        os.utime(out, (stamp, stamp))
                 for name in ("manifest.json", "manifest.csv"):
                     (self.staging / name).write_bytes(zf.read(name))
         except (zipfile.BadZipFile, KeyError, ValueError):
