@@ -2,14 +2,15 @@
 
 Builds a throwaway cache of N calls whose recordings are M-minute 8 kHz WAV files of real
 speech clips (hard links of one file, so the set costs one file of disk), marks them downloaded,
-then runs the same export with one conversion worker and with one per core, alternating for
---rounds pairs (so a change in the machine's load hits both), each in its own process so peak
-memory is its own; it prints every run and the spread of the per-pair ratios. Each round also
-times bare ffmpeg runs one at a time and N at a time: the ratio the machine itself allowed
+then runs the same export with one conversion worker and with each count in --workers (one per
+core by default), in an order rotating over --rounds rounds (so a change in the machine's load
+hits every side), each in its own process so peak memory is its own; it prints every run and the
+spread of the per-round ratios. Each round also times bare ffmpeg runs one at a time and one per
+core at a time: the ratio the machine itself allowed
 then, which the export's ratio is best read against on a shared machine. Memory is
 ru_maxrss: the export process itself, and the largest single child (a worker or its ffmpeg).
 
-    ./run bench export [--calls 200] [--minutes 10] [--rounds 3] [--audio mp3|wav|original] [--zip]
+    ./run bench export [--calls 200] [--minutes 10] [--rounds 3] [--workers 2,3] [--audio mp3|wav|original] [--zip]
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=200)
     ap.add_argument("--minutes", type=float, default=10)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="the parallel run's worker count")
-    ap.add_argument("--rounds", type=int, default=3, help="pairs of runs, alternating 1 worker and --workers")
+    ap.add_argument("--workers", default=str(os.cpu_count() or 1),
+                    help="the parallel runs' worker counts, comma-separated (e.g. 2,3): each is run beside 1 worker")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of runs, 1 worker and each of --workers, order rotating")
     ap.add_argument("--audio", default="mp3", choices=["mp3", "wav", "original"])
     ap.add_argument("--zip", action="store_true", help="export to a ZIP instead of a folder")
     ap.add_argument("--bare", type=int, default=20, help="bare ffmpeg runs per round, for the machine's own ceiling")
@@ -135,12 +137,15 @@ def main() -> None:
               f"scale: {args.calls} calls x {args.minutes:g} min of 8 kHz 16-bit mono WAV "
               f"({args.calls * args.minutes * 60 * RATE * 2 / 1e6:.0f} MB of audio), built in {time.perf_counter() - t:.1f} s; "
               f"{os.cpu_count()} CPUs")
-        results: dict[int, list[dict]] = {1: [], args.workers: []}
-        ratios: list[float] = []
+        counts = [int(w) for w in args.workers.split(",")]
+        sides = [1, *(c for c in counts if c != 1)]
+        many_n = os.cpu_count() or 1  # the machine's ceiling: one conversion per core
+        results: dict[int, list[dict]] = {w: [] for w in sides}
+        ratios: dict[int, list[float]] = {w: [] for w in sides[1:]}
         ceilings: list[float] = []
         for n in range(args.rounds):
-            # Alternating, so a change in the machine's load hits both sides alike; the ratio is per pair.
-            for workers in (1, args.workers) if n % 2 == 0 else (args.workers, 1):
+            # The order rotates, so a change in the machine's load hits every side alike; ratios are per round.
+            for workers in sides[n % len(sides):] + sides[:n % len(sides)]:
                 load = os.getloadavg()[0]
                 out = subprocess.run([sys.executable, __file__, "--run-one", str(workers), "--root", tmp, "--tag", f"{n}-{workers}",
                                       "--audio", args.audio, *(["--zip"] if args.zip else [])],
@@ -155,19 +160,23 @@ def main() -> None:
                       f"+ {r['child_cpu_s']:.1f} s workers and ffmpeg = {cores:.2f} cores busy, "
                       f"{args.calls * args.minutes / r['wall_s']:.0f} audio-minutes/s, peak RSS {r['self_mb']:.0f} MB "
                       f"(export process) + {r['child_mb']:.0f} MB (largest child), load {load:.1f} before", flush=True)
-            ratios.append(results[1][-1]["wall_s"] / results[args.workers][-1]["wall_s"])
-            base = root / "media" / "bench" / "base.wav"
-            one = bare_ffmpeg(base, root / "bare.mp3", args.bare, 1)
-            many = bare_ffmpeg(base, root / "bare.mp3", args.bare, args.workers)
-            ceilings.append(one / many)
-            print(f"round {n + 1}, bare ffmpeg x {args.bare}: {one:.1f} s one at a time, {many:.1f} s {args.workers} at a time "
-                  f"= {one / many:.2f}x (the machine's own ceiling just now); export ratio this round {ratios[-1]:.2f}x", flush=True)
-        print(f"1 worker wall (s): {spread([r['wall_s'] for r in results[1]])}")
-        print(f"{args.workers} workers wall (s): {spread([r['wall_s'] for r in results[args.workers]])}")
-        print(f"speed-up with {args.workers} workers, per pair: {', '.join(f'{x:.2f}x' for x in ratios)}; "
-              f"{spread(ratios)}  (target >= 1.7x on 2 cores)")
-        print(f"bare ffmpeg, {args.workers} at a time vs one: {', '.join(f'{x:.2f}x' for x in ceilings)}; {spread(ceilings)}")
-
+            for w in sides[1:]:
+                ratios[w].append(results[1][-1]["wall_s"] / results[w][-1]["wall_s"])
+            if args.bare:
+                base = root / "media" / "bench" / "base.wav"
+                one = bare_ffmpeg(base, root / "bare.mp3", args.bare, 1)
+                many = bare_ffmpeg(base, root / "bare.mp3", args.bare, many_n)
+                ceilings.append(one / many)
+                print(f"round {n + 1}, bare ffmpeg x {args.bare}: {one:.1f} s one at a time, {many:.1f} s {many_n} at a time "
+                      f"= {one / many:.2f}x (the machine's own ceiling just now); export ratios this round "
+                      f"{', '.join(f'{w} workers {ratios[w][-1]:.2f}x' for w in sides[1:])}", flush=True)
+        for w in sides:
+            print(f"{w} worker(s) wall (s): {spread([r['wall_s'] for r in results[w]])}")
+        for w in sides[1:]:
+            print(f"speed-up with {w} workers vs 1, per round: {', '.join(f'{x:.2f}x' for x in ratios[w])}; "
+                  f"{spread(ratios[w])}  (target >= 1.7x on 2 cores)")
+        if ceilings:
+            print(f"bare ffmpeg, {many_n} at a time vs one: {', '.join(f'{x:.2f}x' for x in ceilings)}; {spread(ceilings)}")
 
 if __name__ == "__main__":
     main()
