@@ -5,11 +5,14 @@ BLOCK rows via keyset paging (`list_calls(after=cursor)`). The cursor that start
 is kept (a few bytes per block), so paging back is one query; only CACHE_BLOCKS blocks of
 rows are held at a time. Sorting is the store's sort option, so it is an indexed query too.
 
-Keyset paging cannot jump: reaching row n walks the pages before it. Rows near the end are
-read from the end instead (the same sort reversed: the store orders by (value, id), so the
-reverse order is exact), which makes End and "newest/oldest last" one query. Anywhere else
-further than JUMP_BLOCKS from a known cursor (the scrollbar dragged to the middle), the store
-finds the block's cursor with one OFFSET over the sort's index (`cursors_at`): two queries.
+Which queries read a block is call_blocks.py: a walk from a known cursor, from the end, or a
+jump (one OFFSET over an index, `cursors_at`). When the store answers a jump from index entries
+alone (`listing.jump_is_quick`: no filter, or the filter bar's values sorted by start time), the
+view's blocks are read on the UI thread in milliseconds. Otherwise (a number or a tag, or a filter
+with another sort) a jump reads a row per index entry, up to a second on a million calls, so the
+blocks the view shows are read by a worker: the rows say "…" (or keep what they showed before a
+refresh) until they arrive, the blocks next to them are read in the same go, and a read the user
+has scrolled away from is stopped (`Connection.interrupt`) for the one now on screen.
 
 Calls with more than one leg (transfers, queues) open in place: their legs become rows under
 the call, read from the store only when opened. Leg rows are not selectable (selection and
@@ -19,15 +22,19 @@ the call, read from the store only when opened. Leg rows are not selectable (sel
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap, QPolygonF
 
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter, Store, listing
+from recbrowser.store.database import open_reader
 from recbrowser.store.records import LegRow
+from recbrowser.ui.call_blocks import BLOCK, ConnectionReader, Pages
 from recbrowser.ui.formatting import (
     audio_state,
     clock,
@@ -39,12 +46,12 @@ from recbrowser.ui.formatting import (
     tz_name,
 )
 from recbrowser.ui.signals import emit
+from recbrowser.ui.workers import run_task
 
 log = logging.getLogger("recbrowser.ui.calls")
 
-BLOCK = 200
 CACHE_BLOCKS = 8
-JUMP_BLOCKS = 3  # further than this from a known cursor: ask the store for the cursor
+PLACEHOLDER = "…"  # the Start cell of a row a worker is still reading
 CACHE_MB = 16  # SQLite page cache of the list's connection: index pages for jumps, a few row pages
 
 (
@@ -100,6 +107,31 @@ def _arrow(down: bool) -> QPixmap:
     return pixmap
 
 
+class _Job:
+    """A worker's read of a few blocks, which the UI thread can stop: the user has scrolled on."""
+
+    def __init__(self, generation: int, wanted: list[int]) -> None:
+        self.generation, self.wanted = generation, set(wanted)
+        self.stopped = False
+        self._lock = threading.Lock()  # the connection is closed by the worker, interrupted by the UI
+        self._conn: sqlite3.Connection | None = None
+
+    def attach(self, conn: sqlite3.Connection) -> bool:
+        with self._lock:
+            self._conn = conn
+            return not self.stopped
+
+    def detach(self) -> None:
+        with self._lock:
+            self._conn = None
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            if self._conn is not None:
+                self._conn.interrupt()  # the query raises "interrupted" in the worker, at once
+
+
 class CallTableModel(QAbstractTableModel):
     def __init__(self, store: Store, parent=None, *, total: int | None = None) -> None:
         super().__init__(parent)
@@ -108,13 +140,19 @@ class CallTableModel(QAbstractTableModel):
         self._filter = CallFilter()
         self._total = 0  # calls (rows without the open legs)
         self._blocks: OrderedDict[int, list[Any]] = OrderedDict()  # block number -> rows (LRU)
-        self._cursors: dict[int, Any] = {0: None}  # block number -> cursor that starts it
-        self._rev_cursors: dict[int, Any] = {0: None}  # the same, counting pages from the end
-        self._rev_pages: OrderedDict[int, list[Any]] = OrderedDict()  # pages read from the end (LRU)
+        self._pages = Pages(self._filter, 0)  # cursors of this order (call_blocks.py)
+        self._quick = True  # jumps in this order read index entries only: read on the UI thread
+        self._shown: dict[int, list[Any]] = {}  # before a refresh: shown while a worker re-reads
+        self._generation = 0  # which order (filter, sort, refresh) a worker's answer belongs to
+        self._wanted: dict[int, None] = {}  # blocks the view asked for, for a worker (latest last)
+        self._job: _Job | None = None
+        self._fetch_timer = QTimer(self, singleShot=True, interval=0)
+        self._fetch_timer.timeout.connect(self._fetch)
         self._open: dict[int, tuple[str, list[LegRow]]] = {}  # call row -> (its ref, legs shown under it)
         self._open_rows: list[int] = []  # the same call rows, sorted
         self._arrows: dict[bool, QPixmap] = {}
         self.queries = 0  # list_calls / cursors_at queries run: tests and benchmarks read it
+        self.background_reads = 0  # blocks a worker read
         self.reload(total)
 
     # -- what is shown ------------------------------------------------------------------------
@@ -132,10 +170,11 @@ class CallTableModel(QAbstractTableModel):
 
     def reload(self, total: int | None = None) -> None:
         self.beginResetModel()
-        self._forget()
         self._open.clear()
         self._open_rows = []
         self._total = self._store.count_calls(self._filter) if total is None else total
+        self._forget()
+        self._shown = {}  # another filter or order: what was shown is no stand-in
         self.endResetModel()
 
     def refresh(self, total: int | None = None) -> None:
@@ -146,6 +185,9 @@ class CallTableModel(QAbstractTableModel):
         reopen = [(row, *self._open[row]) for row in self._open_rows]
         for row in reversed(self._open_rows):
             self._close(row)
+        # While a worker re-reads, the rows keep what they showed (a sync adds a few calls).
+        shown = {} if self._quick else {**self._shown, **self._blocks}
+        self._shown = dict(list(shown.items())[-CACHE_BLOCKS:])
         self._forget()
         if total > self._total:
             self.beginInsertRows(QModelIndex(), self._total, total - 1)
@@ -155,6 +197,7 @@ class CallTableModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), total, self._total - 1)
             self._total = total
             self.endRemoveRows()
+        self._pages = Pages(self._filter, self._total)
         if self._total:
             emit(self.dataChanged, self.index(0, 0), self.index(self._total - 1, len(HEADERS) - 1))
         for old_row, ref, legs in reopen:
@@ -165,13 +208,20 @@ class CallTableModel(QAbstractTableModel):
 
     def _forget(self) -> None:
         self._blocks.clear()
-        self._cursors = {0: None}
-        self._rev_cursors = {0: None}
-        self._rev_pages.clear()
+        self._pages = Pages(self._filter, self._total)
+        self._quick = listing.jump_is_quick(self._filter)
+        self._generation += 1
+        self._wanted.clear()
+        if self._job is not None:
+            self._job.stop()
 
     def fetched_rows(self) -> int:
         """How many rows are held in memory right now."""
-        return sum(len(rows) for rows in (*self._blocks.values(), *self._rev_pages.values()))
+        return sum(len(rows) for rows in (*self._blocks.values(), *self._pages.rev_pages.values()))
+
+    def reading(self) -> bool:
+        """A worker is reading rows the view asked for (the rows show a placeholder meanwhile)."""
+        return self._job is not None or bool(self._wanted)
 
     def call_count(self) -> int:
         """Calls in the list (rowCount() also counts the legs shown under open calls)."""
@@ -247,67 +297,105 @@ class CallTableModel(QAbstractTableModel):
         emit(self.dataChanged, self.index(first - 1, COL_START), self.index(first - 1, COL_START))
 
     # -- paging ---------------------------------------------------------------------------------
-    def _call(self, row: int):
+    def _call(self, row: int, wait: bool = True):
+        """The call at this call row. `wait=False` (painting): in an order whose jumps are slow,
+        never read on the UI thread; ask a worker and give what was shown before, or None."""
         if not 0 <= row < self._total:
             return None
         number, offset = divmod(row, BLOCK)
-        rows = self._block(number)
+        rows = self._block(number, wait)
+        if rows is None:
+            rows = self._shown.get(number, [])
         return rows[offset] if offset < len(rows) else None
 
-    def _block(self, number: int) -> list[Any]:
+    def _block(self, number: int, wait: bool = True) -> list[Any] | None:
         rows = self._blocks.get(number)
         if rows is not None:
             self._blocks.move_to_end(number)
             return rows
-        first, end = number * BLOCK, min((number + 1) * BLOCK, self._total)
-        # Reversed indexes of the block's rows, and the pages from the end that hold them.
-        rev_pages = ((self._total - end) // BLOCK, (self._total - 1 - first) // BLOCK)
-        forward_cost = number - max(k for k in self._cursors if k <= number)
-        backward_cost = rev_pages[1] - max(k for k in self._rev_cursors if k <= rev_pages[0])
-        if min(forward_cost, backward_cost) > JUMP_BLOCKS:
-            # Far from anything read: one OFFSET over the index finds where this block and
-            # the few above it start (scrolling back up from here then walks).
-            numbers = range(max(0, number - JUMP_BLOCKS), number + 1)
-            cursors = self._store.cursors_at(self._filter, range(numbers.start * BLOCK, first + 1, BLOCK))
-            self.queries += 1
-            self._cursors.update(zip(numbers, cursors, strict=True))
-            rows = self._walk(self._filter, self._cursors, number)
-        elif backward_cost < forward_cost:
-            rows = self._from_the_end(first, end, *rev_pages)
-        else:
-            rows = self._walk(self._filter, self._cursors, number)
+        if not self._quick and not (wait and self._pages.is_near(number)):
+            self._want(number)
+            return None
+        before = self._pages.queries
+        rows = self._pages.read(self._store, number)
+        self.queries += self._pages.queries - before
+        self._keep(number, rows)
+        return rows
+
+    def _keep(self, number: int, rows: list[Any]) -> None:
         self._blocks[number] = rows
+        self._shown.pop(number, None)
         while len(self._blocks) > CACHE_BLOCKS:
             self._blocks.popitem(last=False)
-        return rows
 
-    def _walk(self, call_filter: CallFilter, cursors: dict[int, Any], page: int) -> list[Any]:
-        """Page `page` of this order, walking from the nearest page whose cursor we know."""
-        start = max(k for k in cursors if k <= page)
-        cursor, rows = cursors[start], []
-        for k in range(start, page + 1):
-            if k > 0 and cursor is None:
-                return []  # the list got shorter under us; refresh() will follow
-            rows, next_cursor = self._store.list_calls(call_filter, after=cursor, limit=BLOCK)
-            self.queries += 1
-            cursors[k + 1] = next_cursor
-            if next_cursor is None and k < page:
-                return []
-            cursor = next_cursor
-        return rows
+    # -- reading in a worker ------------------------------------------------------------------------
+    def _want(self, number: int) -> None:
+        self._wanted.pop(number, None)
+        self._wanted[number] = None  # latest last
+        if not self._fetch_timer.isActive():
+            self._fetch_timer.start()  # once this paint has asked for all it shows
 
-    def _from_the_end(self, first: int, end: int, page_lo: int, page_hi: int) -> list[Any]:
-        reverse = replace(self._filter, descending=not self._filter.descending)
-        reversed_rows: list[Any] = []
-        for page in range(page_lo, page_hi + 1):
-            # A block straddles two pages from the end; its neighbour will want one of them.
-            if page not in self._rev_pages:
-                self._rev_pages[page] = self._walk(reverse, self._rev_cursors, page)
-                while len(self._rev_pages) > CACHE_BLOCKS:
-                    self._rev_pages.popitem(last=False)
-            reversed_rows += self._rev_pages[page]
-        lo = self._total - end - page_lo * BLOCK
-        return list(reversed(reversed_rows[lo : lo + (end - first)]))
+    def _fetch(self) -> None:
+        job = self._job
+        if job is not None:
+            latest = next(reversed(self._wanted), None)
+            if job.generation != self._generation or (latest is not None and latest not in job.wanted):
+                job.stop()  # stale: its end starts the read of what is on screen now
+            return
+        # The latest paint's blocks (a screen spans two at most), then their neighbours, so
+        # scrolling on from there finds its rows read.
+        wanted = sorted(n for n in list(self._wanted)[-2:] if n not in self._blocks)
+        self._wanted.clear()
+        if not wanted:
+            return
+        last = (self._total - 1) // BLOCK
+        near = [n for n in (wanted[-1] + 1, wanted[0] - 1) if 0 <= n <= last and n not in self._blocks]
+        job = self._job = _Job(self._generation, wanted)
+        pages, path = self._pages.copy(), self._store.path
+
+        def work(report) -> None:
+            conn = open_reader(path, CACHE_MB)
+            try:
+                if not job.attach(conn):
+                    return
+                reader, counted = ConnectionReader(conn), 0
+                for number in (*wanted, *near):
+                    rows = pages.read(reader, number)
+                    learned = pages.copy()
+                    learned.queries, counted = pages.queries - counted, pages.queries
+                    report((number, rows, learned))
+            except sqlite3.OperationalError:
+                if not job.stopped:
+                    raise
+            finally:
+                job.detach()
+                conn.close()
+
+        run_task(work, lambda _r: self._job_ended(job), lambda m, _d: self._job_failed(job, m),
+                 lambda value: self._arrived(job, *value), name="call list rows", owner=self)
+
+    def _arrived(self, job: _Job, number: int, rows: list[Any], learned: Pages) -> None:
+        if job.generation != self._generation:
+            return  # another filter, order or refresh since: not these rows
+        self._pages.learn(learned)
+        self.queries += learned.queries
+        self.background_reads += 1
+        self._keep(number, rows)
+        if self._total:
+            # The whole list: the view repaints what it shows, and asks again for what it lacks.
+            emit(self.dataChanged, self.index(0, 0), self.index(self.rowCount() - 1, len(HEADERS) - 1))
+
+    def _job_ended(self, job: _Job) -> None:
+        if self._job is job:
+            self._job = None
+        if self._wanted:
+            self._fetch_timer.start()
+
+    def _job_failed(self, job: _Job, message: str) -> None:
+        log.warning("reading the call list: %s", message)
+        self._wanted.clear()  # asked again at the next paint, not in a loop
+        if self._job is job:
+            self._job = None
 
     def _call_row_of(self, ref: str) -> int | None:
         for number, rows in self._blocks.items():
@@ -357,12 +445,12 @@ class CallTableModel(QAbstractTableModel):
         call, leg_number = self._locate(index.row())
         if leg_number is not None:
             if role == ROW_ROLE:
-                return self._call(call)  # like row(): a leg row stands for its call
+                return self._call(call, wait=False)  # like row(): a leg row stands for its call
             return self._leg_data(self._open[call][1][leg_number], index.column(), role)
-        r = self._call(call)
-        if r is None:
-            return None
+        r = self._call(call, wait=False)
         col = index.column()
+        if r is None:
+            return PLACEHOLDER if role == DISPLAY and col == COL_START and call < self._total else None
         if role == DISPLAY:
             return self._display(r, col)
         if role == DECORATION:

@@ -1,0 +1,117 @@
+"""Jumps in a filtered call list: on the UI thread when the store answers from index entries
+alone, in a worker otherwise (placeholder rows meanwhile, stale answers dropped)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtCore import Qt
+from test_ui_support import bulk_calls, fill
+
+from recbrowser.store import CallFilter
+from recbrowser.ui.call_table_model import BLOCK, COL_DURATION, COL_START, PLACEHOLDER, ROW_ROLE, CallTableModel
+from recbrowser.ui.call_table_view import CallTableView
+
+pytestmark = pytest.mark.no_qt_log
+
+
+def shown(qtbot, store, call_filter: CallFilter, sort: int | None = None):
+    model = CallTableModel(store)
+    if sort is not None:
+        model.sort(sort, Qt.SortOrder.AscendingOrder)
+    model.set_filter(call_filter)
+    view = CallTableView(model)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
+    return model, view
+
+
+def drag_to(view, fraction: float) -> int:
+    """The scrollbar dragged there, and the rows now on screen asked for as its paint does."""
+    bar = view.verticalScrollBar()
+    bar.setValue(int(bar.maximum() * fraction))
+    top, bottom = view.rowAt(0), view.rowAt(view.viewport().height() - 1)
+    for row in range(top, (bottom if bottom >= 0 else view.model().rowCount() - 1) + 1):
+        view.model().index(row, COL_START).data()
+    return top
+
+
+def test_a_filtered_jump_sorted_by_start_time_is_read_at_once_on_the_ui_thread(qtbot, store):
+    fill(store, 6000)
+    model, view = shown(qtbot, store, CallFilter(direction="outbound", has_audio=True))
+    truth, _ = store.list_calls(model.call_filter, limit=6000)
+    assert model.rowCount() == len(truth) > 1000
+    before = model.queries
+    top = drag_to(view, 0.5)
+    assert model.index(top, COL_START).data(ROW_ROLE).ref == truth[top].ref  # no placeholder, no wait
+    assert model.queries - before <= 3 and not model.reading() and model.background_reads == 0
+
+
+@pytest.mark.parametrize("call_filter, sort", [
+    (CallFilter(direction="inbound"), COL_DURATION),  # a filter the duration index does not hold
+    (CallFilter(number="+4930"), None),  # a number: every row is read to test it
+])
+def test_a_slow_jump_is_read_by_a_worker_while_the_rows_say_they_are_coming(qtbot, store, call_filter, sort):
+    fill(store, 6000)
+    model, view = shown(qtbot, store, call_filter, sort)
+    truth, _ = store.list_calls(model.call_filter, limit=6000)
+    assert model.rowCount() == len(truth) > 1000
+    before = model.queries
+    top = drag_to(view, 0.5)
+    # The UI thread ran no query: the rows on screen wait for the worker, and say so.
+    assert model.queries == before
+    assert model.index(top, COL_START).data() == PLACEHOLDER and model.index(top, COL_START).data(ROW_ROLE) is None
+    qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
+    assert [model.index(r, COL_START).data(ROW_ROLE).ref for r in range(top, top + 20)] == [r.ref for r in truth[top : top + 20]]
+    assert model.background_reads >= 1
+    # The blocks next to it came in the same go: scrolling on from there needs no wait.
+    block = top // BLOCK
+    assert model.index((block + 1) * BLOCK + 3, COL_START).data(ROW_ROLE).ref == truth[(block + 1) * BLOCK + 3].ref
+
+
+def test_dragging_on_before_the_rows_arrive_shows_the_rows_where_the_user_stopped(qtbot, store):
+    fill(store, 8000)
+    model, view = shown(qtbot, store, CallFilter(status="missed"), COL_DURATION)
+    truth, _ = store.list_calls(model.call_filter, limit=8000)
+    for fraction in (0.2, 0.45, 0.7, 0.3, 0.9):  # faster than the worker answers
+        top = drag_to(view, fraction)
+        qtbot.wait(1)
+    qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
+    assert view.rowAt(0) == top
+    assert [model.index(r, COL_START).data(ROW_ROLE).ref for r in range(top, top + 20)] == [r.ref for r in truth[top : top + 20]]
+
+
+def test_an_answer_for_the_previous_filter_is_dropped(qtbot, store):
+    fill(store, 6000)
+    model, view = shown(qtbot, store, CallFilter(direction="inbound"), COL_DURATION)
+    drag_to(view, 0.6)  # a worker starts reading inbound calls...
+    model.set_filter(CallFilter(direction="outbound"))  # ...and the user picks outbound meanwhile
+    truth, _ = store.list_calls(model.call_filter, limit=6000)
+    top = drag_to(view, 0.6)
+    qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
+    rows = [model.index(r, COL_START).data(ROW_ROLE) for r in range(top, top + 30)]
+    assert {r.direction for r in rows} == {"outbound"}
+    assert [r.ref for r in rows] == [r.ref for r in truth[top : top + 30]]
+
+
+def test_a_refresh_keeps_the_rows_on_screen_until_their_new_read_arrives(qtbot, store):
+    account = fill(store, 6000)
+    model, view = shown(qtbot, store, CallFilter(number="+4930"))
+    top = drag_to(view, 0.5)
+    qtbot.waitUntil(lambda: model.index(top, COL_START).data(ROW_ROLE) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
+    seen = model.index(top, COL_START).data()
+    with store.transaction():  # a sync page: newer calls, at the top of the list
+        store.upsert_calls(account.id, bulk_calls(5, prefix="new"))
+    model.refresh()
+    assert model.rowCount() == 6000 + 5
+    assert model.index(top, COL_START).data() == seen  # not a blank flash while the worker reads
+    truth, _ = store.list_calls(model.call_filter, limit=7000)
+    qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
+    assert model.index(top, COL_START).data(ROW_ROLE).ref == truth[top].ref
