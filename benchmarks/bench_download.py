@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -55,26 +56,35 @@ class BenchProvider:
         self.http.close()
 
 
-def ours(store: Store, account: Account, provider: BenchProvider, call: Call, media: Path) -> float:
+def cpu(who: int) -> float:
+    """User + system CPU seconds of this process (every thread) or of its waited-for children."""
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
+
+def ours(store: Store, account: Account, provider: BenchProvider, call: Call, media: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one download_call."""
     shutil.rmtree(media, ignore_errors=True)
     store.forget_media(account.id, call.recordings[0].provider_id)
-    t = time.perf_counter()
+    c, t = cpu(resource.RUSAGE_SELF), time.perf_counter()
     files = download_call(store, account, provider, call, media)
-    elapsed = time.perf_counter() - t
+    elapsed, used = time.perf_counter() - t, cpu(resource.RUSAGE_SELF) - c
     assert files[0].size == provider.size
-    return elapsed
+    return elapsed, used
 
 
-def curl(url: str, out: Path, durable: bool = False) -> float:
-    """curl alone, or curl then `sync FILE` (the fsync that our path does before its rename)."""
+def curl(url: str, out: Path, durable: bool = False) -> tuple[float, float]:
+    """curl alone, or curl then `sync FILE` (the fsync that our path does before its rename):
+    (wall seconds, CPU seconds of curl)."""
     out.unlink(missing_ok=True)
-    t = time.perf_counter()
+    c, t = cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
     subprocess.run(["curl", "-sS", "--fail", "-o", str(out), url], check=True)
+    used = cpu(resource.RUSAGE_CHILDREN) - c
     if durable:
         subprocess.run(["sync", str(out)], check=True)
     elapsed = time.perf_counter() - t
     out.unlink()
-    return elapsed
+    return elapsed, used
 
 
 def main() -> None:
@@ -85,6 +95,7 @@ def main() -> None:
     if not shutil.which("curl"):
         sys.exit("curl is not installed (Debian: apt-get install curl)")
     size = args.mb * 1_000_000
+    load_before = os.getloadavg()[0]
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(size)], stdout=subprocess.PIPE, text=True)
     try:
         base = server.stdout.readline().strip()  # type: ignore[union-attr]
@@ -99,11 +110,15 @@ def main() -> None:
             call = store.get_call("bench", "big")
             provider = BenchProvider(url, size)
             curl(url, root / "warm")  # the server's first answer pays for page faults
-            mine, theirs, durable = [], [], []
+            mine, theirs, durable, mine_cpu, curl_cpu = [], [], [], [], []
             for _ in range(args.rounds):
-                theirs.append(curl(url, root / "curl.out"))
-                mine.append(ours(store, account, provider, call, root / "media"))
-                durable.append(curl(url, root / "curl.out", durable=True))
+                for times, cpus, (wall, used) in (
+                    (theirs, curl_cpu, curl(url, root / "curl.out")),
+                    (mine, mine_cpu, ours(store, account, provider, call, root / "media")),
+                    (durable, [], curl(url, root / "curl.out", durable=True)),
+                ):
+                    times.append(wall)
+                    cpus.append(used)
             provider.close()
             store.close()
     finally:
@@ -111,16 +126,21 @@ def main() -> None:
         server.wait()
     mb = size / 1e6
     best_ours, best_curl = min(mine), min(theirs)
-    print(f"file: {mb:.0f} MB over loopback, {args.rounds} rounds each, best of each")
+    print(f"file: {mb:.0f} MB over loopback, {args.rounds} rounds each, best of each; "
+          f"run ended {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
     print(f"download_call: {best_ours:.2f} s = {mb / best_ours:.0f} MB/s  (all: {', '.join(f'{t:.2f}' for t in mine)})")
     print(f"curl:          {best_curl:.2f} s = {mb / best_curl:.0f} MB/s  (all: {', '.join(f'{t:.2f}' for t in theirs)})")
     best_durable = min(durable)
     print(f"curl + sync:   {best_durable:.2f} s = {mb / best_durable:.0f} MB/s  (all: {', '.join(f'{t:.2f}' for t in durable)})")
     print(f"ratio (ours / curl throughput): {best_curl / best_ours:.2f}  (target >= 0.8)")
     print(f"ratio (ours / curl + sync, both durable on disk): {best_durable / best_ours:.2f}")
-    pairs = sorted(c / o for c, o in zip(theirs, mine, strict=True))  # each round's curl run and ours, back to back
-    print(f"per-round ratios ours / curl: median {statistics.median(pairs):.2f}, min {pairs[0]:.2f}, max {pairs[-1]:.2f}; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    rounds = [c / o for c, o in zip(theirs, mine, strict=True)]  # each round's curl run and ours, back to back
+    pairs = sorted(rounds)
+    print(f"per-round ratios ours / curl: {', '.join(f'{r:.2f}' for r in rounds)}")
+    print(f"  median {statistics.median(pairs):.2f}, min {pairs[0]:.2f}, max {pairs[-1]:.2f}; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(f"CPU per download (user + system, all threads), median: download_call {statistics.median(mine_cpu):.2f} s, "
+          f"curl {statistics.median(curl_cpu):.2f} s")
 
 
 if __name__ == "__main__":

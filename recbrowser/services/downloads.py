@@ -32,7 +32,7 @@ from recbrowser.errors import (
 )
 from recbrowser.filenames import safe_filename, unique_name
 from recbrowser.providers.base import MediaSource, Provider
-from recbrowser.services import audit
+from recbrowser.services import audit, media_stream
 from recbrowser.store import Store
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ log = logging.getLogger("recbrowser.downloads")
 
 CHUNK = 256 * 1024
 QUEUED = 64  # chunks waiting for the disk at most (16 MB of 256 KB reads)
-WRITEBACK_EVERY = 8 * 1024 * 1024  # start writing to disk behind the download, so the final fsync is short
+WRITEBACK_EVERY = media_stream.WRITEBACK_EVERY  # start writing to disk behind the download: a short final fsync
 ATTEMPTS = 3  # a dropped transfer resumes from where it stopped, this many times in all
 
 PER_HOST = 4  # simultaneous downloads per host:port, whatever the caller's thread count
@@ -281,17 +281,26 @@ def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, 
                         digest.update(block)  # the part already on disk counts towards the hash
                     f.seek(offset)
                     f.truncate()
-                hasher = _Hasher(digest)
-                writer = _Writer(f, offset)
-                try:
-                    done = _receive(resp, writer, hasher, label, total, offset, progress, cancelled)
-                finally:
-                    hasher.close()
-                    writer.close()
+                meter = _Meter(label, total, offset, progress, cancelled)
+                sock = media_stream.direct_socket(resp)
+                if sock is not None:
+                    f.flush()  # the fd's position is `offset`: os.write goes on from there
+                    length = int(resp.headers["content-length"])
+                    done = offset + media_stream.receive(resp, sock, length, f.fileno(), offset, digest, meter,
+                                                         _start_writeback)
+                else:
+                    hasher = _Hasher(digest)
+                    writer = _Writer(f, offset)
+                    try:
+                        done = _receive(resp, writer, hasher, meter)
+                    finally:
+                        hasher.close()
+                        writer.close()
+                meter.finish()
                 f.flush()
                 os.fsync(f.fileno())
                 hex_digest = digest.hexdigest()
-    except httpx.HTTPError:
+    except (httpx.HTTPError, media_stream.BodyInterrupted):
         # The body stopped early (connection dropped, truncated answer): resume from the .part.
         raise DownloadIncomplete(f"The download of {label} was interrupted.") from None
     except OSError as e:
@@ -325,27 +334,45 @@ def _writeback_starter() -> Callable[[int, int, int], object] | None:
 _start_writeback = _writeback_starter()
 
 
-def _receive(resp: httpx.Response, writer: _Writer, hasher: _Hasher, label: str, total: int | None, offset: int,
-             progress, cancelled) -> int:
+class _Meter:
+    """Counts the bytes received, calls `progress` at most every PROGRESS_EVERY_S and raises
+    DownloadCancelled as soon as the caller cancels."""
+
+    def __init__(self, label: str, total: int | None, offset: int, progress, cancelled) -> None:
+        self.label, self.total, self.offset = label, total, offset
+        self.progress, self.cancelled = progress, cancelled
+        self.done = offset
+        self.started = self.shown = time.monotonic()
+
+    def __call__(self, n: int) -> None:
+        if self.cancelled():
+            raise DownloadCancelled(self.label)
+        self.done += n
+        if self.progress:
+            now = time.monotonic()
+            if now - self.shown >= PROGRESS_EVERY_S:
+                self.shown = now
+                self._report(now)
+
+    def finish(self) -> None:
+        if self.progress:
+            self._report(time.monotonic())
+
+    def _report(self, now: float) -> None:
+        rate = (self.done - self.offset) / max(now - self.started, 1e-6)
+        self.progress(DownloadProgress(self.label, self.done, self.total, rate))
+
+
+def _receive(resp: httpx.Response, writer: _Writer, hasher: _Hasher, meter: _Meter) -> int:
     """Hand the body to the writer and the hasher; returns the bytes the file will hold."""
-    done = offset
-    started = shown = time.monotonic()
     # Media is not content-encoded in practice: then the raw stream is the file, and skipping
-    # httpx's re-chunking (a copy per chunk) is what keeps us near curl's speed.
+    # httpx's re-chunking (a copy per chunk) saves a copy per chunk.
     identity = resp.headers.get("content-encoding", "identity").lower() in ("", "identity")
     for chunk in resp.iter_raw() if identity else resp.iter_bytes(CHUNK):
-        if cancelled():
-            raise DownloadCancelled(label)
+        meter(len(chunk))
         writer.write(chunk)
         hasher.update(chunk)
-        done += len(chunk)
-        now = time.monotonic()
-        if progress and now - shown >= PROGRESS_EVERY_S:
-            shown = now
-            progress(DownloadProgress(label, done, total, (done - offset) / max(now - started, 1e-6)))
-    if progress:
-        progress(DownloadProgress(label, done, total, (done - offset) / max(time.monotonic() - started, 1e-6)))
-    return done
+    return meter.done
 
 
 def _expected_total(resp: httpx.Response, offset: int, src: MediaSource) -> int | None:
