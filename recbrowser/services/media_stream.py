@@ -124,8 +124,8 @@ def receive(resp: httpx.Response, sock: socket.socket, length: int, fd: int, off
         if item is not None and item[1] is not None:
             free.put(item[1])
 
-    writer = _Stage("download-writer", _FileWriter(fd, offset, start_writeback), release)
-    hasher = _Stage("sha256", digest.update, writer.inbox.put)
+    writer = _Stage("media-writer", _FileWriter(fd, offset, start_writeback), release)
+    hasher = _Stage("media-sha256", digest.update, writer.inbox.put)
     got = len(first)
     try:
         if first:
