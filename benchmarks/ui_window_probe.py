@@ -93,7 +93,7 @@ def run_window(folder: str, tasks: list[str]) -> None:
     app = make_app()
     d = ensure(data_dir(folder))
     store = Store.open(d.database)
-    window = MainWindow(d, store, open_settings(d.settings))
+    window = MainWindow(d, store, open_settings(d.settings), staged=True)  # as the app starts it
     built = since(T0)
     window.resize(1440, 860)
     view = window.table

@@ -12,18 +12,18 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recbrowser import __version__
-from recbrowser.cli_format import call_json, call_text, calls_table, hit_json, hits_text, row_json
-from recbrowser.domain import parse_call_ref
 from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
 from recbrowser.paths import data_dir, ensure
-from recbrowser.providers.timeparse import to_ms
-from recbrowser.services import accounts as account_service
-from recbrowser.services.downloads import download_call
-from recbrowser.services.sync import SyncProgress, sync_accounts
 from recbrowser.store import CallFilter, Store
+
+# The commands import their services themselves: plain `recbrowser`, which opens the window,
+# then loads none of them before its first paint.
+if TYPE_CHECKING:
+    from recbrowser.services.sync import SyncProgress
 
 log = logging.getLogger("recbrowser.cli")
 
@@ -121,6 +121,8 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
 
 
 def iso_arg(text: str) -> int:
+    from recbrowser.providers.timeparse import to_ms
+
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -163,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_accounts(args, store: Store, dd) -> int:
+    from recbrowser.services import accounts as account_service
+
     if args.action == "add":
         settings = {}
         for item in args.set:
@@ -206,6 +210,9 @@ def _read_secrets() -> dict[str, str]:
 
 
 def cmd_sync(args, store: Store, dd) -> int:
+    from recbrowser.services import accounts as account_service
+    from recbrowser.services.sync import sync_accounts
+
     accounts = [account_service.get_account(store, args.account)] if args.account else store.accounts()
     if not accounts:
         raise UserFacingError("No accounts yet: add one with `recbrowser accounts add PROVIDER --name NAME ...`.")
@@ -258,6 +265,8 @@ class ProgressLine:
 def open_signed_in(account):
     """Open the account's connector; where it signs in with two-factor (Voki) and cannot compute
     the code itself, ask for the code on the terminal once, before any work starts."""
+    from recbrowser.services import accounts as account_service
+
     provider = account_service.open_provider(account)
     sign_in = getattr(provider, "sign_in", None)
     if sign_in is None:
@@ -278,6 +287,9 @@ def open_signed_in(account):
 
 
 def cmd_calls(args, store: Store, dd) -> int:
+    from recbrowser.cli_format import calls_table, row_json
+    from recbrowser.services import accounts as account_service
+
     if args.account:
         account_service.get_account(store, args.account)
     f = CallFilter(
@@ -301,6 +313,8 @@ def cmd_calls(args, store: Store, dd) -> int:
 
 
 def cmd_search(args, store: Store, dd) -> int:
+    from recbrowser.cli_format import hit_json, hits_text
+
     hits = store.search(args.query, account=args.account, limit=max(1, args.limit))
     if args.json:
         print(json.dumps({"query": args.query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False))
@@ -312,6 +326,8 @@ def cmd_search(args, store: Store, dd) -> int:
 
 
 def _load_call(store: Store, ref: str):
+    from recbrowser.domain import parse_call_ref
+
     try:
         account_name, provider_id = parse_call_ref(ref)
     except ValueError as e:
@@ -323,6 +339,8 @@ def _load_call(store: Store, ref: str):
 
 
 def cmd_show(args, store: Store, dd) -> int:
+    from recbrowser.cli_format import call_json, call_text
+
     account_name, call = _load_call(store, args.call)
     media = store.media_for_call(account_name, call.provider_id)
     if args.json:
@@ -334,6 +352,9 @@ def cmd_show(args, store: Store, dd) -> int:
 
 
 def cmd_download(args, store: Store, dd) -> int:
+    from recbrowser.services import accounts as account_service
+    from recbrowser.services.downloads import download_call
+
     target = Path(args.to).expanduser() if args.to else None
     if target:
         target.mkdir(parents=True, exist_ok=True)

@@ -70,9 +70,13 @@ def run_window_or_demo(args, dd: DataDir) -> int:
         print("recbrowser: no display found to open the window on; see `recbrowser --help` for the commands.",
               file=sys.stderr)
         return 1
+    from recbrowser.store.first_count import FirstCount
+
+    # Counted while the window's modules load (~100 ms of imports): the list has its size at once.
+    first_count = FirstCount(dd.database)
     from recbrowser.ui.app import run_window
 
-    return run_window(dd, demo=args.demo, screenshot=args.screenshot)
+    return run_window(dd, demo=args.demo, screenshot=args.screenshot, first_count=first_count)
 
 
 def run_terminal_demo(dd: DataDir) -> int:

@@ -14,10 +14,10 @@ from recbrowser import STARTED
 from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir, ensure
 from recbrowser.store import Store
+from recbrowser.store.first_count import FirstCount
 from recbrowser.ui.first_paint import AfterFirstPaint
 from recbrowser.ui.icons import app_icon
 from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.screenshot import ScreenshotDirector
 from recbrowser.ui.settings import open_settings
 from recbrowser.ui.workers import run_task
 
@@ -58,9 +58,14 @@ def install_excepthook(parent_for) -> None:
 
 
 def _first_paint_done(window: MainWindow) -> None:
-    # With --verbose this line reaches stderr: benchmarks/bench_ui.py times the real start-up by it.
+    # With --verbose these lines reach stderr: benchmarks/bench_ui.py times the real start-up by them.
     log.info("window shown: %s calls painted %.0f ms after start", f"{window.model.call_count():,}",
              (time.perf_counter() - STARTED) * 1000)
+    window.when_complete(_complete_done)
+
+
+def _complete_done() -> None:
+    log.info("window complete: call pane and menus working %.0f ms after start", (time.perf_counter() - STARTED) * 1000)
     # Start-up objects (Qt wrappers, modules) live as long as the app: keep them out of full
     # garbage collections, whose pauses otherwise show up as UI stalls during a sync.
     gc.collect()
@@ -101,7 +106,8 @@ def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
     run_task(work, started, failed, pool=window.pools.background, name="demo")
 
 
-def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None = None) -> int:
+def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None = None,
+               first_count: FirstCount | None = None) -> int:
     app = make_app()
     ensure(data_dir)
     try:
@@ -114,15 +120,22 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
     servers: list = []
     previous_hook = sys.excepthook
     try:
-        window = MainWindow(data_dir, store, open_settings(data_dir.settings), demo=demo)
-        if not screenshot:  # a modal error dialog would hang an unattended screenshot run
+        # In stages: the calls show first, the call pane and the player follow (a screenshot
+        # wants them all at once).
+        window = MainWindow(data_dir, store, open_settings(data_dir.settings), demo=demo, staged=not screenshot,
+                            first_count=first_count)
+        director = None
+        if screenshot:
+            from recbrowser.ui.screenshot import ScreenshotDirector
+
+            director = ScreenshotDirector(window, screenshot)
+        else:  # a modal error dialog would hang an unattended screenshot run
             install_excepthook(lambda: window)
-        director = ScreenshotDirector(window, screenshot) if screenshot else None
         if demo:
-            start_demo(window, servers, director.demo_failed if director else None)
+            window.when_complete(lambda: start_demo(window, servers, director.demo_failed if director else None))
         elif director:
             QTimer.singleShot(0, director.without_sync)
-        # After the list's first paint, not before it: the collection takes ~15 ms.
+        # Installed after the window's own: runs first, as the first paint returns.
         AfterFirstPaint(window.table.viewport(), lambda: _first_paint_done(window), ready=window.calls_shown)
         window.show()
         code = app.exec()

@@ -18,6 +18,7 @@ from recbrowser.domain import Call, call_ref
 from recbrowser.ui import shortcuts
 from recbrowser.ui.call_details import details_html
 from recbrowser.ui.call_notes import CallNotes, NotesState
+from recbrowser.ui.empty_state import CALL_PANE_EMPTY, empty_label
 from recbrowser.ui.formatting import clock, local_full
 from recbrowser.ui.notes_panel import NotesPanel
 from recbrowser.ui.play_log import PlayLog
@@ -98,10 +99,7 @@ class CallPane(QWidget):
         layout.addWidget(self.controls)
         layout.addWidget(self.video, 2)
         layout.addWidget(self.tabs, 5)
-        self.empty = QLabel("Select a call to see its details, read its transcript and play it.")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setEnabled(False)  # drawn in the palette's disabled text colour
+        self.empty = empty_label(CALL_PANE_EMPTY)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(page)

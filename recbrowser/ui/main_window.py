@@ -2,14 +2,19 @@
 
 Left: accounts and search results. Middle: filter bar and the call list. Right: the call pane
 (player, transcript, summary, details). Status bar: sync and download progress, with Cancel.
+
+Started in stages (`staged=True`, as the app does): the first frame has the menus, the accounts,
+the filter bar and the calls; the call pane, the player and the controllers behind the menus
+(window_parts.py) are added as soon as that frame is on screen, before the user can act on it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication
@@ -17,31 +22,32 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from recbrowser.domain import SearchHit, call_ref
 from recbrowser.paths import DataDir
-from recbrowser.providers.base import provider_class
+from recbrowser.providers.base import provider_title
 from recbrowser.store import CallFilter, Store
-from recbrowser.ui.account_removal import AccountRemoval
+from recbrowser.store.first_count import FirstCount
 from recbrowser.ui.accounts_panel import AccountsPanel
 from recbrowser.ui.actions import Actions
-from recbrowser.ui.archive_controller import ArchiveController
-from recbrowser.ui.call_controller import CallController, LoadedCall, PlayRequest
-from recbrowser.ui.call_details import details_text
-from recbrowser.ui.call_pane import CallPane
 from recbrowser.ui.call_table_model import CallTableModel
 from recbrowser.ui.call_table_view import CallTableView
-from recbrowser.ui.export_controller import ExportController
+from recbrowser.ui.empty_state import CALL_PANE_EMPTY, empty_label
 from recbrowser.ui.filter_bar import FilterBar
 from recbrowser.ui.first_paint import AfterFirstPaint
 from recbrowser.ui.icons import app_icon
-from recbrowser.ui.player import Player
-from recbrowser.ui.provider_actions import ProviderActions
-from recbrowser.ui.provider_wiring import update_provider_actions, wire_provider_actions
 from recbrowser.ui.search_panel import LIMIT, SearchPanel
 from recbrowser.ui.settings import Preferences, UiState
 from recbrowser.ui.signals import emit
 from recbrowser.ui.status_area import StatusArea
-from recbrowser.ui.sync_controller import SyncController
-from recbrowser.ui.window_wiring import wire_actions, wire_archive, wire_export, wire_removal, wire_sync
 from recbrowser.ui.workers import Pools, run_task
+
+if TYPE_CHECKING:
+    from recbrowser.ui.account_removal import AccountRemoval
+    from recbrowser.ui.archive_controller import ArchiveController
+    from recbrowser.ui.call_controller import CallController, LoadedCall, PlayRequest
+    from recbrowser.ui.call_pane import CallPane
+    from recbrowser.ui.export_controller import ExportController
+    from recbrowser.ui.player import Player
+    from recbrowser.ui.provider_actions import ProviderActions
+    from recbrowser.ui.sync_controller import SyncController
 
 log = logging.getLogger("recbrowser.ui")
 
@@ -50,41 +56,25 @@ REFRESH_MS = 400  # at most this often the list re-reads while a sync writes pag
 SELECT_DEBOUNCE_MS = 60  # holding j should not open every call on the way
 
 
-class _FirstCount:
-    """Counts all calls in a thread of its own, with its own connection: a million-call count
-    takes 30-90 ms, about as long as building the widgets, and SQLite lets go of the GIL while
-    it counts. `result()` waits for it; None (count on the UI thread) if it failed."""
-
-    def __init__(self, database: Path) -> None:
-        self._total: int | None = None
-        self._counted = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(database,), name="first-count", daemon=True)
-        self._thread.start()
-
-    def _run(self, database: Path) -> None:
-        try:
-            store = Store.open(database)
-            try:
-                self._total = store.count_calls(CallFilter())
-                self._counted.set()  # the window need not wait for the close (PRAGMA optimize)
-            finally:
-                store.close()
-        except Exception:  # the UI thread's own count says what is wrong
-            log.debug("first count failed", exc_info=True)
-        finally:
-            self._counted.set()
-
-    def result(self) -> int | None:
-        self._counted.wait()
-        return self._total
-
-
 class MainWindow(QMainWindow):
     callShown = Signal(str)  # ref of the call now in the call pane
     callsRefreshed = Signal()  # the list re-read after new calls arrived
 
-    def __init__(self, data_dir: DataDir, store: Store, settings: QSettings, *, demo: bool = False) -> None:
+    # The working parts (window_parts.add_working_parts): there once `complete` is true.
+    player: Player
+    call_pane: CallPane
+    sync: SyncController
+    calls: CallController
+    exports: ExportController
+    archive: ArchiveController
+    removal: AccountRemoval
+    provider_actions: ProviderActions
+
+    def __init__(self, data_dir: DataDir, store: Store, settings: QSettings, *, demo: bool = False,
+                 staged: bool = False, first_count: FirstCount | None = None) -> None:
         super().__init__()
+        # Counting a million calls takes about as long as building the widgets: on another core.
+        first_count = first_count or FirstCount(data_dir.database)
         self.data_dir = data_dir
         self.store = store  # the UI thread's connection: only the model's small page reads use it
         self.demo = demo
@@ -93,26 +83,17 @@ class MainWindow(QMainWindow):
         self.prefs = Preferences(settings)
         self.ui_state = UiState(settings)
         self.pools = Pools()
-        first_count = _FirstCount(data_dir.database)  # on the other core while the widgets are built
+        self.complete = False
+        self._when_complete: list[Callable[[], None]] = []
         self.setWindowTitle("recbrowser — demo" if demo else "recbrowser")
         self.setWindowIcon(app_icon())
 
-        # QtMultimedia and the media backend (~35 ms) wait until the calls are on screen;
-        # until then the controls stay disabled, as with nothing loaded.
-        self.player = Player(self.prefs, self, start=False)
         self.model = CallTableModel(store, self, total=0)  # its count arrives below
         self.table = CallTableView(self.model)
         self.filter_bar = FilterBar()
         self.accounts_panel = AccountsPanel()
         self.search = SearchPanel(self._search, self.pools.interactive)
-        self.call_pane = CallPane(self.player, follow_audio=self.prefs.follow_audio)
         self.status = StatusArea(self.statusBar())
-        self.sync = SyncController(data_dir.database, self.secrets_for, self.account_names, self.pools.background, self)
-        self.calls = CallController(data_dir.database, data_dir.media, self.secrets_for, self.pools.interactive, self)
-        self.exports = ExportController(data_dir.database, data_dir.media, self.secrets_for, self.pools.background, self)
-        self.archive = ArchiveController(data_dir.database, data_dir.media, self.secrets_for, self.pools.background, self)
-        self.removal = AccountRemoval(data_dir.database, self.secrets_for, self.pools.background, self)
-        self.provider_actions = ProviderActions(data_dir.database, self.secrets_for, self.pools.background, self)
         self._accounts: list = []
         self._current_ref: str | None = None
         self._count_generation = 0
@@ -126,22 +107,37 @@ class MainWindow(QMainWindow):
         self._layout()
         self.actions = Actions(self)
         self.menus = self.actions.build_menus(self)
-        # Add Note is the call pane's own action (N); listed here so it can be found.
-        self.menus["&Call"].insertAction(self.actions["export"], self.call_pane.add_note_action)
         self.toolbar = self.actions.build_toolbar(self)
-        wire_actions(self)
-        wire_sync(self)
-        wire_removal(self)
-        wire_export(self)
-        wire_provider_actions(self)
-        wire_archive(self)
-        self._wire()
-        AfterFirstPaint(self.table.viewport(), self.player.start, ready=self.calls_shown)
+        self._wire_list()
         self.model.reload(first_count.result())
         self.restore_state()
         self.reload_accounts()
+        if staged:
+            AfterFirstPaint(self.table.viewport(), self._complete, ready=self.calls_shown)
+        else:
+            self._complete(start_player=False)
+            AfterFirstPaint(self.table.viewport(), self.player.start, ready=self.calls_shown)
+
+    def _complete(self, *, start_player: bool = True) -> None:
+        from recbrowser.ui.window_parts import add_working_parts
+
+        add_working_parts(self)
+        self._wire_call()
         # The demo syncs once on start; a real archive keeps itself current on a schedule.
-        self.sync.set_interval(0 if demo else self.prefs.auto_sync_minutes)
+        self.sync.set_interval(0 if self.demo else self.prefs.auto_sync_minutes)
+        self.complete = True
+        if start_player:
+            QTimer.singleShot(0, self.player.start)  # its own turn of the event loop: no long pause
+        waiting, self._when_complete = self._when_complete, []
+        for then in waiting:
+            then()
+
+    def when_complete(self, then: Callable[[], None]) -> None:
+        """Run `then` once the working parts are there (now, if they are)."""
+        if self.complete:
+            then()
+        else:
+            self._when_complete.append(then)
 
     # -- layout ---------------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -158,7 +154,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(middle)
-        self.splitter.addWidget(self.call_pane)
+        self.splitter.addWidget(empty_label(CALL_PANE_EMPTY))  # the call pane's look until it is built
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
         self.left_splitter = left
@@ -174,10 +170,17 @@ class MainWindow(QMainWindow):
         screen = self.screen().availableGeometry()
         self.resize(min(1440, int(screen.width() * 0.92)), min(860, int(screen.height() * 0.9)))
 
-    def _wire(self) -> None:
+    def place_call_pane(self, pane: QWidget) -> None:
+        self.splitter.replaceWidget(2, pane).deleteLater()  # the stand-in; sizes stay as they were
+
+    def _wire_list(self) -> None:
         self.filter_bar.changed.connect(self.apply_filter)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._select_timer.start())
         self.model.modelReset.connect(self._update_count)
+        self.accounts_panel.addRequested.connect(self.show_accounts)
+        self.accounts_panel.editRequested.connect(self.show_accounts)
+
+    def _wire_call(self) -> None:
         self.search.hitActivated.connect(self.open_hit)
         self.calls.callLoaded.connect(self._show_call)
         self.calls.loadFailed.connect(self.status.show_message)
@@ -186,8 +189,6 @@ class MainWindow(QMainWindow):
         self.calls.downloadProgress.connect(self.status.show_download)
         self.calls.downloadFailed.connect(self._download_failed)
         self.calls.downloaded.connect(lambda _ref: self._refresh_timer.start())
-        self.accounts_panel.addRequested.connect(self.show_accounts)
-        self.accounts_panel.editRequested.connect(self.show_accounts)
         self.accounts_panel.syncRequested.connect(lambda name: self.sync.sync([name]))
         self.call_pane.controls.playRequested.connect(self.play_current)
         self.call_pane.tagsInUse.connect(self.filter_bar.set_tags)
@@ -205,17 +206,14 @@ class MainWindow(QMainWindow):
 
     def reload_accounts(self) -> None:
         self._accounts = self.store.accounts()  # a handful of rows
-        titles = {}
-        for a in self._accounts:
-            try:
-                titles[a.provider] = provider_class(a.provider).title
-            except KeyError:
-                titles[a.provider] = a.provider
-        self.accounts_panel.set_accounts(self._accounts, titles)
+        self.accounts_panel.set_accounts(self._accounts, {a.provider: provider_title(a.provider) for a in self._accounts})
         self.filter_bar.set_accounts(self.account_names())
         self.filter_bar.set_tags(self.store.all_tags())  # one indexed GROUP BY; the pane keeps it fresh
         self.actions["sync_all"].setEnabled(bool(self._accounts))
-        update_provider_actions(self)
+        if self.complete:
+            from recbrowser.ui.provider_wiring import update_provider_actions
+
+            update_provider_actions(self)
         self._update_count()
 
     def show_accounts(self, select: str | None = None) -> None:
@@ -292,13 +290,16 @@ class MainWindow(QMainWindow):
             text = "No accounts yet: add one with Accounts… (Ctrl+Shift+A) to see its calls here."
         elif self.model.call_filter != CallFilter(sort=self.model.call_filter.sort, descending=self.model.call_filter.descending):
             text = "No calls match these filters."
-        elif self.sync.busy:
+        elif self.complete and self.sync.busy:
             text = "Syncing: calls appear here page by page."
         else:
             text = "No calls cached yet: Sync (F5) fetches them from your accounts."
         self.table.set_empty_text(text)
 
     def _open_current(self) -> None:
+        if not self.complete:  # a call chosen within the first frame's few milliseconds
+            self.when_complete(self._open_current)
+            return
         row = self.model.row(self.table.currentIndex().row())
         if row is None or row.ref == self._current_ref:
             return
@@ -340,6 +341,8 @@ class MainWindow(QMainWindow):
         if self.player.label == ref and self.player.path is not None:
             self.player.toggle()
             return
+        from recbrowser.ui.call_controller import PlayRequest  # loaded with the working parts
+
         self.request_play(PlayRequest(current[0], current[1], start_ms))
 
     def request_play(self, request: PlayRequest) -> None:
@@ -368,6 +371,8 @@ class MainWindow(QMainWindow):
             self.player.seek(start)
             self.player.play()
         else:
+            from recbrowser.ui.call_controller import PlayRequest
+
             self.request_play(PlayRequest(hit.account, hit.call_provider_id, start))
 
     def _search(self, query: str) -> list[SearchHit]:
@@ -385,6 +390,8 @@ class MainWindow(QMainWindow):
     # -- small actions ------------------------------------------------------------------------------
     def copy_details(self) -> None:
         if self.call_pane.call is not None and self.call_pane.account:
+            from recbrowser.ui.call_details import details_text
+
             QGuiApplication.clipboard().setText(details_text(self.call_pane.account, self.call_pane.call))
             self.status.show_message("Call details copied.")
 
@@ -425,8 +432,9 @@ class MainWindow(QMainWindow):
             # Icons are tinted with the palette's text colour, and the transcript's muted
             # times too: follow a light/dark switch while the window is open.
             self.actions.refresh_icons()
-            self.call_pane.controls.refresh_icons()
-            self.call_pane.transcript.set_segments(*self.call_pane.transcript.shown())
+            if self.complete:
+                self.call_pane.controls.refresh_icons()
+                self.call_pane.transcript.set_segments(*self.call_pane.transcript.shown())
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -434,10 +442,11 @@ class MainWindow(QMainWindow):
         self._select_timer.stop()
         self._refresh_timer.stop()
         self.save_state()
-        self.sync.cancel()
-        self.exports.cancel()
-        self.archive.cancel()
-        self.calls.cancel_download()
-        self.player.shutdown()
+        if self.complete:
+            self.sync.cancel()
+            self.exports.cancel()
+            self.archive.cancel()
+            self.calls.cancel_download()
+            self.player.shutdown()
         self.pools.wait(5_000)  # a sync stops after its current page
         super().closeEvent(event)
