@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -74,3 +75,50 @@ def test_garbage_is_reported_as_undecodable(tmp_path, data, fmt):
     with pytest.raises(AudioUnreadable):
         convert(str(src), fmt, str(tmp_path / "out.mp3"), "mp3")
     assert list(tmp_path.iterdir()) == [src]
+
+
+def _pcm_wav(path, seconds, declared_size=None):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(bytes(range(256)) * (seconds * 8000 * 2 // 256))
+    if declared_size is not None:  # as a recorder that was cut off leaves it
+        raw = bytearray(path.read_bytes())
+        at = raw.index(b"data") + 4
+        raw[at:at + 4] = declared_size.to_bytes(4, "little")
+        path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("declared", [0, 0xFFFFFFFF])
+def test_a_wav_whose_header_gives_no_length_converts_whole(tmp_path, declared):
+    src = tmp_path / "cut.wav"
+    _pcm_wav(src, 4, declared)
+    size, _, duration_ms = convert(str(src), "wav", str(tmp_path / "out.mp3"), "mp3")
+    assert duration_ms == 4000
+    assert abs(len(AudioSegment.from_file(tmp_path / "out.mp3", format="mp3", codec="mp3")) - 4000) <= 150
+
+
+def test_a_wav_without_samples_is_reported_as_empty(tmp_path):
+    src = tmp_path / "empty.wav"
+    _pcm_wav(src, 0)
+    with pytest.raises(AudioUnreadable, match="holds no audio"):
+        convert(str(src), "wav", str(tmp_path / "out.mp3"), "mp3")
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_a_full_disk_during_a_conversion_is_a_disk_error_and_leaves_no_part(tmp_path):
+    src = tmp_path / "long.wav"
+    _pcm_wav(src, 20)  # about 160 KB of MP3, over the limit below
+    script = (
+        "import resource, sys\n"
+        "from recbrowser.services.audio_convert import convert\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))\n"
+        "try:\n"
+        f"    convert({str(src)!r}, 'wav', {str(tmp_path / 'out.mp3')!r}, 'mp3')\n"
+        "except OSError as e:\n"
+        "    print(type(e).__name__, e.errno)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["DiskFull", "28"], done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.wav"]
