@@ -1,7 +1,7 @@
 """One process of benchmarks/bench_ui.py's big-cache run: open a window, report as JSON lines.
 
     python benchmarks/ui_window_probe.py empty              # a bare PySide6 QMainWindow
-    python benchmarks/ui_window_probe.py window DATA_DIR [--tasks jump,pagedown,search]
+    python benchmarks/ui_window_probe.py window DATA_DIR [--tasks jump,pagedown,search,jump_filtered]
 
 Each run is its own process, started the same way, so "time to first painted window" is
 process start to the first paint of the window (the call list's rows, for ours): the parent
@@ -117,6 +117,8 @@ def run_window(folder: str, tasks: list[str]) -> None:
         search(app, window)
     if "pagedown" in tasks:
         pagedown(app, window)
+    if "jump_filtered" in tasks:
+        jump_filtered(app, window, store)
     say(final_rss_mb=rss_mb(), fetched_rows=window.model.fetched_rows())
     window.pools.wait(10_000)
     store.close()
@@ -214,6 +216,52 @@ def pagedown(app: QApplication, window) -> None:
     total = time.perf_counter() - t
     say(pagedown_s=round(total, 2), pagedown_presses=presses, pagedown_mean_ms=round(total / max(presses, 1) * 1000, 2),
         pagedown_max_ms=round(slowest * 1000, 1), rows=model.rowCount(), queries=model.queries)
+
+
+def jump_filtered(app: QApplication, window, store) -> None:
+    """Drag the scrollbar of filtered lists to 7 places: how long the UI thread is held at once
+    (the drag, its paint, and every later event until the rows are on screen: the longest one),
+    and how long until the rows are painted. Sorts and filters the window's model directly (the
+    count, which the window makes in a worker, is made before the clock starts)."""
+    from recbrowser.store import CallFilter
+    from recbrowser.ui.call_table_model import COL_AGENT, COL_DURATION, COL_START, ROW_ROLE
+
+    view, model = window.table, window.model
+    bar = view.verticalScrollBar()
+    reading = getattr(model, "reading", lambda: False)  # the model before workers read its rows has none
+    cases = [
+        ("outbound, by start", CallFilter(direction="outbound"), COL_START),
+        ("inbound+missed, by start", CallFilter(direction="inbound", status="missed"), COL_START),
+        ("outbound, by duration", CallFilter(direction="outbound"), COL_DURATION),
+        ("missed, by agent", CallFilter(status="missed"), COL_AGENT),
+        ("number +32201, by start", CallFilter(number="+32201"), COL_START),
+    ]
+    for name, call_filter, column in cases:
+        model.set_filter(call_filter, store.count_calls(call_filter))
+        model.sort(column, Qt.SortOrder.DescendingOrder)
+        settle(app, 0.5)
+        held, shown = [], []
+        for fraction in (0.5, 0.25, 0.75, 0.6, 0.1, 0.9, 0.4):
+            t = time.perf_counter()
+            bar.setValue(int(bar.maximum() * fraction))
+            view.viewport().repaint()
+            app.processEvents()
+            longest = time.perf_counter() - t
+            top = view.rowAt(0)
+            while reading() or model.index(top, COL_START).data(ROW_ROLE) is None:
+                if time.perf_counter() - t > 30:
+                    break
+                p = time.perf_counter()
+                app.processEvents()
+                longest = max(longest, time.perf_counter() - p)
+                time.sleep(0.001)
+            shown.append(time.perf_counter() - t)
+            held.append(longest)
+        say(jump_filtered=name, rows=model.rowCount(), held_max_ms=round(max(held) * 1000, 1),
+            held_median_ms=round(statistics.median(held) * 1000, 1), shown_median_ms=round(statistics.median(shown) * 1000, 1),
+            shown_max_ms=round(max(shown) * 1000, 1), background_reads=getattr(model, "background_reads", 0))
+    model.set_filter(CallFilter(), store.count_calls(CallFilter()))
+    model.sort(COL_START, Qt.SortOrder.DescendingOrder)
 
 
 def main() -> None:

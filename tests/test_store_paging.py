@@ -241,26 +241,32 @@ def test_a_jump_lands_on_the_row_asked_for(db, f):
             assert [r.ref for r in rows] == want[position : position + 5]
 
 
-@pytest.mark.parametrize(("f", "quick"), [
-    (CallFilter(), True), (CallFilter(sort="agent"), True), (CallFilter(direction="inbound", status="missed"), True),
-    (CallFilter(account="hq", has_audio=False, has_transcript=True, since_ms=1), True),
-    (CallFilter(sort="status", status="busy"), True), (CallFilter(sort="account", account="hq"), True),
-    (CallFilter(number="+32"), False), (CallFilter(tag="refund"), False), (CallFilter(sort="duration", direction="inbound"), False),
-    (CallFilter(sort="status", direction="inbound"), False), (CallFilter(sort="from", since_ms=1), False),
-], ids=lambda v: repr(v)[10:-1] if isinstance(v, CallFilter) else str(v))
-def test_a_jump_sorted_by_start_reads_only_index_entries_for_the_filter_bars_values(db, f, quick):
-    # What the window asks before a jump on the UI thread: quick means no row is read, so the
-    # cost is a walk over index entries (25 ms in the middle of a million calls), not a second.
+@pytest.mark.parametrize("f", [
+    CallFilter(direction="inbound", status="missed"), CallFilter(account="hq", has_audio=False, has_transcript=True, since_ms=1),
+    CallFilter(transcript_status="pending", descending=False),
+], ids=lambda f: repr(f)[10:-1])
+def test_a_jump_sorted_by_start_reads_only_index_entries_for_the_filter_bars_values(db, f):
+    # No row is read and nothing sorted: a walk over index entries (25 ms in the middle of a
+    # million calls), not a second.
     from recbrowser.store import listing
 
-    assert listing.jump_is_quick(f) is quick
-    if f.sort != "start" or not quick or f == CallFilter():
-        return
-    where = listing._where(db._conn, f)
-    clauses, params = where
+    clauses, params = listing._where(db._conn, f)
     sql = "EXPLAIN QUERY PLAN SELECT c.start_ms FROM calls c INDEXED BY calls_start_filters" + listing._sql(clauses)
     plan = " ".join(str(r[-1]) for r in db._conn.execute(sql + " ORDER BY c.start_ms DESC LIMIT 5 OFFSET 9", params))
     assert "COVERING INDEX calls_start_filters" in plan and "TEMP B-TREE" not in plan, plan
+    assert listing._start_index(f)
+
+
+@pytest.mark.parametrize(("f", "jump", "pages"), [
+    (CallFilter(), True, True), (CallFilter(sort="agent"), True, True), (CallFilter(since_ms=1, account="hq"), True, True),
+    (CallFilter(sort="status", status="busy"), True, True), (CallFilter(sort="account", account="hq"), True, True),
+    (CallFilter(direction="inbound", status="missed"), False, True), (CallFilter(sort="duration", direction="inbound"), False, True),
+    (CallFilter(sort="from", since_ms=1), False, True), (CallFilter(number="+32"), False, False), (CallFilter(tag="refund"), False, False),
+], ids=lambda v: repr(v)[10:-1] if isinstance(v, CallFilter) else str(v))
+def test_what_the_window_may_read_on_its_ui_thread(f, jump, pages):
+    from recbrowser.store import listing
+
+    assert (listing.jump_is_quick(f), listing.pages_are_quick(f)) == (jump, pages)
 
 
 def test_tag_filter_and_legs_of_a_call(db):

@@ -38,9 +38,10 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def open_reader(path: Path, cache_mb: int = 16) -> sqlite3.Connection:
-    """A connection that only reads (a worker's reads of the call list), to a cache that a
-    Store.open has already checked and migrated; `interrupt()` stops its query from any thread."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    """A connection that only reads (workers' reads of the call list, one at a time, in any
+    thread of a pool), to a cache that a Store.open has already checked and migrated;
+    `interrupt()` stops its query from any thread."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA query_only = ON")
     conn.execute(f"PRAGMA cache_size = {-int(cache_mb) * 1024}")
     return conn

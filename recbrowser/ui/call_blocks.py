@@ -84,8 +84,9 @@ class Pages:
         return forward, backward
 
     def is_near(self, number: int) -> bool:
-        """One page query reads it (a known cursor starts it, from the top or from the end)."""
-        return min(self.costs(number)) <= 0 or number in self.cursors
+        """A page query or two read it (a known cursor starts it, from the top or from the end)."""
+        forward, backward = self.costs(number)
+        return forward <= 0 or backward <= 1
 
     def read(self, reader: Reader, number: int) -> list[CallRow]:
         """The rows of block `number` (fewer at the end of the list, none if it shrank under us)."""

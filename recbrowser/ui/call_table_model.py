@@ -6,13 +6,14 @@ is kept (a few bytes per block), so paging back is one query; only CACHE_BLOCKS 
 rows are held at a time. Sorting is the store's sort option, so it is an indexed query too.
 
 Which queries read a block is call_blocks.py: a walk from a known cursor, from the end, or a
-jump (one OFFSET over an index, `cursors_at`). When the store answers a jump from index entries
-alone (`listing.jump_is_quick`: no filter, or the filter bar's values sorted by start time), the
-view's blocks are read on the UI thread in milliseconds. Otherwise (a number or a tag, or a filter
-with another sort) a jump reads a row per index entry, up to a second on a million calls, so the
-blocks the view shows are read by a worker: the rows say "…" (or keep what they showed before a
-refresh) until they arrive, the blocks next to them are read in the same go, and a read the user
-has scrolled away from is stopped (`Connection.interrupt`) for the one now on screen.
+jump (one OFFSET over an index, `cursors_at`). An unfiltered jump is an OFFSET over the sort's
+own index (`listing.jump_is_quick`, ~10 ms at a million calls) and a page after a known cursor
+tests a few thousand rows at most (`listing.pages_are_quick`): those are read on the UI thread.
+Anything else (a filtered jump: 25-80 ms sorted by start time, up to a second by another column;
+any page of a number or a tag, which may match a handful of calls) is read by a worker: the rows
+say "…" (or keep what they showed before a refresh) until they arrive, the blocks next to them
+are read in the same go, and a read the user has scrolled away from is stopped
+(`Connection.interrupt`) for the one now on screen.
 
 Calls with more than one leg (transfers, queues) open in place: their legs become rows under
 the call, read from the store only when opened. Leg rows are not selectable (selection and
@@ -141,11 +142,15 @@ class CallTableModel(QAbstractTableModel):
         self._total = 0  # calls (rows without the open legs)
         self._blocks: OrderedDict[int, list[Any]] = OrderedDict()  # block number -> rows (LRU)
         self._pages = Pages(self._filter, 0)  # cursors of this order (call_blocks.py)
-        self._quick = True  # jumps in this order read index entries only: read on the UI thread
+        self._quick = True  # jumps in this order are read on the UI thread
+        self._quick_pages = True  # and pages after a known cursor
         self._shown: dict[int, list[Any]] = {}  # before a refresh: shown while a worker re-reads
         self._generation = 0  # which order (filter, sort, refresh) a worker's answer belongs to
         self._wanted: dict[int, None] = {}  # blocks the view asked for, for a worker (latest last)
         self._job: _Job | None = None
+        # The workers' connection, kept from one read to the next for its page cache (a new one
+        # per read made a slow jump 30% slower); one job uses it at a time (see _fetch).
+        self._reader: list[sqlite3.Connection] = []
         self._fetch_timer = QTimer(self, singleShot=True, interval=0)
         self._fetch_timer.timeout.connect(self._fetch)
         self._open: dict[int, tuple[str, list[LegRow]]] = {}  # call row -> (its ref, legs shown under it)
@@ -210,6 +215,7 @@ class CallTableModel(QAbstractTableModel):
         self._blocks.clear()
         self._pages = Pages(self._filter, self._total)
         self._quick = listing.jump_is_quick(self._filter)
+        self._quick_pages = listing.pages_are_quick(self._filter)
         self._generation += 1
         self._wanted.clear()
         if self._job is not None:
@@ -313,7 +319,8 @@ class CallTableModel(QAbstractTableModel):
         if rows is not None:
             self._blocks.move_to_end(number)
             return rows
-        if not self._quick and not (wait and self._pages.is_near(number)):
+        here = self._quick or ((wait or self._quick_pages) and self._pages.is_near(number))
+        if not here:
             self._want(number)
             return None
         before = self._pages.queries
@@ -350,16 +357,20 @@ class CallTableModel(QAbstractTableModel):
             return
         last = (self._total - 1) // BLOCK
         near = [n for n in (wanted[-1] + 1, wanted[0] - 1) if 0 <= n <= last and n not in self._blocks]
-        job = self._job = _Job(self._generation, wanted)
-        pages, path = self._pages.copy(), self._store.path
+        job = self._job = _Job(self._generation, [*wanted, *near])
+        pages, path, kept = self._pages.copy(), self._store.path, self._reader
 
         def work(report) -> None:
-            conn = open_reader(path, CACHE_MB)
+            if not kept:
+                kept.append(open_reader(path, CACHE_MB))
+            conn = kept[0]
             try:
                 if not job.attach(conn):
                     return
                 reader, counted = ConnectionReader(conn), 0
                 for number in (*wanted, *near):
+                    if job.stopped:
+                        return
                     rows = pages.read(reader, number)
                     learned = pages.copy()
                     learned.queries, counted = pages.queries - counted, pages.queries
@@ -369,7 +380,6 @@ class CallTableModel(QAbstractTableModel):
                     raise
             finally:
                 job.detach()
-                conn.close()
 
         run_task(work, lambda _r: self._job_ended(job), lambda m, _d: self._job_failed(job, m),
                  lambda value: self._arrived(job, *value), name="call list rows", owner=self)
