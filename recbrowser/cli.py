@@ -18,7 +18,7 @@ from recbrowser import __version__
 from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
 from recbrowser.paths import data_dir, ensure
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter, Store, migrations
 
 # The commands import their services themselves: plain `recbrowser`, which opens the window,
 # then loads none of them before its first paint.
@@ -150,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from recbrowser.demo import run_window_or_demo
 
             return run_window_or_demo(args, dd)
+        migrations.announce(dd.database, lambda line: print(line, file=sys.stderr, flush=True))
         with Store.open(dd.database) as store:
             handler = getattr(args, "handler", None) or COMMANDS[args.command]
             return handler(args, store, dd)

@@ -328,6 +328,18 @@ def upgrade(path: str | Path, progress: Progress | None = None) -> None:
     open_cache(path, progress=progress).close()
 
 
+BIG_CACHE = 100_000  # calls: from here an update takes seconds (a million: ~8 s), so the CLI says so
+
+
+def announce(path: str | Path, say: Callable[[str], None]) -> None:
+    """Before the open that updates a big cache: one line, so a command that waits says why."""
+    version = len(MIGRATIONS) - pending(path)
+    if version < len(MIGRATIONS) and (calls := calls_in(path)) >= BIG_CACHE:
+        name = Path(path).name
+        say(f"recbrowser: updating the call cache for this version ({calls:,} calls, a copy kept as "
+            f"{name}.bak-v{version}); this can take a minute…")
+
+
 class _Meter:
     """Turns the copy's pages and the index builds' SQLite instructions into one fraction."""
 
