@@ -365,8 +365,8 @@ class _Meter:
 
 def _receive(resp: httpx.Response, writer: _Writer, hasher: _Hasher, meter: _Meter) -> int:
     """Hand the body to the writer and the hasher; returns the bytes the file will hold."""
-    # Media is not content-encoded in practice: then the raw stream is the file, and skipping
-    # httpx's re-chunking (a copy per chunk) saves a copy per chunk.
+    # Here for small, chunked or compressed answers (large plain ones take media_stream's path).
+    # Without content coding the raw stream is the file: skipping httpx's re-chunking saves a copy.
     identity = resp.headers.get("content-encoding", "identity").lower() in ("", "identity")
     for chunk in resp.iter_raw() if identity else resp.iter_bytes(CHUNK):
         meter(len(chunk))

@@ -115,9 +115,10 @@ def receive(resp: httpx.Response, sock: socket.socket, length: int, fd: int, off
     # before it reads the socket again, so the next byte on the socket follows it.
     pieces = resp.iter_raw()
     first = next(pieces, b"")
-    ring = memoryview(bytearray(SLOTS * SLOT))
+    slots = max(1, min(SLOTS, -(-(length - len(first)) // SLOT)))  # a 2 MB file needs no 16 MB ring
+    ring = memoryview(bytearray(slots * SLOT))
     free: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(SLOTS):
+    for i in range(slots):
         free.put(i)
 
     def release(item: tuple | None) -> None:
