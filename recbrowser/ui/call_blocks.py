@@ -94,12 +94,23 @@ class Pages:
         forward, backward = self.costs(number)
         if min(forward, backward) > JUMP_BLOCKS:
             # Far from anything read: one OFFSET finds where this block and the few above it
-            # start (scrolling back up from here then walks).
-            numbers = range(max(0, number - JUMP_BLOCKS), number + 1)
-            cursors = reader.cursors_at(self.call_filter, range(numbers.start * BLOCK, first + 1, BLOCK))
+            # start (scrolling back up from here then walks). The OFFSET steps over every row
+            # before it, so past the middle it counts from the end, in the reversed order: a
+            # filtered jump reads a row per step, and this halves the longest (a second at a
+            # million calls instead of two).
+            if first <= self.total - end:
+                numbers = range(max(0, number - JUMP_BLOCKS), number + 1)
+                cursors = reader.cursors_at(self.call_filter, range(numbers.start * BLOCK, first + 1, BLOCK))
+                self.queries += 1
+                self.cursors.update(zip(numbers, cursors, strict=True))
+                return self._walk(reader, self.call_filter, self.cursors, number)
+            rev_lo, rev_hi = (self.total - end) // BLOCK, (self.total - 1 - first) // BLOCK
+            numbers = range(max(0, rev_lo - JUMP_BLOCKS), rev_hi + 1)
+            reverse = replace(self.call_filter, descending=not self.call_filter.descending)
+            cursors = reader.cursors_at(reverse, range(numbers.start * BLOCK, rev_hi * BLOCK + 1, BLOCK))
             self.queries += 1
-            self.cursors.update(zip(numbers, cursors, strict=True))
-            return self._walk(reader, self.call_filter, self.cursors, number)
+            self.rev_cursors.update(zip(numbers, cursors, strict=True))
+            return self._from_the_end(reader, first, end)
         if backward < forward:
             return self._from_the_end(reader, first, end)
         return self._walk(reader, self.call_filter, self.cursors, number)
