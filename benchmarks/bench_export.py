@@ -33,7 +33,7 @@ import imageio_ffmpeg
 
 from recbrowser.domain import Account, Call, Party, Recording
 from recbrowser.emulators import speech
-from recbrowser.services.audio_convert import LAME_SPEED, MP3_BITRATE
+from recbrowser.services.audio_convert import LAME_SPEED, MP3_BITRATE, WAV_PACKET
 from recbrowser.services.export import ExportOptions, run_export
 from recbrowser.store import CallFilter, Store
 
@@ -95,10 +95,11 @@ def run_one(root: Path, workers: int, tag: str, audio: str = "mp3", zip_: bool =
 
 
 def bare_ffmpeg(src: Path, out: Path, jobs: int, parallel: int) -> float:
-    """Wall time of `jobs` bare ffmpeg WAV->MP3 runs (same settings as the export), `parallel` at
+    """Wall time of `jobs` bare ffmpeg WAV->MP3 runs (same settings as the export, read size too), `parallel` at
     a time: what the machine itself allows at this moment, with no Python, pydub or export around."""
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-    cmd = [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", str(src), "-c:a", "libmp3lame", "-b:a", MP3_BITRATE, *LAME_SPEED]
+    cmd = [ffmpeg, "-nostdin", "-v", "error", "-y", "-f", "wav", "-max_size", str(WAV_PACKET), "-i", str(src),
+           "-c:a", "libmp3lame", "-b:a", MP3_BITRATE, *LAME_SPEED]
     t = time.perf_counter()
     for first in range(0, jobs, parallel):
         procs = [subprocess.Popen([*cmd, str(out.with_name(f"bare-{i}.mp3"))]) for i in range(first, min(jobs, first + parallel))]

@@ -160,7 +160,8 @@ def _convert_wav(src: Path, part: Path, target: str) -> int:
     if done.returncode == 0:
         return duration_ms
     err = done.stderr.decode("utf-8", "replace")
-    if done.returncode == -signal.SIGXFSZ or "No space left" in err or "File too large" in err:
+    too_big = -getattr(signal, "SIGXFSZ", 0)  # a file-size limit kills ffmpeg with it (not on Windows)
+    if done.returncode == too_big or "No space left" in err or "File too large" in err:
         raise DiskFull(28, "No space left on device")
     if done.returncode < 0:
         raise EncodeFailed(f"ffmpeg stopped while encoding {target.upper()} (signal {-done.returncode})")
