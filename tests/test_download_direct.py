@@ -129,17 +129,15 @@ def add_call(store, size=SIZE):
     return account, store.get_call("rec", "c1")
 
 
-def fetch(store, account, call, provider, media, **kw):
-    """download_call, noting which threads ran while the body arrived."""
+def fetch(store, account, call, provider, media, progress=None, cancelled=lambda: False):
+    """download_call, noting which threads ran while the body arrived (asked at every read)."""
     seen: set[str] = set()
 
-    def progress(p):
+    def asked() -> bool:
         seen.update(t.name for t in threading.enumerate())
-        if kw.get("progress"):
-            kw["progress"](p)
+        return cancelled()
 
-    files = download_call(store, account, provider, call, media, progress=progress,
-                          cancelled=kw.get("cancelled", lambda: False))
+    files = download_call(store, account, provider, call, media, progress=progress, cancelled=asked)
     return files[0], seen
 
 
