@@ -460,7 +460,7 @@ class CallTableModel(QAbstractTableModel):
         r = self._call(call, wait=False)
         col = index.column()
         if r is None:
-            return PLACEHOLDER if role == DISPLAY and col == COL_START and call < self._total else None
+            return self._placeholder(col, role) if call < self._total else None
         if role == DISPLAY:
             return self._display(r, col)
         if role == DECORATION:
@@ -473,6 +473,18 @@ class CallTableModel(QAbstractTableModel):
             return self._native(r, col)
         if role == TOOLTIP:
             return self._tooltip(r, col)
+        return None
+
+    def _placeholder(self, col: int, role: int):
+        """A row a worker is reading: "…" where the start time will be, in the placeholder colour."""
+        if col != COL_START:
+            return None
+        if role == DISPLAY:
+            return PLACEHOLDER
+        if role == DECORATION:
+            return self._blank()  # lined up with the start times around it
+        if role == FOREGROUND:
+            return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         return None
 
     def _arrow(self, down: bool) -> QPixmap:
