@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt, QThreadPool
 from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.domain import SearchHit
+from recbrowser.ui.search_hit_delegate import snippet_html
 from recbrowser.ui.search_panel import SearchPanel
-from recbrowser.ui.search_results import snippet_html
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.

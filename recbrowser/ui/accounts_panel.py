@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStackedWidget,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +30,13 @@ class AccountState:
     error: str = ""
     busy: bool = False
     needs_code: bool = False  # the two-factor dialog was cancelled: syncing again asks again
+
+
+def _warning_icon(widget: QWidget):
+    # QStyle's Python type takes ~5 ms to set up: paid when an account has an error, not at start-up.
+    from PySide6.QtWidgets import QStyle
+
+    return widget.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 
 class AccountsPanel(QWidget):
@@ -115,7 +121,6 @@ class AccountsPanel(QWidget):
         self.stack.setCurrentIndex(1 if self._accounts else 0)
         current = self.selected_name()
         self.list.clear()
-        style = self.style()
         for account in self._accounts:
             state = self._states.get(account.name, AccountState())
             provider = self._titles.get(account.provider, account.provider)
@@ -123,7 +128,7 @@ class AccountsPanel(QWidget):
             item = QListWidgetItem(f"{account.name}\n{status}")
             item.setData(NAME_ROLE, account.name)
             if state.error:
-                item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+                item.setIcon(_warning_icon(self))
                 item.setToolTip(state.error)
             else:
                 item.setToolTip(f"{account.name} ({provider}): {status}")

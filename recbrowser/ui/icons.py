@@ -1,7 +1,10 @@
 """Toolbar and button icons: our SVGs, tinted with the palette's text colour.
 
-The SVGs say `currentColor`, which QtSvg draws as black; we substitute the current palette's
-colour before rendering so the icons stay readable in dark mode.
+The SVGs say `currentColor`, which QtSvg draws as black; the engine substitutes the palette's
+colour for the icon's mode (disabled icons take the disabled text colour), so the icons stay
+readable in dark mode. Each is drawn when a widget first asks for it, at the exact size and
+device pixel ratio asked for: crisp at 22 px and on HiDPI screens, and nothing is drawn at
+start-up for menus that are not open.
 """
 
 from __future__ import annotations
@@ -9,45 +12,93 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 
 ICON_DIR = Path(__file__).resolve().parents[1] / "resources" / "icons"  # inside the package: wheels and bundles carry it
 SIZES = (16, 24, 32, 48)
+FALLBACK_COLOUR = "#444444"  # no application yet (a test drawing an icon on its own)
+_CLONES: list[QIconEngine] = []
 
 
 def icon_path(name: str) -> Path:
     return ICON_DIR / f"{name}.svg"
 
 
+def _colour(mode: QIcon.Mode) -> str:
+    app = QGuiApplication.instance()
+    if not isinstance(app, QGuiApplication):
+        return FALLBACK_COLOUR
+    palette = app.palette()
+    if mode == QIcon.Mode.Disabled:
+        return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
+    if mode == QIcon.Mode.Selected:
+        return palette.color(QPalette.ColorRole.HighlightedText).name()
+    return palette.color(QPalette.ColorRole.WindowText).name()
+
+
+class TintedSvgEngine(QIconEngine):
+    """Draws one SVG in a given colour, or in the palette's colour for each mode."""
+
+    def __init__(self, svg: str, colour: str | None = None) -> None:
+        super().__init__()
+        self._svg, self._colour = svg, colour
+        self._cache: dict[tuple, QPixmap] = {}
+
+    def clone(self) -> QIconEngine:
+        # Qt takes the copy (a QIcon copy being changed) but PySide leaves it owned by Python,
+        # which would free it as this returns: keep it; Qt deletes it with its icon.
+        copy = TintedSvgEngine(self._svg, self._colour)
+        _CLONES.append(copy)
+        return copy
+
+    def isNull(self) -> bool:
+        return False
+
+    def availableSizes(self, mode=QIcon.Mode.Normal, state=QIcon.State.Off) -> list[QSize]:  # noqa: B008
+        return [QSize(s, s) for s in SIZES]  # what a window manager is offered for the window icon
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
+        colour = self._colour or _colour(mode)
+        key = (size.width(), size.height(), scale, colour)
+        pixmap = self._cache.get(key)
+        if pixmap is None:
+            from PySide6.QtSvg import QSvgRenderer  # with the first icon drawn, not at import
+
+            width, height = max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
+            pixmap = QPixmap(width, height)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            renderer = QSvgRenderer(QByteArray(self._svg.replace("currentColor", colour).encode("utf-8")))
+            side = min(width, height)  # square SVGs, centred in whatever box is asked for
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            renderer.render(painter, QRectF((width - side) / 2, (height - side) / 2, side, side))
+            painter.end()
+            pixmap.setDevicePixelRatio(scale)
+            self._cache[key] = pixmap
+        return pixmap
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        scale = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
+
+
 @lru_cache(maxsize=128)
-def _icon(name: str, colour: str) -> QIcon:
+def _icon(name: str, colour: str | None) -> QIcon:
     path = icon_path(name)
     if not path.is_file():
         return QIcon()  # a missing icon must never stop the window from opening
-    svg = path.read_text(encoding="utf-8").replace("currentColor", colour)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-    result = QIcon()
-    for size in SIZES:
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter, QRectF(0, 0, size, size))
-        painter.end()
-        result.addPixmap(pixmap)
-    return result
+    return QIcon(TintedSvgEngine(path.read_text(encoding="utf-8"), colour))
 
 
 def icon(name: str) -> QIcon:
-    app = QApplication.instance()
-    colour = QColor("#444444")
-    if isinstance(app, QApplication):
-        colour = app.palette().color(QPalette.ColorRole.WindowText)
-    return _icon(name, colour.name())
+    """Tinted with the palette as it is when drawn: light and dark modes follow by themselves."""
+    return _icon(name, None)
 
 
 def app_icon() -> QIcon:
     return _icon("app", "#ffffff")
+

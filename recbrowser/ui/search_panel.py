@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, Q
 
 from recbrowser.domain import SearchHit
 from recbrowser.ui.icons import icon
-from recbrowser.ui.search_results import HIT_ROLE, HitDelegate, SearchResultsModel
+from recbrowser.ui.search_results import HIT_ROLE, SearchResultsModel
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
@@ -35,6 +35,7 @@ class SearchPanel(QWidget):
         self.generation = 0
         self.shown_generation = 0
         self._pending_open = False  # Enter pressed before the results came: open the first one
+        self._delegate_set = False  # with the first results: nothing to draw before
         self.box = QLineEdit(placeholderText="Search transcripts  ( / )")
         self.box.setClearButtonEnabled(True)
         self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
@@ -44,7 +45,6 @@ class SearchPanel(QWidget):
         self.model = SearchResultsModel(self)
         self.results = QListView()
         self.results.setModel(self.model)
-        self.results.setItemDelegate(HitDelegate(self.results))
         self.results.setWordWrap(True)
         self.results.setUniformItemSizes(False)
         self.results.setResizeMode(QListView.ResizeMode.Adjust)
@@ -94,6 +94,11 @@ class SearchPanel(QWidget):
     def _deliver(self, generation: int, query: str, hits: list[SearchHit]) -> None:
         if generation != self.generation:
             return  # the user typed on: an older query's answer must not replace a newer one
+        if hits and not self._delegate_set:
+            from recbrowser.ui.search_hit_delegate import HitDelegate
+
+            self.results.setItemDelegate(HitDelegate(self.results))
+            self._delegate_set = True
         self.model.set_hits(hits)
         self.shown_generation = generation
         more = "+" if len(hits) >= LIMIT else ""
