@@ -4,7 +4,11 @@ A 200 MB file is served by the emulator framework's `send_media` (Range-capable,
 emulator) from a separate process, so neither client competes with the server for the GIL.
 Both clients write to the same disk; ours also hashes (SHA-256), fsyncs and renames, so a
 third run, curl followed by `sync FILE`, shows the price of durability. Runs alternate; the
-best of each is compared, and each round's curl/ours pair gives a ratio whose spread is shown.
+best of each is compared, and each round's curl/ours pair gives a ratio, all of which are
+printed with their median. CPU per download (user + system, every thread of ours; curl as a
+waited-for child) shows what each client spends, whatever the machine's load does to the times.
+To compare with older code, check it out elsewhere (`git worktree add /tmp/old COMMIT`) and
+run this script there with `PYTHONPATH=/tmp/old`, alternating with a run here.
 
     ./run bench download [--mb 200] [--rounds 3]
 """
