@@ -102,7 +102,7 @@ def test_the_action_archives_them_and_the_list_says_downloaded(qtbot, data_dir, 
     qtbot.waitUntil(lambda: all(audio_of(window)[ref] == "downloaded" for ref in planned), timeout=WAIT)
     qtbot.waitUntil(lambda: not window.status.expiring.isVisible(), timeout=WAIT)  # nothing left to remind of
     assert window.settings.value(DAYS_KEY) in (WITHIN, str(WITHIN))  # the next dialog opens at 20 days
-    assert not window.status.cancel.isVisible() and not window.status.progress.isVisible()
+    assert not window.status.archive.running and not window.status.archive.cancel.isVisible()
 
 
 def test_cancel_stops_the_archive(qtbot, data_dir, store, bandwidth):
@@ -110,7 +110,7 @@ def test_cancel_stops_the_archive(qtbot, data_dir, store, bandwidth):
     planned = len({(i.account, i.call_id) for i in plan(store, WITHIN)})
     assert planned > 2
     # Cancel as a user would, from the status bar, once the first call is in.
-    window.archive.progress.connect(lambda _p: window.status.cancel.isVisible() and window.status.cancel.click())
+    window.archive.progress.connect(lambda _p: window.status.archive.cancel.isVisible() and window.status.archive.cancel.click())
     with qtbot.waitSignal(window.archive.finished, timeout=60_000) as done:
         window.archive.archive(WITHIN, ["bw"])
     summary = done.args[0]

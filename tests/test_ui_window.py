@@ -177,14 +177,38 @@ def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(data_dir, big_e
 def test_cancel_stops_a_sync_after_the_page_it_is_writing(qtbot, data_dir, store, yeastar):
     add_emulated_account(store, yeastar)
     window = open_window(qtbot, data_dir, store, {"hq": yeastar.secrets()})
-    window.sync.progress.connect(lambda _p: window.status.cancel.click())  # cancel on the first page
+    window.sync.progress.connect(lambda _p: window.status.sync.cancel.click())  # cancel on the first page
     with qtbot.waitSignal(window.sync.finished, timeout=60_000) as finished:
         window.sync.sync(["hq"], since_ms=ago(14))
     (result,) = finished.args[0]
     assert result.cancelled and 0 < result.calls < len(yeastar.cdrs)
     qtbot.waitUntil(lambda: window.model.rowCount() == result.calls, timeout=WAIT)  # what was written stays
     assert "cancelled" in window.accounts_panel.state("hq").text
-    assert window.status.text.text().startswith("Sync cancelled") and window.status.cancel.isHidden()
+    assert window.status.text.text().startswith("Sync cancelled") and window.status.sync.cancel.isHidden()
+
+
+def test_cancelling_an_export_leaves_the_sync_beside_it_running(qtbot, data_dir, archived_store, yeastar, tmp_path):  # noqa: F811
+    from recbrowser.services.export import ExportOptions
+
+    add_emulated_account(archived_store, yeastar, name="branch")
+    window = open_window(qtbot, data_dir, archived_store, {"branch": yeastar.secrets()})
+    refs = [window.model.row(r).ref for r in range(min(20, window.model.rowCount()))]
+    both = []
+
+    def first_page(_p) -> None:
+        if not window.exports.busy and not both:
+            window.exports.export(refs, tmp_path / "out", ExportOptions(audio="mp3", transcripts=("txt",)))
+            both.append(window.status.sync.running and window.status.export.running)
+            window.status.export.cancel.click()
+
+    window.sync.progress.connect(first_page)
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as synced:
+        window.sync.sync(["branch"], since_ms=ago(14))
+    (result,) = synced.args[0]
+    assert both == [True]  # two indicators, each with its own Cancel
+    assert result.ok and not result.cancelled and result.calls > 0
+    qtbot.waitUntil(lambda: not window.exports.busy, timeout=WAIT)
+    assert not window.status.sync.running and not window.status.export.running
 
 
 def test_log_view_about_and_error_details_carry_no_secrets(qtbot, data_dir):

@@ -1,4 +1,4 @@
-"""The status bar: what is happening now (sync, download), with a Cancel button while it runs."""
+"""The status bar: what just happened, and each running job (sync, export, archive) with its own Cancel."""
 
 from __future__ import annotations
 
@@ -22,18 +22,57 @@ def _size(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+class JobIndicator:
+    """One background job in the status bar (sync, export, archive): what it is doing, a bar,
+    and its own Cancel, so stopping an export never stops a sync that runs beside it."""
+
+    def __init__(self, bar: QStatusBar, tooltip: str) -> None:
+        self.text = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(120)
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.cancel = QToolButton(icon=icon("stop"), text="Cancel", toolTip=tooltip)
+        self.cancel.setAutoRaise(True)
+        for widget in (self.text, self.progress, self.cancel):
+            widget.hide()
+            bar.addPermanentWidget(widget)
+
+    @property
+    def running(self) -> bool:
+        return not self.progress.isHidden()
+
+    def start(self, total: int | None, text: str) -> None:
+        self.progress.setRange(0, 0 if total is None else max(1, total))  # 0, 0: a busy bar, total unknown
+        self.progress.setValue(0)
+        self.cancel.setEnabled(True)
+        self.say(text)
+        for widget in (self.text, self.progress, self.cancel):
+            widget.show()
+
+    def say(self, text: str, done: int | None = None, total: int | None = None) -> None:
+        self.text.setText(text)
+        if total is not None:
+            self.progress.setRange(0, max(1, total))
+        if done is not None:
+            self.progress.setValue(done)
+
+    def cancelling(self, text: str) -> None:
+        self.cancel.setEnabled(False)
+        self.text.setText(text)
+
+    def finish(self) -> None:
+        for widget in (self.text, self.progress, self.cancel):
+            widget.hide()
+
+
 class StatusArea:
+    """The status bar: the latest message on the left; on the right the reminder of expiring
+    recordings, the media cache, and one indicator per running job."""
+
     def __init__(self, bar: QStatusBar) -> None:
         self.bar = bar
         self.text = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(160)
-        self.progress.setMaximumHeight(14)
-        self.progress.setTextVisible(False)
-        self.progress.hide()
-        self.cancel = QToolButton(icon=icon("stop"), text="Cancel", toolTip="Cancel the sync (it stops after the page it is writing)")
-        self.cancel.setAutoRaise(True)
-        self.cancel.hide()
         self.open_folder = QToolButton(icon=icon("folder"), text="Open folder", toolTip="Open the folder the export went to")
         self.open_folder.setAutoRaise(True)
         self.open_folder.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -49,8 +88,9 @@ class StatusArea:
         bar.addPermanentWidget(self.expiring)
         bar.addPermanentWidget(self.media)
         bar.addPermanentWidget(self.open_folder)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel)
+        self.sync = JobIndicator(bar, "Cancel the sync (it stops after the page it is writing)")
+        self.export = JobIndicator(bar, "Cancel the export (what is exported stays; export again to finish it)")
+        self.archive = JobIndicator(bar, "Cancel archiving (the recordings archived so far stay)")
 
     def show_media_cache(self, files: int, size: int) -> None:
         noun = "recording" if files == 1 else "recordings"
@@ -66,61 +106,40 @@ class StatusArea:
         self.text.setText(text)
 
     def sync_started(self) -> None:
-        self.progress.setRange(0, 0)  # pages arrive one by one; the total is unknown
-        self.progress.show()
-        self.cancel.show()
-        self.cancel.setEnabled(True)
-        self.text.setText("Sync starting…")
+        self.sync.start(None, "Sync starting…")  # pages arrive one by one; the total is unknown
 
     def show_sync(self, p: SyncProgress) -> None:
         where = f", {p.page}" if p.page else ""
-        self.text.setText(f"Syncing {p.account}{where}: {p.calls:,} calls so far ({p.new:,} new)")
+        self.sync.say(f"Syncing {p.account}{where}: {p.calls:,} calls so far ({p.new:,} new)")
 
     def cancelling(self) -> None:
-        self.cancel.setEnabled(False)
-        self.text.setText("Cancelling: the sync stops after the page it is writing…")
+        self.sync.cancelling("Cancelling the sync after the page it is writing…")
 
     def sync_finished(self, summary: str) -> None:
-        self.progress.hide()
-        self.cancel.hide()
+        self.sync.finish()
         self.text.setText(summary)
 
-    def _job_started(self, count: int, text: str) -> None:
-        """An export or archive run: a bar counting its calls, and Cancel."""
-        self.open_folder.hide()
-        self.progress.setRange(0, max(1, count))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel.show()
-        self.cancel.setEnabled(True)
-        self.text.setText(text)
-
     def export_started(self, count: int) -> None:
-        self._job_started(count, f"Exporting {count:,} calls…")
+        self.open_folder.hide()
+        self.export.start(count, f"Exporting {count:,} calls…")
 
     def show_export(self, p) -> None:
-        self.progress.setRange(0, max(1, p.calls_total))
-        self.progress.setValue(p.calls_done)
         eta = f", about {p.eta_s:.0f} s left" if p.eta_s is not None else ""
-        self.text.setText(f"Exporting: {p.calls_done:,} of {p.calls_total:,} calls{eta}")
+        self.export.say(f"Exporting: {p.calls_done:,} of {p.calls_total:,} calls{eta}", p.calls_done, p.calls_total)
 
     def export_finished(self, text: str, folder=None) -> None:
-        self.progress.hide()
-        self.cancel.hide()
+        self.export.finish()
         self.text.setText(text)
         self.open_folder.setVisible(folder is not None)
 
     def archive_started(self, count: int) -> None:
-        self._job_started(count, f"Archiving {count:,} calls whose recordings expire soon…")
+        self.archive.start(count, f"Archiving {count:,} calls whose recordings expire soon…")
 
     def show_archive(self, p) -> None:
-        self.progress.setRange(0, max(1, p.total))
-        self.progress.setValue(p.done)
-        self.text.setText(f"Archiving: {p.done:,} of {p.total:,} calls ({p.ref})")
+        self.archive.say(f"Archiving: {p.done:,} of {p.total:,} calls ({p.ref})", p.done, p.total)
 
     def archive_finished(self, text: str) -> None:
-        self.progress.hide()
-        self.cancel.hide()
+        self.archive.finish()
         self.text.setText(text)
 
     def show_download(self, p: DownloadProgress) -> None:

@@ -129,7 +129,8 @@ def wire_export(w: MainWindow) -> None:
     exports.progress.connect(status.show_export)
     exports.finished.connect(finished)
     exports.failed.connect(failed)
-    status.cancel.clicked.connect(exports.cancel)
+    status.export.cancel.clicked.connect(lambda: (exports.cancel(), status.export.cancelling(
+        "Cancelling the export after the call it is writing…")))
     status.open_folder.clicked.connect(
         lambda: "folder" in last and QDesktopServices.openUrl(QUrl.fromLocalFile(str(last["folder"])))
     )
@@ -199,8 +200,8 @@ def wire_archive(w: MainWindow) -> None:
     archive.finished.connect(finished)
     archive.failed.connect(failed)
     archive.reminder.connect(lambda found: status.show_expiring(found.recordings, found.within_days))
-    status.cancel.clicked.connect(lambda: archive.busy and (archive.cancel(), status.show_message(
-        "Cancelling: the archive stops with the recording it is downloading…")))
+    status.archive.cancel.clicked.connect(lambda: (archive.cancel(), status.archive.cancelling(
+        "Cancelling: archiving stops with the recording it is downloading…")))
     status.expiring.linkActivated.connect(lambda _link: _archive(w))
     w.sync.finished.connect(lambda _results: archive.check_reminder())
     w.calls.downloaded.connect(lambda _ref: archive.check_reminder())
@@ -256,7 +257,7 @@ def wire_sync(w: MainWindow) -> None:
     sync.pageWritten.connect(lambda: w._refresh_timer.isActive() or w._refresh_timer.start())
     sync.accountFinished.connect(account_finished)
     sync.finished.connect(finished)
-    status.cancel.clicked.connect(lambda: sync.busy and (sync.cancel(), status.cancelling()))
+    status.sync.cancel.clicked.connect(lambda: (sync.cancel(), status.cancelling()))
     w.actions["cancel_sync"].triggered.connect(status.cancelling)
 
 
