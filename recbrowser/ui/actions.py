@@ -89,6 +89,8 @@ class Actions:
         self["follow_audio"].setCheckable(True)
         self["cancel_sync"].setEnabled(False)
         self["export"].setEnabled(False)  # until calls are selected
+        for action_id in ("play_pause", "download", "copy_details"):
+            self[action_id].setEnabled(False)  # until a call is shown
         self["quit"].setMenuRole(QAction.MenuRole.QuitRole)
         self["about"].setMenuRole(QAction.MenuRole.AboutRole)
 
