@@ -1,9 +1,15 @@
 """`recbrowser`, `python -m recbrowser`, and the PyInstaller bundle's entry point."""
 
+import gc
 import sys
 
 
 def main() -> int:
+    # Start-up makes objects that live as long as the process, and the collector would scan
+    # them over and over while the window's modules load (~10 ms before its first paint). The
+    # window turns it back on once it is complete (collecting once, then freezing what is
+    # there); the other commands turn it back on before they run.
+    gc.disable()
     from recbrowser.cli import main as cli_main
 
     return cli_main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import logging
@@ -134,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(commands=names_a_command(argv))
     args = parser.parse_args(argv)
+    if not (args.demo or args.command is None):
+        gc.enable()  # off for a window's start-up only (recbrowser/__main__.py)
     dd = data_dir(args.data_dir)
     try:
         if args.install_desktop_entry or args.uninstall_desktop_entry:

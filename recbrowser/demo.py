@@ -6,6 +6,7 @@ touches the user's keyring or their real cache (unless --data-dir points at one)
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -65,6 +66,7 @@ def run_window_or_demo(args, dd: DataDir) -> int:
             return 2
         if not args.headless:
             print("No display found: showing the demo in the terminal instead of the window.\n")
+        gc.enable()  # off only for a window's start-up (recbrowser/__main__.py)
         return run_terminal_demo(dd)
     if not has_display():
         print("recbrowser: no display found to open the window on; see `recbrowser --help` for the commands.",

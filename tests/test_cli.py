@@ -184,3 +184,14 @@ def test_plain_start_skips_the_command_modules_but_help_and_commands_have_them(c
     out = capsys.readouterr().out
     for command in ("export", "archive", "audit", "bandwidth", "import"):
         assert command in out
+
+
+def test_a_command_runs_with_the_garbage_collector_on(capsys, data_dir):
+    import gc
+
+    gc.disable()  # as recbrowser/__main__.py leaves it for a window's start-up
+    try:
+        code, _out, _err = run(capsys, "calls")
+        assert code == 0 and gc.isenabled()
+    finally:
+        gc.enable()

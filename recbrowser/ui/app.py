@@ -67,9 +67,11 @@ def _first_paint_done(window: MainWindow) -> None:
 def _complete_done() -> None:
     log.info("window complete: call pane and menus working %.0f ms after start", (time.perf_counter() - STARTED) * 1000)
     # Start-up objects (Qt wrappers, modules) live as long as the app: keep them out of full
-    # garbage collections, whose pauses otherwise show up as UI stalls during a sync.
+    # garbage collections, whose pauses otherwise show up as UI stalls during a sync. The
+    # collector was off while they were made (recbrowser/__main__.py).
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
@@ -135,6 +137,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
             window.when_complete(lambda: start_demo(window, servers, director.demo_failed if director else None))
         elif director:
             QTimer.singleShot(0, director.without_sync)
+        QTimer.singleShot(5_000, gc.enable)  # a window that is not painted soon (minimised) still collects
         # Installed after the window's own: runs first, as the first paint returns.
         AfterFirstPaint(window.table.viewport(), lambda: _first_paint_done(window), ready=window.calls_shown)
         window.show()
@@ -144,6 +147,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
         window.pools.wait(10_000)
         return code
     finally:
+        gc.enable()  # had the window not got as far as its first paint
         sys.excepthook = previous_hook
         for s in servers:
             s.stop()
