@@ -293,3 +293,31 @@ def test_legs_come_in_order_for_the_call_asked_for(tmp_path):
         got = s.call_legs("hq", "x")
         assert [(g.index, g.to_name, g.status) for g in got] == [(0, "Agent 0", "transferred"), (1, "Agent 1", "transferred"), (2, "Agent 2", "answered")]
         assert s.call_legs("hq", "y") == [] and s.call_legs("nobody", "x") == []
+
+
+@pytest.mark.parametrize("few", [True, False], ids=["few-tagged", "many-tagged"])
+def test_a_tag_lists_and_jumps_alike_read_from_the_tag_or_walked(db, monkeypatch, few):
+    # A tag on a few calls is read from tags_tag_nocase and sorted; on many, the sort's index is
+    # walked: the same rows, in the same order, and jumps land, either way.
+    from recbrowser.store import listing
+
+    rows, _ = db.list_calls(CallFilter(account="branch"), limit=400)
+    for r in rows[::2]:
+        db.add_tag("branch", r.provider_id, "Callback")
+    if not few:
+        monkeypatch.setattr(listing, "FEW_TAGGED", 10)
+    try:
+        for f in (CallFilter(tag="callback"), CallFilter(tag="CALLBACK", sort="duration", descending=False),
+                  CallFilter(tag="callback", sort="account", direction="inbound")):
+            want = expected(db, f)
+            assert paged(db, f, 37) == want and db.count_calls(f) == len(want)
+            positions = range(5, len(want), 23)
+            for position, cursor in zip(positions, db.cursors_at(f, positions), strict=True):
+                assert [r.ref for r in db.list_calls(f, after=cursor, limit=3)[0]] == want[position : position + 3]
+        clauses, params = listing._where(db._conn, CallFilter(tag="callback"))
+        sql = "EXPLAIN QUERY PLAN SELECT c.id FROM calls c" + listing._sql(clauses) + " ORDER BY c.start_ms DESC LIMIT 5"
+        plan = " ".join(str(r[-1]) for r in db._conn.execute(sql, params))
+        assert ("tags_tag_nocase" in plan) is few, plan
+    finally:
+        for r in rows[::2]:
+            db.remove_tag("branch", r.provider_id, "Callback")

@@ -41,6 +41,8 @@ SORT_SQL = {
     "transcript": TRANSCRIPT_RANK,
 }
 
+FEW_TAGGED = 5000  # up to this many calls under a tag, its list is read from the tag's index
+
 _ROW_SELECT = (
     "SELECT c.id, a.name, a.provider, c.provider_id, c.start_ms, c.direction, c.from_number, c.from_name, "
     "c.to_number, c.to_name, c.agent, c.status, c.duration_ms, c.has_audio, c.audio_reason, c.transcript_status, "
@@ -92,7 +94,15 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status != 'available'")
     if f.tag:
-        clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.call_id = c.id AND t.tag = ? COLLATE NOCASE)")
+        # A tag on a few calls: read them from the tag's index and sort those (1,000 tagged
+        # calls in a million: a jump 10 ms, a count 20 ms). A tag on many: walk the sort's
+        # index and test each call, as a page soon meets enough (sorting them all would not).
+        tagged = conn.execute("SELECT count(*) FROM (SELECT 1 FROM tags WHERE tag = ? COLLATE NOCASE LIMIT ?)",
+                              (f.tag, FEW_TAGGED + 1)).fetchone()[0]
+        if tagged <= FEW_TAGGED:
+            clauses.append("c.id IN (SELECT t.call_id FROM tags t WHERE t.tag = ? COLLATE NOCASE)")
+        else:
+            clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.call_id = c.id AND t.tag = ? COLLATE NOCASE)")
         params.append(f.tag)
     return clauses, params
 
