@@ -81,16 +81,18 @@ def test_rerun_brings_notes_and_tags_up_to_date_and_leaves_the_audio(store, yeas
     assert leftovers(tmp_path) == []
 
 
-def test_unchanged_rerun_rewrites_nothing(store, yeastar, data_dir, tmp_path):
+@pytest.mark.parametrize("name", ["calls", "calls.zip"])
+def test_unchanged_rerun_rewrites_nothing(store, yeastar, data_dir, tmp_path, name):
     account = synced(store, yeastar)
     first, _ = _two_calls(store, account)
     store.add_note(account.name, first.provider_id, None, "Check the refund")
-    dest = tmp_path / "calls"
+    dest = tmp_path / name
     export(store, yeastar, data_dir, dest, audio="mp3", transcripts=("txt", "json"))
-    stamps = _files(dest)
+    stamps = _files(dest) if dest.is_dir() else {dest.name: (dest.stat().st_mtime_ns, sha(dest.read_bytes()))}
     again = export(store, yeastar, data_dir, dest, audio="mp3", transcripts=("txt", "json"))
-    assert again.skipped and not again.exported and not again.updated
-    assert _files(dest) == stamps  # same files, same bytes, same modification times, manifest included
+    assert again.skipped and not again.exported and not again.updated and again.location == dest
+    # Same files, same bytes, same modification times, manifest included (a ZIP is not even rebuilt).
+    assert (_files(dest) if dest.is_dir() else {dest.name: (dest.stat().st_mtime_ns, sha(dest.read_bytes()))}) == stamps
     assert leftovers(tmp_path) == []
 
 
@@ -149,3 +151,29 @@ def test_a_zip_rerun_keeps_the_dates_of_entries_it_did_not_rewrite(store, yeasta
     assert row["tags"] == ["callback"]
     rewritten = {"manifest.csv", "manifest.json", f"{row['stem']}.json"}
     assert {n for n, d in dates.items() if d != (2025, 3, 4, 10, 20, 30)} == rewritten
+
+
+def test_a_cancelled_rerun_into_a_zip_is_finished_with_the_new_notes(store, yeastar, data_dir, tmp_path):
+    from yeastar_helpers import provider_for
+
+    from recbrowser.services.export import ExportOptions, run_export
+
+    account = synced(store, yeastar)
+    first, _ = _two_calls(store, account)
+    refs = [first.ref] + [r for r in refs_of(store) if r != first.ref]
+    dest = tmp_path / "c.zip"
+    export(store, yeastar, data_dir, dest, refs=refs, audio="mp3", transcripts=("json",))
+    store.add_note(account.name, first.provider_id, None, "Escalated to billing")
+    seen = []
+    cancelled = run_export(store, refs, dest, ExportOptions(audio="mp3", transcripts=("json",), workers=1),
+                           media_root=data_dir.media, open_provider=lambda a: provider_for(a, yeastar),
+                           progress=seen.append, cancelled=lambda: len(seen) >= 2)
+    assert cancelled.cancelled and [o.ref for o in cancelled.updated] == [refs[0]]
+    # Nothing changes between this run and the cancelled one: the ZIP must still be rebuilt with the note.
+    again = export(store, yeastar, data_dir, dest, refs=refs, audio="mp3", transcripts=("json",))
+    assert not again.exported and not again.failed
+    manifest, files = read_export(dest)
+    row = _row(manifest, refs[0])
+    assert [n["text"] for n in row["notes"]] == ["Escalated to billing"]
+    assert json.loads(files[f"{row['stem']}.json"])["notes"] == row["notes"]
+    assert leftovers(tmp_path) == []

@@ -118,6 +118,7 @@ class _Job:
         self.pool = None
         self.prefetch = Prefetcher(store.path, media_root, stop)
         self.ahead: dict[str, Call | None] = {}  # calls read for download-ahead, used once
+        self.rewrote = False  # a transcript of an earlier run's call was written again
 
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> ExportSummary:
@@ -275,6 +276,7 @@ class _Job:
         for fmt, name, data in made:
             if name in changed:
                 write_file(self.folder / name, data)
+                self.rewrote = True
             row["files"].append({"name": name, "kind": "transcript", "format": fmt, "size": len(data),
                                  "sha256": hashlib.sha256(data).hexdigest()})
             pend.names.append(name)
@@ -421,8 +423,8 @@ class _Job:
             self.pool = None
         # Files a failed call or a crash left: never in the result.
         self.target.clean_stray({n for n in self.journal.writing if n not in keep})
-        write_manifest(self.folder, rows, self.settings)
-        self.summary.location = self.target.finish(keep)
+        changed = write_manifest(self.folder, rows, self.settings) or self.rewrote or bool(self.summary.exported)
+        self.summary.location = self.target.finish(keep, changed=changed)
         self.target.release_and_tidy()
         return self.summary
 

@@ -156,12 +156,16 @@ def copy_checked(src: Path, dst: Path, size: int, sha256: str) -> tuple[int, str
     return n, digest.hexdigest()
 
 
-def write_manifest(folder: Path, rows: list[dict[str, Any]], settings: dict[str, Any]) -> None:
-    """Written only if changed: re-running an unchanged export leaves every file as it was."""
+def write_manifest(folder: Path, rows: list[dict[str, Any]], settings: dict[str, Any]) -> bool:
+    """Written only if changed (True: either was): re-running an unchanged export leaves every
+    file as it was."""
+    wrote = False
     for name, data in (("manifest.csv", csv_text(rows, settings).encode("utf-8-sig")),  # BOM: Excel reads UTF-8
                        ("manifest.json", json_text(rows, settings).encode("utf-8"))):
         if not holds(folder / name, data):
             write_file(folder / name, data)
+            wrote = True
+    return wrote
 
 
 def file_sha256(path: Path) -> str:

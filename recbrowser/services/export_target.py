@@ -78,6 +78,7 @@ class ExportTarget:
         self.lock_path = self.dest.with_name(self.dest.name + ".lock")
         self._lock_handle: IO[bytes] | None = None
         self._archive: _Archive | None = None
+        self.unpacked = False  # this run started from a finished ZIP at dest (not from a journal)
 
     def open(self, settings: dict[str, Any]) -> None:
         """Take the lock and prepare `staging`, carrying over a finished export found at `dest`.
@@ -143,6 +144,7 @@ class ExportTarget:
             self.staging.mkdir(exist_ok=True)
             if self.dest.is_file() and not (self.staging / JOURNAL).exists():
                 self._unpack_finished_zip()
+                self.unpacked = True
             return
         if self.dest.exists() and not self.dest.is_dir():
             raise UserFacingError(f"{self.dest} is a file, not a folder: choose a folder (or a name ending in .zip).")
@@ -194,11 +196,17 @@ class ExportTarget:
             self._archive = _Archive(self.staging / ARCHIVE_PART, self.staging)
         self._archive.add(names)
 
-    def finish(self, keep: set[str]) -> Path:
-        """Make the export visible at `dest`; only `keep` (and the manifest) end up in it."""
+    def finish(self, keep: set[str], changed: bool = True) -> Path:
+        """Make the export visible at `dest`; only `keep` (and the manifest) end up in it.
+
+        `changed` False: no file differs from the finished ZIP this run started from, which then
+        stays as it was (not even rebuilt: its checksum and date do not change)."""
         (self.staging / JOURNAL).unlink(missing_ok=True)
         try:
-            if self.is_zip:
+            if self.is_zip and self.unpacked and not changed:
+                self.drop_archive()
+                shutil.rmtree(self.staging)
+            elif self.is_zip:
                 self.add_to_archive(sorted(keep))  # what an earlier run finished; names already in are skipped
                 archive, self._archive = self._archive, None
                 assert archive is not None
