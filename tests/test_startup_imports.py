@@ -99,3 +99,35 @@ def test_recbrowser_logs_when_its_window_is_shown_and_when_it_is_complete(data_d
     complete = [line for line in lines if "window complete: call pane and menus working" in line]
     assert shown and complete, "".join(lines)[-2000:]
     assert lines.index(shown[0]) < lines.index(complete[0])
+
+
+def test_recbrowser_updates_an_older_cache_then_shows_its_calls(tmp_path):
+    """A cache written by an older version (schema 4, from tests/fixtures): the real start updates
+    it under its progress dialog, then the window shows the calls that were in it."""
+    import sqlite3
+    from pathlib import Path
+
+    from recbrowser.paths import data_dir as make_data_dir
+    from recbrowser.paths import ensure
+
+    folder = ensure(make_data_dir(str(tmp_path / "old")))
+    conn = sqlite3.connect(folder.database)
+    conn.executescript((Path(__file__).parent / "fixtures" / "schema_v4.sql").read_text())
+    calls = conn.execute("SELECT count(*) FROM calls").fetchone()[0]
+    conn.close()
+    proc = subprocess.Popen([sys.executable, "-m", "recbrowser", "--data-dir", str(folder.root), "--verbose"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if "window shown:" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert any(f"window shown: {calls} calls painted" in line for line in lines), "".join(lines)[-2000:]
+    from recbrowser.store import migrations
+
+    assert migrations.pending(folder.database) == 0  # updated to this version's schema

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from recbrowser import STARTED
 from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir, ensure
-from recbrowser.store import Store
+from recbrowser.store import Store, migrations
 from recbrowser.store.first_count import FirstCount
 from recbrowser.ui.first_paint import AfterFirstPaint
 from recbrowser.ui.icons import app_icon
@@ -113,7 +113,12 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
     app = make_app()
     ensure(data_dir)
     try:
-        store = Store.open(data_dir.database)
+        if migrations.pending(data_dir.database):  # an older version's cache: updated under a progress dialog
+            from recbrowser.ui.migration_progress import open_store_with_progress
+
+            store = open_store_with_progress(app, data_dir.database)
+        else:
+            store = Store.open(data_dir.database)
     except UserFacingError as e:
         from recbrowser.ui.dialogs import show_error
 
