@@ -321,3 +321,22 @@ def test_a_tag_lists_and_jumps_alike_read_from_the_tag_or_walked(db, monkeypatch
     finally:
         for r in rows[::2]:
             db.remove_tag("branch", r.provider_id, "Callback")
+
+
+@pytest.mark.parametrize("f", [
+    CallFilter(), CallFilter(descending=False, direction="inbound"), CallFilter(sort="duration", status="missed"),
+    CallFilter(sort="from", descending=False, has_audio=True), CallFilter(sort="to", number="+33"),
+    CallFilter(sort="status", direction="outbound"),  # many ties: counts from the top, same answers
+], ids=lambda f: repr(f)[10:-1])
+def test_a_jump_from_a_cursor_already_known_lands_where_one_from_the_top_does(db, f):
+    # The window's second jump near a first one starts from the first one's cursor: the same
+    # cursors, every row, whether the known cursor sits inside a run of equal values or not.
+    from recbrowser.store import listing
+
+    want = expected(db, f)
+    anchors = range(1, len(want), 89)
+    for at, after in zip(anchors, listing.cursors_at(db._conn, f, anchors), strict=True):
+        positions = range(at, min(len(want) + 30, at + 700), 97)
+        assert listing.cursors_at(db._conn, f, positions, after, at) == listing.cursors_at(db._conn, f, positions)
+    last = listing.cursors_at(db._conn, f, range(len(want) - 3, len(want) - 2))[0]
+    assert listing.cursors_at(db._conn, f, range(len(want) - 3, len(want) + 5), last, len(want) - 3)[4:] == [None] * 4

@@ -130,3 +130,14 @@ def test_a_refresh_keeps_the_rows_on_screen_until_their_new_read_arrives(qtbot, 
     truth, _ = store.list_calls(model.call_filter, limit=7000)
     qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
     assert model.index(top, COL_START).data(ROW_ROLE).ref == truth[top].ref
+
+
+def test_a_second_jump_near_the_first_lands_on_the_right_rows(qtbot, store):
+    # The worker counts the second jump from the cursors the first one found (either way).
+    fill(store, 9000)
+    model, view = shown(qtbot, store, CallFilter(has_audio=True), COL_DURATION)
+    truth, _ = store.list_calls(model.call_filter, limit=9000)
+    for fraction in (0.5, 0.58, 0.44, 0.8, 0.72):
+        top = drag_to(view, fraction)
+        qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
+        assert [model.index(r, COL_START).data(ROW_ROLE).ref for r in range(top, top + 25)] == [r.ref for r in truth[top : top + 25]]

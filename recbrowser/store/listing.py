@@ -238,13 +238,23 @@ def _by_account(
     return [_row(r) for r in raw], cursor
 
 
-def cursors_at(conn: sqlite3.Connection, f: CallFilter, positions: range) -> list[Cursor | None]:
+# Sorts with few ties, where counting the rest of a cursor's value is cheap: a jump may start
+# from a cursor already known (see cursors_at's `after`).
+_FEW_TIES = ("start", "duration", "from", "to")
+
+
+def cursors_at(conn: sqlite3.Connection, f: CallFilter, positions: range,
+               after: Cursor | None = None, at: int = 0) -> list[Cursor | None]:
     """The cursors after which `list_calls` starts at each row of `positions` (0-based).
 
     One OFFSET over the sort's index: it steps over index entries instead of reading rows, so
     row 500,000 of a million costs tens of milliseconds, not 2,500 pages. A few positions
     (the blocks above a jump, for scrolling back up) cost one query too. None for row 0 and
-    for rows past the end."""
+    for rows past the end.
+
+    `after`, a cursor known to start row `at` (at <= the positions), lets the OFFSET start
+    there instead of at the top: a filtered jump reads a row per step, so a jump near one made
+    before costs its distance from it, not from the top. Used where it pays (_FEW_TIES)."""
     expr = _sort(f)
     if not positions:
         return []
@@ -259,12 +269,48 @@ def cursors_at(conn: sqlite3.Connection, f: CallFilter, positions: range) -> lis
     order = "DESC" if f.descending else "ASC"
     if _start_index(f):
         return _filtered_start_cursors_at(conn, f, clauses, params, positions, first)
+    if after is not None and jumps_from_cursors(f) and 0 < at <= lo:
+        return _cursors_after(conn, f, clauses, params, positions, after, at)
     sql = f"SELECT {expr}, c.id FROM calls c{_sql(clauses)} ORDER BY {expr} {order}, c.id {order} LIMIT ? OFFSET ?"
     rows = conn.execute(sql, (*params, hi - first, first)).fetchall()
     out: list[Cursor | None] = []
     for p in positions:
         at = p - 1 - first
         out.append((rows[at][0], rows[at][1]) if p > 0 and at < len(rows) else None)
+    return out
+
+
+def jumps_from_cursors(f: CallFilter) -> bool:
+    """Whether cursors_at uses its `after` for this list (else it counts from the top)."""
+    return f.sort in _FEW_TIES and not _start_index(f)
+
+
+def _cursors_after(conn: sqlite3.Connection, f: CallFilter, clauses: list[str], params: list[Any],
+                   positions: range, after: Cursor, at: int) -> list[Cursor | None]:
+    # The rows from `at` on, as list_calls reads them: the rest of the cursor's value (an
+    # equality and a rowid range), then the values after it, each with its own OFFSET.
+    expr, order = SORT_SQL[f.sort], "DESC" if f.descending else "ASC"
+    op = "<" if f.descending else ">"
+    value, last_id = after
+    rest = [*clauses, f"{expr} = ?", f"c.id {op} ?"]
+    tied = conn.execute(f"SELECT count(*) FROM calls c{_sql(rest)}", (*params, value, last_id)).fetchone()[0]
+    wanted = [p - 1 - at for p in positions]  # index among the rows from `at`; -1: `after` itself
+    lo, hi = max(min(wanted), 0), max(wanted)
+    rows: dict[int, tuple] = {}
+    if lo < tied:
+        sql = f"SELECT {expr}, c.id FROM calls c{_sql(rest)} ORDER BY c.id {order} LIMIT ? OFFSET ?"
+        found = conn.execute(sql, (*params, value, last_id, min(hi, tied - 1) - lo + 1, lo)).fetchall()
+        rows.update(enumerate(found, lo))
+    if hi >= tied:
+        start = max(lo, tied)
+        sql = (f"SELECT {expr}, c.id FROM calls c{_sql([*clauses, f'{expr} {op} ?'])} "
+               f"ORDER BY {expr} {order}, c.id {order} LIMIT ? OFFSET ?")
+        found = conn.execute(sql, (*params, value, hi - start + 1, start - tied)).fetchall()
+        rows.update(enumerate(found, start))
+    out: list[Cursor | None] = []
+    for w in wanted:
+        row = rows.get(w)
+        out.append(after if w < 0 else (row[0], row[1]) if row else None)
     return out
 
 

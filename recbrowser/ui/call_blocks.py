@@ -43,6 +43,9 @@ class ConnectionReader:
     def cursors_at(self, f: CallFilter, positions: range) -> list[Cursor | None]:
         return listing.cursors_at(self.conn, f, positions)
 
+    def cursors_from(self, f: CallFilter, positions: range, after: Cursor, at: int) -> list[Cursor | None]:
+        return listing.cursors_at(self.conn, f, positions, after, at)
+
 
 def _start() -> dict[int, Any]:
     return {0: None}
@@ -98,22 +101,39 @@ class Pages:
             # before it, so past the middle it counts from the end, in the reversed order: a
             # filtered jump reads a row per step, and this halves the longest (a second at a
             # million calls instead of two).
-            if first <= self.total - end:
+            # With a reader that can (the workers'), it counts from the nearest cursor known
+            # instead, either way: a drag near the last one costs the distance between them.
+            rev_lo, rev_hi = (self.total - end) // BLOCK, (self.total - 1 - first) // BLOCK
+            relative = hasattr(reader, "cursors_from") and listing.jumps_from_cursors(self.call_filter)
+            ahead = self._anchor(self.cursors, number - JUMP_BLOCKS) if relative else 0
+            behind = self._anchor(self.rev_cursors, rev_lo - JUMP_BLOCKS) if relative else 0
+            if first - ahead * BLOCK <= (rev_lo - behind) * BLOCK:
                 numbers = range(max(0, number - JUMP_BLOCKS), number + 1)
-                cursors = reader.cursors_at(self.call_filter, range(numbers.start * BLOCK, first + 1, BLOCK))
-                self.queries += 1
+                positions = range(numbers.start * BLOCK, first + 1, BLOCK)
+                cursors = self._cursors_at(reader, self.call_filter, positions, self.cursors, ahead)
                 self.cursors.update(zip(numbers, cursors, strict=True))
                 return self._walk(reader, self.call_filter, self.cursors, number)
-            rev_lo, rev_hi = (self.total - end) // BLOCK, (self.total - 1 - first) // BLOCK
             numbers = range(max(0, rev_lo - JUMP_BLOCKS), rev_hi + 1)
             reverse = replace(self.call_filter, descending=not self.call_filter.descending)
-            cursors = reader.cursors_at(reverse, range(numbers.start * BLOCK, rev_hi * BLOCK + 1, BLOCK))
-            self.queries += 1
+            positions = range(numbers.start * BLOCK, rev_hi * BLOCK + 1, BLOCK)
+            cursors = self._cursors_at(reader, reverse, positions, self.rev_cursors, behind)
             self.rev_cursors.update(zip(numbers, cursors, strict=True))
             return self._from_the_end(reader, first, end)
         if backward < forward:
             return self._from_the_end(reader, first, end)
         return self._walk(reader, self.call_filter, self.cursors, number)
+
+    @staticmethod
+    def _anchor(cursors: dict[int, Any], limit: int) -> int:
+        """The furthest block up to `limit` whose cursor is known (0: the top of the order)."""
+        return max((k for k, c in cursors.items() if k <= limit and c is not None), default=0)
+
+    def _cursors_at(self, reader: Reader, f: CallFilter, positions: range, known: dict[int, Any],
+                    anchor: int) -> list[Cursor | None]:
+        self.queries += 1
+        if anchor > 0:
+            return reader.cursors_from(f, positions, known[anchor], anchor * BLOCK)  # type: ignore[attr-defined]
+        return reader.cursors_at(f, positions)
 
     def _walk(self, reader: Reader, call_filter: CallFilter, cursors: dict[int, Any], page: int) -> list[CallRow]:
         """Page `page` of this order, walking from the nearest page whose cursor we know."""
