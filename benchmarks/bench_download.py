@@ -10,7 +10,7 @@ waited-for child) shows what each client spends, whatever the machine's load doe
 To compare with older code, check it out elsewhere (`git worktree add /tmp/old COMMIT`) and
 run this script there with `PYTHONPATH=/tmp/old`, alternating with a run here.
 
-    ./run bench download [--mb 200] [--rounds 3]
+    ./run bench download [--mb 200] [--rounds 3] [--tls]
 """
 
 from __future__ import annotations
@@ -33,10 +33,13 @@ from recbrowser.services.downloads import download_call
 from recbrowser.store import Store
 
 SERVER = r"""
-import os, sys, time
+import os, ssl, sys, time
 from recbrowser.emulators.server import EmulatorServer, send_media
 data = os.urandom(int(sys.argv[1]))
 srv = EmulatorServer()
+if len(sys.argv) > 2:  # HTTPS with this certificate and key
+    srv.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    srv.tls.load_cert_chain(sys.argv[2], sys.argv[3])
 srv.route("GET", "/media/big.wav", lambda req: send_media(req.handler, data, "audio/wav"))
 print(srv.start(), flush=True)
 while True:
@@ -44,14 +47,40 @@ while True:
 """
 
 
+def self_signed(folder: Path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 that is its own CA, like an on-prem PBX's: (PEM, key) paths."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench PBX")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    pem, key_path = folder / "pbx.pem", folder / "pbx.key"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(pem), str(key_path)
+
+
 class BenchProvider:
     """Just what download_call needs: the app's HTTP client and a resolved media URL."""
 
     name = "bench"
 
-    def __init__(self, url: str, size: int) -> None:
+    def __init__(self, url: str, size: int, ca_bundle: str | None = None) -> None:
         self.url, self.size = url, size
-        self.http = HttpClient(provider="bench", account="bench", per_host_rate=0)
+        self.http = HttpClient(provider="bench", account="bench", per_host_rate=0, ca_bundle=ca_bundle)
 
     def resolve_media(self, call: Call, rec: Recording) -> MediaSource:
         return MediaSource(self.url, file_name=rec.file_name, format="wav", size=self.size)
@@ -77,12 +106,12 @@ def ours(store: Store, account: Account, provider: BenchProvider, call: Call, me
     return elapsed, used
 
 
-def curl(url: str, out: Path, durable: bool = False) -> tuple[float, float]:
+def curl(url: str, out: Path, durable: bool = False, ca_bundle: str | None = None) -> tuple[float, float]:
     """curl alone, or curl then `sync FILE` (the fsync that our path does before its rename):
     (wall seconds, CPU seconds of curl)."""
     out.unlink(missing_ok=True)
     c, t = cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
-    subprocess.run(["curl", "-sS", "--fail", "-o", str(out), url], check=True)
+    subprocess.run(["curl", "-sS", "--fail", "-o", str(out), *(["--cacert", ca_bundle] if ca_bundle else []), url], check=True)
     used = cpu(resource.RUSAGE_CHILDREN) - c
     if durable:
         subprocess.run(["sync", str(out)], check=True)
@@ -95,42 +124,45 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tls", action="store_true", help="HTTPS with a self-signed certificate given as the CA bundle")
     args = ap.parse_args()
     if not shutil.which("curl"):
         sys.exit("curl is not installed (Debian: apt-get install curl)")
     size = args.mb * 1_000_000
     load_before = os.getloadavg()[0]
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(size)], stdout=subprocess.PIPE, text=True)
-    try:
-        base = server.stdout.readline().strip()  # type: ignore[union-attr]
-        url = f"{base}/media/big.wav"
-        with tempfile.TemporaryDirectory(prefix="bench-download-") as tmp:
-            root = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="bench-download-") as tmp:
+        root = Path(tmp)
+        pem, key = self_signed(root) if args.tls else (None, None)
+        server = subprocess.Popen([sys.executable, "-c", SERVER, str(size), *([pem, key] if args.tls else [])],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            base = server.stdout.readline().strip()  # type: ignore[union-attr]
+            url = f"{base}/media/big.wav"
             store = Store.open(root / "cache.sqlite3")
             account = store.add_account(Account(name="bench", provider="yeastar", settings={}))
             call = Call(provider_id="big", start_ms=0, has_audio=True,
                         recordings=[Recording("big-rec", file_name="big.wav", format="wav", size=size)])
             store.upsert_calls(account.id, [call])
             call = store.get_call("bench", "big")
-            provider = BenchProvider(url, size)
-            curl(url, root / "warm")  # the server's first answer pays for page faults
+            provider = BenchProvider(url, size, pem)
+            curl(url, root / "warm", ca_bundle=pem)  # the server's first answer pays for page faults
             mine, theirs, durable, mine_cpu, curl_cpu = [], [], [], [], []
             for _ in range(args.rounds):
                 for times, cpus, (wall, used) in (
-                    (theirs, curl_cpu, curl(url, root / "curl.out")),
+                    (theirs, curl_cpu, curl(url, root / "curl.out", ca_bundle=pem)),
                     (mine, mine_cpu, ours(store, account, provider, call, root / "media")),
-                    (durable, [], curl(url, root / "curl.out", durable=True)),
+                    (durable, [], curl(url, root / "curl.out", durable=True, ca_bundle=pem)),
                 ):
                     times.append(wall)
                     cpus.append(used)
             provider.close()
             store.close()
-    finally:
-        server.terminate()
-        server.wait()
+        finally:
+            server.terminate()
+            server.wait()
     mb = size / 1e6
     best_ours, best_curl = min(mine), min(theirs)
-    print(f"file: {mb:.0f} MB over loopback, {args.rounds} rounds each, best of each; "
+    print(f"file: {mb:.0f} MB over loopback ({'HTTPS, self-signed CA bundle' if args.tls else 'HTTP'}), {args.rounds} rounds each, best of each; "
           f"run ended {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
     print(f"download_call: {best_ours:.2f} s = {mb / best_ours:.0f} MB/s  (all: {', '.join(f'{t:.2f}' for t in mine)})")
     print(f"curl:          {best_curl:.2f} s = {mb / best_curl:.0f} MB/s  (all: {', '.join(f'{t:.2f}' for t in theirs)})")
