@@ -3,6 +3,8 @@
 A file without `.part` in the cache is always complete and verified. An interrupted download
 keeps its `.part` and resumes with `Range` when the server allows it. A time-limited link
 (Yeastar: 30 minutes) is resolved right before fetching and re-resolved once if it lapsed.
+A body of 1 MB or more with a plain Content-Length is read straight from the socket by
+media_stream.py; small, chunked or compressed ones go through httpx here.
 """
 
 from __future__ import annotations
