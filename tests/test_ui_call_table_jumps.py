@@ -141,3 +141,26 @@ def test_a_second_jump_near_the_first_lands_on_the_right_rows(qtbot, store):
         top = drag_to(view, fraction)
         qtbot.waitUntil(lambda: not model.reading(), timeout=5000)
         assert [model.index(r, COL_START).data(ROW_ROLE).ref for r in range(top, top + 25)] == [r.ref for r in truth[top : top + 25]]
+
+
+def test_a_call_chosen_while_its_row_is_coming_opens_when_it_arrives(qtbot, data_dir, store):
+    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.settings import open_settings
+
+    fill(store, 6000)
+    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.waitSignal(window.model.modelReset, timeout=5000):
+        window.apply_filter(CallFilter(number="+4930"))  # every row is read to test the number: a worker's job
+    qtbot.waitUntil(lambda: not window.model.reading(), timeout=5000)
+    top = drag_to(window.table, 0.5)
+    assert window.model.index(top, COL_START).data(ROW_ROLE) is None  # "…" for now
+    window._select_timer.setInterval(0)  # the choice is acted on before the worker's answer, not 60 ms later
+    window.table.setCurrentIndex(window.model.index(top, COL_START))
+    qtbot.wait(0)
+    assert window.call_pane.call is None or window.model.index(top, COL_START).data(ROW_ROLE) is not None
+    qtbot.waitUntil(lambda: window.call_pane.call is not None, timeout=10_000)
+    truth, _ = store.list_calls(window.model.call_filter, limit=6000)
+    assert window.call_pane.call.provider_id == truth[top].provider_id

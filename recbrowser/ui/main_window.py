@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._count_generation = 0
         self._wanted_filter: CallFilter | None = None  # the filter bar's latest, maybe still being counted
         self._pending_play: PlayRequest | None = None
+        self._awaiting_row = False  # the current row was a placeholder when it was chosen
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_calls)
         self._select_timer = QTimer(self, singleShot=True, interval=SELECT_DEBOUNCE_MS)
@@ -177,6 +178,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.changed.connect(self.apply_filter)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._select_timer.start())
         self.model.modelReset.connect(self._update_count)
+        self.model.dataChanged.connect(self._rows_arrived)
         self.accounts_panel.addRequested.connect(self.show_accounts)
         self.accounts_panel.editRequested.connect(self.show_accounts)
 
@@ -300,10 +302,17 @@ class MainWindow(QMainWindow):
         if not self.complete:  # a call chosen within the first frame's few milliseconds
             self.when_complete(self._open_current)
             return
-        row = self.model.row(self.table.currentIndex().row())
+        index = self.table.currentIndex()
+        row = self.model.row(index.row())
+        # A row a worker is still reading ("…"): opened when it arrives (_rows_arrived).
+        self._awaiting_row = row is None and index.isValid()
         if row is None or row.ref == self._current_ref:
             return
         self.open_call(row.account, row.provider_id)
+
+    def _rows_arrived(self, *_args) -> None:
+        if self._awaiting_row:
+            self._select_timer.start()
 
     def open_call(self, account: str, provider_id: str) -> None:
         ref = call_ref(account, provider_id)
