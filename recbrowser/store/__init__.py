@@ -14,7 +14,6 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from recbrowser.domain import Account, Call, SearchHit
-from recbrowser.errors import StoreError
 from recbrowser.store import accounts as _accounts
 from recbrowser.store import audit as _audit
 from recbrowser.store import calls as _calls
@@ -23,7 +22,7 @@ from recbrowser.store import listing as _listing
 from recbrowser.store import media as _media
 from recbrowser.store import migrations as _migrations
 from recbrowser.store import search as _search
-from recbrowser.store.database import Transactions, configure, connect, not_a_cache, restrict_mode
+from recbrowser.store.database import Transactions
 from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile, Note, SearchSyntaxError
 
 __all__ = ["CallFilter", "CallRow", "Cursor", "LegRow", "MediaFile", "Note", "SearchSyntaxError", "Store"]
@@ -41,22 +40,7 @@ class Store:
     def open(cls, path: str | Path, *, migrations: list[_migrations.Migration] | None = None) -> Store:
         """Open (creating folders and file as needed) and migrate. `migrations` is for tests."""
         path = Path(path).expanduser()
-        conn = connect(path)
-        try:
-            # Everything up to the version check only reads, so a file we refuse is left as it was.
-            version = _migrations.current_version(conn, path)
-            _migrations.refuse_newer(version, len(_migrations.MIGRATIONS if migrations is None else migrations))
-            configure(conn, path)
-            _migrations.migrate(conn, path, version, migrations)
-            restrict_mode(path)
-        except sqlite3.DatabaseError as e:
-            conn.close()
-            if "locked" in str(e) or "busy" in str(e):
-                raise StoreError(f"The cache {path} is busy in another program: close it and try again.") from None
-            raise StoreError(not_a_cache(path)) from None
-        except BaseException:
-            conn.close()
-            raise
+        conn = _migrations.open_cache(path, migrations)
         return cls(conn, path)
 
     def close(self) -> None:
