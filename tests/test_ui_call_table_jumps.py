@@ -164,3 +164,39 @@ def test_a_call_chosen_while_its_row_is_coming_opens_when_it_arrives(qtbot, data
     qtbot.waitUntil(lambda: window.call_pane.call is not None, timeout=10_000)
     truth, _ = store.list_calls(window.model.call_filter, limit=6000)
     assert window.call_pane.call.provider_id == truth[top].provider_id
+
+
+def test_the_selection_stays_on_the_open_call_when_new_calls_push_it_down(qtbot, data_dir, store):
+    import time
+
+    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.settings import open_settings
+
+    account = fill(store, 6000)
+    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.waitSignal(window.model.modelReset, timeout=5000):
+        window.apply_filter(CallFilter(number="+4930"))  # a list whose rows a worker reads
+    top = drag_to(window.table, 0.5)
+    qtbot.waitUntil(lambda: not window.model.reading(), timeout=5000)
+    chosen = window.model.index(top + 3, COL_START).data(ROW_ROLE)
+    window.table.setCurrentIndex(window.model.index(top + 3, COL_START))
+    qtbot.waitUntil(lambda: window.call_pane.call is not None, timeout=10_000)
+    assert window.call_pane.call.provider_id == chosen.provider_id
+    newer = bulk_calls(50, now_ms=int(time.time() * 1000) + 3_600_000, prefix="new")  # over 60 days, like the rest
+    above = sum(c.start_ms > chosen.start_ms for c in newer)
+    assert above > 10
+    with store.transaction():  # a sync brings them: the open call moves down by those that are newer
+        store.upsert_calls(account.id, newer)
+    with qtbot.waitSignal(window.callsRefreshed, timeout=10_000):
+        window.refresh_calls()
+
+    def selected():
+        return window.model.index(window.table.currentIndex().row(), COL_START).data(ROW_ROLE)
+
+    qtbot.waitUntil(lambda: not window.model.reading() and selected() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: selected().ref == chosen.ref, timeout=5000)
+    assert window.table.currentIndex().row() == top + 3 + above
+    assert window.call_pane.call.provider_id == chosen.provider_id

@@ -275,11 +275,15 @@ class MainWindow(QMainWindow):
             self.model.row(old_row)  # read the block the call was in, then look for it there
             row = self.model.row_of(self._current_ref)
             if row is not None and row != old_row:
-                self.table.selectionModel().blockSignals(True)
-                self.table.selectRow(row)
-                self.table.selectionModel().blockSignals(False)
-                self.table.viewport().update()
+                self._select_quietly(row)
         emit(self.callsRefreshed)
+
+    def _select_quietly(self, row: int) -> None:
+        """Move the selection to the open call's row without opening it again."""
+        self.table.selectionModel().blockSignals(True)
+        self.table.selectRow(row)
+        self.table.selectionModel().blockSignals(False)
+        self.table.viewport().update()
 
     def calls_shown(self) -> bool:
         """The list has read the rows it paints (or has none to show)."""
@@ -311,8 +315,19 @@ class MainWindow(QMainWindow):
         self.open_call(row.account, row.provider_id)
 
     def _rows_arrived(self, *_args) -> None:
+        """Rows a worker read are in: open the call chosen while its row was coming, or, after
+        a refresh moved the open call (new calls above it), keep the selection on it."""
         if self._awaiting_row:
             self._select_timer.start()
+            return
+        current = self.table.currentIndex().row()
+        if self._current_ref is None or current < 0 or self._select_timer.isActive():
+            return  # nothing open, or the user is moving on: their choice stands
+        shown = self.model.row(current)
+        if shown is not None and shown.ref != self._current_ref:
+            row = self.model.row_of(self._current_ref)
+            if row is not None:
+                self._select_quietly(row)
 
     def open_call(self, account: str, provider_id: str) -> None:
         ref = call_ref(account, provider_id)
