@@ -79,22 +79,28 @@ def test_the_window_paints_its_calls_before_importing_sqlite_utils_keyring_httpx
     assert result == {"rows": 300, "loaded": [], "player": True}
 
 
-
-def test_recbrowser_logs_when_its_window_is_shown_and_when_it_is_complete(data_dir, store: Store):
-    """The real start (`python -m recbrowser`): benchmarks/bench_ui.py times it by these lines."""
-    fill(store, 300)
-    proc = subprocess.Popen([sys.executable, "-m", "recbrowser", "--data-dir", str(data_dir.root), "--verbose"],
+def start_recbrowser(folder, until: str) -> list[str]:
+    """`python -m recbrowser --data-dir FOLDER --verbose` (the real start), its log lines up to
+    the first that says `until`; then it is stopped."""
+    proc = subprocess.Popen([sys.executable, "-m", "recbrowser", "--data-dir", str(folder), "--verbose"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines = []
     try:
         assert proc.stderr is not None
         for line in proc.stderr:
             lines.append(line)
-            if "window complete:" in line:
+            if until in line:
                 break
     finally:
         proc.terminate()
         proc.wait(30)
+    return lines
+
+
+def test_recbrowser_logs_when_its_window_is_shown_and_when_it_is_complete(data_dir, store: Store):
+    """The real start: benchmarks/bench_ui.py times it by these lines."""
+    fill(store, 300)
+    lines = start_recbrowser(data_dir.root, "window complete:")
     shown = [line for line in lines if "window shown: 300 calls painted" in line]
     complete = [line for line in lines if "window complete: call pane and menus working" in line]
     assert shown and complete, "".join(lines)[-2000:]
@@ -109,25 +115,13 @@ def test_recbrowser_updates_an_older_cache_then_shows_its_calls(tmp_path):
 
     from recbrowser.paths import data_dir as make_data_dir
     from recbrowser.paths import ensure
+    from recbrowser.store import migrations
 
     folder = ensure(make_data_dir(str(tmp_path / "old")))
     conn = sqlite3.connect(folder.database)
     conn.executescript((Path(__file__).parent / "fixtures" / "schema_v4.sql").read_text())
     calls = conn.execute("SELECT count(*) FROM calls").fetchone()[0]
     conn.close()
-    proc = subprocess.Popen([sys.executable, "-m", "recbrowser", "--data-dir", str(folder.root), "--verbose"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lines = []
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            lines.append(line)
-            if "window shown:" in line:
-                break
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    lines = start_recbrowser(folder.root, "window shown:")
     assert any(f"window shown: {calls} calls painted" in line for line in lines), "".join(lines)[-2000:]
-    from recbrowser.store import migrations
-
     assert migrations.pending(folder.database) == 0  # updated to this version's schema
