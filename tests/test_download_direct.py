@@ -116,6 +116,18 @@ class DirectProvider:
         return MediaSource(self.url, file_name=rec.file_name, format="wav", size=self.size)
 
 
+@contextlib.contextmanager
+def direct(body: bytes, *, size: int = SIZE, read_timeout: float | None = None, **serving):
+    """A Server answering with `body` as told, and a DirectProvider pointed at it."""
+    server = Server(body, **serving)
+    provider = DirectProvider(server.url(), size, **({} if read_timeout is None else {"read_timeout": read_timeout}))
+    try:
+        yield server, provider
+    finally:
+        provider.http.close()
+        server.close()
+
+
 @pytest.fixture
 def body():
     return os.urandom(SIZE)
@@ -150,10 +162,8 @@ def check(f, body):
 @pytest.mark.parametrize("size", [SIZE, 1_300_000])  # the smaller one fits a ring of one buffer
 def test_bytes_read_with_the_headers_start_the_file_and_the_client_keeps_working(store, data_dir, size):
     body = os.urandom(size)
-    server = Server(body, first_packet=200_000)
     account, call = add_call(store, size)
-    provider = DirectProvider(server.url(), size)
-    try:
+    with direct(body, size=size, first_packet=200_000) as (server, provider):
         f, threads = fetch(store, account, call, provider, data_dir.media)
         check(f, body)
         # The socket path ran (not httpx's), so this test covers it; its connection was then closed.
@@ -161,71 +171,46 @@ def test_bytes_read_with_the_headers_start_the_file_and_the_client_keeps_working
         assert provider.http.get_json(server.url("/small")) == {}
         assert server.connections == 2
         assert [m.sha256 for m in store.media_for_call("rec", "c1")] == [f.sha256]
-    finally:
-        provider.http.close()
-        server.close()
 
 
 def test_a_chunked_answer_takes_httpx_path_and_is_complete(store, data_dir, body):
-    server = Server(body, chunked=True)
     account, call = add_call(store)
-    provider = DirectProvider(server.url(), SIZE)
-    try:
+    with direct(body, chunked=True) as (server, provider):
         f, threads = fetch(store, account, call, provider, data_dir.media)
         check(f, body)
         assert "media-sha256" not in threads
-    finally:
-        provider.http.close()
-        server.close()
 
 
 def test_a_cut_body_resumes_from_what_arrived(store, data_dir, body):
-    server = Server(body, cut_at=2_500_000)
     account, call = add_call(store)
-    provider = DirectProvider(server.url(), SIZE)
-    try:
+    with direct(body, cut_at=2_500_000) as (server, provider):
         f, _ = fetch(store, account, call, provider, data_dir.media)
         check(f, body)
         assert server.ranges == [None, "bytes=2500000-"]  # every byte that arrived was kept
-    finally:
-        provider.http.close()
-        server.close()
 
 
 def test_a_body_cut_every_time_fails_clearly_and_keeps_the_part(store, data_dir, body):
-    server = Server(body, cut_at=1_500_000, cuts=0)
     account, call = add_call(store)
-    provider = DirectProvider(server.url(), SIZE)
-    try:
+    with direct(body, cut_at=1_500_000, cuts=0) as (server, provider):
         with pytest.raises(DownloadIncomplete) as e:
             fetch(store, account, call, provider, data_dir.media)
         assert SECRET not in str(e.value) and "big.wav" in str(e.value)
         (part,) = (data_dir.media / "rec").iterdir()
         assert part.name == "big.wav.part" and part.read_bytes() == body[:1_500_000]
         assert store.media_for_call("rec", "c1") == []
-    finally:
-        provider.http.close()
-        server.close()
 
 
 def test_a_stalled_body_times_out_and_resumes(store, data_dir, body):
-    server = Server(body, pause_at=3_000_000, pause_s=4.0)
     account, call = add_call(store)
-    provider = DirectProvider(server.url(), SIZE, read_timeout=1.0)  # slack for a loaded machine
-    try:
+    with direct(body, pause_at=3_000_000, pause_s=4.0, read_timeout=1.0) as (server, provider):  # slack for a loaded machine
         f, _ = fetch(store, account, call, provider, data_dir.media)
         check(f, body)
         stalled_at = 3_000_000 // (256 * 1024) * (256 * 1024)  # the server's last full piece before the stall
         assert server.ranges == [None, f"bytes={stalled_at}-"]  # all that arrived before the timeout was kept
-    finally:
-        provider.http.close()
-        server.close()
 
 
 def test_cancel_keeps_a_part_that_the_next_download_resumes(store, data_dir, body):
-    server = Server(body, slow_from=2_000_000)
     account, call = add_call(store)
-    provider = DirectProvider(server.url(), SIZE)
     stop = threading.Event()
     got: list[int] = []
 
@@ -234,7 +219,7 @@ def test_cancel_keeps_a_part_that_the_next_download_resumes(store, data_dir, bod
         if p.done >= 2_000_000:
             stop.set()
 
-    try:
+    with direct(body, slow_from=2_000_000) as (server, provider):
         with pytest.raises(DownloadCancelled):
             fetch(store, account, call, provider, data_dir.media, progress=progress, cancelled=stop.is_set)
         part = data_dir.media / "rec" / "big.wav.part"
@@ -243,9 +228,6 @@ def test_cancel_keeps_a_part_that_the_next_download_resumes(store, data_dir, bod
         f, _ = fetch(store, account, call, provider, data_dir.media)
         check(f, body)
         assert server.ranges[-1] == f"bytes={len(kept)}-"
-    finally:
-        provider.http.close()
-        server.close()
 
 
 def test_self_signed_pbx_needs_the_ca_bundle_for_the_socket_path_too(store, data_dir, body, tmp_path):
@@ -272,10 +254,8 @@ def test_a_full_disk_on_the_socket_path_says_so_and_leaves_no_part(store, data_d
     small.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(small)], capture_output=True).returncode:
         pytest.skip("cannot mount a small tmpfs here (needs root)")
-    server = Server(body)
     account, call = add_call(store)
-    provider = DirectProvider(server.url(), SIZE)
-    try:
+    with direct(body) as (server, provider):
         with pytest.raises(DiskFull, match="is full: free some space"):
             fetch(store, account, call, provider, small)
         assert not list(small.rglob("*.part")) and not list(small.rglob("*.wav"))
@@ -283,7 +263,4 @@ def test_a_full_disk_on_the_socket_path_says_so_and_leaves_no_part(store, data_d
         subprocess.run(["mount", "-o", "remount,size=16m", str(small)], check=True)
         f, _ = fetch(store, account, call, provider, small)
         check(f, body)
-    finally:
-        provider.http.close()
-        server.close()
         subprocess.run(["umount", "-l", str(small)], capture_output=True)

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from store_helpers import cache_from_newer_version
 
 from recbrowser.domain import Account, Call, Segment
 from recbrowser.errors import SchemaTooNew, StoreError
@@ -71,11 +72,7 @@ def test_every_past_schema_fixture_opens_and_reads(tmp_path, n):
 
 def test_a_newer_schema_is_refused_and_the_file_left_alone(tmp_path):
     path = tmp_path / "c.sqlite3"
-    Store.open(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE schema_version SET version = 7")
-    conn.commit()
-    conn.close()
+    cache_from_newer_version(path, 7)
     before = digest(path)
     with pytest.raises(SchemaTooNew) as e:
         Store.open(path)

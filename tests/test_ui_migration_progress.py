@@ -6,12 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlite3
 import threading
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
+from store_helpers import cache_from_newer_version
 
 from recbrowser.domain import Account, Call
 from recbrowser.errors import SchemaTooNew
@@ -78,10 +78,6 @@ def test_an_up_to_date_cache_opens_without_a_dialog(qtbot, tmp_path):
 
 def test_a_cache_from_a_newer_version_is_refused_as_before(qtbot, tmp_path):
     path = tmp_path / "recbrowser.sqlite3"
-    Store.open(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE schema_version SET version = 99")
-    conn.commit()
-    conn.close()
+    cache_from_newer_version(path, 99)
     with pytest.raises(SchemaTooNew, match="newer recbrowser"):
         open_store_with_progress(QApplication.instance(), path)
