@@ -260,3 +260,29 @@ def test_notes_and_tags_made_in_the_window_survive_a_resync(qtbot, data_dir, sto
     window.open_call("hq", first)
     qtbot.waitUntil(lambda: pane.call.provider_id == first and pane.tags.tags() == ["audit"], timeout=WAIT)
     assert [n.text for n in pane.notes.notes()] == ["kept across syncs"]
+
+
+def test_a_note_and_tag_made_as_the_call_opens_are_not_wiped_by_its_late_load(qtbot, data_dir, store):
+    """Open a call and at once add a note and a tag (fast typing on a busy machine): the load that
+    read before the writes must not answer after them and show an empty pane."""
+    from PySide6.QtCore import QThreadPool
+    from test_ui_support import fill
+
+    from recbrowser.ui.call_notes import CallNotes
+
+    fill(store, 40)
+    pool = QThreadPool()
+    pool.setMaxThreadCount(4)  # several at once, as the window's pool allows
+    notes = CallNotes(data_dir.database, pool)
+    shown = []
+    notes.loaded.connect(shown.append)
+    for i in range(20):
+        provider_id = store.list_calls(CallFilter(), limit=40)[0][i].provider_id
+        shown.clear()
+        notes.load("bulk", provider_id)
+        notes.add_note(None, f"note {i}")
+        notes.add_tags([f"tag{i}"])
+        qtbot.waitUntil(lambda: len(shown) == 3, timeout=10_000)
+        last = shown[-1]
+        assert [n.text for n in last.notes] == [f"note {i}"] and last.tags == [f"tag{i}"], i
+    pool.waitForDone(5000)

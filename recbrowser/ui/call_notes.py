@@ -1,8 +1,10 @@
 """Reading and writing a call's local notes and tags, off the UI thread.
 
 Each request runs in a worker with its own Store (a sync may hold the write lock for a page),
-then reads the call's notes and tags back, so the pane always shows what is stored. Answers
-about a call the user has left are dropped (a generation counter), as in CallController.
+then reads the call's notes and tags back, so the pane always shows what is stored. Requests
+run one after another, in the order they were made: a load that read before a save cannot
+answer after it and wipe the note just written from the pane. Answers about a call the user
+has left are dropped (a generation counter), as in CallController.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class CallNotes(QObject):
         self._pool = pool
         self._call: tuple[str, str] | None = None
         self.generation = 0
+        self._queue: list[Callable[[], None]] = []  # requests waiting for the one running
+        self._running = False
 
     @property
     def call(self) -> tuple[str, str] | None:
@@ -98,6 +102,7 @@ class CallNotes(QObject):
                 store.close()
 
         def done(state: NotesState) -> None:
+            self._next()
             if generation != self.generation:
                 return  # the user moved to another call; what was written stays written
             if what != "load":
@@ -105,15 +110,16 @@ class CallNotes(QObject):
             emit(self.loaded, state)
 
         def failed(message: str, _details: str) -> None:
+            self._next()
             log.warning("notes: %s failed: %s", what, message)
             if generation == self.generation:
                 emit(self.failed, what, message)
 
-        run_task(
-            work,
-            done,
-            failed,
-            pool=self._pool,
-            name=f"notes: {what}",
-            owner=self,
-        )
+        self._queue.append(lambda: run_task(work, done, failed, pool=self._pool, name=f"notes: {what}", owner=self))
+        if not self._running:
+            self._next()
+
+    def _next(self) -> None:
+        self._running = bool(self._queue)
+        if self._queue:
+            self._queue.pop(0)()
