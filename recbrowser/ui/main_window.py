@@ -88,7 +88,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("recbrowser — demo" if demo else "recbrowser")
         self.setWindowIcon(app_icon())
 
-        self.model = CallTableModel(store, self, total=0)  # its count arrives below
+        # The count was made while the modules loaded: the list is laid out once, at its size.
+        self.model = CallTableModel(store, self, total=first_count.result())
         self.table = CallTableView(self.model)
         self.filter_bar = FilterBar()
         self.accounts_panel = AccountsPanel()
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         self.menus = self.actions.build_menus(self)
         self.toolbar = self.actions.build_toolbar(self)
         self._wire_list()
-        self.model.reload(first_count.result())
+        self._update_count()  # what the list says when empty, the count in the filter bar
         self.restore_state()
         self.reload_accounts()
         if staged:
