@@ -224,7 +224,8 @@ def jump_filtered(app: QApplication, window, store) -> None:
     and how long until the rows are painted. Sorts and filters the window's model directly (the
     count, which the window makes in a worker, is made before the clock starts)."""
     from recbrowser.store import CallFilter
-    from recbrowser.ui.call_table_model import COL_AGENT, COL_DURATION, COL_START, ROW_ROLE
+    from recbrowser.ui.call_columns import COL_AGENT, COL_DURATION, COL_START
+    from recbrowser.ui.call_table_model import ROW_ROLE
 
     view, model = window.table, window.model
     bar = view.verticalScrollBar()

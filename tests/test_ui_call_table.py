@@ -12,9 +12,7 @@ from test_ui_support import fill
 
 from recbrowser.domain import Call, Leg, Party
 from recbrowser.store import CallFilter
-from recbrowser.ui.call_table_model import (
-    BLOCK,
-    CACHE_BLOCKS,
+from recbrowser.ui.call_columns import (
     COL_ACCOUNT,
     COL_AGENT,
     COL_AUDIO,
@@ -26,10 +24,9 @@ from recbrowser.ui.call_table_model import (
     COL_TO,
     COL_TRANSCRIPT,
     HEADERS,
-    ROW_ROLE,
     SORT_KEYS,
-    CallTableModel,
 )
+from recbrowser.ui.call_table_model import BLOCK, CACHE_BLOCKS, ROW_ROLE, CallTableModel
 from recbrowser.ui.call_table_view import CallTableView
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there

@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 from test_ui_support import bulk_calls, fill
 
 from recbrowser.store import CallFilter
-from recbrowser.ui.call_table_model import BLOCK, COL_DURATION, COL_START, PLACEHOLDER, ROW_ROLE, CallTableModel
+from recbrowser.ui.call_columns import COL_DURATION, COL_START
+from recbrowser.ui.call_table_model import BLOCK, PLACEHOLDER, ROW_ROLE, CallTableModel
 from recbrowser.ui.call_table_view import CallTableView
 
 pytestmark = pytest.mark.no_qt_log

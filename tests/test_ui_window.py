@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 from yeastar_helpers import add_emulated_account
 
-from recbrowser.ui.call_table_model import COL_START, ROW_ROLE
+from recbrowser.ui.call_columns import COL_START
+from recbrowser.ui.call_table_model import ROW_ROLE
 from recbrowser.ui.main_window import MainWindow
 from recbrowser.ui.settings import open_settings
 

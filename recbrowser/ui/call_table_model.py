@@ -29,23 +29,29 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap, QPolygonF
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from recbrowser.store import CallFilter, Store, listing
 from recbrowser.store.database import open_reader
 from recbrowser.store.records import LegRow
 from recbrowser.ui.call_blocks import BLOCK, ConnectionReader, Pages
-from recbrowser.ui.formatting import (
-    audio_state,
-    clock,
-    local_datetime,
-    local_full,
-    local_time,
-    party_label,
-    transcript_label,
-    tz_name,
+from recbrowser.ui.call_columns import (
+    COL_DURATION,
+    COL_FROM,
+    COL_START,
+    COL_TO,
+    HEADERS,
+    SORT_KEYS,
+    display,
+    header_tooltip,
+    leg_display,
+    leg_marker,
+    native,
+    no_marker,
+    tooltip,
 )
+from recbrowser.ui.formatting import local_full
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
@@ -55,32 +61,8 @@ CACHE_BLOCKS = 8
 PLACEHOLDER = "…"  # the Start cell of a row a worker is still reading
 CACHE_MB = 16  # SQLite page cache of the list's connection: index pages for jumps, a few row pages
 
-(
-    COL_START,
-    COL_ACCOUNT,
-    COL_DIRECTION,
-    COL_FROM,
-    COL_TO,
-    COL_AGENT,
-    COL_DURATION,
-    COL_STATUS,
-    COL_AUDIO,
-    COL_TRANSCRIPT,
-) = range(10)
-HEADERS = ("Start", "Account", "Direction", "From", "To", "Agent", "Duration", "Status", "Audio", "Transcript")
-# Every column sorts through the store (an index each).
-SORT_KEYS = {
-    COL_START: "start", COL_ACCOUNT: "account", COL_DIRECTION: "direction", COL_FROM: "from", COL_TO: "to",
-    COL_AGENT: "agent", COL_DURATION: "duration", COL_STATUS: "status", COL_AUDIO: "audio", COL_TRANSCRIPT: "transcript",
-}
-SORT_TIPS = {
-    COL_ACCOUNT: "Account, newest call first in each",
-    COL_AUDIO: "Calls with a recording apart from calls without one",
-    COL_TRANSCRIPT: "none, pending, yes",
-}
 ROW_ROLE = Qt.ItemDataRole.UserRole  # the CallRow itself
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a native value for the column (ms, str...)
-DIRECTION_ARROWS = {"inbound": "← in", "outbound": "→ out", "internal": "↔ internal", "unknown": "?"}
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -91,21 +73,6 @@ TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 ANSWERED = frozenset((DISPLAY, DECORATION, ALIGN, TOOLTIP, FOREGROUND, int(ROW_ROLE), int(SORT_ROLE)))
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-
-def _arrow(down: bool) -> QPixmap:
-    """The open/closed marker of a call with legs, in the palette's text colour."""
-    size = 12
-    pixmap = QPixmap(size, size)
-    pixmap.fill(QColor(0, 0, 0, 0))
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QGuiApplication.palette().color(QPalette.ColorRole.Text))
-    points = ((2, 4), (10, 4), (6, 9)) if down else ((4, 2), (9, 6), (4, 10))
-    painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in points]))
-    painter.end()
-    return pixmap
 
 
 class _Job:
@@ -155,7 +122,6 @@ class CallTableModel(QAbstractTableModel):
         self._fetch_timer.timeout.connect(self._fetch)
         self._open: dict[int, tuple[str, list[LegRow]]] = {}  # call row -> (its ref, legs shown under it)
         self._open_rows: list[int] = []  # the same call rows, sorted
-        self._arrows: dict[bool, QPixmap] = {}
         self.queries = 0  # list_calls / cursors_at queries run: tests and benchmarks read it
         self.background_reads = 0  # blocks a worker read
         self.reload(total)
@@ -441,10 +407,7 @@ class CallTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]
         if role == Qt.ItemDataRole.ToolTipRole:
-            if section == COL_START:
-                return f"Start time in your time zone, {tz_name()}. ▸ opens a call's legs (+ and − keys)."
-            if section in SORT_TIPS:
-                return f"{HEADERS[section]}: sorts by {SORT_TIPS[section].lower()}"
+            return header_tooltip(section)
         return None
 
     def data(self, index: Index, role: int = DISPLAY):
@@ -462,17 +425,17 @@ class CallTableModel(QAbstractTableModel):
         if r is None:
             return self._placeholder(col, role) if call < self._total else None
         if role == DISPLAY:
-            return self._display(r, col)
+            return display(r, col)
         if role == DECORATION:
-            return (self._arrow(call in self._open) if r.leg_count > 1 else self._blank()) if col == COL_START else None
+            return (leg_marker(call in self._open) if r.leg_count > 1 else no_marker()) if col == COL_START else None
         if role == ALIGN:
             return RIGHT if col == COL_DURATION else None
         if role == ROW_ROLE:
             return r
         if role == SORT_ROLE:
-            return self._native(r, col)
+            return native(r, col)
         if role == TOOLTIP:
-            return self._tooltip(r, col)
+            return tooltip(r, col)
         return None
 
     def _placeholder(self, col: int, role: int):
@@ -482,94 +445,23 @@ class CallTableModel(QAbstractTableModel):
         if role == DISPLAY:
             return PLACEHOLDER
         if role == DECORATION:
-            return self._blank()  # lined up with the start times around it
+            return no_marker()  # lined up with the start times around it
         if role == FOREGROUND:
             return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         return None
 
-    def _arrow(self, down: bool) -> QPixmap:
-        if down not in self._arrows:
-            self._arrows[down] = _arrow(down)
-        return self._arrows[down]
-
-    def _blank(self) -> QPixmap:
-        # Same width as the arrow, so start times line up whether a call has legs or not.
-        if None not in self._arrows:
-            blank = QPixmap(12, 12)
-            blank.fill(QColor(0, 0, 0, 0))
-            self._arrows[None] = blank  # type: ignore[index]
-        return self._arrows[None]  # type: ignore[index]
-
     def _leg_data(self, leg: LegRow, col: int, role: int):
         if role == DISPLAY:
-            return self._leg_display(leg, col)
+            return leg_display(leg, col)
         if role == FOREGROUND:
             # Legs are disabled items (not selectable); keep them readable, not greyed out.
             return QGuiApplication.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
         if role == Qt.ItemDataRole.ToolTipRole and col in (COL_START, COL_FROM, COL_TO):
-            return local_full(leg.start_ms) if col == COL_START else self._leg_display(leg, col)
+            return local_full(leg.start_ms) if col == COL_START else leg_display(leg, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DURATION:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.DecorationRole and col == COL_START:
-            return self._blank()
-        return None
-
-    @staticmethod
-    def _leg_display(leg: LegRow, col: int) -> str:
-        if col == COL_START:
-            return f"↳ {leg.index + 1}. {local_time(leg.start_ms)}"
-        if col == COL_FROM:
-            return party_label(leg.from_number, leg.from_name)
-        if col == COL_TO:
-            return party_label(leg.to_number, leg.to_name)
-        if col == COL_AGENT:
-            return leg.to_name  # who took this leg: a queue, then the agents it passed through
-        if col == COL_DURATION:
-            return clock(leg.duration_ms) if leg.duration_ms is not None else ""
-        if col == COL_STATUS:
-            return leg.status
-        return ""
-
-    def _display(self, r, col: int) -> str:
-        if col == COL_START:
-            return local_datetime(r.start_ms)
-        if col == COL_ACCOUNT:
-            return r.account
-        if col == COL_DIRECTION:
-            return DIRECTION_ARROWS.get(r.direction, r.direction)
-        if col == COL_FROM:
-            return party_label(r.from_number, r.from_name)
-        if col == COL_TO:
-            return party_label(r.to_number, r.to_name)
-        if col == COL_AGENT:
-            return r.agent
-        if col == COL_DURATION:
-            return clock(r.duration_ms) if r.duration_ms is not None else ""
-        if col == COL_STATUS:
-            return r.status + (f" ({r.leg_count} legs)" if r.leg_count > 1 else "")
-        if col == COL_AUDIO:
-            return audio_state(r)[0]
-        if col == COL_TRANSCRIPT:
-            return transcript_label(r.transcript_status)
-        return ""
-
-    def _native(self, r, col: int):
-        return {
-            COL_START: r.start_ms,
-            COL_DURATION: r.duration_ms or 0,
-            COL_ACCOUNT: r.account,
-            COL_AUDIO: (r.downloaded, r.has_audio),
-        }.get(col, self._display(r, col))
-
-    def _tooltip(self, r, col: int) -> str | None:
-        if col == COL_START:
-            return local_full(r.start_ms)
-        if col == COL_AUDIO:
-            return audio_state(r)[1]
-        if col == COL_ACCOUNT:
-            return f"{r.account} ({r.provider})"
-        if col in (COL_FROM, COL_TO, COL_STATUS):
-            return self._display(r, col)
+            return no_marker()
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

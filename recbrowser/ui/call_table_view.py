@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from recbrowser.ui.call_table_model import (
+from recbrowser.ui.call_columns import (
     COL_ACCOUNT,
     COL_AGENT,
     COL_AUDIO,
@@ -21,8 +21,8 @@ from recbrowser.ui.call_table_model import (
     COL_TRANSCRIPT,
     HEADERS,
     SORT_KEYS,
-    CallTableModel,
 )
+from recbrowser.ui.call_table_model import CallTableModel
 
 ARROW_ZONE = 24  # px from the left of the Start cell that open or close a call's legs
 
