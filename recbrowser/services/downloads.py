@@ -13,7 +13,6 @@ import errno
 import hashlib
 import logging
 import os
-import queue
 import sys
 import threading
 import time
@@ -43,8 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("recbrowser.downloads")
 
 CHUNK = 256 * 1024
-QUEUED = 64  # chunks waiting for the disk at most (16 MB of 256 KB reads)
-WRITEBACK_EVERY = media_stream.WRITEBACK_EVERY  # start writing to disk behind the download: a short final fsync
 ATTEMPTS = 3  # a dropped transfer resumes from where it stopped, this many times in all
 
 PER_HOST = 4  # simultaneous downloads per host:port, whatever the caller's thread count
@@ -189,70 +186,6 @@ def _fetch(provider, src: MediaSource, target: Path, progress, cancelled) -> tup
     raise last_error
 
 
-class _Hasher:
-    """SHA-256 on its own thread: hashlib lets go of the GIL, so hashing overlaps the socket
-    reads and file writes instead of adding to them (a third of the time on loopback)."""
-
-    def __init__(self, digest) -> None:
-        self.digest = digest
-        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (chunk := self._queue.get()) is not None:
-            self.digest.update(chunk)
-
-    def update(self, chunk: bytes) -> None:
-        self._queue.put(chunk)
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-
-
-class _Writer:
-    """File writes on their own thread (write() lets go of the GIL too), so the receiving thread
-    only reads the socket. The queue is bounded: when the disk is slower than the network the
-    download waits instead of piling the difference up in memory. A write error (a full disk)
-    is raised at the next write() or at close()."""
-
-    def __init__(self, f, offset: int) -> None:
-        self.f = f
-        self.error: BaseException | None = None
-        self._written = self._flushed = offset
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED)
-        self._thread = threading.Thread(target=self._run, name="download-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (chunk := self._queue.get()) is not None:
-            if self.error is not None:
-                continue  # keep draining, so the receiving thread never waits on a dead writer
-            try:
-                self.f.write(chunk)
-                self._written += len(chunk)
-                if _start_writeback and self._written - self._flushed >= WRITEBACK_EVERY:
-                    self.f.flush()
-                    _start_writeback(self.f.fileno(), self._flushed, self._written - self._flushed)
-                    self._flushed = self._written
-            except BaseException as e:  # handed to the receiving thread
-                self.error = e
-
-    def write(self, chunk: bytes) -> None:
-        if self.error is not None:
-            raise self.error
-        self._queue.put(chunk)
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        if self.error is not None:
-            raise self.error
-
-
 def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, cancelled) -> tuple[int, str]:
     import httpx  # see _host_slot
 
@@ -283,21 +216,16 @@ def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, 
                         digest.update(block)  # the part already on disk counts towards the hash
                     f.seek(offset)
                     f.truncate()
+                f.flush()  # the fd's position is `offset`: the pipeline's os.write goes on from there
                 meter = _Meter(label, total, offset, progress, cancelled)
                 sock = media_stream.direct_socket(resp)
                 if sock is not None:
-                    f.flush()  # the fd's position is `offset`: os.write goes on from there
                     length = int(resp.headers["content-length"])
                     done = offset + media_stream.receive(resp, sock, length, f.fileno(), offset, digest, meter,
                                                          _start_writeback)
                 else:
-                    hasher = _Hasher(digest)
-                    writer = _Writer(f, offset)
-                    try:
-                        done = _receive(resp, writer, hasher, meter)
-                    finally:
-                        hasher.close()
-                        writer.close()
+                    done = _receive(resp, media_stream.Pipeline(f.fileno(), offset, digest, _start_writeback, name="download"),
+                                    meter)
                 meter.finish()
                 f.flush()
                 os.fsync(f.fileno())
@@ -365,15 +293,18 @@ class _Meter:
         self.progress(DownloadProgress(self.label, self.done, self.total, rate))
 
 
-def _receive(resp: httpx.Response, writer: _Writer, hasher: _Hasher, meter: _Meter) -> int:
-    """Hand the body to the writer and the hasher; returns the bytes the file will hold."""
+def _receive(resp: httpx.Response, pipeline: media_stream.Pipeline, meter: _Meter) -> int:
+    """Hand the body to the hashing and writing pipeline; returns the bytes the file will hold."""
     # Here for small, chunked or compressed answers (large plain ones take media_stream's path).
     # Without content coding the raw stream is the file: skipping httpx's re-chunking saves a copy.
     identity = resp.headers.get("content-encoding", "identity").lower() in ("", "identity")
-    for chunk in resp.iter_raw() if identity else resp.iter_bytes(CHUNK):
-        meter(len(chunk))
-        writer.write(chunk)
-        hasher.update(chunk)
+    try:
+        for chunk in resp.iter_raw() if identity else resp.iter_bytes(CHUNK):
+            meter(len(chunk))
+            pipeline.put(chunk)
+    finally:
+        pipeline.close()
+    pipeline.check()
     return meter.done
 
 

@@ -103,6 +103,59 @@ class _FileWriter:
             self.flushed = self.written
 
 
+class Pipeline:
+    """SHA-256, then the file, each on its own thread, over a ring of reused buffers. The ring
+    bounds what waits: a disk slower than the network holds the download back instead of
+    filling memory. A write error (a full disk) is raised at the next buffer taken, or by
+    check() once the pipeline is closed."""
+
+    def __init__(self, fd: int, offset: int, digest: hashlib._Hash,
+                 start_writeback: Callable[[int, int, int], object] | None, expected: int | None = None,
+                 name: str = "media") -> None:
+        slots = SLOTS if expected is None else max(1, min(SLOTS, -(-expected // SLOT)))  # a 2 MB file needs no 16 MB ring
+        self._ring = memoryview(bytearray(slots * SLOT))
+        self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for i in range(slots):
+            self._free.put(i)
+        # Threads named by path: "media-*" reads the socket, "download-*" takes httpx's chunks.
+        self._writer = _Stage(f"{name}-writer", _FileWriter(fd, offset, start_writeback), self._release)
+        self._hasher = _Stage(f"{name}-sha256", digest.update, self._writer.inbox.put)
+
+    def _release(self, item: tuple | None) -> None:
+        if item is not None:
+            self._free.put(item[1])
+
+    def take(self) -> tuple[int, memoryview]:
+        """A free buffer to fill (waits while the hash and the disk catch up)."""
+        self.check()
+        slot = self._free.get()
+        return slot, self._ring[slot * SLOT : (slot + 1) * SLOT]
+
+    def send(self, slot: int, filled: memoryview) -> None:
+        """The buffer's filled part: hashed, written, then the buffer is free again."""
+        self._hasher.inbox.put((filled, slot))
+
+    def put(self, data: bytes) -> None:
+        """Bytes received some other way (httpx's chunks), copied into the ring."""
+        data = memoryview(data)
+        while data:
+            slot, view = self.take()
+            n = min(len(data), SLOT)
+            view[:n] = data[:n]
+            self.send(slot, view[:n])
+            data = data[n:]
+
+    def close(self) -> None:
+        """Wait until every buffer sent is hashed and written (or a write has failed)."""
+        self._hasher.inbox.put(None)
+        self._hasher.join()
+        self._writer.join()
+
+    def check(self) -> None:
+        if self._writer.error is not None:
+            raise self._writer.error
+
+
 def receive(resp: httpx.Response, sock: socket.socket, length: int, fd: int, offset: int, digest: hashlib._Hash,
             on_read: Callable[[int], object],
             start_writeback: Callable[[int, int, int], object] | None = None) -> int:
@@ -115,31 +168,17 @@ def receive(resp: httpx.Response, sock: socket.socket, length: int, fd: int, off
     # before it reads the socket again, so the next byte on the socket follows it.
     pieces = resp.iter_raw()
     first = next(pieces, b"")
-    slots = max(1, min(SLOTS, -(-(length - len(first)) // SLOT)))  # a 2 MB file needs no 16 MB ring
-    ring = memoryview(bytearray(slots * SLOT))
-    free: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(slots):
-        free.put(i)
-
-    def release(item: tuple | None) -> None:
-        if item is not None and item[1] is not None:
-            free.put(item[1])
-
-    writer = _Stage("media-writer", _FileWriter(fd, offset, start_writeback), release)
-    hasher = _Stage("media-sha256", digest.update, writer.inbox.put)
+    pipeline = Pipeline(fd, offset, digest, start_writeback, length - len(first))
     got = len(first)
     try:
         if first:
             on_read(len(first))
-            hasher.inbox.put((memoryview(first), None))
+            pipeline.put(first)
         timeout = resp.request.extensions.get("timeout", {}).get("read")
         sock.settimeout(timeout)
         left = length - got
         while left > 0:
-            if writer.error is not None:
-                raise writer.error
-            slot = free.get()
-            view = ring[slot * SLOT : (slot + 1) * SLOT]
+            slot, view = pipeline.take()
             filled = 0
             try:
                 while filled < SLOT and left > 0:
@@ -155,12 +194,9 @@ def receive(resp: httpx.Response, sock: socket.socket, length: int, fd: int, off
                     got += n
                     on_read(n)
             finally:
-                hasher.inbox.put((view[:filled], slot))  # what was read goes to the file even on failure
+                pipeline.send(slot, view[:filled])  # what was read goes to the file even on failure
     finally:
-        hasher.inbox.put(None)
-        hasher.join()
-        writer.join()
+        pipeline.close()
         pieces.close()  # closes the answer's connection: h11 is not at the end of the message
-    if writer.error is not None:
-        raise writer.error
+    pipeline.check()
     return got
