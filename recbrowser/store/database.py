@@ -47,6 +47,17 @@ def open_reader(path: Path, cache_mb: int = 16) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A short look at a cache without writing to it (its version, a count) before, or beside,
+    the open that may update it."""
+    conn = sqlite3.connect(f"{Path(path).expanduser().as_uri()}?mode=ro", uri=True, timeout=1.0)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite before SQLite gets a chance to touch it."""
     try:

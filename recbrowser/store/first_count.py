@@ -14,6 +14,7 @@ from pathlib import Path
 
 from recbrowser.errors import StoreError
 from recbrowser.store import listing
+from recbrowser.store.database import read_only
 from recbrowser.store.migrations import MIGRATIONS, current_version
 from recbrowser.store.records import CallFilter
 
@@ -34,12 +35,9 @@ class FirstCount:
             if database.exists():
                 # Read-only, and only a cache at this version's schema: the open that follows
                 # does any update, and says what is wrong with a file it cannot use.
-                conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=1.0)
-                try:
+                with read_only(database) as conn:
                     if current_version(conn, database) == len(MIGRATIONS):
                         self._total = listing.count_calls(conn, CallFilter())
-                finally:
-                    conn.close()
         except (sqlite3.Error, StoreError):
             log.debug("first count failed", exc_info=True)
         finally:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recbrowser.errors import SchemaTooNew, StoreError
-from recbrowser.store.database import backup, configure, connect, not_a_cache, restrict_mode
+from recbrowser.store.database import backup, configure, connect, not_a_cache, read_only, restrict_mode
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -281,11 +281,8 @@ def pending(path: str | Path, migrations: Sequence[Migration] | None = None) -> 
     if not path.exists():
         return 0
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1.0)
-        try:
+        with read_only(path) as conn:
             version = current_version(conn, path)
-        finally:
-            conn.close()
     except (sqlite3.Error, StoreError):
         return 0
     return max(0, len(MIGRATIONS if migrations is None else migrations) - version) if version else 0
@@ -294,11 +291,8 @@ def pending(path: str | Path, migrations: Sequence[Migration] | None = None) -> 
 def calls_in(path: str | Path) -> int:
     """Calls in a cache, counted without writing (0 when unreadable): is this update a long one?"""
     try:
-        conn = sqlite3.connect(f"{Path(path).expanduser().as_uri()}?mode=ro", uri=True, timeout=1.0)
-        try:
+        with read_only(path) as conn:
             return int(conn.execute("SELECT count(*) FROM calls").fetchone()[0])
-        finally:
-            conn.close()
     except sqlite3.Error:
         return 0
 
