@@ -8,8 +8,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtCore import QSize
-from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication
 
 from recbrowser.ui.icons import app_icon, icon
@@ -59,3 +59,20 @@ def test_a_changed_copy_of_an_icon_keeps_drawing(qapp):
         del copy
         gc.collect()
     assert not original.pixmap(QSize(32, 32)).isNull()
+
+
+def test_painted_on_a_hidpi_device_at_its_pixel_ratio(qapp):
+    # QIcon.paint, as line edits and item views draw icons: at the device's ratio, not scaled up.
+    play = icon("play")
+    canvas = QImage(44, 44, QImage.Format.Format_ARGB32_Premultiplied)
+    canvas.setDevicePixelRatio(2.0)
+    canvas.fill(0)
+    painter = QPainter(canvas)
+    play.paint(painter, QRect(0, 0, 22, 22))
+    painter.end()
+    crisp = play.pixmap(QSize(22, 22), 2.0).toImage().convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    blurred = play.pixmap(QSize(22, 22), 1.0).scaled(44, 44).toImage().convertToFormat(canvas.format())
+    drawn = canvas.copy()
+    drawn.setDevicePixelRatio(1.0)
+    crisp.setDevicePixelRatio(1.0)
+    assert drawn == crisp and drawn != blurred

@@ -51,6 +51,11 @@ LIST_SHORTCUTS = ("show_legs", "hide_legs", "toggle_legs")  # handled in CallTab
 class CallTableView(QTableView):
     def __init__(self, model: CallTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Our own viewport, made here: when PySide6 first meets a plain QWidget that Qt made
+        # (the default viewport), it sets up every QWidget subclass it knows to find its type,
+        # 10-20 ms before the window's first paint. One made in Python is simply looked up.
+        self._viewport = QWidget(self)
+        self.setViewport(self._viewport)
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
