@@ -10,6 +10,10 @@ def main() -> int:
     # window turns it back on once it is complete (collecting once, then freezing what is
     # there); the other commands turn it back on before they run.
     gc.disable()
+    from recbrowser.startup import opens_window, warm_up
+
+    if opens_window(sys.argv[1:]):
+        warm_up()  # Qt's libraries load on the other core while the modules below import
     from recbrowser.cli import main as cli_main
 
     return cli_main()

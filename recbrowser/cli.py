@@ -19,6 +19,7 @@ from recbrowser import __version__
 from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
 from recbrowser.paths import data_dir, ensure
+from recbrowser.startup import names_a_command
 from recbrowser.store import CallFilter, Store, migrations
 
 # The commands import their services themselves: plain `recbrowser`, which opens the window,
@@ -37,21 +38,6 @@ class UsageError(Exception):
 # parser with `set_defaults(handler=fn)`; `fn(args, store, data_dir)` returns the exit status.
 EXTENSIONS: tuple[str, ...] = ("recbrowser.cli_export", "recbrowser.cli_bandwidth", "recbrowser.cli_wildix",
                                "recbrowser.cli_dialgen", "recbrowser.cli_archive", "recbrowser.cli_audit")
-
-
-def names_a_command(argv: Sequence[str]) -> bool:
-    """Whether argv goes beyond the top-level options: a command, or a request for help. Plain
-    `recbrowser` (the window) then skips importing the command modules, ~25 ms of start-up."""
-    takes_value = {"--data-dir", "--screenshot"}
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in takes_value:
-            skip = True
-        elif arg in ("-h", "--help") or not arg.startswith("-"):
-            return True
-    return False
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:

@@ -3,13 +3,48 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 from pathlib import Path
 
 from recbrowser.redact import RedactingFilter
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s"
+MAX_BYTES = 2_000_000
+BACKUPS = 3  # recbrowser.log.1 (newest) to .3
+
+
+class RotatingLog(logging.FileHandler):
+    """A log file that moves to .1, .2, ... once it would pass `max_bytes`, keeping `backups`.
+
+    What logging.handlers.RotatingFileHandler does, without that module's imports (sockets,
+    pickle, queues: ~4 ms of every start of the window).
+    """
+
+    def __init__(self, path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
+        super().__init__(path, encoding="utf-8")
+        self.max_bytes, self.backups = max_bytes, backups
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self.stream is not None and self.stream.tell() + len(self.format(record)) + 1 > self.max_bytes > 0:
+                self._rotate()
+        except Exception:  # noqa: BLE001 - what logging does with a handler's failure
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _rotate(self) -> None:
+        # Called under the handler's lock (Handler.handle): no other thread writes meanwhile.
+        self.stream.close()
+        self.stream = None  # reopened by FileHandler.emit
+        for n in range(self.backups - 1, 0, -1):
+            older = f"{self.baseFilename}.{n}"
+            if os.path.exists(older):
+                os.replace(older, f"{self.baseFilename}.{n + 1}")
+        if self.backups > 0:
+            os.replace(self.baseFilename, f"{self.baseFilename}.1")
+        else:
+            os.truncate(self.baseFilename, 0)
 
 
 def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
@@ -22,7 +57,7 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = log_dir / "recbrowser.log"
-        fh = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        fh = RotatingLog(path)
         fh.setLevel(logging.DEBUG if verbose or os.environ.get("RECBROWSER_DEBUG") else logging.INFO)
         handlers.append(fh)
     err = logging.StreamHandler()

@@ -171,7 +171,7 @@ def _window(listing):
 
 
 def test_plain_start_skips_the_command_modules_but_help_and_commands_have_them(capsys):
-    from recbrowser.cli import names_a_command
+    from recbrowser.startup import names_a_command
 
     # `recbrowser` and its top-level options open the window: no command parsers needed.
     assert not names_a_command([])

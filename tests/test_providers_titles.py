@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from recbrowser.providers.base import BUILTIN, TITLES, provider_class, provider_names, provider_title
+from recbrowser.providers.base import BUILTIN, provider_class, provider_names
+from recbrowser.providers.titles import TITLES, provider_title
 
 
 def test_the_title_table_matches_every_connector():

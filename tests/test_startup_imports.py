@@ -21,7 +21,9 @@ LAZY = ("sqlite_utils", "keyring", "httpx", "click", "pygments", "PySide6.QtMult
         # The working parts come right after the first frame (ui/window_parts.py), and the
         # connectors are not imported for their titles.
         "recbrowser.ui.window_parts", "recbrowser.ui.call_pane", "recbrowser.ui.player", "recbrowser.ui.sync_controller",
-        "recbrowser.providers.yeastar", "recbrowser.providers.voki")
+        "recbrowser.providers.yeastar", "recbrowser.providers.voki", "recbrowser.providers.base",
+        # The log file rotates by itself (recbrowser/logs.py), without sockets and pickle.
+        "logging.handlers")
 
 # The start-up of benchmarks/ui_window_probe.py: the app, the window on the cache, its first
 # paint of the call list; which of LAZY were loaded at that paint; then whether the player started.
@@ -31,6 +33,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from recbrowser.paths import data_dir, ensure
 from recbrowser.store import Store
 import recbrowser.demo  # noqa: F401  (every `recbrowser` start passes through it)
+from recbrowser.logs import setup_logging
 from recbrowser.ui.app import make_app
 from recbrowser.ui.main_window import MainWindow
 from recbrowser.ui.settings import open_settings
@@ -49,6 +52,7 @@ class Painted(QObject):
 lazy = sys.argv[2].split(",")
 app = make_app()
 d = ensure(data_dir(sys.argv[1]))
+setup_logging(d.logs)
 store = Store.open(d.database)
 window = MainWindow(d, store, open_settings(d.settings), staged=True)
 loop = QEventLoop()

@@ -98,20 +98,6 @@ def provider_names() -> list[str]:
 
 # Connector modules, imported lazily so `recbrowser --help` does not pay for every connector.
 BUILTIN = ("yeastar", "bandwidth", "wildix", "dialgen", "voki")
-# Their titles, for the window's account list before its first paint (importing the five
-# connectors for them cost ~15 ms); tests/test_providers_titles.py keeps it equal to each class's.
-TITLES = {"yeastar": "Yeastar P-Series", "bandwidth": "Bandwidth Voice", "wildix": "Wildix", "dialgen": "Dialgen",
-          "voki": "Voki"}
-
-
-def provider_title(name: str) -> str:
-    """The provider's name as users know it; the internal name if there is no such provider."""
-    if name in TITLES:
-        return TITLES[name]
-    try:
-        return provider_class(name).title
-    except KeyError:
-        return name
 
 
 def _load_builtin() -> None:

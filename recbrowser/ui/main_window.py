@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from recbrowser.domain import SearchHit, call_ref
 from recbrowser.paths import DataDir
-from recbrowser.providers.base import provider_title
+from recbrowser.providers.titles import provider_title
 from recbrowser.store import CallFilter, Store
 from recbrowser.store.first_count import FirstCount
 from recbrowser.ui.accounts_panel import AccountsPanel

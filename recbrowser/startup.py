@@ -1,0 +1,71 @@
+"""What `recbrowser` decides before its first import of any weight, and the window's warm-up.
+
+Plain `recbrowser` opens the window, and the time to its first paint is mostly Python
+importing modules on one core. `warm_up` puts the second core to work meanwhile: it loads
+Qt's libraries (the dynamic linker's work, ~15 ms) and fontconfig's font list (~5 ms, which
+Qt would otherwise read when it lays out the first line of text). Both are C calls made
+through ctypes, which lets go of the GIL, so the imports go on beside them. Nothing here
+imports Qt: when PySide6 loads later it finds the libraries already mapped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Sequence
+
+# Not the window: whatever these ask for is printed or done without one.
+_NO_WINDOW = {"--version", "--headless", "--install-desktop-entry", "--uninstall-desktop-entry"}
+
+# In the order they depend on each other: each one's own libraries are then already there.
+_QT_LIBRARIES = ("Qt/lib/libQt6Core.so.6", "Qt/lib/libQt6Gui.so.6", "Qt/lib/libQt6Widgets.so.6",
+                 "QtCore.abi3.so", "QtGui.abi3.so", "QtWidgets.abi3.so")
+
+
+def names_a_command(argv: Sequence[str]) -> bool:
+    """Whether argv goes beyond the top-level options: a command, or a request for help. Plain
+    `recbrowser` (the window) then skips importing the command modules, ~25 ms of start-up."""
+    takes_value = {"--data-dir", "--screenshot"}
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in takes_value:
+            skip = True
+        elif arg in ("-h", "--help") or not arg.startswith("-"):
+            return True
+    return False
+
+
+def opens_window(argv: Sequence[str]) -> bool:
+    return not names_a_command(argv) and not _NO_WINDOW.intersection(argv)
+
+
+def warm_up() -> threading.Thread | None:
+    """Start loading Qt and the font list on a thread of their own (Linux: the libraries'
+    names are the wheel's); None where there is nothing to do."""
+    if sys.platform != "linux":
+        return None
+    thread = threading.Thread(target=_load, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _load() -> None:
+    import ctypes
+
+    try:
+        # libc's dlopen called as a foreign function: ctypes lets go of the GIL for it, which
+        # it does not while loading a library with ctypes.CDLL. Never closed: Qt keeps them.
+        dlopen = ctypes.CDLL("libc.so.6").dlopen
+        dlopen.argtypes, dlopen.restype = (ctypes.c_char_p, ctypes.c_int), ctypes.c_void_p
+        package = next((os.path.join(entry or ".", "PySide6") for entry in sys.path
+                        if os.path.isdir(os.path.join(entry or ".", "PySide6", "Qt", "lib"))), None)
+        if package is not None:
+            for name in _QT_LIBRARIES:
+                if not dlopen(os.fsencode(os.path.join(package, name)), os.RTLD_NOW):
+                    break  # missing or unloadable: the import will say why
+        ctypes.CDLL("libfontconfig.so.1").FcInit()
+    except (OSError, AttributeError):
+        pass  # a layout we do not know: Qt loads what it needs itself, as it always could
