@@ -27,6 +27,8 @@ class FirstCount:
 
     def __init__(self, database: Path) -> None:
         self._total: int | None = None
+        self._current = False  # the cache is at this version's schema
+        self._checked = threading.Event()
         self._done = threading.Event()
         threading.Thread(target=self._run, args=(Path(database),), name="first-count", daemon=True).start()
 
@@ -36,12 +38,21 @@ class FirstCount:
                 # Read-only, and only a cache at this version's schema: the open that follows
                 # does any update, and says what is wrong with a file it cannot use.
                 with read_only(database) as conn:
-                    if current_version(conn, database) == len(MIGRATIONS):
+                    self._current = current_version(conn, database) == len(MIGRATIONS)
+                    self._checked.set()
+                    if self._current:
                         self._total = listing.count_calls(conn, CallFilter())
         except (sqlite3.Error, StoreError):
             log.debug("first count failed", exc_info=True)
         finally:
+            self._checked.set()
             self._done.set()
+
+    def is_current(self) -> bool:
+        """Whether the cache was found at this version's schema (False: unknown, or older);
+        the window then skips its own look at the version."""
+        self._checked.wait()
+        return self._current
 
     def result(self) -> int | None:
         self._done.wait()

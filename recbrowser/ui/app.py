@@ -113,7 +113,8 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
     app = make_app()
     ensure(data_dir)
     try:
-        if migrations.pending(data_dir.database):  # an older version's cache: updated under a progress dialog
+        current = first_count is not None and first_count.is_current()
+        if not current and migrations.pending(data_dir.database):  # an older cache: updated under a progress dialog
             from recbrowser.ui.migration_progress import open_store_with_progress
 
             store = open_store_with_progress(app, data_dir.database)
