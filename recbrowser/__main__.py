@@ -20,9 +20,11 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    import multiprocessing
+    if getattr(sys, "frozen", False):
+        import multiprocessing  # ~7 ms of imports: only where it has work to do
 
-    # In a frozen app on Windows and macOS the export's spawned conversion workers start this
-    # executable again; freeze_support runs them as workers instead of a second recbrowser.
-    multiprocessing.freeze_support()
+        # In a frozen app on Windows and macOS the export's spawned conversion workers start
+        # this executable again; freeze_support runs them as workers instead of a second
+        # recbrowser (it does nothing in an app that is not frozen).
+        multiprocessing.freeze_support()
     sys.exit(main())
