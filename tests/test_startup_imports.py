@@ -22,8 +22,9 @@ LAZY = ("sqlite_utils", "keyring", "httpx", "click", "pygments", "PySide6.QtMult
         # connectors are not imported for their titles.
         "recbrowser.ui.window_parts", "recbrowser.ui.call_pane", "recbrowser.ui.player", "recbrowser.ui.sync_controller",
         "recbrowser.providers.yeastar", "recbrowser.providers.voki", "recbrowser.providers.base",
-        # The log file rotates by itself (recbrowser/logs.py), without sockets and pickle.
-        "logging.handlers")
+        # The log file rotates by itself (recbrowser/logs.py), without sockets and pickle; the
+        # store's audit log, expiry and search load when first used.
+        "logging.handlers", "recbrowser.store.audit", "recbrowser.store.expiry", "recbrowser.store.search")
 
 # The start-up of benchmarks/ui_window_probe.py: the app, the window on the cache, its first
 # paint of the call list; which of LAZY were loaded at that paint; then whether the player started.

@@ -11,19 +11,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from recbrowser.domain import Account, Call, SearchHit
 from recbrowser.store import accounts as _accounts
-from recbrowser.store import audit as _audit
 from recbrowser.store import calls as _calls
-from recbrowser.store import expiry as _expiry
 from recbrowser.store import listing as _listing
 from recbrowser.store import media as _media
 from recbrowser.store import migrations as _migrations
-from recbrowser.store import search as _search
 from recbrowser.store.database import Transactions
 from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile, Note, SearchSyntaxError
+
+# The audit log, expiry and search modules load with their first use: the window's first
+# paint needs none of them (their dataclasses and regexes are ~2 ms of its start).
+if TYPE_CHECKING:
+    from recbrowser.store.audit import AuditEntry
+    from recbrowser.store.expiry import ExpiringRecording
 
 __all__ = ["CallFilter", "CallRow", "Cursor", "LegRow", "MediaFile", "Note", "SearchSyntaxError", "Store"]
 
@@ -112,18 +115,24 @@ class Store:
         'transcription'), with the sentence that explains it; re-syncs re-apply the mark."""
         self._write(_calls.mark_deleted, account_id, recording_provider_id, what, reason)
 
-    def expiring_recordings(self, now_ms: int, until_ms: int, account: str | None = None) -> list[_expiry.ExpiringRecording]:
+    def expiring_recordings(self, now_ms: int, until_ms: int, account: str | None = None) -> list[ExpiringRecording]:
         """Recordings not downloaded yet that the provider deletes between now and `until_ms`."""
-        return _expiry.expiring(self._conn, now_ms, until_ms, account)
+        from recbrowser.store import expiry
 
-    def log_access(self, entries: list[_audit.AuditEntry]) -> None:
+        return expiry.expiring(self._conn, now_ms, until_ms, account)
+
+    def log_access(self, entries: list[AuditEntry]) -> None:
         """Append to the local audit log (who played, downloaded, exported or deleted what)."""
+        from recbrowser.store import audit
+
         if entries:
-            self._write(_audit.log, entries)
+            self._write(audit.log, entries)
 
     def audit_log(self, account: str | None = None, call_id: str | None = None, since_ms: int | None = None,
-                  limit: int = 1000) -> list[_audit.AuditEntry]:
-        return _audit.entries(self._conn, account, call_id, since_ms, limit)
+                  limit: int = 1000) -> list[AuditEntry]:
+        from recbrowser.store import audit
+
+        return audit.entries(self._conn, account, call_id, since_ms, limit)
 
     def count_calls(self, f: CallFilter) -> int:
         return _listing.count_calls(self._conn, f)
@@ -153,8 +162,10 @@ class Store:
 
     # -- search -----------------------------------------------------------------------------------
     def search(self, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+        from recbrowser.store import search as fts
+
         with self._snapshot():
-            return _search.search(self._conn, query, account=account, limit=limit, offset=offset)
+            return fts.search(self._conn, query, account=account, limit=limit, offset=offset)
 
     # -- media, notes, tags -----------------------------------------------------------------------
     def record_media(self, account_id: int, recording_provider_id: str, path: str, size: int, sha256: str) -> None:
