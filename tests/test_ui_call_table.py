@@ -158,6 +158,7 @@ def test_a_custom_date_range_includes_both_days(qtbot):
     qtbot.addWidget(bar)
     bar.show()
     bar.dates.setCurrentIndex(bar.dates.findData(CUSTOM))
+    assert bar.since is not None and bar.until is not None
     assert bar.since.isVisible() and bar.until.isVisible()
     bar.since.setDate(QDate(2026, 5, 9))
     bar.until.setDate(QDate(2026, 5, 10))

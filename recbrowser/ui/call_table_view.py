@@ -56,6 +56,12 @@ class CallTableView(QTableView):
         # 10-20 ms before the window's first paint. One made in Python is simply looked up.
         self._viewport = QWidget(self)
         self.setViewport(self._viewport)
+        vheader = self.verticalHeader()
+        vheader.hide()
+        # Fixed row heights, set before the model: the view never asks a million rows for
+        # their size, nor lays out a section for each.
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vheader.setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -66,11 +72,6 @@ class CallTableView(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setTabKeyNavigation(False)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vheader = self.verticalHeader()
-        vheader.hide()
-        # Fixed row heights: the view never asks a million rows for their size.
-        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vheader.setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.horizontalHeader()
         header.setSectionsMovable(True)
         header.setHighlightSections(False)

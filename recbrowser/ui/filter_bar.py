@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QDateEdit, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from recbrowser.domain import DIRECTIONS, STATUSES
 from recbrowser.store import CallFilter
 from recbrowser.ui.flow_layout import FlowLayout
 from recbrowser.ui.signals import emit
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDateEdit
 
 CUSTOM = "custom"
 DATE_PRESETS = (("All dates", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30), ("Custom range…", CUSTOM))
@@ -35,13 +39,13 @@ class FilterBar(QWidget):
         self.dates = QComboBox(toolTip="Calls that started in this period (your time zone)")
         for label, days in DATE_PRESETS:
             self.dates.addItem(label, days)
-        # Custom range: first and last day, both included, in the user's time zone.
-        self.since = QDateEdit(QDate.currentDate().addDays(-6), calendarPopup=True, toolTip="From this day")
-        self.until = QDateEdit(QDate.currentDate(), calendarPopup=True, toolTip="To this day (included)")
-        for edit in (self.since, self.until):
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.hide()
-            edit.dateChanged.connect(self._emit)
+        # Custom range: first and last day, both included, in the user's time zone. Its two date
+        # boxes are made when the range is first chosen: the first QDateEdit costs ~5 ms, which
+        # the window's first paint need not wait for.
+        self.range_box = QWidget()
+        self.range_box.hide()
+        self.since: QDateEdit | None = None
+        self.until: QDateEdit | None = None
         self.account = QComboBox(toolTip="Only this account's calls")
         self.account.addItem("All accounts", None)
         self.direction = QComboBox(toolTip="Call direction")
@@ -75,7 +79,7 @@ class FilterBar(QWidget):
         # a 1280 px screen the splitter took that from the accounts and search column.
         layout = FlowLayout(self, spacing=6)
         layout.setContentsMargins(6, 4, 6, 4)
-        for w in (self.dates, self.since, self.until, self.account, self.direction, self.status, self.number, self.tag,
+        for w in (self.dates, self.range_box, self.account, self.direction, self.status, self.number, self.tag,
                   self.has_audio, self.has_transcript, self.count):
             layout.addWidget(w)
 
@@ -111,13 +115,27 @@ class FilterBar(QWidget):
 
     def _show_range(self, _index: int) -> None:
         custom = self.dates.currentData() == CUSTOM
-        self.since.setVisible(custom)
-        self.until.setVisible(custom)
+        if custom and self.since is None:
+            self._make_range()
+        self.range_box.setVisible(custom)
+
+    def _make_range(self) -> None:
+        from PySide6.QtWidgets import QDateEdit
+
+        self.since = QDateEdit(QDate.currentDate().addDays(-6), calendarPopup=True, toolTip="From this day")
+        self.until = QDateEdit(QDate.currentDate(), calendarPopup=True, toolTip="To this day (included)")
+        row = QHBoxLayout(self.range_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        for edit in (self.since, self.until):
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self._emit)
+            row.addWidget(edit)
 
     def date_range(self) -> tuple[int | None, int | None]:
         preset = self.dates.currentData()
-        if preset != CUSTOM:
-            return since_for(preset), None
+        if preset != CUSTOM or self.since is None or self.until is None:
+            return since_for(preset if preset != CUSTOM else None), None
         first, last = sorted((self.since.date(), self.until.date()))
         start = datetime(first.year(), first.month(), first.day()).astimezone()
         end = datetime(last.year(), last.month(), last.day()).astimezone() + timedelta(days=1)
