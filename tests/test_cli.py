@@ -186,6 +186,15 @@ def test_plain_start_skips_the_command_modules_but_help_and_commands_have_them(c
         assert command in out
 
 
+def test_a_mistyped_option_without_a_command_shows_the_usage_with_the_commands(capsys):
+    # The window's short parser has no commands; its error still shows the whole usage.
+    with pytest.raises(SystemExit) as stopped:
+        main(["--verbsoe"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert "unrecognized arguments: --verbsoe" in err and "COMMAND ..." in err
+
+
 def test_a_command_runs_with_the_garbage_collector_on(capsys, data_dir):
     import gc
 
