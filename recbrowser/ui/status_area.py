@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -88,9 +89,26 @@ class StatusArea:
         bar.addPermanentWidget(self.expiring)
         bar.addPermanentWidget(self.media)
         bar.addPermanentWidget(self.open_folder)
-        self.sync = JobIndicator(bar, "Cancel the sync (it stops after the page it is writing)")
-        self.export = JobIndicator(bar, "Cancel the export (what is exported stays; export again to finish it)")
-        self.archive = JobIndicator(bar, "Cancel archiving (the recordings archived so far stay)")
+
+    # The job indicators (hidden until a job runs) are made with the first use of any of them:
+    # the controllers wire them up as the window completes, just after its first paint.
+    @cached_property
+    def _jobs(self) -> tuple[JobIndicator, JobIndicator, JobIndicator]:
+        return (JobIndicator(self.bar, "Cancel the sync (it stops after the page it is writing)"),
+                JobIndicator(self.bar, "Cancel the export (what is exported stays; export again to finish it)"),
+                JobIndicator(self.bar, "Cancel archiving (the recordings archived so far stay)"))
+
+    @property
+    def sync(self) -> JobIndicator:
+        return self._jobs[0]
+
+    @property
+    def export(self) -> JobIndicator:
+        return self._jobs[1]
+
+    @property
+    def archive(self) -> JobIndicator:
+        return self._jobs[2]
 
     def show_media_cache(self, files: int, size: int) -> None:
         noun = "recording" if files == 1 else "recordings"
