@@ -28,6 +28,11 @@ class DataDir:
     def settings(self) -> Path:
         return self.root / "settings.ini"
 
+    @property
+    def cache(self) -> Path:
+        """Things kept only to start faster (drawn icons): safe to delete at any time."""
+        return self.root / "cache"
+
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> DataDir:
     chosen = explicit or os.environ.get("RECBROWSER_DATA_DIR")

@@ -76,3 +76,51 @@ def test_painted_on_a_hidpi_device_at_its_pixel_ratio(qapp):
     drawn.setDevicePixelRatio(1.0)
     crisp.setDevicePixelRatio(1.0)
     assert drawn == crisp and drawn != blurred
+
+
+@pytest.fixture
+def kept(tmp_path):
+    from recbrowser.ui import icons
+
+    folder = tmp_path / "icons"
+    icons.keep_drawn_in(folder)
+    icons._icon.cache_clear()  # engines of earlier tests hold pixmaps drawn without a folder
+    yield folder
+    icons.keep_drawn_in(None)
+    icons._icon.cache_clear()
+
+
+def test_drawn_icons_are_kept_and_the_next_start_loads_the_same_pixels(qapp, kept):
+    from recbrowser.ui import icons
+
+    drawn = icon("sync").pixmap(QSize(22, 22))
+    files = list(kept.iterdir())
+    assert len(files) == 1 and files[0].name.startswith("sync-") and files[0].suffix == ".png"
+    before = files[0].stat().st_mtime_ns
+    icons._icon.cache_clear()  # a new start: no icon in memory
+    loaded = icon("sync").pixmap(QSize(22, 22))
+    assert loaded.size() == drawn.size() and ink(loaded) == ink(drawn)
+    assert files[0].stat().st_mtime_ns == before  # read, not drawn and written again
+    icon("sync").pixmap(QSize(22, 22), QIcon.Mode.Disabled)  # another colour: another file
+    assert len(list(kept.iterdir())) == 2
+
+
+def test_a_damaged_kept_icon_is_drawn_again_and_replaced(qapp, kept):
+    from recbrowser.ui import icons
+
+    icon("play").pixmap(QSize(24, 24))
+    (path,) = kept.iterdir()
+    path.write_bytes(b"\x89PNG cut short")  # a crash or a full disk mid-write
+    icons._icon.cache_clear()
+    assert normal_ink() in ink(icon("play").pixmap(QSize(24, 24)))
+    assert QImage(str(path)).size() == QSize(24, 24)  # a whole file again
+
+
+def test_icons_still_draw_when_their_folder_cannot_be_written(qapp, kept):
+    kept.write_text("a file where the folder should be")  # no folder can be made there
+    assert normal_ink() in ink(icon("stop").pixmap(QSize(16, 16)))
+    assert kept.is_file() and not list(kept.parent.glob(".stop*"))  # no half-written file left
+
+
+def normal_ink() -> str:
+    return QApplication.palette().color(QPalette.ColorRole.WindowText).name()

@@ -16,7 +16,7 @@ from recbrowser.paths import DataDir, ensure
 from recbrowser.store import Store, migrations
 from recbrowser.store.first_count import FirstCount
 from recbrowser.ui.first_paint import AfterFirstPaint
-from recbrowser.ui.icons import app_icon
+from recbrowser.ui.icons import app_icon, keep_drawn_in
 from recbrowser.ui.main_window import MainWindow
 from recbrowser.ui.settings import open_settings
 from recbrowser.ui.workers import run_task
@@ -110,6 +110,7 @@ def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
 
 def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None = None,
                first_count: FirstCount | None = None) -> int:
+    keep_drawn_in(data_dir.cache / "icons")
     app = make_app()
     ensure(data_dir)
     try:
@@ -153,6 +154,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
         window.pools.wait(10_000)
         return code
     finally:
+        keep_drawn_in(None)
         gc.enable()  # had the window not got as far as its first paint
         sys.excepthook = previous_hook
         for s in servers:
