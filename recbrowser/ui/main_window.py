@@ -173,7 +173,11 @@ class MainWindow(QMainWindow):
         self.resize(min(1440, int(screen.width() * 0.92)), min(860, int(screen.height() * 0.9)))
 
     def place_call_pane(self, pane: QWidget) -> None:
-        self.splitter.replaceWidget(2, pane).deleteLater()  # the stand-in; sizes stay as they were
+        # The stand-in's place, at the stand-in's size: left to itself the splitter would give
+        # the pane (another size policy) 8 px more, and the list would jump on screen.
+        sizes = self.splitter.sizes()
+        self.splitter.replaceWidget(2, pane).deleteLater()
+        self.splitter.setSizes(sizes)
 
     def _wire_list(self) -> None:
         self.filter_bar.changed.connect(self.apply_filter)
