@@ -177,3 +177,31 @@ def test_a_cancelled_rerun_into_a_zip_is_finished_with_the_new_notes(store, yeas
     assert [n["text"] for n in row["notes"]] == ["Escalated to billing"]
     assert json.loads(files[f"{row['stem']}.json"])["notes"] == row["notes"]
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["calls", "calls.zip"])
+def test_a_recording_that_arrives_after_the_export_is_exported_by_a_rerun(store, yeastar, data_dir, tmp_path, name):
+    from dataclasses import replace
+
+    account = synced(store, yeastar)
+    first, second = _two_calls(store, account)
+    call = store.get_call(account.name, first.provider_id)
+    account_id = store.account(account.name).id
+    # The first sync saw the call before its recording was ready (as Bandwidth's and Voki's do).
+    store.upsert_calls(account_id, [replace(call, recordings=[], has_audio=False, audio_reason="still processing")])
+    dest = tmp_path / name
+    refs = [first.ref, second.ref]
+    export(store, yeastar, data_dir, dest, refs=refs, audio="mp3")
+    before, _ = read_export(dest)
+    assert not [f for f in _row(before, first.ref)["files"] if f["kind"] == "audio"]
+
+    store.upsert_calls(account_id, [call])  # the next sync: the recording is there now
+    again = export(store, yeastar, data_dir, dest, refs=refs, audio="mp3")
+
+    assert [o.ref for o in again.exported] == [first.ref] and not again.failed
+    assert [o.ref for o in again.skipped] == [second.ref]  # its audio was checked, not converted again
+    after, files = read_export(dest)
+    audio = [f for f in _row(after, first.ref)["files"] if f["kind"] == "audio"]
+    assert [f["recording_id"] for f in audio] == [r.provider_id for r in call.recordings]
+    assert all(sha(files[f["name"]]) == f["sha256"] and files[f["name"]][:3] in (b"ID3", b"\xff\xfb") for f in audio)
+    assert _row(after, first.ref)["stem"] == _row(before, first.ref)["stem"]  # the same name as before

@@ -234,6 +234,8 @@ class _Job:
         the transcripts are made again from the cache as it is now (notes and tags edited since, a
         transcript that arrived later). A transcript file is rewritten (atomically) only if its text
         changed or it was damaged; an unchanged call touches no file. False: export it again."""
+        if self._new_recordings(call, account_name, done):
+            return False  # a recording that came after that export: the call is exported again
         # A transcript the cache no longer has is kept as exported, if it is intact.
         kept = [f for f in done["files"] if f.get("kind") != "audio"] if not call.segments else []
         if not verify_row(self.folder, {"files": kept}):
@@ -254,6 +256,19 @@ class _Job:
         self.summary.skipped.append(Outcome(ref, reason))
         self._advance(sum(r.size or 0 for r in call.recordings), ref)
         return True
+
+    def _new_recordings(self, call: Call, account_name: str, done: dict[str, Any]) -> bool:
+        """Whether the call has a recording its earlier export has no file for (the provider
+        added it later, or it was still processing), that can still be had: in the media cache,
+        or not yet expired at the provider."""
+        exported = {f.get("recording_id") for f in done["files"] if f.get("kind") == "audio"}
+        fresh = [r for r in call.recordings if r.provider_id not in exported]
+        if not fresh:
+            return False
+        local = {m.recording_provider_id for m in self.store.media_for_call(account_name, call.provider_id)
+                 if Path(m.path).is_file()}
+        now = time.time() * 1000
+        return any(r.provider_id in local or r.expires_ms is None or r.expires_ms >= now for r in fresh)
 
     # -- transcripts ------------------------------------------------------------------------------
     def _transcripts(self, call: Call, privacy: CallPrivacy, row: dict[str, Any], pend: _Pending) -> None:
