@@ -325,3 +325,28 @@ def test_the_tag_box_filters_the_list_to_tagged_calls(qtbot, store):
     assert {model.row(r).provider_id for r in range(2)} == {"bu000007", "bu000123"}
     bar.tag.clear()
     assert bar.current().tag is None
+
+
+def test_the_filter_and_search_boxes_offer_a_clear_button_once_they_hold_text(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QToolButton
+
+    from recbrowser.ui.filter_bar import FilterBar
+    from recbrowser.ui.search_panel import SearchPanel
+
+    bar, panel = FilterBar(), SearchPanel(lambda _q: [])
+    for widget in (bar, panel):
+        qtbot.addWidget(widget)
+        widget.show()
+        qtbot.waitExposed(widget)
+    for box in (bar.number, bar.tag, panel.box):
+        qtbot.keyClicks(box, "41")
+        assert box.isClearButtonEnabled()
+        button = next(b for b in box.findChildren(QToolButton) if b.defaultAction() is box.findChild(
+            QAction, "_q_qlineeditclearaction"))
+        qtbot.waitUntil(button.isVisible)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert box.text() == ""
+        qtbot.keyClick(box, Qt.Key.Key_A)
+        assert box.isClearButtonEnabled() and box.text() == "a"

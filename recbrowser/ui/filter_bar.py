@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QHBoxLayout, QLa
 from recbrowser.domain import DIRECTIONS, STATUSES
 from recbrowser.store import CallFilter
 from recbrowser.ui.flow_layout import FlowLayout
+from recbrowser.ui.line_edits import clear_button_with_first_text
 from recbrowser.ui.signals import emit
 
 if TYPE_CHECKING:
@@ -59,11 +60,11 @@ class FilterBar(QWidget):
             if st != "unknown":
                 self.status.addItem(st.capitalize(), st)
         self.number = QLineEdit(placeholderText="Number", toolTip="Part of the caller's or callee's number")
-        self.number.setClearButtonEnabled(True)
+        clear_button_with_first_text(self.number)
         self.number.setMinimumWidth(120)
         self.number.setMaximumWidth(180)
         self.tag = QLineEdit(placeholderText="Tag", toolTip="Only calls with this tag (any case)")
-        self.tag.setClearButtonEnabled(True)
+        clear_button_with_first_text(self.tag)
         self.tag.setMinimumWidth(90)
         self.tag.setMaximumWidth(140)
         self._tags = QStringListModel(self)

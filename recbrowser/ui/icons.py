@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import os
 import zlib
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QImage, QPainter, QPalette, QPixmap
 
 ICON_DIR = Path(__file__).resolve().parents[1] / "resources" / "icons"  # inside the package: wheels and bundles carry it
 SIZES = (16, 24, 32, 48)
@@ -84,8 +85,8 @@ class TintedSvgEngine(QIconEngine):
         if pixmap is None:
             width, height = max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
             kept = self._kept_file(width, height, colour)
-            pixmap = QPixmap()
-            if kept is None or not pixmap.load(str(kept), "PNG") or pixmap.size() != QSize(width, height):
+            pixmap = _kept(kept, width, height) if kept is not None else None
+            if pixmap is None:
                 pixmap = self._draw(width, height, colour)
                 if kept is not None:
                     _keep(pixmap, kept)
@@ -110,7 +111,7 @@ class TintedSvgEngine(QIconEngine):
         if _drawn_dir is None:
             return None
         checksum = zlib.crc32(self._svg.encode("utf-8"))
-        return _drawn_dir / f"{self._name}-{checksum:08x}-{width}x{height}-{colour.lstrip('#')}.png"
+        return _drawn_dir / f"{self._name}-{checksum:08x}-{width}x{height}-{colour.lstrip('#')}.argb"
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
         # The device transform carries the device's pixel ratio (and any zoom): drawn at that
@@ -121,18 +122,33 @@ class TintedSvgEngine(QIconEngine):
         painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
 
 
+def _kept(path: Path, width: int, height: int) -> QPixmap | None:
+    """The pixels kept in `path` (premultiplied ARGB32, row by row), or None: not there, or
+    not the size it should be (a file cut short is drawn again)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if len(data) != width * height * 4:
+        return None
+    return QPixmap.fromImage(QImage(data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied))
+
+
 def _keep(pixmap: QPixmap, path: Path) -> None:
-    """Write the PNG under another name, then rename: a crash or a full disk never leaves a
-    cut file where the next start looks (a bad file is drawn again and replaced anyway)."""
+    """Write the pixels under another name, then rename: a crash or a full disk never leaves a
+    cut file where the next start looks (one of the wrong size is drawn again anyway)."""
+    image = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    rows = bytes(image.constBits())
+    stride, row = image.bytesPerLine(), image.width() * 4
+    data = rows if stride == row else b"".join(rows[y * stride : y * stride + row] for y in range(image.height()))
     part = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if pixmap.save(str(part), "PNG"):
-            os.replace(part, path)
-        else:
+        part.write_bytes(data)
+        os.replace(part, path)
+    except OSError:  # a read-only or full disk: the icon is drawn each time instead
+        with suppress(OSError):
             part.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only or full disk: the icon is drawn each time instead
 
 
 @lru_cache(maxsize=128)

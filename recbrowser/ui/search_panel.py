@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, Q
 
 from recbrowser.domain import SearchHit
 from recbrowser.ui.icons import icon
+from recbrowser.ui.line_edits import clear_button_with_first_text
 from recbrowser.ui.search_results import HIT_ROLE, SearchResultsModel
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
@@ -37,7 +38,7 @@ class SearchPanel(QWidget):
         self._pending_open = False  # Enter pressed before the results came: open the first one
         self._delegate_set = False  # with the first results: nothing to draw before
         self.box = QLineEdit(placeholderText="Search transcripts  ( / )")
-        self.box.setClearButtonEnabled(True)
+        clear_button_with_first_text(self.box)
         self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.box.installEventFilter(self)
         self.status = QLabel()
