@@ -28,6 +28,8 @@ class Account:
 
 @dataclass
 class Party:
+    """One side of a call: a number and, where the provider knows it, a name."""
+
     number: str = ""
     name: str = ""
 

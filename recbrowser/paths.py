@@ -13,6 +13,8 @@ APP = "recbrowser"
 
 @dataclass(frozen=True)
 class DataDir:
+    """The folders recbrowser keeps its files in (the logs may live outside `root`)."""
+
     root: Path
     logs: Path
 

@@ -16,6 +16,8 @@ SORTS = ("start", "duration", "from", "to", "status", "account", "direction", "a
 
 @dataclass
 class CallFilter:
+    """What the call list shows (every field set narrows it) and how it is sorted."""
+
     account: str | None = None  # account name
     since_ms: int | None = None  # start_ms >= since_ms
     until_ms: int | None = None  # start_ms < until_ms
@@ -72,6 +74,8 @@ class LegRow:
 
 @dataclass
 class MediaFile:
+    """A recording downloaded to the media cache, with its size and SHA-256 when written."""
+
     recording_provider_id: str
     path: str
     size: int

@@ -26,6 +26,8 @@ NAME_ROLE = Qt.ItemDataRole.UserRole
 
 @dataclass
 class AccountState:
+    """What the sidebar says about one account: its last sync, or what went wrong."""
+
     text: str = "Not synced in this session"
     error: str = ""
     busy: bool = False

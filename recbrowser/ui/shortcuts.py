@@ -15,6 +15,8 @@ Key = QKeySequence.StandardKey | str
 
 @dataclass(frozen=True)
 class Shortcut:
+    """A command's keys: the first is shown in menus, all of them work."""
+
     id: str
     label: str  # what Help > Keyboard Shortcuts says the keys do
     keys: tuple[Key, ...]
