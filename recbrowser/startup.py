@@ -23,9 +23,8 @@ _QT_LIBRARIES = ("Qt/lib/libQt6Core.so.6", "Qt/lib/libQt6Gui.so.6", "Qt/lib/libQ
                  "QtCore.abi3.so", "QtGui.abi3.so", "QtWidgets.abi3.so")
 
 
-def names_a_command(argv: Sequence[str]) -> bool:
-    """Whether argv goes beyond the top-level options: a command, or a request for help. Plain
-    `recbrowser` (the window) then skips importing the command modules, ~25 ms of start-up."""
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command argv names (its first word that is not an option or an option's value)."""
     takes_value = {"--data-dir", "--screenshot"}
     skip = False
     for arg in argv:
@@ -33,9 +32,15 @@ def names_a_command(argv: Sequence[str]) -> bool:
             skip = False
         elif arg in takes_value:
             skip = True
-        elif arg in ("-h", "--help") or not arg.startswith("-"):
-            return True
-    return False
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def names_a_command(argv: Sequence[str]) -> bool:
+    """Whether argv goes beyond the top-level options: a command, or a request for help. Plain
+    `recbrowser` (the window) then skips importing the command modules, ~25 ms of start-up."""
+    return command_word(argv) is not None or any(arg in ("-h", "--help") for arg in argv)
 
 
 def opens_window(argv: Sequence[str]) -> bool:

@@ -186,6 +186,22 @@ def test_plain_start_skips_the_command_modules_but_help_and_commands_have_them(c
         assert command in out
 
 
+def test_a_core_command_runs_without_importing_the_other_commands(data_dir):
+    # `recbrowser calls` in a script: the export, archive, audit... parsers (and the export
+    # service they import) are not loaded; `export --help` and a typo still see every command.
+    probe = ("import sys, contextlib, io\nfrom recbrowser.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()): code = main(sys.argv[1:])\n"
+             "print(code, 'recbrowser.cli_export' in sys.modules, 'recbrowser.services.export' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", probe, "--data-dir", str(data_dir.root), "calls"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.stdout.split() == ["0", "False", "False"], run.stderr[-1000:]
+    helped = subprocess.run([sys.executable, "-m", "recbrowser", "export", "--help"], capture_output=True, text=True,
+                            timeout=60)
+    assert helped.returncode == 0 and "--to DIR_OR_ZIP" in helped.stdout
+    typo = subprocess.run([sys.executable, "-m", "recbrowser", "exprot"], capture_output=True, text=True, timeout=60)
+    assert typo.returncode == 2 and "'export'" in typo.stderr and "'audit'" in typo.stderr
+
+
 def test_a_mistyped_option_without_a_command_shows_the_usage_with_the_commands(capsys):
     # The window's short parser has no commands; its error still shows the whole usage.
     with pytest.raises(SystemExit) as stopped:
