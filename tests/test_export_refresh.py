@@ -205,3 +205,65 @@ def test_a_recording_that_arrives_after_the_export_is_exported_by_a_rerun(store,
     assert [f["recording_id"] for f in audio] == [r.provider_id for r in call.recordings]
     assert all(sha(files[f["name"]]) == f["sha256"] and files[f["name"]][:3] in (b"ID3", b"\xff\xfb") for f in audio)
     assert _row(after, first.ref)["stem"] == _row(before, first.ref)["stem"]  # the same name as before
+
+
+def test_a_rerun_that_cannot_fetch_the_new_recording_keeps_the_earlier_export(store, yeastar, data_dir, tmp_path):
+    from dataclasses import replace
+
+    account = synced(store, yeastar)
+    first, _second = _two_calls(store, account)
+    call = store.get_call(account.name, first.provider_id)
+    account_id = store.account(account.name).id
+    store.upsert_calls(account_id, [replace(call, recordings=[], has_audio=False, audio_reason="still processing")])
+    dest = tmp_path / "calls"
+    export(store, yeastar, data_dir, dest, refs=[first.ref], audio="mp3", transcripts=("txt",))
+    before, before_files = read_export(dest)
+    store.upsert_calls(account_id, [call])
+    # No connection to the provider this time: the new recording cannot be downloaded.
+    again = export(store, None, data_dir, dest, refs=[first.ref], audio="mp3", transcripts=("txt",))
+
+    assert not again.failed and not again.exported and [o.ref for o in again.skipped] == [first.ref]
+    assert [o.ref for o in again.updated] == [first.ref] and "newer recording was not added" in again.updated[0].reason
+    after, files = read_export(dest)
+    assert _row(after, first.ref)["export_status"] == "exported"
+    assert {f["name"] for f in _row(after, first.ref)["files"]} == {f["name"] for f in _row(before, first.ref)["files"]}
+    for f in _row(after, first.ref)["files"]:
+        assert files[f["name"]] == before_files[f["name"]]  # the earlier files, untouched
+
+
+def test_a_call_whose_one_recording_became_two_loses_the_old_file_to_the_new_ones(store, data_dir, tmp_path):
+    from dataclasses import replace
+
+    from bandwidth_helpers import add_account, provider_for, sync
+
+    from recbrowser.emulators.bandwidth import BandwidthEmulator
+    from recbrowser.services.export import ExportOptions, run_export
+
+    emu = BandwidthEmulator(calls=30, seed=5)
+    emu.start()
+    try:
+        account = add_account(store, emu)
+        assert sync(store, account, emu).ok
+        row = next(r for r in store.list_calls(CallFilter(), limit=100)[0]
+                   if len(store.get_call(account.name, r.provider_id).recordings) == 2)
+        call = store.get_call(account.name, row.provider_id)
+        account_id = store.account(account.name).id
+
+        def run():
+            return run_export(store, [row.ref], tmp_path / "calls", ExportOptions(audio="mp3", transcripts=(), workers=1),
+                              media_root=data_dir.media, open_provider=lambda a: provider_for(a, emu))
+
+        store.upsert_calls(account_id, [replace(call, recordings=call.recordings[:1])])  # the second came later
+        run()
+        stem = read_export(tmp_path / "calls")[0]["calls"][0]["stem"]
+        assert (tmp_path / "calls" / f"{stem}.mp3").is_file()
+        store.upsert_calls(account_id, [call])
+        again = run()
+    finally:
+        emu.stop()
+    assert [o.ref for o in again.exported] == [row.ref]
+    manifest, files = read_export(tmp_path / "calls")
+    names = {f["name"] for f in _row(manifest, row.ref)["files"]}
+    assert names == {f"{stem}_1.mp3", f"{stem}_2.mp3"}
+    assert not (tmp_path / "calls" / f"{stem}.mp3").exists()  # not left beside them, out of the manifest
+    assert sorted(p.name for p in (tmp_path / "calls").iterdir() if p.suffix == ".mp3") == sorted(names)

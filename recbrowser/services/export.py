@@ -119,6 +119,7 @@ class _Job:
         self.prefetch = Prefetcher(store.path, media_root, stop)
         self.ahead: dict[str, Call | None] = {}  # calls read for download-ahead, used once
         self.rewrote = False  # a transcript of an earlier run's call was written again
+        self.superseded: dict[str, set[str]] = {}  # ref -> files of its earlier export, exported again now
 
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> ExportSummary:
@@ -234,8 +235,16 @@ class _Job:
         the transcripts are made again from the cache as it is now (notes and tags edited since, a
         transcript that arrived later). A transcript file is rewritten (atomically) only if its text
         changed or it was damaged; an unchanged call touches no file. False: export it again."""
+        why: list[str] = []
         if self._new_recordings(call, account_name, done):
-            return False  # a recording that came after that export: the call is exported again
+            # A recording that came after that export: the call is exported again once every
+            # recording is in the media cache. If one cannot be fetched now, the earlier export
+            # stays as it was (below) and the summary says why.
+            missing = self._fetch_new(call, account_name)
+            if missing is None:
+                self.superseded[ref] = {f["name"] for f in done["files"]}
+                return False
+            why.append(f"a newer recording was not added ({missing})")
         # A transcript the cache no longer has is kept as exported, if it is intact.
         kept = [f for f in done["files"] if f.get("kind") != "audio"] if not call.segments else []
         if not verify_row(self.folder, {"files": kept}):
@@ -249,13 +258,26 @@ class _Job:
         reason = "already exported; files checked"
         if row != done:
             self.journal.finished(row)
-            self.summary.updated.append(Outcome(ref, "notes, tags or details changed since the last export"))
+            why.append("notes, tags or details changed since the last export")
             reason += "; its manifest row brought up to date"
+        if why:
+            self.summary.updated.append(Outcome(ref, "; ".join(why)))
         self.rows[ref] = row
         self.target.add_to_archive([f["name"] for f in row["files"]])
         self.summary.skipped.append(Outcome(ref, reason))
         self._advance(sum(r.size or 0 for r in call.recordings), ref)
         return True
+
+    def _fetch_new(self, call: Call, account_name: str) -> str | None:
+        """Download what the call's recordings lack in the media cache: None when all are there
+        now, else why not."""
+        scratch: dict[str, Any] = {}
+        try:
+            if self._media(call, self.store.account(account_name), scratch) is None:
+                return scratch.get("audio_note") or "the provider no longer has it"
+        except _CallFailed as e:
+            return str(e)
+        return None
 
     def _new_recordings(self, call: Call, account_name: str, done: dict[str, Any]) -> bool:
         """Whether the call has a recording its earlier export has no file for (the provider
@@ -436,8 +458,11 @@ class _Job:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
             self.pool = None
-        # Files a failed call or a crash left: never in the result.
-        self.target.clean_stray({n for n in self.journal.writing if n not in keep})
+        # Files a failed call or a crash left: never in the result. Nor are the files of an earlier
+        # export of a call exported again (one recording became two: `x.mp3` -> `x_1.mp3`, `x_2.mp3`).
+        replaced = {n for ref, names in self.superseded.items()
+                    if self.rows.get(ref, {}).get("export_status") == "exported" for n in names}
+        self.target.clean_stray({n for n in self.journal.writing | replaced if n not in keep})
         changed = write_manifest(self.folder, rows, self.settings) or self.rewrote or bool(self.summary.exported)
         self.summary.location = self.target.finish(keep, changed=changed)
         self.target.release_and_tidy()
