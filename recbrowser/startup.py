@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from contextlib import suppress
 
 # Not the window: whatever these ask for is printed or done without one.
 _NO_WINDOW = {"--version", "--headless", "--install-desktop-entry", "--uninstall-desktop-entry"}
@@ -60,17 +61,25 @@ def warm_up() -> threading.Thread | None:
 def _load() -> None:
     import ctypes
 
-    try:
-        # libc's dlopen called as a foreign function: ctypes lets go of the GIL for it, which
-        # it does not while loading a library with ctypes.CDLL. Never closed: Qt keeps them.
-        dlopen = ctypes.CDLL("libc.so.6").dlopen
-        dlopen.argtypes, dlopen.restype = (ctypes.c_char_p, ctypes.c_int), ctypes.c_void_p
-        package = next((os.path.join(entry or ".", "PySide6") for entry in sys.path
-                        if os.path.isdir(os.path.join(entry or ".", "PySide6", "Qt", "lib"))), None)
-        if package is not None:
-            for name in _QT_LIBRARIES:
-                if not dlopen(os.fsencode(os.path.join(package, name)), os.RTLD_NOW):
-                    break  # missing or unloadable: the import will say why
+    dlopen = _dlopen(ctypes)
+    package = next((os.path.join(entry or ".", "PySide6") for entry in sys.path
+                    if os.path.isdir(os.path.join(entry or ".", "PySide6", "Qt", "lib"))), None)
+    if dlopen is not None and package is not None:
+        for name in _QT_LIBRARIES:
+            if not dlopen(os.fsencode(os.path.join(package, name)), os.RTLD_NOW):
+                break  # missing or unloadable: the import will say why
+    with suppress(OSError, AttributeError):  # no fontconfig (not Linux's usual desktop): Qt copes
         ctypes.CDLL("libfontconfig.so.1").FcInit()
-    except (OSError, AttributeError):
-        pass  # a layout we do not know: Qt loads what it needs itself, as it always could
+
+
+def _dlopen(ctypes):
+    """libc's dlopen as a foreign function: ctypes lets go of the GIL for it, which it does not
+    while loading a library with ctypes.CDLL. What it opens is never closed: Qt keeps it."""
+    for library in ("libc.so.6", "libdl.so.2"):  # glibc before 2.34 has dlopen in libdl
+        try:
+            function = ctypes.CDLL(library).dlopen
+        except (OSError, AttributeError):
+            continue
+        function.argtypes, function.restype = (ctypes.c_char_p, ctypes.c_int), ctypes.c_void_p
+        return function
+    return None
