@@ -20,13 +20,13 @@ class RotatingLog(logging.FileHandler):
     pickle, queues: ~4 ms of every start of the window).
     """
 
-    def __init__(self, path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
+    def __init__(self, path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:  # backups >= 1
         super().__init__(path, encoding="utf-8")
         self.max_bytes, self.backups = max_bytes, backups
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if self.stream is not None and self.stream.tell() + len(self.format(record)) + 1 > self.max_bytes > 0:
+            if self.stream is not None and self.stream.tell() + len(self.format(record)) + 1 > self.max_bytes:
                 self._rotate()
         except Exception:  # noqa: BLE001 - what logging does with a handler's failure
             self.handleError(record)
@@ -41,10 +41,7 @@ class RotatingLog(logging.FileHandler):
             older = f"{self.baseFilename}.{n}"
             if os.path.exists(older):
                 os.replace(older, f"{self.baseFilename}.{n + 1}")
-        if self.backups > 0:
-            os.replace(self.baseFilename, f"{self.baseFilename}.1")
-        else:
-            os.truncate(self.baseFilename, 0)
+        os.replace(self.baseFilename, f"{self.baseFilename}.1")
 
 
 def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:

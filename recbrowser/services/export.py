@@ -177,9 +177,13 @@ class _Job:
             with contextlib.suppress(UserFacingError):  # e.g. no keyring: reported for that call in turn
                 self.prefetch.schedule(ref, account, self._provider(account), call)
 
-    def _missing(self, call: Call, account: Account) -> bool:
-        have = {m.recording_provider_id for m in self.store.media_for_call(account.name, call.provider_id)
+    def _local_media(self, account_name: str, call: Call) -> dict[str, MediaFile]:
+        """The call's recordings whose file is in the media cache, by recording id."""
+        return {m.recording_provider_id: m for m in self.store.media_for_call(account_name, call.provider_id)
                 if Path(m.path).is_file()}
+
+    def _missing(self, call: Call, account: Account) -> bool:
+        have = self._local_media(account.name, call)
         now = time.time() * 1000
         return any(r.provider_id not in have and not (r.expires_ms is not None and r.expires_ms < now)
                    for r in call.recordings)
@@ -287,8 +291,7 @@ class _Job:
         fresh = [r for r in call.recordings if r.provider_id not in exported]
         if not fresh:
             return False
-        local = {m.recording_provider_id for m in self.store.media_for_call(account_name, call.provider_id)
-                 if Path(m.path).is_file()}
+        local = self._local_media(account_name, call)
         now = time.time() * 1000
         return any(r.provider_id in local or r.expires_ms is None or r.expires_ms >= now for r in fresh)
 
@@ -355,8 +358,7 @@ class _Job:
     def _media(self, call: Call, account: Account | None, row: dict[str, Any]) -> dict[str, MediaFile] | None:
         """The cached files of every recording, downloading what is missing; None: transcript only."""
         def cached() -> dict[str, MediaFile]:
-            have = self.store.media_for_call(account.name, call.provider_id) if account else []
-            return {m.recording_provider_id: m for m in have if Path(m.path).is_file()}
+            return self._local_media(account.name, call) if account else {}
 
         have = cached()
         missing = [r for r in call.recordings if r.provider_id not in have]

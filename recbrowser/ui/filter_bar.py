@@ -116,11 +116,14 @@ class FilterBar(QWidget):
 
     def _show_range(self, _index: int) -> None:
         custom = self.dates.currentData() == CUSTOM
-        if custom and self.since is None:
-            self._make_range()
+        if custom:
+            self._range_edits()
         self.range_box.setVisible(custom)
 
-    def _make_range(self) -> None:
+    def _range_edits(self) -> tuple[QDateEdit, QDateEdit]:
+        """The custom range's first and last day boxes, made the first time they are needed."""
+        if self.since is not None and self.until is not None:
+            return self.since, self.until
         from PySide6.QtWidgets import QDateEdit
 
         self.since = QDateEdit(QDate.currentDate().addDays(-6), calendarPopup=True, toolTip="From this day")
@@ -132,12 +135,14 @@ class FilterBar(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.dateChanged.connect(self._emit)
             row.addWidget(edit)
+        return self.since, self.until
 
     def date_range(self) -> tuple[int | None, int | None]:
         preset = self.dates.currentData()
-        if preset != CUSTOM or self.since is None or self.until is None:
-            return since_for(preset if preset != CUSTOM else None), None
-        first, last = sorted((self.since.date(), self.until.date()))
+        if preset != CUSTOM:
+            return since_for(preset), None
+        since, until = self._range_edits()
+        first, last = sorted((since.date(), until.date()))
         start = datetime(first.year(), first.month(), first.day()).astimezone()
         end = datetime(last.year(), last.month(), last.day()).astimezone() + timedelta(days=1)
         return int(start.timestamp() * 1000), int(end.timestamp() * 1000)

@@ -27,12 +27,13 @@ _drawn_dir: Path | None = None  # where drawn icons are kept (keep_drawn_in); No
 
 
 def keep_drawn_in(folder: Path | None) -> None:
-    """Keep each drawn icon as a PNG in `folder`, and load it from there next time.
+    """Keep each drawn icon's pixels in `folder`, and load them from there next time.
 
     Drawing the toolbar's icons from SVG takes ~4 ms of the window's first paint (QtSvg's
-    import, parsing, rendering); loading the same pixels from PNG files ~0.2 ms. (KDE's icon
-    loader keeps such a cache for the same reason.) A file is named after its SVG's checksum,
-    size, pixel ratio and colour, so a changed icon or palette simply makes a new one.
+    import, parsing, rendering); reading the same pixels back ~0.1 ms. (KDE's icon loader keeps
+    such a cache for the same reason.) Raw pixels, not PNG: reading a PNG makes Qt look through
+    every image-format plugin first. A file is named after its SVG's checksum, its size in
+    device pixels and its colour, so a changed icon or palette simply makes a new one.
     """
     global _drawn_dir
     _drawn_dir = folder
