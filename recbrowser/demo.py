@@ -6,13 +6,11 @@ touches the user's keyring or their real cache (unless --data-dir points at one)
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
-import tempfile
 
 from recbrowser.domain import Account
-from recbrowser.paths import DataDir, data_dir, ensure
+from recbrowser.paths import DataDir
 from recbrowser.store import CallFilter, Store
 
 # Every `recbrowser` start passes through here: the services the terminal demo uses are
@@ -53,36 +51,8 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run_window_or_demo(args, dd: DataDir) -> int:
-    """`recbrowser` opens the window; `--demo` opens it on the emulators in a throwaway cache.
-
-    With no display (a server, an SSH session) the demo prints to the terminal instead.
-    """
-    if args.demo and not args.data_dir:
-        dd = ensure(data_dir(tempfile.mkdtemp(prefix="recbrowser-demo-")))
-    if args.headless or (args.demo and not args.screenshot and not has_display()):
-        if not args.demo:
-            print("recbrowser: --headless goes with --demo; the other commands are headless already.", file=sys.stderr)
-            return 2
-        if not args.headless:
-            print("No display found: showing the demo in the terminal instead of the window.\n")
-        gc.enable()  # off only for a window's start-up (recbrowser/__main__.py)
-        return run_terminal_demo(dd)
-    if not has_display():
-        print("recbrowser: no display found to open the window on; see `recbrowser --help` for the commands.",
-              file=sys.stderr)
-        return 1
-    from recbrowser.store.first_count import FirstCount
-
-    # Counted while the window's modules load (~100 ms of imports): the list has its size at once.
-    first_count = FirstCount(dd.database)
-    from recbrowser.ui.app import run_window
-
-    return run_window(dd, demo=args.demo, screenshot=args.screenshot, first_count=first_count)
-
-
 def run_terminal_demo(dd: DataDir) -> int:
-    from recbrowser.cli_format import calls_table, hits_text
+    from recbrowser.cli.format import calls_table, hits_text
     from recbrowser.emulators import EMULATORS
     from recbrowser.services.accounts import open_provider
     from recbrowser.services.downloads import download_call

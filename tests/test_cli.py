@@ -191,7 +191,7 @@ def test_a_core_command_runs_without_importing_the_other_commands(data_dir):
     # service they import) are not loaded; `export --help` and a typo still see every command.
     probe = ("import sys, contextlib, io\nfrom recbrowser.cli import main\n"
              "with contextlib.redirect_stdout(io.StringIO()): code = main(sys.argv[1:])\n"
-             "print(code, 'recbrowser.cli_export' in sys.modules, 'recbrowser.services.export' in sys.modules)")
+             "print(code, 'recbrowser.cli.export' in sys.modules, 'recbrowser.services.export' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", probe, "--data-dir", str(data_dir.root), "calls"],
                          capture_output=True, text=True, timeout=60)
     assert run.stdout.split() == ["0", "False", "False"], run.stderr[-1000:]

@@ -1,43 +1,40 @@
-"""The headless command line (the contract in ARCHITECTURE.md). Exit 0 ok, 1 user error, 2 usage."""
+"""The command line (the contract in ARCHITECTURE.md): the parser, and `main`, which runs a
+command or opens the window. Exit 0 ok, 1 user error, 2 usage.
+
+One module per command group, each with `register(subparsers)`, which adds its parsers with
+`set_defaults(handler=fn)`; `fn(args, store, data_dir)` returns the exit status (`emulate`'s
+takes the arguments only: it needs no cache). Shared helpers are in common.py.
+"""
 
 from __future__ import annotations
 
 import argparse
 import gc
 import importlib
-import json
 import logging
-import shutil
 import sys
-import time
 from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from recbrowser import __version__
+from recbrowser.cli.common import UsageError
 from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
-from recbrowser.paths import data_dir, ensure
+from recbrowser.paths import DataDir, data_dir, ensure
 from recbrowser.startup import command_word, names_a_command
-from recbrowser.store import CallFilter, Store, migrations
+from recbrowser.store import Store, migrations
 
 # The commands import their services themselves: plain `recbrowser`, which opens the window,
-# then loads none of them before its first paint.
-if TYPE_CHECKING:
-    from recbrowser.services.sync import SyncProgress
+# then loads none of them (and no command module) before its first paint.
 
 log = logging.getLogger("recbrowser.cli")
 
-
-class UsageError(Exception):
-    pass
-
-
-# Commands that live in their own modules: each has `register(subparsers)`, which adds its
-# parser with `set_defaults(handler=fn)`; `fn(args, store, data_dir)` returns the exit status.
-EXTENSIONS: tuple[str, ...] = ("recbrowser.cli_export", "recbrowser.cli_bandwidth", "recbrowser.cli_wildix",
-                               "recbrowser.cli_dialgen", "recbrowser.cli_archive", "recbrowser.cli_audit")
+# The core commands, in the order `recbrowser --help` lists them: small modules, loaded for any command.
+CORE: tuple[str, ...] = ("recbrowser.cli.accounts", "recbrowser.cli.sync", "recbrowser.cli.calls",
+                         "recbrowser.cli.download", "recbrowser.cli.emulate")
+CORE_COMMANDS = frozenset({"accounts", "sync", "calls", "search", "show", "download", "emulate"})
+# The other command groups: loaded only when the command line names none of the core commands.
+EXTENSIONS: tuple[str, ...] = ("recbrowser.cli.export", "recbrowser.cli.bandwidth", "recbrowser.cli.imports",
+                               "recbrowser.cli.archive", "recbrowser.cli.audit")
 
 
 def build_parser(commands: bool = True, command: str | None = None) -> argparse.ArgumentParser:
@@ -63,68 +60,12 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
         return p
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    acc = sub.add_parser("accounts", help="add, list, remove or test provider accounts")
-    acc_sub = acc.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = acc_sub.add_parser("add", help="add an account; secrets are read from stdin as one JSON object")
-    add.add_argument("provider")
-    add.add_argument("--name", required=True)
-    add.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a non-secret setting")
-    add.add_argument("--secrets-stdin", action="store_true", help='read {"secret_name": "value"} from stdin')
-    lst = acc_sub.add_parser("list", help="list accounts")
-    lst.add_argument("--json", action="store_true")
-    for action in ("remove", "test"):
-        acc_sub.add_parser(action, help=f"{action} an account").add_argument("name")
-
-    s = sub.add_parser("sync", help="fetch new calls and transcripts into the local cache")
-    s.add_argument("--account")
-    s.add_argument("--since", type=iso_arg)
-    s.add_argument("--until", type=iso_arg)
-
-    c = sub.add_parser("calls", help="list cached calls, newest first")
-    c.add_argument("--account")
-    c.add_argument("--since", type=iso_arg)
-    c.add_argument("--until", type=iso_arg)
-    c.add_argument("--number", help="part of the caller's or callee's number")
-    c.add_argument("--direction", choices=["inbound", "outbound", "internal"])
-    c.add_argument("--status")
-    c.add_argument("--has-audio", action=argparse.BooleanOptionalAction, default=None)
-    c.add_argument("--has-transcript", action=argparse.BooleanOptionalAction, default=None)
-    c.add_argument("--limit", type=int, default=50)
-    c.add_argument("--json", action="store_true")
-
-    q = sub.add_parser("search", help='search transcripts and summaries: words, "a phrase", pric*, -word, a OR b')
-    q.add_argument("query")
-    q.add_argument("--account")
-    q.add_argument("--limit", type=int, default=20)
-    q.add_argument("--json", action="store_true")
-
-    sh = sub.add_parser("show", help="show one call with its transcript")
-    sh.add_argument("call", metavar="CALL")
-    sh.add_argument("--json", action="store_true")
-
-    d = sub.add_parser("download", help="download calls' recordings into the media cache")
-    d.add_argument("calls", nargs="+", metavar="CALL")
-    d.add_argument("--to", metavar="DIR", help="also copy the files into DIR")
-
-    e = sub.add_parser("emulate", help="run provider emulators on 127.0.0.1 until interrupted")
-    e.add_argument("--provider", action="append", dest="providers", metavar="NAME")
-    e.add_argument("--calls", type=int, default=40)
-    e.add_argument("--fault", action="append", default=[], metavar="SPEC", dest="faults")
-
-    if command not in sub.choices:  # help, an extension's command, or a typo (its error lists them all)
+    for module in CORE:
+        importlib.import_module(module).register(sub)
+    if command not in CORE_COMMANDS:  # help, an extension's command, or a typo (its error lists them all)
         for module in EXTENSIONS:
             importlib.import_module(module).register(sub)
     return p
-
-
-def iso_arg(text: str) -> int:
-    from recbrowser.providers.timeparse import to_ms
-
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use e.g. 2026-05-09 or 2026-05-09T14:30") from None
-    return to_ms(dt if dt.tzinfo else dt.astimezone())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,17 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "emulate":
             setup_logging(None, verbose=args.verbose)
-            return cmd_emulate(args)
+            return args.handler(args)
         ensure(dd)
         setup_logging(dd.logs, verbose=args.verbose)
         if args.demo or args.command is None:
-            from recbrowser.demo import run_window_or_demo
-
-            return run_window_or_demo(args, dd)
+            return window_or_demo(args, dd)
         migrations.announce(dd.database, lambda line: print(line, file=sys.stderr, flush=True))
         with Store.open(dd.database) as store:
-            handler = getattr(args, "handler", None) or COMMANDS[args.command]
-            return handler(args, store, dd)
+            return args.handler(args, store, dd)
     except UserFacingError as e:
         print(f"recbrowser: {e}", file=sys.stderr)
         return 1
@@ -164,253 +102,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def cmd_accounts(args, store: Store, dd) -> int:
-    from recbrowser.services import accounts as account_service
+def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:
+    """`recbrowser` opens the window; `--demo` opens it on the emulators in a throwaway cache.
 
-    if args.action == "add":
-        settings = {}
-        for item in args.set:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise UsageError(f"--set {item!r}: use KEY=VALUE")
-            settings[key.strip()] = value
-        secrets = _read_secrets() if args.secrets_stdin else {}
-        account = account_service.add_account(store, args.provider, args.name, settings, secrets)
-        print(f"Added {account.provider} account '{account.name}'; its secrets are in the system keyring.")
-    elif args.action == "list":
-        accounts = store.accounts()
-        if args.json:
-            print(json.dumps({"accounts": [{"name": a.name, "provider": a.provider, "settings": a.settings} for a in accounts]}))
-        elif not accounts:
-            print("No accounts yet: add one with `recbrowser accounts add PROVIDER --name NAME ...`.")
-        else:
-            for a in accounts:
-                print(f"{a.name}\t{a.provider}\t{a.settings.get('base_url', '')}")
-    elif args.action == "remove":
-        account_service.remove_account(store, args.name)
-        print(f"Removed account '{args.name}', its cached calls and its keyring entry (downloaded media files are kept).")
-    elif args.action == "test":
-        account = account_service.get_account(store, args.name)
-        provider = open_signed_in(account)
-        try:
-            print(provider.test_credentials())
-        finally:
-            provider.close()
-    return 0
+    With no display (a server, an SSH session) the demo prints to the terminal instead.
+    """
+    from recbrowser.demo import has_display
 
+    if args.demo and not args.data_dir:
+        import tempfile
 
-def _read_secrets() -> dict[str, str]:
-    try:
-        data = json.loads(sys.stdin.read() or "{}")
-    except ValueError:
-        raise UsageError('--secrets-stdin expects one JSON object, e.g. {"client_secret": "..."}') from None
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise UsageError('--secrets-stdin expects one JSON object of strings, e.g. {"client_secret": "..."}')
-    return data
+        dd = ensure(data_dir(tempfile.mkdtemp(prefix="recbrowser-demo-")))
+    if args.headless or (args.demo and not args.screenshot and not has_display()):
+        if not args.demo:
+            print("recbrowser: --headless goes with --demo; the other commands are headless already.", file=sys.stderr)
+            return 2
+        if not args.headless:
+            print("No display found: showing the demo in the terminal instead of the window.\n")
+        gc.enable()  # off only for a window's start-up (recbrowser/__main__.py)
+        from recbrowser.demo import run_terminal_demo
 
+        return run_terminal_demo(dd)
+    if not has_display():
+        print("recbrowser: no display found to open the window on; see `recbrowser --help` for the commands.",
+              file=sys.stderr)
+        return 1
+    from recbrowser.store.first_count import FirstCount
 
-def cmd_sync(args, store: Store, dd) -> int:
-    from recbrowser.services import accounts as account_service
-    from recbrowser.services.sync import sync_accounts
+    # Counted while the window's modules load (~100 ms of imports): the list has its size at once.
+    first_count = FirstCount(dd.database)
+    from recbrowser.ui.app import run_window
 
-    accounts = [account_service.get_account(store, args.account)] if args.account else store.accounts()
-    if not accounts:
-        raise UserFacingError("No accounts yet: add one with `recbrowser accounts add PROVIDER --name NAME ...`.")
-    bar = ProgressLine()
-
-    def progress(p: SyncProgress) -> None:
-        bar.show(f"{p.account}: {p.page} - {p.calls} calls, {p.new} new")
-
-    results = sync_accounts(
-        store, accounts, open_signed_in, since_ms=args.since, until_ms=args.until, progress=progress
-    )
-    bar.done()
-    failed = 0
-    for r in results:
-        if r.error:
-            failed += 1
-            print(f"recbrowser: {r.error}", file=sys.stderr)
-        else:
-            print(f"{r.account}: {r.calls} calls synced, {r.new} new.")
-    return 1 if failed else 0
-
-
-class ProgressLine:
-    """Progress on stderr: one self-rewriting line on a terminal (at most 10 updates a second),
-    plain lines at most once a second otherwise (a log file or CI stays readable)."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last = 0.0
-        self.dirty = False
-
-    def show(self, text: str, *, final: bool = False) -> None:
-        now = time.monotonic()
-        if not final and now - self.last < (0.1 if self.tty else 1.0):
-            return
-        self.last = now
-        if self.tty:
-            width = shutil.get_terminal_size().columns - 1
-            sys.stderr.write("\r" + text[:width].ljust(width))
-            self.dirty = True
-        else:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.dirty:
-            sys.stderr.write("\n")
-
-
-def open_signed_in(account):
-    """Open the account's connector; where it signs in with two-factor (Voki) and cannot compute
-    the code itself, ask for the code on the terminal once, before any work starts."""
-    from recbrowser.services import accounts as account_service
-
-    provider = account_service.open_provider(account)
-    sign_in = getattr(provider, "sign_in", None)
-    if sign_in is None:
-        return provider
-    try:
-        sign_in()
-    except UserFacingError as e:
-        if not getattr(e, "needs_code", False) or not sys.stdin.isatty():
-            provider.close()
-            raise
-        code = input(f"{e}\nCode for account '{account.name}': ").strip()
-        try:
-            provider.verify_code(code)
-        except BaseException:
-            provider.close()
-            raise
-    return provider
-
-
-def cmd_calls(args, store: Store, dd) -> int:
-    from recbrowser.cli_format import calls_table, row_json
-    from recbrowser.services import accounts as account_service
-
-    if args.account:
-        account_service.get_account(store, args.account)
-    f = CallFilter(
-        account=args.account,
-        since_ms=args.since,
-        until_ms=args.until,
-        number=args.number,
-        direction=args.direction,
-        status=args.status,
-        has_audio=args.has_audio,
-        has_transcript=args.has_transcript,
-    )
-    rows, _ = store.list_calls(f, limit=max(1, args.limit))
-    if args.json:
-        print(json.dumps({"total": store.count_calls(f), "calls": [row_json(r) for r in rows]}, ensure_ascii=False))
-    elif not rows:
-        print("No calls match." if store.accounts() else "No accounts yet: add one with `recbrowser accounts add`.")
-    else:
-        print(calls_table(rows))
-    return 0
-
-
-def cmd_search(args, store: Store, dd) -> int:
-    from recbrowser.cli_format import hit_json, hits_text
-
-    hits = store.search(args.query, account=args.account, limit=max(1, args.limit))
-    if args.json:
-        print(json.dumps({"query": args.query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False))
-    elif not hits:
-        print(f"Nothing said matches {args.query!r}.")
-    else:
-        print(hits_text(hits))
-    return 0
-
-
-def _load_call(store: Store, ref: str):
-    from recbrowser.domain import parse_call_ref
-
-    try:
-        account_name, provider_id = parse_call_ref(ref)
-    except ValueError as e:
-        raise UserFacingError(str(e)) from None
-    call = store.get_call(account_name, provider_id)
-    if call is None:
-        raise UserFacingError(f"No call {ref} in the cache; `recbrowser calls` lists the refs.")
-    return account_name, call
-
-
-def cmd_show(args, store: Store, dd) -> int:
-    from recbrowser.cli_format import call_json, call_text
-
-    account_name, call = _load_call(store, args.call)
-    media = store.media_for_call(account_name, call.provider_id)
-    if args.json:
-        notes = store.notes(account_name, call.provider_id)
-        print(json.dumps(call_json(account_name, call, media, notes), ensure_ascii=False, default=str))
-    else:
-        print(call_text(account_name, call, media))
-    return 0
-
-
-def cmd_download(args, store: Store, dd) -> int:
-    from recbrowser.services import accounts as account_service
-    from recbrowser.services.downloads import download_call
-
-    target = Path(args.to).expanduser() if args.to else None
-    if target:
-        target.mkdir(parents=True, exist_ok=True)
-    failed = 0
-    providers: dict[str, object] = {}
-    try:
-        for ref in args.calls:
-            try:
-                account_name, call = _load_call(store, ref)
-                account = account_service.get_account(store, account_name)
-                if account_name not in providers:
-                    providers[account_name] = account_service.open_provider(account)
-                files = download_call(store, account, providers[account_name], call, dd.media)
-            except UserFacingError as e:
-                failed += 1
-                print(f"recbrowser: {ref}: {e}", file=sys.stderr)
-                continue
-            for f in files:
-                path = f.path
-                if target:
-                    path = target / f.path.name
-                    shutil.copy2(f.path, path)
-                state = "downloaded" if f.fresh else "already in the cache"
-                print(f"{ref}\t{path}\t{f.size} bytes\t{state}")
-    finally:
-        for p in providers.values():
-            p.close()
-    files, size = store.media_totals()
-    noun = "recording" if files == 1 else "recordings"
-    print(f"Media cache: {files:,} {noun}, {size / 1_048_576:,.1f} MB in {dd.media}", file=sys.stderr)
-    return 1 if failed else 0
-
-
-def cmd_emulate(args) -> int:
-    from recbrowser.emulators import start_emulators
-
-    try:
-        servers = start_emulators(args.providers or ["yeastar"], args.calls, args.faults)
-    except ValueError as e:  # an unknown provider or a fault spec we cannot read
-        raise UsageError(str(e)) from None
-    try:
-        print(json.dumps({"emulators": [s.describe() for s in servers]}), flush=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        for s in servers:
-            s.stop()
-
-
-COMMANDS = {
-    "accounts": cmd_accounts,
-    "sync": cmd_sync,
-    "calls": cmd_calls,
-    "search": cmd_search,
-    "show": cmd_show,
-    "download": cmd_download,
-}
+    return run_window(dd, demo=args.demo, screenshot=args.screenshot, first_count=first_count)

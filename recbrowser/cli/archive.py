@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from recbrowser.cli_format import local_time
+from recbrowser.cli.format import local_time
 from recbrowser.domain import call_ref
 from recbrowser.services.archive import ArchiveProgress, archive_expiring, plan
 from recbrowser.store import Store

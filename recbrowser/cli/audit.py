@@ -8,8 +8,8 @@ import json
 import sys
 from dataclasses import asdict
 
-from recbrowser.cli import iso_arg
-from recbrowser.cli_format import local_time
+from recbrowser.cli.common import iso_arg
+from recbrowser.cli.format import local_time
 from recbrowser.domain import call_ref
 from recbrowser.store import Store
 
@@ -46,4 +46,3 @@ def cmd_audit(args: argparse.Namespace, store: Store, dd) -> int:
     if not rows:
         print("No audit entries match.", file=sys.stderr)
     return 0
-

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from recbrowser.cli import ProgressLine, UsageError, iso_arg
+from recbrowser.cli.common import ProgressLine, UsageError, iso_arg
 from recbrowser.services import accounts as account_service
 from recbrowser.services.export import ExportOptions, ExportProgress, ExportSummary, run_export, select_calls
 from recbrowser.services.export_names import DEFAULT_TEMPLATE, FIELD_NAMES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from recbrowser import retention
-from recbrowser.cli_format import clock, party_label
+from recbrowser.cli.format import clock, party_label
 
 __all__ = ["clock", "party_label", "local_datetime", "local_time", "local_short", "local_full", "audio_state", "transcript_label", "tz_name"]
 
