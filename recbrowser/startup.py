@@ -48,6 +48,12 @@ def opens_window(argv: Sequence[str]) -> bool:
     return not names_a_command(argv) and not _NO_WINDOW.intersection(argv)
 
 
+def has_display() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def warm_up() -> threading.Thread | None:
     """Start loading Qt and the font list on a thread of their own (Linux: the libraries'
     names are the wheel's); None where there is nothing to do."""

@@ -33,7 +33,7 @@ import json, sys, time
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from recbrowser.paths import data_dir, ensure
 from recbrowser.store import Store
-import recbrowser.demo  # noqa: F401  (every `recbrowser` start passes through it)
+import recbrowser.cli  # noqa: F401  (every `recbrowser` start passes through it)
 from recbrowser.logs import setup_logging
 from recbrowser.ui.app import make_app
 from recbrowser.ui.main_window import MainWindow

@@ -107,12 +107,12 @@ def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:
 
     With no display (a server, an SSH session) the demo prints to the terminal instead.
     """
-    from recbrowser.demo import has_display
+    from recbrowser.startup import has_display
 
     if args.demo and not args.data_dir:
-        import tempfile
+        from recbrowser.demo.setup import throwaway_data_dir
 
-        dd = ensure(data_dir(tempfile.mkdtemp(prefix="recbrowser-demo-")))
+        dd = throwaway_data_dir()
     if args.headless or (args.demo and not args.screenshot and not has_display()):
         if not args.demo:
             print("recbrowser: --headless goes with --demo; the other commands are headless already.", file=sys.stderr)
@@ -120,7 +120,7 @@ def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:
         if not args.headless:
             print("No display found: showing the demo in the terminal instead of the window.\n")
         gc.enable()  # off only for a window's start-up (recbrowser/__main__.py)
-        from recbrowser.demo import run_terminal_demo
+        from recbrowser.demo.terminal import run_terminal_demo
 
         return run_terminal_demo(dd)
     if not has_display():

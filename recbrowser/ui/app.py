@@ -76,7 +76,7 @@ def _complete_done() -> None:
 
 def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
     """Start the emulators and their accounts in a worker, then sync them."""
-    from recbrowser.demo import start_demo_accounts
+    from recbrowser.demo.setup import start_demo_accounts
     from recbrowser.emulators import EMULATORS
 
     database = window.data_dir.database
