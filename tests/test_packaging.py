@@ -175,7 +175,7 @@ PROBE = """
 import json, recbrowser
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from recbrowser.ui.icons import ICON_DIR, app_icon, icon
+from recbrowser.ui.common.icons import ICON_DIR, app_icon, icon
 drawn = {"play": not icon("play").isNull(), "sync": not icon("sync").isNull(), "app": not app_icon().isNull()}
 print(json.dumps([recbrowser.__file__, str(ICON_DIR), drawn]))
 """

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QLineEdit
 
 from recbrowser import credentials
 from recbrowser.providers.base import provider_class
-from recbrowser.ui.account_form import AccountForm
-from recbrowser.ui.accounts_dialog import AccountsDialog
-from recbrowser.ui.accounts_panel import AccountsPanel
+from recbrowser.ui.accounts.account_form import AccountForm
+from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
+from recbrowser.ui.accounts.accounts_panel import AccountsPanel
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -97,7 +97,7 @@ def test_answers_for_a_closed_dialog_are_dropped(qtbot):
 
     from PySide6.QtWidgets import QLabel
 
-    from recbrowser.ui.workers import run_task
+    from recbrowser.ui.common.workers import run_task
 
     release = threading.Event()
     label = QLabel()
@@ -134,8 +134,8 @@ def test_removing_an_account_runs_in_a_worker_and_reaches_the_window_after_the_d
 
     from recbrowser.errors import SecretMissing
     from recbrowser.store import CallFilter
-    from recbrowser.ui.main_window import MainWindow
-    from recbrowser.ui.settings import open_settings
+    from recbrowser.ui.window.main_window import MainWindow
+    from recbrowser.ui.window.settings import open_settings
 
     account = add_emulated_account(store, yeastar, name=account_name)
     credentials.save_secrets(account_name, yeastar.secrets())

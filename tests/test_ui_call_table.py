@@ -12,7 +12,7 @@ from test_ui_support import fill
 
 from recbrowser.domain import Call, Leg, Party
 from recbrowser.store import CallFilter
-from recbrowser.ui.call_columns import (
+from recbrowser.ui.call_list.call_columns import (
     COL_ACCOUNT,
     COL_AGENT,
     COL_AUDIO,
@@ -26,8 +26,8 @@ from recbrowser.ui.call_columns import (
     HEADERS,
     SORT_KEYS,
 )
-from recbrowser.ui.call_table_model import BLOCK, CACHE_BLOCKS, ROW_ROLE, CallTableModel
-from recbrowser.ui.call_table_view import CallTableView
+from recbrowser.ui.call_list.call_table_model import BLOCK, CACHE_BLOCKS, ROW_ROLE, CallTableModel
+from recbrowser.ui.call_list.call_table_view import CallTableView
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -111,7 +111,7 @@ def test_refresh_after_a_sync_page_adds_rows_without_a_reset(qtbot, store):
 
 
 def test_the_filter_bar_builds_the_store_filter(qtbot):
-    from recbrowser.ui.filter_bar import FilterBar, since_for
+    from recbrowser.ui.call_list.filter_bar import FilterBar, since_for
 
     bar = FilterBar()
     qtbot.addWidget(bar)
@@ -152,7 +152,7 @@ def test_a_custom_date_range_includes_both_days(qtbot):
 
     from PySide6.QtCore import QDate
 
-    from recbrowser.ui.filter_bar import CUSTOM, FilterBar
+    from recbrowser.ui.call_list.filter_bar import CUSTOM, FilterBar
 
     bar = FilterBar()
     qtbot.addWidget(bar)
@@ -304,7 +304,7 @@ def test_open_legs_follow_their_call_when_a_sync_adds_calls_above(qtbot, store):
 
 
 def test_the_tag_box_filters_the_list_to_tagged_calls(qtbot, store):
-    from recbrowser.ui.filter_bar import FilterBar
+    from recbrowser.ui.call_list.filter_bar import FilterBar
 
     fill(store, 300)
     for provider_id in ("bu000007", "bu000123"):
@@ -332,8 +332,8 @@ def test_the_filter_and_search_boxes_offer_a_clear_button_once_they_hold_text(qt
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QToolButton
 
-    from recbrowser.ui.filter_bar import FilterBar
-    from recbrowser.ui.search_panel import SearchPanel
+    from recbrowser.ui.call_list.filter_bar import FilterBar
+    from recbrowser.ui.search.search_panel import SearchPanel
 
     bar, panel = FilterBar(), SearchPanel(lambda _q: [])
     for widget in (bar, panel):

@@ -15,9 +15,9 @@ from voki_helpers import DAY_MS, add_account, forget_tokens, fresh_voki_tokens  
 from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.providers.voki import PAGE_SIZE
 from recbrowser.providers.voki_map import totp
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.mfa_dialog import MfaDialog
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.accounts.mfa_dialog import MfaDialog
+from recbrowser.ui.window.main_window import MainWindow
+from recbrowser.ui.window.settings import open_settings
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -141,7 +141,7 @@ def test_cancel_marks_the_account_and_keeps_its_calls_then_syncing_again_asks_ag
 
 
 def test_test_connection_asks_for_the_code(qtbot, data_dir, store, voki):
-    from recbrowser.ui.accounts_dialog import AccountsDialog
+    from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
 
     add_account(store, voki)
     pool = QThreadPool()

@@ -14,9 +14,9 @@ from test_ui_support import archive, archived_store, speech_call  # noqa: F401  
 
 from recbrowser.domain import call_ref
 from recbrowser.store import CallFilter, Store
-from recbrowser.ui.call_pane import TAB_NOTES, CallPane
-from recbrowser.ui.player import Player
-from recbrowser.ui.settings import Preferences, open_settings
+from recbrowser.ui.call_pane.call_pane import TAB_NOTES, CallPane
+from recbrowser.ui.player.player import Player
+from recbrowser.ui.window.settings import Preferences, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -186,7 +186,7 @@ def test_tags_are_added_removed_and_completed_from_other_calls(qtbot, data_dir, 
 
 
 def test_the_window_saves_notes_without_any_wiring_of_its_own(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     window = MainWindow(data_dir, archived_store, open_settings(data_dir.settings))
     qtbot.addWidget(window)
@@ -229,7 +229,7 @@ def test_notes_and_tags_made_in_the_window_survive_a_resync(qtbot, data_dir, sto
 
     from yeastar_helpers import add_emulated_account
 
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     add_emulated_account(store, yeastar)
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))
@@ -268,7 +268,7 @@ def test_a_note_and_tag_made_as_the_call_opens_are_not_wiped_by_its_late_load(qt
     from PySide6.QtCore import QThreadPool
     from test_ui_support import fill
 
-    from recbrowser.ui.call_notes import CallNotes
+    from recbrowser.ui.call_pane.call_notes import CallNotes
 
     fill(store, 40)
     pool = QThreadPool()

@@ -9,10 +9,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 
-from recbrowser.ui.formatting import clock
-from recbrowser.ui.player import Player
-from recbrowser.ui.player_controls import PlayerControls
-from recbrowser.ui.settings import Preferences, UiState, clamp_rate, open_settings
+from recbrowser.ui.common.formatting import clock
+from recbrowser.ui.player.player import Player
+from recbrowser.ui.player.player_controls import PlayerControls
+from recbrowser.ui.window.settings import Preferences, UiState, clamp_rate, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -93,7 +93,7 @@ def test_ui_state_and_preferences_live_apart(qtbot, data_dir):
 
 def test_stopping_while_ffmpeg_tears_down_never_deadlocks(qtbot, data_dir, speech_call):  # noqa: F811
     # Without the notify-cache priming in Player this hung within a few rounds (GIL vs Qt mutex).
-    from recbrowser.ui.call_pane import CallPane
+    from recbrowser.ui.call_pane.call_pane import CallPane
 
     prefs = Preferences(open_settings(data_dir.settings))
     for i in range(15):
@@ -113,11 +113,11 @@ def test_stopping_while_ffmpeg_tears_down_never_deadlocks(qtbot, data_dir, speec
 
 
 def test_emitting_from_python_does_not_eat_references_to_true(qapp):
-    # PySide6 6.12.0's emit() returns True without a reference: recbrowser.ui.signals repairs it.
+    # PySide6 6.12.0's emit() returns True without a reference: recbrowser.ui.common.signals repairs it.
     import sys
     from pathlib import Path
 
-    from recbrowser.ui.signals import emit
+    from recbrowser.ui.common.signals import emit
 
     player = Player(Preferences(open_settings(Path(os.environ.get("TMPDIR", "/tmp")) / "rb-emit.ini")))
     before = sys.getrefcount(True)
@@ -133,7 +133,7 @@ def test_no_raw_emit_calls_in_the_ui_package():
 
     folder = Path(recbrowser.ui.__file__).parent
     offenders = [p.name for p in folder.glob("*.py") if p.name != "signals.py" and ".emit(" in p.read_text()]
-    assert offenders == [], "use recbrowser.ui.signals.emit(signal, ...) instead of signal.emit(...)"
+    assert offenders == [], "use recbrowser.ui.common.signals.emit(signal, ...) instead of signal.emit(...)"
 
 
 def loaded(qtbot, data_dir, speech_call):  # noqa: F811
@@ -260,7 +260,7 @@ def test_void_qt_calls_never_run_none_out(qapp):
 
     from PySide6.QtWidgets import QLabel
 
-    import recbrowser.ui.player  # noqa: F401  (the window's modules keep None alive on import)
+    import recbrowser.ui.player.player  # noqa: F401  (the window's modules keep None alive on import)
 
     label = QLabel()
     for _ in range(200_000):

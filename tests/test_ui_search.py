@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt, QThreadPool
 from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.domain import SearchHit
-from recbrowser.ui.search_hit_delegate import snippet_html
-from recbrowser.ui.search_panel import SearchPanel
+from recbrowser.ui.search.search_hit_delegate import snippet_html
+from recbrowser.ui.search.search_panel import SearchPanel
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -61,8 +61,8 @@ def test_snippets_mark_the_hit_and_escape_the_rest():
 
 
 def test_results_from_the_real_store_and_enter_opens_the_hit(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
-    from recbrowser.ui.main_window import MainWindow
-    from recbrowser.ui.settings import open_settings
+    from recbrowser.ui.window.main_window import MainWindow
+    from recbrowser.ui.window.settings import open_settings
 
     window = MainWindow(data_dir, archived_store, open_settings(data_dir.settings))
     qtbot.addWidget(window)
@@ -93,7 +93,7 @@ def test_results_from_the_real_store_and_enter_opens_the_hit(qtbot, data_dir, ar
 
 def test_a_hit_line_names_the_account_and_leaves_out_what_the_transcript_lacks():
     from recbrowser.domain import SearchHit
-    from recbrowser.ui.search_results import hit_where
+    from recbrowser.ui.search.search_results import hit_where
 
     def hit(speaker: str, start_ms: int | None, kind: str = "segment") -> str:
         line = hit_where(SearchHit("Demo Voki/c1", "Demo Voki", "c1", 1_700_000_000_000, speaker, start_ms, "t", "t", kind))

@@ -9,13 +9,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtGui import QAction, QKeySequence
 
-from recbrowser.ui import shortcuts
-from recbrowser.ui.actions import SPECS
-from recbrowser.ui.call_pane import PANE_SHORTCUTS, CallPane
-from recbrowser.ui.call_table_view import LIST_SHORTCUTS
-from recbrowser.ui.dialogs import ShortcutsDialog
-from recbrowser.ui.player import Player
-from recbrowser.ui.settings import Preferences, open_settings
+from recbrowser.ui.call_list.call_table_view import LIST_SHORTCUTS
+from recbrowser.ui.call_pane.call_pane import PANE_SHORTCUTS, CallPane
+from recbrowser.ui.common.dialogs import ShortcutsDialog
+from recbrowser.ui.player.player import Player
+from recbrowser.ui.window import shortcuts
+from recbrowser.ui.window.actions import SPECS
+from recbrowser.ui.window.settings import Preferences, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -54,7 +54,7 @@ def test_every_shortcut_has_an_action_and_is_listed_in_help(qtbot, tmp_path):
 
 
 def test_the_window_menus_list_add_note_archive_and_audit_without_a_second_key(qtbot, data_dir, store):
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))
     qtbot.addWidget(window)

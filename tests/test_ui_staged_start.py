@@ -11,10 +11,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from test_ui_support import archive, archived_store, fill  # noqa: F401  (fixtures)
 
-from recbrowser.ui.call_pane import CallPane
-from recbrowser.ui.first_paint import AfterFirstPaint
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.window.first_paint import AfterFirstPaint
+from recbrowser.ui.window.main_window import MainWindow
+from recbrowser.ui.window.settings import open_settings
 
 pytestmark = pytest.mark.no_qt_log
 

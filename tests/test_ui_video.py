@@ -19,9 +19,9 @@ from recbrowser.domain import Call
 from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.services.downloads import download_call
 from recbrowser.store import Store
-from recbrowser.ui.call_pane import CallPane
-from recbrowser.ui.player import Player
-from recbrowser.ui.settings import Preferences, open_settings
+from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.player.player import Player
+from recbrowser.ui.window.settings import Preferences, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -134,7 +134,7 @@ def test_switching_between_video_and_audio_calls_switches_the_pane(qtbot, data_d
 
 
 def test_in_the_window_play_fetches_the_webm_and_shows_the_video(qtbot, data_dir, store):
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     emu = VokiEmulator(calls=12, seed=3)
     emu.start()

@@ -131,6 +131,6 @@ def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:
 
     # Counted while the window's modules load (~100 ms of imports): the list has its size at once.
     first_count = FirstCount(dd.database)
-    from recbrowser.ui.app import run_window
+    from recbrowser.ui.window.app import run_window
 
     return run_window(dd, demo=args.demo, screenshot=args.screenshot, first_count=first_count)

@@ -9,7 +9,7 @@ one long transcript rendered, the process aborts with "none_dealloc: deallocatin
 We measure the loss once at import; only if it is there do we give `None` a reserve of
 references so large it cannot run out (what Python 3.12 does by making `None` immortal). A
 fixed PySide, or Python 3.12+, measures nothing and this changes nothing. The bool that
-`emit` loses is repaired separately, per emit, in recbrowser.ui.signals.
+`emit` loses is repaired separately, per emit, in recbrowser.ui.common.signals.
 """
 
 from __future__ import annotations

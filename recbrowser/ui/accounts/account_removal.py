@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from recbrowser.services import accounts as account_service
 from recbrowser.store import CallFilter, Store
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
 
 
 class AccountRemoval(QObject):

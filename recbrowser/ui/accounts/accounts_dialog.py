@@ -30,11 +30,11 @@ from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
 from recbrowser.store import Store
-from recbrowser.ui.account_form import AccountForm
-from recbrowser.ui.account_removal import AccountRemoval
-from recbrowser.ui.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.accounts.account_form import AccountForm
+from recbrowser.ui.accounts.account_removal import AccountRemoval
+from recbrowser.ui.accounts.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
 
 NEW = "__new__"
 

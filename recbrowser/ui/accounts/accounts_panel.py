@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from recbrowser.domain import Account
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.signals import emit
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap, QPolygonF
 
 from recbrowser.store.records import LegRow
-from recbrowser.ui.formatting import (
+from recbrowser.ui.common.formatting import (
     audio_state,
     clock,
     local_datetime,

@@ -35,8 +35,8 @@ from PySide6.QtGui import QGuiApplication, QPalette
 from recbrowser.store import CallFilter, Store, listing
 from recbrowser.store.database import open_reader
 from recbrowser.store.records import LegRow
-from recbrowser.ui.call_blocks import BLOCK, ConnectionReader, Pages
-from recbrowser.ui.call_columns import (
+from recbrowser.ui.call_list.call_blocks import BLOCK, ConnectionReader, Pages
+from recbrowser.ui.call_list.call_columns import (
     COL_DURATION,
     COL_FROM,
     COL_START,
@@ -51,9 +51,9 @@ from recbrowser.ui.call_columns import (
     no_marker,
     tooltip,
 )
-from recbrowser.ui.formatting import local_full
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.formatting import local_full
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
 
 log = logging.getLogger("recbrowser.ui.calls")
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from recbrowser.ui.call_columns import (
+from recbrowser.ui.call_list.call_columns import (
     COL_ACCOUNT,
     COL_AGENT,
     COL_AUDIO,
@@ -22,7 +22,7 @@ from recbrowser.ui.call_columns import (
     HEADERS,
     SORT_KEYS,
 )
-from recbrowser.ui.call_table_model import CallTableModel
+from recbrowser.ui.call_list.call_table_model import CallTableModel
 
 ARROW_ZONE = 24  # px from the left of the Start cell that open or close a call's legs
 

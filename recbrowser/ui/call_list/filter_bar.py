@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QHBoxLayout, QLa
 
 from recbrowser.domain import DIRECTIONS, STATUSES
 from recbrowser.store import CallFilter
-from recbrowser.ui.flow_layout import FlowLayout
-from recbrowser.ui.line_edits import clear_button_with_first_text
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.flow_layout import FlowLayout
+from recbrowser.ui.common.line_edits import clear_button_with_first_text
+from recbrowser.ui.common.signals import emit
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDateEdit

@@ -19,8 +19,8 @@ from recbrowser.domain import Call
 from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import get_account, open_provider
 from recbrowser.store import Store
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
 
 log = logging.getLogger("recbrowser.ui.calls")
 

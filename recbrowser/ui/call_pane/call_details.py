@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from recbrowser.domain import Call
-from recbrowser.ui.formatting import clock, local_full
+from recbrowser.ui.common.formatting import clock, local_full
 
 DAY_MS = 86_400_000
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from recbrowser.store import Note, Store
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
 
 log = logging.getLogger("recbrowser.ui.notes")
 

@@ -15,19 +15,19 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from recbrowser.domain import Call, call_ref
-from recbrowser.ui import shortcuts
-from recbrowser.ui.call_details import details_html
-from recbrowser.ui.call_notes import CallNotes, NotesState
-from recbrowser.ui.empty_state import CALL_PANE_EMPTY, empty_label
-from recbrowser.ui.formatting import clock, local_full
-from recbrowser.ui.notes_panel import NotesPanel
-from recbrowser.ui.play_log import PlayLog
-from recbrowser.ui.player import Player
-from recbrowser.ui.player_controls import PlayerControls
-from recbrowser.ui.signals import emit
-from recbrowser.ui.tags_editor import TagsEditor
-from recbrowser.ui.transcript_pane import TranscriptPane
-from recbrowser.ui.video_area import VideoArea
+from recbrowser.ui.call_pane.call_details import details_html
+from recbrowser.ui.call_pane.call_notes import CallNotes, NotesState
+from recbrowser.ui.call_pane.notes_panel import NotesPanel
+from recbrowser.ui.call_pane.tags_editor import TagsEditor
+from recbrowser.ui.call_pane.transcript_pane import TranscriptPane
+from recbrowser.ui.common.empty_state import CALL_PANE_EMPTY, empty_label
+from recbrowser.ui.common.formatting import clock, local_full
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.player.play_log import PlayLog
+from recbrowser.ui.player.player import Player
+from recbrowser.ui.player.player_controls import PlayerControls
+from recbrowser.ui.player.video_area import VideoArea
+from recbrowser.ui.window import shortcuts
 
 TAB_TRANSCRIPT, TAB_NOTES, TAB_SUMMARY, TAB_DETAILS = range(4)
 # Shortcuts the pane binds itself (the window's actions bind the rest of the registry).

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
-from recbrowser.ui.icons import icon
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.icons import icon
+from recbrowser.ui.common.signals import emit
 
 DEBOUNCE_MS = 150  # find as you type without re-highlighting on every keystroke
 

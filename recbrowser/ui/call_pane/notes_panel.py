@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from recbrowser.store import Note
-from recbrowser.ui.formatting import clock
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.formatting import clock
+from recbrowser.ui.common.signals import emit
 
 NOTE_ROLE = Qt.ItemDataRole.UserRole
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
-from recbrowser.ui.flow_layout import FlowLayout
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.flow_layout import FlowLayout
+from recbrowser.ui.common.signals import emit
 
 
 def split_tags(text: str) -> list[str]:

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolButton, QVBox
 
 from recbrowser.domain import Segment
 from recbrowser.store import Note
-from recbrowser.ui.find_bar import FindBar
-from recbrowser.ui.icons import icon
-from recbrowser.ui.signals import emit
-from recbrowser.ui.transcript_view import TranscriptView
+from recbrowser.ui.call_pane.find_bar import FindBar
+from recbrowser.ui.call_pane.transcript_view import TranscriptView
+from recbrowser.ui.common.icons import icon
+from recbrowser.ui.common.signals import emit
 
 PLACEHOLDERS = {
     "select": "Select a call to read its transcript.",

@@ -19,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QImage, QPainter, QPalette, QPixmap
 
-ICON_DIR = Path(__file__).resolve().parents[1] / "resources" / "icons"  # inside the package: wheels and bundles carry it
+ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"  # inside the package: wheels and bundles carry it
 SIZES = (16, 24, 32, 48)
 FALLBACK_COLOUR = "#444444"  # no application yet (a test drawing an icon on its own)
 _CLONES: list[QIconEngine] = []

@@ -16,9 +16,9 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from recbrowser.errors import UserFacingError
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.signals import emit
 
-log = logging.getLogger("recbrowser.ui.workers")
+log = logging.getLogger("recbrowser.ui.common.workers")
 
 Report = Callable[[Any], None]
 Work = Callable[[Report], Any]

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 
 from recbrowser.store import Store
-from recbrowser.ui.background_job import BackgroundJob
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
+from recbrowser.ui.jobs.background_job import BackgroundJob
 
 if TYPE_CHECKING:
     from recbrowser.services.archive import ArchiveSummary

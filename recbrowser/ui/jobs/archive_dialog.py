@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
 
-from recbrowser.ui.archive_controller import REMINDER_DAYS, ArchiveController, Expiring
+from recbrowser.ui.jobs.archive_controller import REMINDER_DAYS, ArchiveController, Expiring
 
 DAYS_KEY = "archive/within_days"
 

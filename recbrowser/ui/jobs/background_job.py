@@ -14,8 +14,8 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from recbrowser.domain import Account
 from recbrowser.providers.base import Provider
 from recbrowser.services.accounts import open_provider
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
 
 
 class BackgroundJob(QObject):

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recbrowser.store import Store
-from recbrowser.ui.background_job import BackgroundJob
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.jobs.background_job import BackgroundJob
 
 if TYPE_CHECKING:
     from recbrowser.services.export_options import ExportOptions, ExportSummary

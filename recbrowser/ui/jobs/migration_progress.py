@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QProgressBar, QProgressDialog, QWidg
 
 from recbrowser.errors import UserFacingError
 from recbrowser.store import Store, migrations
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.workers import run_task
 
 TITLE = "Updating the call cache for this version…"
 STEPS = 1000

@@ -20,8 +20,8 @@ from recbrowser.services.accounts import get_account, open_provider
 from recbrowser.services.bandwidth_actions import ActionResult, run_action
 from recbrowser.services.dialgen_import import ImportResult, import_items, read_items
 from recbrowser.store import Store
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
 
 # window action id -> (service action, the provider method it needs, while running, when done)
 CALL_ACTIONS = {

@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from recbrowser.domain import parse_call_ref
 from recbrowser.providers.base import provider_class
 from recbrowser.store.records import CallRow
-from recbrowser.ui.formatting import local_datetime, party_label
-from recbrowser.ui.provider_actions import CALL_ACTIONS, offers
+from recbrowser.ui.common.formatting import local_datetime, party_label
+from recbrowser.ui.jobs.provider_actions import CALL_ACTIONS, offers
 
 if TYPE_CHECKING:
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
 SHOWN = 5  # calls named in a confirmation; the rest are counted
 MAX_CALLS = 200  # one request per call at the provider; and a Ctrl+A over a million rows must not read them all
@@ -96,7 +96,7 @@ def _call_action(w: MainWindow, action_id: str) -> None:
 
 
 def _add_dialgen_calls(w: MainWindow) -> None:
-    from recbrowser.ui.dialgen_add_dialog import DialgenAddDialog
+    from recbrowser.ui.jobs.dialgen_add_dialog import DialgenAddDialog
 
     names = dialgen_accounts(w)
     if not names or w.provider_actions.busy:

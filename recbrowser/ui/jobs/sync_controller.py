@@ -20,9 +20,9 @@ from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import CancelToken, SyncProgress, SyncResult, sync_account
 from recbrowser.store import Store
-from recbrowser.ui.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.accounts.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
 
 log = logging.getLogger("recbrowser.ui.sync")
 

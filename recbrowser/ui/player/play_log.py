@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, QThreadPool
 from recbrowser.domain import parse_call_ref
 from recbrowser.services import audit
 from recbrowser.store import Store
-from recbrowser.ui.player import Player
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.workers import run_task
+from recbrowser.ui.player.player import Player
 
 log = logging.getLogger("recbrowser.ui.audit")
 

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl, Signal
 
-from recbrowser.ui.refcounts import RESERVED as _NONE_KEPT_ALIVE  # noqa: F401  (see the module)
-from recbrowser.ui.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
-from recbrowser.ui.shortcuts import key_text
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.compat import RESERVED as _NONE_KEPT_ALIVE  # noqa: F401  (see the module)
+from recbrowser.ui.window.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
+from recbrowser.ui.window.shortcuts import key_text
 
 if TYPE_CHECKING:
     from PySide6.QtMultimedia import QMediaPlayer
     from PySide6.QtWidgets import QWidget
 
-log = logging.getLogger("recbrowser.ui.player")
+log = logging.getLogger("recbrowser.ui.player.player")
 
 RATE_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 

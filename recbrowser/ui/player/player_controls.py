@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from recbrowser.ui.formatting import clock, rate_label
-from recbrowser.ui.icons import icon
-from recbrowser.ui.player import RATE_STEPS, Player
-from recbrowser.ui.seek_slider import SeekSlider
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.formatting import clock, rate_label
+from recbrowser.ui.common.icons import icon
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.player.player import RATE_STEPS, Player
+from recbrowser.ui.player.seek_slider import SeekSlider
 
 SKIPS = ((-15_000, "−15s"), (-5_000, "−5s"), (5_000, "+5s"), (15_000, "+15s"))
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QSlider, QStyle, QStyleOptionSlider
 
-from recbrowser.ui.signals import emit
+from recbrowser.ui.common.signals import emit
 
 
 class SeekSlider(QSlider):

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from recbrowser.domain import Call
-from recbrowser.ui.player import Player
+from recbrowser.ui.player.player import Player
 
 VIDEO_FORMATS = {"webm", "mp4", "mkv", "mov", "avi"}
 PAGE_PLACEHOLDER, PAGE_VIDEO = range(2)

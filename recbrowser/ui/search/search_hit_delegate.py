@@ -12,7 +12,7 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from recbrowser.domain import SearchHit
-from recbrowser.ui.search_results import HIT_ROLE, hit_where
+from recbrowser.ui.search.search_results import HIT_ROLE, hit_where
 
 _HIT = re.compile(r"\[([^\[\]]*)\]")
 

@@ -13,11 +13,11 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from recbrowser.domain import SearchHit
-from recbrowser.ui.icons import icon
-from recbrowser.ui.line_edits import clear_button_with_first_text
-from recbrowser.ui.search_results import HIT_ROLE, SearchResultsModel
-from recbrowser.ui.signals import emit
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.icons import icon
+from recbrowser.ui.common.line_edits import clear_button_with_first_text
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
+from recbrowser.ui.search.search_results import HIT_ROLE, SearchResultsModel
 
 DEBOUNCE_MS = 250
 LIMIT = 100
@@ -96,7 +96,7 @@ class SearchPanel(QWidget):
         if generation != self.generation:
             return  # the user typed on: an older query's answer must not replace a newer one
         if hits and not self._delegate_set:
-            from recbrowser.ui.search_hit_delegate import HitDelegate
+            from recbrowser.ui.search.search_hit_delegate import HitDelegate
 
             self.results.setItemDelegate(HitDelegate(self.results))
             self._delegate_set = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from recbrowser.domain import SearchHit
-from recbrowser.ui.formatting import clock, local_short
+from recbrowser.ui.common.formatting import clock, local_short
 
 HIT_ROLE = Qt.ItemDataRole.UserRole
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
 
-from recbrowser.ui import shortcuts
-from recbrowser.ui.icons import icon
+from recbrowser.ui.common.icons import icon
+from recbrowser.ui.window import shortcuts
 
 # id: (menu text, icon, shortcut id or None)
 SPECS: dict[str, tuple[str, str | None, str | None]] = {

@@ -15,11 +15,11 @@ from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir, ensure
 from recbrowser.store import Store, migrations
 from recbrowser.store.first_count import FirstCount
-from recbrowser.ui.first_paint import AfterFirstPaint
-from recbrowser.ui.icons import app_icon, keep_drawn_in
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.icons import app_icon, keep_drawn_in
+from recbrowser.ui.common.workers import run_task
+from recbrowser.ui.window.first_paint import AfterFirstPaint
+from recbrowser.ui.window.main_window import MainWindow
+from recbrowser.ui.window.settings import open_settings
 
 log = logging.getLogger("recbrowser.ui")
 
@@ -48,7 +48,7 @@ def install_excepthook(parent_for) -> None:
     def hook(kind, value, tb) -> None:
         import traceback
 
-        from recbrowser.ui.dialogs import show_error  # ~10 ms of imports: only when it happens
+        from recbrowser.ui.common.dialogs import show_error  # ~10 ms of imports: only when it happens
 
         text = "".join(traceback.format_exception(kind, value, tb))
         log.error("unexpected error in the window:\n%s", text)
@@ -116,13 +116,13 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
     try:
         current = first_count is not None and first_count.is_current()
         if not current and migrations.pending(data_dir.database):  # an older cache: updated under a progress dialog
-            from recbrowser.ui.migration_progress import open_store_with_progress
+            from recbrowser.ui.jobs.migration_progress import open_store_with_progress
 
             store = open_store_with_progress(app, data_dir.database)
         else:
             store = Store.open(data_dir.database)
     except UserFacingError as e:
-        from recbrowser.ui.dialogs import show_error
+        from recbrowser.ui.common.dialogs import show_error
 
         show_error(None, str(e))
         return 1
@@ -135,7 +135,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
                             first_count=first_count)
         director = None
         if screenshot:
-            from recbrowser.ui.screenshot import ScreenshotDirector
+            from recbrowser.ui.window.screenshot import ScreenshotDirector
 
             director = ScreenshotDirector(window, screenshot)
         else:  # a modal error dialog would hang an unattended screenshot run

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 from recbrowser.domain import call_ref
 from recbrowser.store import Store
 from recbrowser.store.audit import AuditEntry
-from recbrowser.ui.formatting import local_full, tz_name
-from recbrowser.ui.workers import run_task
+from recbrowser.ui.common.formatting import local_full, tz_name
+from recbrowser.ui.common.workers import run_task
 
 LIMIT = 1000  # newest first: a supervisor looks at the recent trail; the CLI pages further
 COLUMNS = ("Time", "User", "Action", "Call", "Detail")

@@ -25,29 +25,29 @@ from recbrowser.paths import DataDir
 from recbrowser.providers.titles import provider_title
 from recbrowser.store import CallFilter, Store
 from recbrowser.store.first_count import FirstCount
-from recbrowser.ui.accounts_panel import AccountsPanel
-from recbrowser.ui.actions import Actions
-from recbrowser.ui.call_table_model import CallTableModel
-from recbrowser.ui.call_table_view import CallTableView
-from recbrowser.ui.empty_state import CALL_PANE_EMPTY, empty_label
-from recbrowser.ui.filter_bar import FilterBar
-from recbrowser.ui.first_paint import AfterFirstPaint
-from recbrowser.ui.icons import app_icon
-from recbrowser.ui.search_panel import LIMIT, SearchPanel
-from recbrowser.ui.settings import Preferences, UiState
-from recbrowser.ui.signals import emit
-from recbrowser.ui.status_area import StatusArea
-from recbrowser.ui.workers import Pools, run_task
+from recbrowser.ui.accounts.accounts_panel import AccountsPanel
+from recbrowser.ui.call_list.call_table_model import CallTableModel
+from recbrowser.ui.call_list.call_table_view import CallTableView
+from recbrowser.ui.call_list.filter_bar import FilterBar
+from recbrowser.ui.common.empty_state import CALL_PANE_EMPTY, empty_label
+from recbrowser.ui.common.icons import app_icon
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import Pools, run_task
+from recbrowser.ui.search.search_panel import LIMIT, SearchPanel
+from recbrowser.ui.window.actions import Actions
+from recbrowser.ui.window.first_paint import AfterFirstPaint
+from recbrowser.ui.window.settings import Preferences, UiState
+from recbrowser.ui.window.status_area import StatusArea
 
 if TYPE_CHECKING:
-    from recbrowser.ui.account_removal import AccountRemoval
-    from recbrowser.ui.archive_controller import ArchiveController
-    from recbrowser.ui.call_controller import CallController, LoadedCall, PlayRequest
-    from recbrowser.ui.call_pane import CallPane
-    from recbrowser.ui.export_controller import ExportController
-    from recbrowser.ui.player import Player
-    from recbrowser.ui.provider_actions import ProviderActions
-    from recbrowser.ui.sync_controller import SyncController
+    from recbrowser.ui.accounts.account_removal import AccountRemoval
+    from recbrowser.ui.call_pane.call_controller import CallController, LoadedCall, PlayRequest
+    from recbrowser.ui.call_pane.call_pane import CallPane
+    from recbrowser.ui.jobs.archive_controller import ArchiveController
+    from recbrowser.ui.jobs.export_controller import ExportController
+    from recbrowser.ui.jobs.provider_actions import ProviderActions
+    from recbrowser.ui.jobs.sync_controller import SyncController
+    from recbrowser.ui.player.player import Player
 
 log = logging.getLogger("recbrowser.ui")
 
@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
             AfterFirstPaint(self.table.viewport(), self.player.start, ready=self.calls_shown)
 
     def _complete(self, *, start_player: bool = True) -> None:
-        from recbrowser.ui.window_parts import add_working_parts
+        from recbrowser.ui.window.window_parts import add_working_parts
 
         add_working_parts(self)
         self._wire_call()
@@ -218,13 +218,13 @@ class MainWindow(QMainWindow):
         self.filter_bar.set_tags(self.store.all_tags())  # one indexed GROUP BY; the pane keeps it fresh
         self.actions["sync_all"].setEnabled(bool(self._accounts))
         if self.complete:
-            from recbrowser.ui.provider_wiring import update_provider_actions
+            from recbrowser.ui.jobs.provider_wiring import update_provider_actions
 
             update_provider_actions(self)
         self._update_count()
 
     def show_accounts(self, select: str | None = None) -> None:
-        from recbrowser.ui.accounts_dialog import AccountsDialog
+        from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
 
         dialog = AccountsDialog(self.data_dir.database, self.pools.interactive, self.secrets_for, self, select=select,
                                 removal=self.removal)
@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
         if self.player.label == ref and self.player.path is not None:
             self.player.toggle()
             return
-        from recbrowser.ui.call_controller import PlayRequest  # loaded with the working parts
+        from recbrowser.ui.call_pane.call_controller import PlayRequest  # loaded with the working parts
 
         self.request_play(PlayRequest(current[0], current[1], start_ms))
 
@@ -400,7 +400,7 @@ class MainWindow(QMainWindow):
             self.player.seek(start)
             self.player.play()
         else:
-            from recbrowser.ui.call_controller import PlayRequest
+            from recbrowser.ui.call_pane.call_controller import PlayRequest
 
             self.request_play(PlayRequest(hit.account, hit.call_provider_id, start))
 
@@ -419,7 +419,7 @@ class MainWindow(QMainWindow):
     # -- small actions ------------------------------------------------------------------------------
     def copy_details(self) -> None:
         if self.call_pane.call is not None and self.call_pane.account:
-            from recbrowser.ui.call_details import details_text
+            from recbrowser.ui.call_pane.call_details import details_text
 
             QGuiApplication.clipboard().setText(details_text(self.call_pane.account, self.call_pane.call))
             self.status.show_message("Call details copied.")

@@ -10,9 +10,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from recbrowser.ui.call_controller import PlayRequest
+from recbrowser.ui.call_pane.call_controller import PlayRequest
 
-log = logging.getLogger("recbrowser.ui.screenshot")
+log = logging.getLogger("recbrowser.ui.window.screenshot")
 
 TIMEOUT_MS = 120_000
 SETTLE_MS = 400  # let layouts and the highlight paint before grabbing

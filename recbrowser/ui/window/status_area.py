@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
-from recbrowser.ui.icons import icon
+from recbrowser.ui.common.icons import icon
 
 if TYPE_CHECKING:  # the download service is imported on the first play, not at start-up
     from recbrowser.services.downloads import DownloadProgress

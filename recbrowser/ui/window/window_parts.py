@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from recbrowser.ui.account_removal import AccountRemoval
-from recbrowser.ui.archive_controller import ArchiveController
-from recbrowser.ui.call_controller import CallController
-from recbrowser.ui.call_pane import CallPane
-from recbrowser.ui.export_controller import ExportController
-from recbrowser.ui.player import Player
-from recbrowser.ui.provider_actions import ProviderActions
-from recbrowser.ui.provider_wiring import update_provider_actions, wire_provider_actions
-from recbrowser.ui.sync_controller import SyncController
-from recbrowser.ui.window_wiring import wire_actions, wire_archive, wire_export, wire_removal, wire_sync
+from recbrowser.ui.accounts.account_removal import AccountRemoval
+from recbrowser.ui.call_pane.call_controller import CallController
+from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.jobs.archive_controller import ArchiveController
+from recbrowser.ui.jobs.export_controller import ExportController
+from recbrowser.ui.jobs.provider_actions import ProviderActions
+from recbrowser.ui.jobs.provider_wiring import update_provider_actions, wire_provider_actions
+from recbrowser.ui.jobs.sync_controller import SyncController
+from recbrowser.ui.player.player import Player
+from recbrowser.ui.window.window_wiring import wire_actions, wire_archive, wire_export, wire_removal, wire_sync
 
 if TYPE_CHECKING:
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
 
 def add_working_parts(w: MainWindow) -> None:

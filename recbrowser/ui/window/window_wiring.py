@@ -14,7 +14,7 @@ from PySide6.QtGui import QDesktopServices
 from recbrowser.services.sync import SyncResult
 
 if TYPE_CHECKING:
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
 
 def wire_actions(w: MainWindow) -> None:
@@ -64,7 +64,7 @@ def _call_actions(w: MainWindow) -> None:
 
 
 def _show_playing(w: MainWindow, playing: bool) -> None:
-    from recbrowser.ui.icons import icon
+    from recbrowser.ui.common.icons import icon
 
     action = w.actions["play_pause"]
     action.setIcon(icon("pause" if playing else "play"))
@@ -80,7 +80,7 @@ def _sync_selected(w: MainWindow) -> None:
 
 
 def _download(w: MainWindow) -> None:
-    from recbrowser.ui.call_controller import PlayRequest
+    from recbrowser.ui.call_pane.call_controller import PlayRequest
 
     current = w.current_call()
     if current:
@@ -88,7 +88,7 @@ def _download(w: MainWindow) -> None:
 
 
 def _export(w: MainWindow) -> None:
-    from recbrowser.ui.export_dialog import ExportDialog
+    from recbrowser.ui.jobs.export_dialog import ExportDialog
 
     refs = w.selected_refs()
     if not refs or w.exports.busy:
@@ -138,7 +138,7 @@ def wire_export(w: MainWindow) -> None:
 
 
 def _shortcuts(w: MainWindow) -> None:
-    from recbrowser.ui.dialogs import ShortcutsDialog
+    from recbrowser.ui.common.dialogs import ShortcutsDialog
 
     ShortcutsDialog(w).exec()
 
@@ -146,7 +146,7 @@ def _shortcuts(w: MainWindow) -> None:
 def _log(w: MainWindow) -> None:
     import logging
 
-    from recbrowser.ui.log_view import LogView
+    from recbrowser.ui.window.log_view import LogView
 
     # The file logging writes to (the demo's throwaway data folder has none of its own).
     files = [h.baseFilename for h in logging.getLogger("recbrowser").handlers if isinstance(h, logging.FileHandler)]
@@ -154,7 +154,7 @@ def _log(w: MainWindow) -> None:
 
 
 def _audit(w: MainWindow) -> None:
-    from recbrowser.ui.audit_dialog import AuditDialog
+    from recbrowser.ui.window.audit_dialog import AuditDialog
 
     dialog = AuditDialog(w.data_dir.database, w.pools.interactive, w.current_call(), w)
     dialog.exec()
@@ -162,7 +162,7 @@ def _audit(w: MainWindow) -> None:
 
 
 def _archive(w: MainWindow) -> None:
-    from recbrowser.ui.archive_dialog import ArchiveDialog
+    from recbrowser.ui.jobs.archive_dialog import ArchiveDialog
 
     if w.archive.busy:
         w.status.show_message("Archiving is under way: it ends with a line here (Cancel stops it).")
@@ -180,7 +180,7 @@ def wire_archive(w: MainWindow) -> None:
     archive, status = w.archive, w.status
 
     def finished(summary) -> None:
-        from recbrowser.ui.archive_controller import outcome
+        from recbrowser.ui.jobs.archive_controller import outcome
 
         w.actions["archive_expiring"].setEnabled(True)
         status.archive_finished(outcome(summary))
@@ -209,7 +209,7 @@ def wire_archive(w: MainWindow) -> None:
 
 
 def _about(w: MainWindow) -> None:
-    from recbrowser.ui.dialogs import show_about
+    from recbrowser.ui.common.dialogs import show_about
 
     show_about(w)
 
