@@ -18,9 +18,10 @@ from recbrowser.store import Store
 
 LAZY = ("sqlite_utils", "keyring", "httpx", "click", "pygments", "PySide6.QtMultimedia", "PySide6.QtMultimediaWidgets",
         "recbrowser.services.export_options", "recbrowser.ui.common.dialogs",
-        # The working parts come right after the first frame (ui/window/window_parts.py), and the
-        # connectors are not imported for their titles.
-        "recbrowser.ui.window.window_parts", "recbrowser.ui.call_pane.call_pane", "recbrowser.ui.player.player", "recbrowser.ui.jobs.sync_controller",
+        # The working parts and their presenters come right after the first frame
+        # (ui/window/working_parts.py), and the connectors are not imported for their titles.
+        "recbrowser.ui.window.working_parts", "recbrowser.ui.jobs.sync_presenter", "recbrowser.ui.window.help_menu",
+        "recbrowser.ui.call_pane.call_pane", "recbrowser.ui.player.player", "recbrowser.ui.jobs.sync_controller",
         "recbrowser.providers.yeastar", "recbrowser.providers.voki", "recbrowser.providers.base",
         # The log file rotates by itself (recbrowser/logs.py), without sockets and pickle; the
         # store's audit log, expiry and search load when first used.

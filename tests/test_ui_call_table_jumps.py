@@ -158,7 +158,7 @@ def test_a_call_chosen_while_its_row_is_coming_opens_when_it_arrives(qtbot, data
     qtbot.waitUntil(lambda: not window.model.reading(), timeout=5000)
     top = drag_to(window.table, 0.5)
     assert window.model.index(top, COL_START).data(ROW_ROLE) is None  # "…" for now
-    window._select_timer.setInterval(0)  # the choice is acted on before the worker's answer, not 60 ms later
+    window.call_list.select_timer.setInterval(0)  # the choice is acted on before the worker's answer, not 60 ms later
     window.table.setCurrentIndex(window.model.index(top, COL_START))
     qtbot.wait(0)
     assert window.call_pane.call is None or window.model.index(top, COL_START).data(ROW_ROLE) is not None

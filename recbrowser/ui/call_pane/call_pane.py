@@ -20,6 +20,7 @@ from recbrowser.ui.call_pane.call_notes import CallNotes, NotesState
 from recbrowser.ui.call_pane.notes_panel import NotesPanel
 from recbrowser.ui.call_pane.tags_editor import TagsEditor
 from recbrowser.ui.call_pane.transcript_pane import TranscriptPane
+from recbrowser.ui.common import shortcuts
 from recbrowser.ui.common.empty_state import CALL_PANE_EMPTY, empty_label
 from recbrowser.ui.common.formatting import clock, local_full
 from recbrowser.ui.common.signals import emit
@@ -27,7 +28,6 @@ from recbrowser.ui.player.play_log import PlayLog
 from recbrowser.ui.player.player import Player
 from recbrowser.ui.player.player_controls import PlayerControls
 from recbrowser.ui.player.video_area import VideoArea
-from recbrowser.ui.window import shortcuts
 
 TAB_TRANSCRIPT, TAB_NOTES, TAB_SUMMARY, TAB_DETAILS = range(4)
 # Shortcuts the pane binds itself (the window's actions bind the rest of the registry).
@@ -75,7 +75,7 @@ class CallPane(QWidget):
         player.positionChanged.connect(lambda _ms: self.notes.refresh_time())
         player.readyChanged.connect(lambda _ready: self.notes.refresh_time())
         self.add_note_action = QAction("Add &Note", self)
-        shortcuts.bind(self.add_note_action, "add_note")
+        shortcuts.bind(self.add_note_action, shortcuts.ADD_NOTE)
         self.add_note_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.add_note_action.triggered.connect(self.begin_note)
         self.addAction(self.add_note_action)
@@ -142,11 +142,8 @@ class CallPane(QWidget):
         self.notes.begin_note()
 
     def _cache_and_pool(self) -> tuple[Path | None, QThreadPool | None]:
-        """The cache the window opened and its pool for quick work, unless given."""
-        window = self.window()
-        database = self._database or getattr(getattr(window, "data_dir", None), "database", None)
-        pool = self._pool or getattr(getattr(window, "pools", None), "interactive", None)
-        return (Path(database) if database else None), pool
+        """The cache and the pool for quick work the pane was handed (none: notes are off)."""
+        return (Path(self._database) if self._database else None), self._pool
 
     def call_notes(self) -> CallNotes | None:
         """Made on first use, on the cache the window opened."""

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from recbrowser.ui.common import shortcuts
 from recbrowser.ui.common.icons import app_icon
-from recbrowser.ui.window import shortcuts
 
 
 def versions() -> dict[str, str]:

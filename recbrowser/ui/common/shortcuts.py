@@ -23,34 +23,40 @@ class Shortcut:
     fallback: str = ""  # when the platform defines no key for the standard one (Quit on some)
 
 
+# Each named once; the window's actions (window/actions.py) refer to theirs by these names.
+NEXT_CALL = Shortcut("next_call", "Next call", ("J",))
+PREVIOUS_CALL = Shortcut("previous_call", "Previous call", ("K",))
+PLAY_PAUSE = Shortcut("play_pause", "Play or pause", ("Space",))
+BACK_5 = Shortcut("back_5", "Back 5 seconds", ("Left",))
+FORWARD_5 = Shortcut("forward_5", "Forward 5 seconds", ("Right",))
+BACK_15 = Shortcut("back_15", "Back 15 seconds", ("Shift+Left",))
+FORWARD_15 = Shortcut("forward_15", "Forward 15 seconds", ("Shift+Right",))
+ADD_NOTE = Shortcut("add_note", "Add a note at the moment playing", ("N",))
+# Keys of the call list itself (its keyPressEvent), listed here so Help shows them and a
+# window-wide action can never take them.
+SHOW_LEGS = Shortcut("show_legs", "Call list: show a transferred call's legs", ("+", "="))
+HIDE_LEGS = Shortcut("hide_legs", "Call list: hide its legs", ("-",))
+TOGGLE_LEGS = Shortcut("toggle_legs", "Call list: show or hide its legs", ("*",))
+SLOWER = Shortcut("slower", "Slower", ("[",))
+FASTER = Shortcut("faster", "Faster", ("]",))
+SEARCH = Shortcut("search", "Search transcripts", ("/", QKeySequence.StandardKey.Find))
+FIND_IN_TRANSCRIPT = Shortcut("find_in_transcript", "Find in this transcript", ("Ctrl+Shift+F",))
+NEXT_HIT = Shortcut("next_hit", "Next search result", (QKeySequence.StandardKey.FindNext,))
+PREVIOUS_HIT = Shortcut("previous_hit", "Previous search result", (QKeySequence.StandardKey.FindPrevious,))
+DOWNLOAD = Shortcut("download", "Download the call's recording", ("Ctrl+D",))
+EXPORT = Shortcut("export", "Export selected calls", ("Ctrl+E",))
+COPY_DETAILS = Shortcut("copy_details", "Copy call details", ("Ctrl+Shift+C",))
+SYNC_ALL = Shortcut("sync_all", "Sync all accounts", (QKeySequence.StandardKey.Refresh,))
+ACCOUNTS = Shortcut("accounts", "Accounts...", ("Ctrl+Shift+A",))
+FOCUS_CALLS = Shortcut("focus_calls", "Go to the call list", ("Ctrl+L",))
+SHORTCUTS_HELP = Shortcut("shortcuts_help", "Keyboard shortcuts", (QKeySequence.StandardKey.HelpContents,))
+QUIT = Shortcut("quit", "Quit", (QKeySequence.StandardKey.Quit,), fallback="Ctrl+Q")
+
+# Help > Keyboard Shortcuts lists them in this order.
 SHORTCUTS: tuple[Shortcut, ...] = (
-    Shortcut("next_call", "Next call", ("J",)),
-    Shortcut("previous_call", "Previous call", ("K",)),
-    Shortcut("play_pause", "Play or pause", ("Space",)),
-    Shortcut("back_5", "Back 5 seconds", ("Left",)),
-    Shortcut("forward_5", "Forward 5 seconds", ("Right",)),
-    Shortcut("back_15", "Back 15 seconds", ("Shift+Left",)),
-    Shortcut("forward_15", "Forward 15 seconds", ("Shift+Right",)),
-    Shortcut("add_note", "Add a note at the moment playing", ("N",)),
-    # Keys of the call list itself (its keyPressEvent), listed here so Help shows them and a
-    # window-wide action can never take them.
-    Shortcut("show_legs", "Call list: show a transferred call's legs", ("+", "=")),
-    Shortcut("hide_legs", "Call list: hide its legs", ("-",)),
-    Shortcut("toggle_legs", "Call list: show or hide its legs", ("*",)),
-    Shortcut("slower", "Slower", ("[",)),
-    Shortcut("faster", "Faster", ("]",)),
-    Shortcut("search", "Search transcripts", ("/", QKeySequence.StandardKey.Find)),
-    Shortcut("find_in_transcript", "Find in this transcript", ("Ctrl+Shift+F",)),
-    Shortcut("next_hit", "Next search result", (QKeySequence.StandardKey.FindNext,)),
-    Shortcut("previous_hit", "Previous search result", (QKeySequence.StandardKey.FindPrevious,)),
-    Shortcut("download", "Download the call's recording", ("Ctrl+D",)),
-    Shortcut("export", "Export selected calls", ("Ctrl+E",)),
-    Shortcut("copy_details", "Copy call details", ("Ctrl+Shift+C",)),
-    Shortcut("sync_all", "Sync all accounts", (QKeySequence.StandardKey.Refresh,)),
-    Shortcut("accounts", "Accounts...", ("Ctrl+Shift+A",)),
-    Shortcut("focus_calls", "Go to the call list", ("Ctrl+L",)),
-    Shortcut("shortcuts_help", "Keyboard shortcuts", (QKeySequence.StandardKey.HelpContents,)),
-    Shortcut("quit", "Quit", (QKeySequence.StandardKey.Quit,), fallback="Ctrl+Q"),
+    NEXT_CALL, PREVIOUS_CALL, PLAY_PAUSE, BACK_5, FORWARD_5, BACK_15, FORWARD_15, ADD_NOTE, SHOW_LEGS,
+    HIDE_LEGS, TOGGLE_LEGS, SLOWER, FASTER, SEARCH, FIND_IN_TRANSCRIPT, NEXT_HIT, PREVIOUS_HIT, DOWNLOAD,
+    EXPORT, COPY_DETAILS, SYNC_ALL, ACCOUNTS, FOCUS_CALLS, SHORTCUTS_HELP, QUIT,
 )
 
 BY_ID = {s.id: s for s in SHORTCUTS}
@@ -82,7 +88,8 @@ def conflicts() -> dict[str, list[str]]:
     return {key: ids for key, ids in owners.items() if len(ids) > 1}
 
 
-def bind(action: QAction, shortcut_id: str) -> QAction:
+def bind(action: QAction, shortcut: Shortcut | str) -> QAction:
+    shortcut_id = shortcut.id if isinstance(shortcut, Shortcut) else shortcut
     action.setShortcuts(sequences(shortcut_id))
     keys = key_text(shortcut_id)
     if keys:

@@ -3,60 +3,22 @@ offer, the confirmation before a deletion at the provider, and the outcome in th
 
 from __future__ import annotations
 
-from functools import partial
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from recbrowser.domain import parse_call_ref
+from recbrowser.domain import Account, parse_call_ref
 from recbrowser.providers.base import provider_class
 from recbrowser.store.records import CallRow
+from recbrowser.ui.accounts.accounts_panel import AccountsPanel
+from recbrowser.ui.call_list.call_table_view import CallTableView
 from recbrowser.ui.common.formatting import local_datetime, party_label
-from recbrowser.ui.jobs.provider_actions import CALL_ACTIONS, offers
-
-if TYPE_CHECKING:
-    from recbrowser.ui.window.main_window import MainWindow
+from recbrowser.ui.jobs.provider_actions import CALL_ACTIONS, ProviderActions, offers
+from recbrowser.ui.window.status_area import StatusArea
 
 SHOWN = 5  # calls named in a confirmation; the rest are counted
 MAX_CALLS = 200  # one request per call at the provider; and a Ctrl+A over a million rows must not read them all
-
-
-def wire_provider_actions(w: MainWindow) -> None:
-    for action_id in CALL_ACTIONS:
-        w.actions[action_id].triggered.connect(partial(_call_action, w, action_id))
-    w.actions["add_dialgen_calls"].triggered.connect(lambda: _add_dialgen_calls(w))
-    w.table.selectionModel().selectionChanged.connect(lambda *_a: update_provider_actions(w))
-    w.model.modelReset.connect(lambda: update_provider_actions(w))
-    w.provider_actions.started.connect(lambda label: (w.status.show_message(label), update_provider_actions(w)))
-    w.provider_actions.finished.connect(lambda message, refs: _finished(w, message, refs))
-    update_provider_actions(w)
-
-
-def selected_count(w: MainWindow) -> int:
-    """Counted from the selection's ranges, without making an index per row."""
-    return sum(r.bottom() - r.top() + 1 for r in w.table.selectionModel().selection())
-
-
-def selected_rows(w: MainWindow) -> list[CallRow]:
-    if selected_count(w) > MAX_CALLS:
-        return []
-    rows = sorted(index.row() for index in w.table.selectionModel().selectedRows())
-    return [r for r in (w.model.row(row) for row in rows) if r is not None]
-
-
-def update_provider_actions(w: MainWindow) -> None:
-    busy = w.provider_actions.busy
-    rows = selected_rows(w)
-    too_many = f"Select at most {MAX_CALLS} calls for this." if selected_count(w) > MAX_CALLS else ""
-    for action_id in CALL_ACTIONS:
-        action = w.actions[action_id]
-        action.setEnabled(bool(rows) and not busy and all(offers(r.provider, action_id) for r in rows))
-        action.setToolTip(too_many or action.text().replace("&", "").rstrip("…"))
-    w.actions["add_dialgen_calls"].setEnabled(not busy and bool(dialgen_accounts(w)))
-
-
-def dialgen_accounts(w: MainWindow) -> list[str]:
-    return [a.name for a in w.accounts() if a.provider == "dialgen"]
 
 
 def describe(row: CallRow) -> str:
@@ -85,35 +47,77 @@ def confirm_delete(parent: QWidget | None, action_id: str, rows: list[CallRow]) 
         box.deleteLater()
 
 
-def _call_action(w: MainWindow, action_id: str) -> None:
-    rows = selected_rows(w)
-    if not rows or w.provider_actions.busy or not all(offers(r.provider, action_id) for r in rows):
-        return
-    if action_id.startswith("delete") and not confirm_delete(w, action_id, rows):
-        w.status.show_message("Nothing was deleted.")
-        return
-    w.provider_actions.run_call_action(action_id, [r.ref for r in rows])
+class ProviderActionsPresenter:
+    def __init__(self, jobs: ProviderActions, table: CallTableView, panel: AccountsPanel, status: StatusArea,
+                 actions: dict[str, QAction], parent: QWidget, *, accounts: Callable[[], list[Account]],
+                 current_call: Callable[[], tuple[str, str] | None], reload_call: Callable[[str, str], None],
+                 refresh_calls: Callable[[], None]) -> None:
+        """`actions`: the window's QAction for each of CALL_ACTIONS and for add_dialgen_calls."""
+        self.jobs = jobs
+        self._table = table
+        self._panel = panel
+        self._status = status
+        self._actions = actions
+        self._parent = parent
+        self._accounts = accounts
+        self._current_call = current_call
+        self._reload_call = reload_call
+        self._refresh_calls = refresh_calls
+        table.selectionModel().selectionChanged.connect(lambda *_a: self.update_actions())
+        table.calls.modelReset.connect(self.update_actions)
+        jobs.started.connect(lambda label: (status.show_message(label), self.update_actions()))
+        jobs.finished.connect(self._finished)
+        self.update_actions()
 
+    def selected_count(self) -> int:
+        """Counted from the selection's ranges, without making an index per row."""
+        return sum(r.bottom() - r.top() + 1 for r in self._table.selectionModel().selection())
 
-def _add_dialgen_calls(w: MainWindow) -> None:
-    from recbrowser.ui.jobs.dialgen_add_dialog import DialgenAddDialog
+    def selected_rows(self) -> list[CallRow]:
+        if self.selected_count() > MAX_CALLS:
+            return []
+        rows = sorted(index.row() for index in self._table.selectionModel().selectedRows())
+        return [r for r in (self._table.calls.row(row) for row in rows) if r is not None]
 
-    names = dialgen_accounts(w)
-    if not names or w.provider_actions.busy:
-        return
-    selected = w.accounts_panel.selected_name()
-    dialog = DialgenAddDialog(names, w, select=selected)
-    try:
-        if dialog.exec() and dialog.text().strip():
-            w.provider_actions.add_dialgen_calls(dialog.account_name(), dialog.text())
-    finally:
-        dialog.deleteLater()
+    def dialgen_accounts(self) -> list[str]:
+        return [a.name for a in self._accounts() if a.provider == "dialgen"]
 
+    def update_actions(self) -> None:
+        busy = self.jobs.busy
+        rows = self.selected_rows()
+        too_many = f"Select at most {MAX_CALLS} calls for this." if self.selected_count() > MAX_CALLS else ""
+        for action_id in CALL_ACTIONS:
+            action = self._actions[action_id]
+            action.setEnabled(bool(rows) and not busy and all(offers(r.provider, action_id) for r in rows))
+            action.setToolTip(too_many or action.text().replace("&", "").rstrip("…"))
+        self._actions["add_dialgen_calls"].setEnabled(not busy and bool(self.dialgen_accounts()))
 
-def _finished(w: MainWindow, message: str, refs: list[str]) -> None:
-    w.status.show_message(message)
-    update_provider_actions(w)
-    w.refresh_calls()
-    current = w.current_call()
-    if current and any(parse_call_ref(ref) == current for ref in refs):
-        w.calls.load(*current)  # the pane shows the new state (transcript pending, recording deleted)
+    def run(self, action_id: str) -> None:
+        rows = self.selected_rows()
+        if not rows or self.jobs.busy or not all(offers(r.provider, action_id) for r in rows):
+            return
+        if action_id.startswith("delete") and not confirm_delete(self._parent, action_id, rows):
+            self._status.show_message("Nothing was deleted.")
+            return
+        self.jobs.run_call_action(action_id, [r.ref for r in rows])
+
+    def add_dialgen_calls(self) -> None:
+        from recbrowser.ui.jobs.dialgen_add_dialog import DialgenAddDialog
+
+        names = self.dialgen_accounts()
+        if not names or self.jobs.busy:
+            return
+        dialog = DialgenAddDialog(names, self._parent, select=self._panel.selected_name())
+        try:
+            if dialog.exec() and dialog.text().strip():
+                self.jobs.add_dialgen_calls(dialog.account_name(), dialog.text())
+        finally:
+            dialog.deleteLater()
+
+    def _finished(self, message: str, refs: list[str]) -> None:
+        self._status.show_message(message)
+        self.update_actions()
+        self._refresh_calls()
+        current = self._current_call()
+        if current and any(parse_call_ref(ref) == current for ref in refs):
+            self._reload_call(*current)  # the pane shows the new state (transcript pending, recording deleted)

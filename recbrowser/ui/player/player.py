@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl, Signal
 
+from recbrowser.ui.common.shortcuts import key_text
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.compat import RESERVED as _NONE_KEPT_ALIVE  # noqa: F401  (see the module)
 from recbrowser.ui.window.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
-from recbrowser.ui.window.shortcuts import key_text
 
 if TYPE_CHECKING:
     from PySide6.QtMultimedia import QMediaPlayer

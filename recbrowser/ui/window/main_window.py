@@ -5,15 +5,17 @@ Left: accounts and search results. Middle: filter bar and the call list. Right: 
 
 Started in stages (`staged=True`, as the app does): the first frame has the menus, the accounts,
 the filter bar and the calls; the call pane, the player and the controllers behind the menus
-(window_parts.py) are added as soon as that frame is on screen, before the user can act on it.
+(working_parts.py) are added as soon as that frame is on screen, before the user can act on it.
+Then the window hands each feature's presenter the parts it works with, and connects the
+actions (actions.py) to their slots.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
@@ -23,44 +25,49 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 from recbrowser.domain import SearchHit, call_ref
 from recbrowser.paths import DataDir
 from recbrowser.providers.titles import provider_title
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import Store
 from recbrowser.store.first_count import FirstCount
 from recbrowser.ui.accounts.accounts_panel import AccountsPanel
 from recbrowser.ui.call_list.call_table_model import CallTableModel
 from recbrowser.ui.call_list.call_table_view import CallTableView
 from recbrowser.ui.call_list.filter_bar import FilterBar
+from recbrowser.ui.call_list.list_presenter import CallListPresenter
 from recbrowser.ui.common.empty_state import CALL_PANE_EMPTY, empty_label
 from recbrowser.ui.common.icons import app_icon
 from recbrowser.ui.common.signals import emit
-from recbrowser.ui.common.workers import Pools, run_task
+from recbrowser.ui.common.workers import Pools
 from recbrowser.ui.search.search_panel import LIMIT, SearchPanel
-from recbrowser.ui.window.actions import Actions
+from recbrowser.ui.window.actions import ActionId, Actions
 from recbrowser.ui.window.first_paint import AfterFirstPaint
 from recbrowser.ui.window.settings import Preferences, UiState
 from recbrowser.ui.window.status_area import StatusArea
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the working parts: imported after the first paint (working_parts.py)
     from recbrowser.ui.accounts.account_removal import AccountRemoval
+    from recbrowser.ui.accounts.removal_presenter import RemovalPresenter
     from recbrowser.ui.call_pane.call_controller import CallController, LoadedCall, PlayRequest
     from recbrowser.ui.call_pane.call_pane import CallPane
     from recbrowser.ui.jobs.archive_controller import ArchiveController
+    from recbrowser.ui.jobs.archive_presenter import ArchivePresenter
     from recbrowser.ui.jobs.export_controller import ExportController
+    from recbrowser.ui.jobs.export_presenter import ExportPresenter
     from recbrowser.ui.jobs.provider_actions import ProviderActions
+    from recbrowser.ui.jobs.provider_presenter import ProviderActionsPresenter
     from recbrowser.ui.jobs.sync_controller import SyncController
+    from recbrowser.ui.jobs.sync_presenter import SyncPresenter
     from recbrowser.ui.player.player import Player
+    from recbrowser.ui.window.help_menu import HelpMenu
 
 log = logging.getLogger("recbrowser.ui")
 
 DEFAULT_SIZES = ([250, 720, 470], [190, 480])  # left | list | call pane; accounts / search
-REFRESH_MS = 400  # at most this often the list re-reads while a sync writes pages
-SELECT_DEBOUNCE_MS = 60  # holding j should not open every call on the way
 
 
 class MainWindow(QMainWindow):
     callShown = Signal(str)  # ref of the call now in the call pane
     callsRefreshed = Signal()  # the list re-read after new calls arrived
 
-    # The working parts (window_parts.add_working_parts): there once `complete` is true.
+    # The working parts and their presenters: there once `complete` is true.
     player: Player
     call_pane: CallPane
     sync: SyncController
@@ -69,6 +76,12 @@ class MainWindow(QMainWindow):
     archive: ArchiveController
     removal: AccountRemoval
     provider_actions: ProviderActions
+    sync_presenter: SyncPresenter
+    export_presenter: ExportPresenter
+    archive_presenter: ArchivePresenter
+    provider_presenter: ProviderActionsPresenter
+    removal_presenter: RemovalPresenter
+    help_menu: HelpMenu
 
     def __init__(self, data_dir: DataDir, store: Store, settings: QSettings, *, demo: bool = False,
                  staged: bool = False, first_count: FirstCount | None = None) -> None:
@@ -97,21 +110,23 @@ class MainWindow(QMainWindow):
         self.status = StatusArea(self.statusBar())
         self._accounts: list = []
         self._current_ref: str | None = None
-        self._count_generation = 0
-        self._wanted_filter: CallFilter | None = None  # the filter bar's latest, maybe still being counted
         self._pending_play: PlayRequest | None = None
-        self._awaiting_row = False  # the current row was a placeholder when it was chosen
-        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
-        self._refresh_timer.timeout.connect(self.refresh_calls)
-        self._select_timer = QTimer(self, singleShot=True, interval=SELECT_DEBOUNCE_MS)
-        self._select_timer.timeout.connect(self._open_current)
+        self.call_list = CallListPresenter(
+            self.model, self.table, self.filter_bar, self.status, store, data_dir.database, self.pools.interactive,
+            self, has_accounts=lambda: bool(self._accounts), syncing=lambda: self.complete and self.sync.busy,
+            open_call=self._open_chosen, open_ref=lambda: self._current_ref)
+        self.call_list.refreshed.connect(self.callsRefreshed)
+        # What the other parts call on the list.
+        self.refresh_calls, self.refresh_soon = self.call_list.refresh_calls, self.call_list.refresh_soon
+        self.apply_filter, self.update_count = self.call_list.apply_filter, self.call_list.update_count
+        self.calls_shown, self.selected_refs = self.call_list.calls_shown, self.call_list.selected_refs
 
         self._layout()
         self.actions = Actions(self)
         self.menus = self.actions.build_menus(self)
         self.toolbar = self.actions.build_toolbar(self)
         self._wire_list()
-        self._update_count()  # what the list says when empty, the count in the filter bar
+        self.update_count()  # what the list says when empty, the count in the filter bar
         self.restore_state()
         self.reload_accounts()
         if staged:
@@ -121,9 +136,17 @@ class MainWindow(QMainWindow):
             AfterFirstPaint(self.table.viewport(), self.player.start, ready=self.calls_shown)
 
     def _complete(self, *, start_player: bool = True) -> None:
-        from recbrowser.ui.window.window_parts import add_working_parts
+        from recbrowser.ui.window import working_parts
 
-        add_working_parts(self)
+        parts = working_parts.build(self.data_dir, self.prefs, self.pools, self.secrets_for, self.account_names, self)
+        self.player, self.call_pane, self.sync, self.calls = parts.player, parts.call_pane, parts.sync, parts.calls
+        self.exports, self.archive, self.removal = parts.exports, parts.archive, parts.removal
+        self.provider_actions = parts.provider_actions
+        self.place_call_pane(self.call_pane)
+        # Add Note is the call pane's own action (N); listed here so it can be found.
+        self.menus["&Call"].insertAction(self.actions[ActionId.EXPORT], self.call_pane.add_note_action)
+        self._add_presenters(working_parts)
+        self.actions.connect(self)
         self._wire_call()
         # The demo syncs once on start; a real archive keeps itself current on a schedule.
         self.sync.set_interval(0 if self.demo else self.prefs.auto_sync_minutes)
@@ -133,6 +156,30 @@ class MainWindow(QMainWindow):
         waiting, self._when_complete = self._when_complete, []
         for then in waiting:
             then()
+
+    def _add_presenters(self, parts: ModuleType) -> None:
+        """Each feature's presenter, handed what it works with."""
+        a, status = self.actions, self.status
+        self.sync_presenter = parts.SyncPresenter(
+            self.sync, self.accounts_panel, self.filter_bar.account, status, a[ActionId.CANCEL_SYNC],
+            refresh_calls=self.refresh_calls, refresh_soon=self.refresh_soon, calls_on_their_way=self.update_count)
+        self.removal_presenter = parts.RemovalPresenter(
+            self.removal, self.accounts_panel, status, reload_accounts=self.reload_accounts,
+            refresh_calls=self.refresh_calls)
+        self.export_presenter = parts.ExportPresenter(
+            self.exports, self.table, status, a[ActionId.EXPORT], self.settings, self,
+            selected_refs=self.selected_refs, refresh_calls=self.refresh_calls)
+        self.provider_presenter = parts.ProviderActionsPresenter(
+            self.provider_actions, self.table, self.accounts_panel, status,
+            {i: a[i] for i in (ActionId.ADD_DIALGEN_CALLS, ActionId.REQUEST_TRANSCRIPTION,
+                               ActionId.DELETE_TRANSCRIPTION, ActionId.DELETE_RECORDING)}, self,
+            accounts=self.accounts, current_call=self.current_call, reload_call=self.calls.load,
+            refresh_calls=self.refresh_calls)
+        self.archive_presenter = parts.ArchivePresenter(
+            self.archive, status, a[ActionId.ARCHIVE_EXPIRING], self.settings, self, account_names=self.account_names,
+            refresh_calls=self.refresh_calls, remind_after=(self.sync.finished, self.calls.downloaded))
+        self.help_menu = parts.HelpMenu(self, database=self.data_dir.database, logs=self.data_dir.logs,
+                                        pool=self.pools.interactive, current_call=self.current_call)
 
     def when_complete(self, then: Callable[[], None]) -> None:
         """Run `then` once the working parts are there (now, if they are)."""
@@ -180,10 +227,6 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes(sizes)
 
     def _wire_list(self) -> None:
-        self.filter_bar.changed.connect(self.apply_filter)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._select_timer.start())
-        self.model.modelReset.connect(self._update_count)
-        self.model.dataChanged.connect(self._rows_arrived)
         self.accounts_panel.addRequested.connect(self.show_accounts)
         self.accounts_panel.editRequested.connect(self.show_accounts)
 
@@ -195,11 +238,27 @@ class MainWindow(QMainWindow):
         self.calls.downloadStarted.connect(lambda ref: self.status.show_message(f"Getting the recording of {ref}…"))
         self.calls.downloadProgress.connect(self.status.show_download)
         self.calls.downloadFailed.connect(self._download_failed)
-        self.calls.downloaded.connect(lambda _ref: self._refresh_timer.start())
-        self.accounts_panel.syncRequested.connect(lambda name: self.sync.sync([name]))
+        self.calls.downloaded.connect(lambda _ref: self.call_list.refresh_soon())
         self.call_pane.controls.playRequested.connect(self.play_current)
         self.call_pane.tagsInUse.connect(self.filter_bar.set_tags)
         self.call_pane.transcript.follow.toggled.connect(self._set_follow)
+        self.player.playingChanged.connect(self._show_playing)
+        self.callShown.connect(lambda _ref: self._update_call_actions())
+        self._update_call_actions()
+
+    def _update_call_actions(self) -> None:
+        has_call = self.call_pane.call is not None
+        has_audio = has_call and bool(self.call_pane.call.recordings)
+        self.actions[ActionId.DOWNLOAD].setEnabled(has_audio)
+        self.actions[ActionId.PLAY_PAUSE].setEnabled(has_audio or self.player.ready)
+        self.actions[ActionId.COPY_DETAILS].setEnabled(has_call)
+
+    def _show_playing(self, playing: bool) -> None:
+        from recbrowser.ui.common.icons import icon
+
+        action = self.actions[ActionId.PLAY_PAUSE]
+        action.setIcon(icon("pause" if playing else "play"))
+        action.setIconText("Pause" if playing else "Play")
 
     # -- accounts -------------------------------------------------------------------------------
     def secrets_for(self, name: str) -> dict[str, str] | None:
@@ -216,12 +275,10 @@ class MainWindow(QMainWindow):
         self.accounts_panel.set_accounts(self._accounts, {a.provider: provider_title(a.provider) for a in self._accounts})
         self.filter_bar.set_accounts(self.account_names())
         self.filter_bar.set_tags(self.store.all_tags())  # one indexed GROUP BY; the pane keeps it fresh
-        self.actions["sync_all"].setEnabled(bool(self._accounts))
+        self.actions[ActionId.SYNC_ALL].setEnabled(bool(self._accounts))
         if self.complete:
-            from recbrowser.ui.jobs.provider_wiring import update_provider_actions
-
-            update_provider_actions(self)
-        self._update_count()
+            self.provider_presenter.update_actions()
+        self.update_count()
 
     def show_accounts(self, select: str | None = None) -> None:
         from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
@@ -232,107 +289,12 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(self.refresh_calls)
         dialog.exec()
 
-    # -- the call list ---------------------------------------------------------------------------
-    def _count(self, call_filter: CallFilter, then) -> None:
-        """Count in a worker (a filtered count of a million calls takes ~0.1 s); only the
-        newest count is applied."""
-        self._count_generation += 1
-        generation, database = self._count_generation, self.data_dir.database
-
-        def work(_report) -> int:
-            store = Store.open(database)
-            try:
-                return store.count_calls(call_filter)
-            finally:
-                store.close()
-
-        def done(total: int) -> None:
-            if generation == self._count_generation:
-                then(total)
-
-        run_task(work, done, lambda m, _d: self.status.show_message(m), pool=self.pools.interactive, name="count", owner=self)
-
-    def apply_filter(self, call_filter: CallFilter) -> None:
-        self._wanted_filter = call_filter
-        self._count(call_filter, lambda total: self.model.set_filter(call_filter, total))
-
-    def refresh_calls(self) -> None:
-        # Count what the user asked for last: a refresh must not undo a filter whose own
-        # count it overtook (both share one generation counter, so only the newest lands).
-        wanted = self._wanted_filter or self.model.call_filter
-        self._count(wanted, lambda total: self._refreshed(wanted, total))
-
-    def _show_media_cache(self) -> None:
-        # Called when the list is reset or refreshed: after syncs, downloads and exports, the
-        # moments the cache grows. One aggregate over media_files: cheap on the UI thread.
-        self.status.show_media_cache(*self.store.media_totals())
-
-    def _refreshed(self, wanted: CallFilter, total: int) -> None:
-        self._show_media_cache()
-        current = self.model.call_filter
-        if replace(wanted, sort=current.sort, descending=current.descending) != current:
-            self.model.set_filter(wanted, total)
-            return
-        old_row = self.table.currentIndex().row()
-        self.model.refresh(total)
-        self._update_count()
-        if self._current_ref and old_row >= 0:
-            self.model.row(old_row)  # read the block the call was in, then look for it there
-            row = self.model.row_of(self._current_ref)
-            if row is not None and row != old_row:
-                self._select_quietly(row)
-        emit(self.callsRefreshed)
-
-    def _select_quietly(self, row: int) -> None:
-        """Move the selection to the open call's row without opening it again."""
-        self.table.selectionModel().blockSignals(True)
-        self.table.selectRow(row)
-        self.table.selectionModel().blockSignals(False)
-        self.table.viewport().update()
-
-    def calls_shown(self) -> bool:
-        """The list has read the rows it paints (or has none to show)."""
-        return self.model.rowCount() == 0 or self.model.fetched_rows() > 0
-
-    def _update_count(self) -> None:
-        self.filter_bar.set_count(self.model.call_count())  # rowCount() also counts open legs
-        self._show_media_cache()
-        if not self._accounts:
-            text = "No accounts yet: add one with Accounts… (Ctrl+Shift+A) to see its calls here."
-        elif self.model.call_filter != CallFilter(sort=self.model.call_filter.sort, descending=self.model.call_filter.descending):
-            text = "No calls match these filters."
-        elif self.complete and self.sync.busy:
-            text = "Syncing: calls appear here page by page."
-        else:
-            text = "No calls cached yet: Sync (F5) fetches them from your accounts."
-        self.table.set_empty_text(text)
-
-    def _open_current(self) -> None:
+    # -- the open call -----------------------------------------------------------------------------
+    def _open_chosen(self, account: str, provider_id: str) -> None:
         if not self.complete:  # a call chosen within the first frame's few milliseconds
-            self.when_complete(self._open_current)
+            self.when_complete(self.call_list.open_current)
             return
-        index = self.table.currentIndex()
-        row = self.model.row(index.row())
-        # A row a worker is still reading ("…"): opened when it arrives (_rows_arrived).
-        self._awaiting_row = row is None and index.isValid()
-        if row is None or row.ref == self._current_ref:
-            return
-        self.open_call(row.account, row.provider_id)
-
-    def _rows_arrived(self, *_args) -> None:
-        """Rows a worker read are in: open the call chosen while its row was coming, or, after
-        a refresh moved the open call (new calls above it), keep the selection on it."""
-        if self._awaiting_row:
-            self._select_timer.start()
-            return
-        current = self.table.currentIndex().row()
-        if self._current_ref is None or current < 0 or self._select_timer.isActive():
-            return  # nothing open, or the user is moving on: their choice stands
-        shown = self.model.row(current)
-        if shown is not None and shown.ref != self._current_ref:
-            row = self.model.row_of(self._current_ref)
-            if row is not None:
-                self._select_quietly(row)
+        self.open_call(account, provider_id)
 
     def open_call(self, account: str, provider_id: str) -> None:
         ref = call_ref(account, provider_id)
@@ -374,6 +336,14 @@ class MainWindow(QMainWindow):
 
         self.request_play(PlayRequest(current[0], current[1], start_ms))
 
+    def download_current(self) -> None:
+        """Fetch the open call's recording into the player, without playing it."""
+        current = self.current_call()
+        if current:
+            from recbrowser.ui.call_pane.call_controller import PlayRequest
+
+            self.request_play(PlayRequest(current[0], current[1], 0, autoplay=False))
+
     def request_play(self, request: PlayRequest) -> None:
         self._pending_play = request
         self.calls.fetch_media(request)
@@ -412,10 +382,6 @@ class MainWindow(QMainWindow):
         finally:
             store.close()
 
-    def selected_refs(self) -> list[str]:
-        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        return [r.ref for r in (self.model.row(row) for row in rows) if r is not None]
-
     # -- small actions ------------------------------------------------------------------------------
     def copy_details(self) -> None:
         if self.call_pane.call is not None and self.call_pane.account:
@@ -434,7 +400,7 @@ class MainWindow(QMainWindow):
 
     def _set_follow(self, on: bool) -> None:
         self.prefs.follow_audio = on
-        self.actions["follow_audio"].setChecked(on)
+        self.actions[ActionId.FOLLOW_AUDIO].setChecked(on)
 
     # -- state -------------------------------------------------------------------------------------
     def restore_state(self) -> None:
@@ -445,7 +411,7 @@ class MainWindow(QMainWindow):
         # The header may remember a sort: make the model agree with what it shows.
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        self.actions["follow_audio"].setChecked(self.prefs.follow_audio)
+        self.actions[ActionId.FOLLOW_AUDIO].setChecked(self.prefs.follow_audio)
 
     def save_state(self) -> None:
         self.ui_state.save_window(self)
@@ -471,8 +437,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # A pending re-read or call open must not run on a store that is closed after the window.
-        self._select_timer.stop()
-        self._refresh_timer.stop()
+        self.call_list.stop()
         self.save_state()
         if self.complete:
             self.sync.cancel()
