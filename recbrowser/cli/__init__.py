@@ -9,7 +9,6 @@ takes the arguments only: it needs no cache). Shared helpers are in common.py.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import logging
 import sys
@@ -20,7 +19,7 @@ from recbrowser.cli.common import UsageError
 from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
 from recbrowser.paths import DataDir, data_dir, ensure
-from recbrowser.startup import command_word, names_a_command
+from recbrowser.startup import collector_on, command_word, names_a_command
 from recbrowser.store import Store, migrations
 
 # The commands import their services themselves: plain `recbrowser`, which opens the window,
@@ -73,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(commands=names_a_command(argv), command=command_word(argv))
     args = parser.parse_args(argv)
     if not (args.demo or args.command is None):
-        gc.enable()  # off for a window's start-up only (recbrowser/__main__.py)
+        collector_on()  # off for a window's start-up only (recbrowser/startup.py)
     dd = data_dir(args.data_dir)
     try:
         if args.install_desktop_entry or args.uninstall_desktop_entry:
@@ -119,7 +118,7 @@ def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:
             return 2
         if not args.headless:
             print("No display found: showing the demo in the terminal instead of the window.\n")
-        gc.enable()  # off only for a window's start-up (recbrowser/__main__.py)
+        collector_on()  # off only for a window's start-up (recbrowser/startup.py)
         from recbrowser.demo.terminal import run_terminal_demo
 
         return run_terminal_demo(dd)

@@ -29,20 +29,14 @@ from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
-import httpcore
 import httpx
 
 from recbrowser import errors
+from recbrowser.providers import http_fastpath
 from recbrowser.redact import protect_library_loggers, redact_text, register_secret
 
 log = logging.getLogger("recbrowser.http")
 protect_library_loggers()
-
-# httpcore reads HTTP/1.1 answers 64 KB per recv(); every read then goes through h11's parser
-# and two copies. 256 KB reads cut that per-read cost by about a fifth of a download's CPU
-# time (recv returns what has arrived, so small JSON answers are not held back).
-if getattr(httpcore._sync.http11.HTTP11Connection, "READ_NUM_BYTES", 0) < 256 * 1024:
-    httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES = 256 * 1024
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 POST_RETRY_STATUSES = frozenset({429, 503})
@@ -213,6 +207,7 @@ class HttpClient:
         # Built on first use: a bad CA bundle fails the first request, not the account listing.
         with self._lock:
             if self._client is None:
+                http_fastpath.widen_reads()  # 256 KB per recv() instead of httpcore's 64 KB
                 self._client = httpx.Client(timeout=self.timeout, verify=self._ssl_context(), follow_redirects=False,
                                             headers={"User-Agent": self.user_agent})
             return self._client

@@ -21,10 +21,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextEdit, QWidget
 
 from recbrowser.domain import Segment
+from recbrowser.ui import compat
 from recbrowser.ui.call_pane.speaker_colors import SpeakerColors
 from recbrowser.ui.common.formatting import clock
 from recbrowser.ui.common.signals import emit
-from recbrowser.ui.compat import RESERVED as _NONE_KEPT_ALIVE  # noqa: F401  (see the module)
 
 LINE_BREAK = "\u2028"  # a line break inside the paragraph: one block stays one sentence
 NOTE_MARK = "\u270e Note"  # a pencil: the user's own words, not the provider's
@@ -35,6 +35,7 @@ class TranscriptView(QTextEdit):
     noteClicked = Signal(int)  # ms of the note marker clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        compat.keep_none_alive()  # its void calls would run None out under PySide6 6.12 (ui/compat.py)
         super().__init__(parent)
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)

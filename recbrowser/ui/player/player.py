@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl, Signal
 
+from recbrowser.ui import compat
 from recbrowser.ui.common.shortcuts import key_text
 from recbrowser.ui.common.signals import emit
-from recbrowser.ui.compat import RESERVED as _NONE_KEPT_ALIVE  # noqa: F401  (see the module)
 from recbrowser.ui.window.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ class Player(QObject):
         """`start=False` leaves QtMultimedia unloaded (~35 ms with the backend) until `start()`,
         which the window calls right after its first paint; whatever needs the backend before
         that starts it on the spot."""
+        compat.keep_none_alive()  # its void calls would run None out under PySide6 6.12 (ui/compat.py)
         super().__init__(parent)
         self._prefs = prefs
         self._media: QMediaPlayer | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 import time
@@ -13,8 +12,10 @@ from PySide6.QtWidgets import QApplication
 from recbrowser import STARTED
 from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir, ensure
+from recbrowser.startup import collector_on
 from recbrowser.store import Store, migrations
 from recbrowser.store.first_count import FirstCount
+from recbrowser.ui import compat
 from recbrowser.ui.common.icons import app_icon, keep_drawn_in
 from recbrowser.ui.common.workers import run_task
 from recbrowser.ui.window.first_paint import AfterFirstPaint
@@ -30,6 +31,7 @@ def make_app() -> QApplication:
     # Workers (sync, search, downloads) are Python threads: make them hand the GIL back to the
     # UI thread every 1 ms instead of 5, so a busy sync never makes the window stutter.
     sys.setswitchinterval(0.001)
+    compat.apply()  # before the first void call or emit: PySide6 6.12's refcount bugs (ui/compat.py)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
@@ -67,11 +69,8 @@ def _first_paint_done(window: MainWindow) -> None:
 def _complete_done() -> None:
     log.info("window complete: call pane and menus working %.0f ms after start", (time.perf_counter() - STARTED) * 1000)
     # Start-up objects (Qt wrappers, modules) live as long as the app: keep them out of full
-    # garbage collections, whose pauses otherwise show up as UI stalls during a sync. The
-    # collector was off while they were made (recbrowser/__main__.py).
-    gc.collect()
-    gc.freeze()
-    gc.enable()
+    # garbage collections. The collector was off while they were made (recbrowser/startup.py).
+    collector_on(freeze=True)
 
 
 def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
@@ -144,7 +143,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
             window.when_complete(lambda: start_demo(window, servers, director.demo_failed if director else None))
         elif director:
             QTimer.singleShot(0, director.without_sync)
-        QTimer.singleShot(5_000, gc.enable)  # a window that is not painted soon (minimised) still collects
+        QTimer.singleShot(5_000, collector_on)  # a window that is not painted soon (minimised) still collects
         # Installed after the window's own: runs first, as the first paint returns.
         AfterFirstPaint(window.table.viewport(), lambda: _first_paint_done(window), ready=window.calls_shown)
         window.show()
@@ -155,7 +154,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
         return code
     finally:
         keep_drawn_in(None)
-        gc.enable()  # had the window not got as far as its first paint
+        collector_on()  # had the window not got as far as its first paint
         sys.excepthook = previous_hook
         for s in servers:
             s.stop()
