@@ -44,8 +44,8 @@ class ActionId(StrEnum):
     SLOWER = "slower"
     FASTER = "faster"
     DOWNLOAD = "download"
-    OPEN_FOLDER = "open_folder"
-    COPY_DETAILS = "copy_details"
+    OPEN_FOLDER = "call_presenter.open_folder"
+    COPY_DETAILS = "call_presenter.copy_details"
     EXPORT = "export"
     ADD_DIALGEN_CALLS = "add_dialgen_calls"
     REQUEST_TRANSCRIPTION = "request_transcription"
@@ -89,7 +89,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A(I.RESET_LAYOUT, "&Reset Layout", "reset_layout"),
     A(I.NEXT_CALL, "&Next Call", "table.move_current", (1,), shortcut=keys.NEXT_CALL),
     A(I.PREVIOUS_CALL, "&Previous Call", "table.move_current", (-1,), shortcut=keys.PREVIOUS_CALL),
-    A(I.PLAY_PAUSE, "&Play / Pause", "play_current", icon="play", shortcut=keys.PLAY_PAUSE, short_text="Play",
+    A(I.PLAY_PAUSE, "&Play / Pause", "call_presenter.play_current", icon="play", shortcut=keys.PLAY_PAUSE, short_text="Play",
       enabled=False),
     A(I.BACK_5, "Back 5 s", "player.skip", (-5_000,), shortcut=keys.BACK_5),
     A(I.FORWARD_5, "Forward 5 s", "player.skip", (5_000,), shortcut=keys.FORWARD_5),
@@ -97,10 +97,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A(I.FORWARD_15, "Forward 15 s", "player.skip", (15_000,), shortcut=keys.FORWARD_15),
     A(I.SLOWER, "S&lower", "player.slower", shortcut=keys.SLOWER),
     A(I.FASTER, "&Faster", "player.faster", shortcut=keys.FASTER),
-    A(I.DOWNLOAD, "&Download Recording", "download_current", icon="download", shortcut=keys.DOWNLOAD,
+    A(I.DOWNLOAD, "&Download Recording", "call_presenter.download_current", icon="download", shortcut=keys.DOWNLOAD,
       short_text="Download", enabled=False),
-    A(I.OPEN_FOLDER, "Open Containing F&older", "open_folder", icon="folder"),
-    A(I.COPY_DETAILS, "&Copy Call Details", "copy_details", icon="copy", shortcut=keys.COPY_DETAILS, enabled=False),
+    A(I.OPEN_FOLDER, "Open Containing F&older", "call_presenter.open_folder", icon="folder"),
+    A(I.COPY_DETAILS, "&Copy Call Details", "call_presenter.copy_details", icon="copy", shortcut=keys.COPY_DETAILS, enabled=False),
     A(I.EXPORT, "&Export Selection…", "export_presenter.export_selection", icon="export", shortcut=keys.EXPORT,
       short_text="Export", enabled=False),  # until calls are selected
     # Provider actions: no shortcuts (deletions at a provider live in menus, with a confirmation).

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from recbrowser.domain import SearchHit, call_ref
+from recbrowser.domain import SearchHit
 from recbrowser.paths import DataDir
 from recbrowser.providers.titles import provider_title
 from recbrowser.store import Store
@@ -34,7 +33,6 @@ from recbrowser.ui.call_list.filter_bar import FilterBar
 from recbrowser.ui.call_list.list_presenter import CallListPresenter
 from recbrowser.ui.common.empty_state import CALL_PANE_EMPTY, empty_label
 from recbrowser.ui.common.icons import app_icon
-from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import Pools
 from recbrowser.ui.search.search_panel import LIMIT, SearchPanel
 from recbrowser.ui.window.actions import ActionId, Actions
@@ -45,8 +43,9 @@ from recbrowser.ui.window.status_area import StatusArea
 if TYPE_CHECKING:  # the working parts: imported after the first paint (working_parts.py)
     from recbrowser.ui.accounts.account_removal import AccountRemoval
     from recbrowser.ui.accounts.removal_presenter import RemovalPresenter
-    from recbrowser.ui.call_pane.call_controller import CallController, LoadedCall, PlayRequest
+    from recbrowser.ui.call_pane.call_controller import CallController, PlayRequest
     from recbrowser.ui.call_pane.call_pane import CallPane
+    from recbrowser.ui.call_pane.call_presenter import CallPresenter
     from recbrowser.ui.jobs.archive_controller import ArchiveController
     from recbrowser.ui.jobs.archive_presenter import ArchivePresenter
     from recbrowser.ui.jobs.export_controller import ExportController
@@ -76,6 +75,7 @@ class MainWindow(QMainWindow):
     archive: ArchiveController
     removal: AccountRemoval
     provider_actions: ProviderActions
+    call_presenter: CallPresenter
     sync_presenter: SyncPresenter
     export_presenter: ExportPresenter
     archive_presenter: ArchivePresenter
@@ -109,12 +109,11 @@ class MainWindow(QMainWindow):
         self.search = SearchPanel(self._search, self.pools.interactive)
         self.status = StatusArea(self.statusBar())
         self._accounts: list = []
-        self._current_ref: str | None = None
-        self._pending_play: PlayRequest | None = None
         self.call_list = CallListPresenter(
             self.model, self.table, self.filter_bar, self.status, store, data_dir.database, self.pools.interactive,
             self, has_accounts=lambda: bool(self._accounts), syncing=lambda: self.complete and self.sync.busy,
-            open_call=self._open_chosen, open_ref=lambda: self._current_ref)
+            open_call=self._open_chosen,
+            open_ref=lambda: self.call_presenter.current_ref if self.complete else None)
         self.call_list.refreshed.connect(self.callsRefreshed)
         # What the other parts call on the list.
         self.refresh_calls, self.refresh_soon = self.call_list.refresh_calls, self.call_list.refresh_soon
@@ -160,6 +159,11 @@ class MainWindow(QMainWindow):
     def _add_presenters(self, parts: ModuleType) -> None:
         """Each feature's presenter, handed what it works with."""
         a, status = self.actions, self.status
+        self.call_presenter = parts.CallPresenter(
+            self.call_pane, self.player, self.calls, status, download=a[ActionId.DOWNLOAD],
+            play_pause=a[ActionId.PLAY_PAUSE], copy_details=a[ActionId.COPY_DETAILS], media_folder=self.data_dir.media,
+            parent=self)
+        self.call_presenter.shown.connect(self.callShown)
         self.sync_presenter = parts.SyncPresenter(
             self.sync, self.accounts_panel, self.filter_bar.account, status, a[ActionId.CANCEL_SYNC],
             refresh_calls=self.refresh_calls, refresh_soon=self.refresh_soon, calls_on_their_way=self.update_count)
@@ -231,34 +235,10 @@ class MainWindow(QMainWindow):
         self.accounts_panel.editRequested.connect(self.show_accounts)
 
     def _wire_call(self) -> None:
-        self.search.hitActivated.connect(self.open_hit)
-        self.calls.callLoaded.connect(self._show_call)
-        self.calls.loadFailed.connect(self.status.show_message)
-        self.calls.mediaReady.connect(self._media_ready)
-        self.calls.downloadStarted.connect(lambda ref: self.status.show_message(f"Getting the recording of {ref}…"))
-        self.calls.downloadProgress.connect(self.status.show_download)
-        self.calls.downloadFailed.connect(self._download_failed)
+        self.search.hitActivated.connect(self.call_presenter.open_hit)
         self.calls.downloaded.connect(lambda _ref: self.call_list.refresh_soon())
-        self.call_pane.controls.playRequested.connect(self.play_current)
         self.call_pane.tagsInUse.connect(self.filter_bar.set_tags)
         self.call_pane.transcript.follow.toggled.connect(self._set_follow)
-        self.player.playingChanged.connect(self._show_playing)
-        self.callShown.connect(lambda _ref: self._update_call_actions())
-        self._update_call_actions()
-
-    def _update_call_actions(self) -> None:
-        has_call = self.call_pane.call is not None
-        has_audio = has_call and bool(self.call_pane.call.recordings)
-        self.actions[ActionId.DOWNLOAD].setEnabled(has_audio)
-        self.actions[ActionId.PLAY_PAUSE].setEnabled(has_audio or self.player.ready)
-        self.actions[ActionId.COPY_DETAILS].setEnabled(has_call)
-
-    def _show_playing(self, playing: bool) -> None:
-        from recbrowser.ui.common.icons import icon
-
-        action = self.actions[ActionId.PLAY_PAUSE]
-        action.setIcon(icon("pause" if playing else "play"))
-        action.setIconText("Pause" if playing else "Play")
 
     # -- accounts -------------------------------------------------------------------------------
     def secrets_for(self, name: str) -> dict[str, str] | None:
@@ -289,90 +269,25 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(self.refresh_calls)
         dialog.exec()
 
-    # -- the open call -----------------------------------------------------------------------------
+    # -- the open call (call_pane/call_presenter.py) --------------------------------------------------
     def _open_chosen(self, account: str, provider_id: str) -> None:
         if not self.complete:  # a call chosen within the first frame's few milliseconds
             self.when_complete(self.call_list.open_current)
             return
-        self.open_call(account, provider_id)
+        self.call_presenter.open_call(account, provider_id)
 
+    # What tests and the screenshot call on the open call.
     def open_call(self, account: str, provider_id: str) -> None:
-        ref = call_ref(account, provider_id)
-        if self._current_ref != ref:
-            self._current_ref = ref
-            if self.player.label != ref:
-                self.calls.cancel_download()
-                self.player.clear()
-        self.calls.load(account, provider_id)
+        self.call_presenter.open_call(account, provider_id)
 
-    def _show_call(self, loaded: LoadedCall) -> None:
-        ref = call_ref(loaded.account, loaded.call.provider_id)
-        if ref != self._current_ref:
-            return
-        self.call_pane.show_call(loaded.account, loaded.call, loaded.media)
-        first = loaded.call.recordings[0].provider_id if loaded.call.recordings else None
-        pending = self._pending_play
-        if pending and call_ref(pending.account, pending.provider_id) == ref:
-            return  # a download for this call is on its way and will load the player
-        if first in loaded.media and self.player.label != ref:
-            self.player.load(Path(loaded.media[first]), label=ref)  # cached: ready to play at once
-        emit(self.callShown, ref)
-
-    # -- playing ----------------------------------------------------------------------------------
-    def current_call(self) -> tuple[str, str] | None:
-        if self.call_pane.call is None or self.call_pane.account is None:
-            return None
-        return self.call_pane.account, self.call_pane.call.provider_id
-
-    def play_current(self, start_ms: int = 0) -> None:
-        current = self.current_call()
-        if current is None:
-            return
-        ref = call_ref(*current)
-        if self.player.label == ref and self.player.path is not None:
-            self.player.toggle()
-            return
-        from recbrowser.ui.call_pane.call_controller import PlayRequest  # loaded with the working parts
-
-        self.request_play(PlayRequest(current[0], current[1], start_ms))
-
-    def download_current(self) -> None:
-        """Fetch the open call's recording into the player, without playing it."""
-        current = self.current_call()
-        if current:
-            from recbrowser.ui.call_pane.call_controller import PlayRequest
-
-            self.request_play(PlayRequest(current[0], current[1], 0, autoplay=False))
+    def play_current(self) -> None:
+        self.call_presenter.play_current()
 
     def request_play(self, request: PlayRequest) -> None:
-        self._pending_play = request
-        self.calls.fetch_media(request)
+        self.call_presenter.request_play(request)
 
-    def _media_ready(self, request: PlayRequest, path: Path) -> None:
-        self._pending_play = None
-        ref = call_ref(request.account, request.provider_id)
-        if ref != self._current_ref:
-            return
-        self.status.show_message(f"Playing {ref}" if request.autoplay else f"Loaded {ref}")
-        self.player.load(path, label=ref, start_ms=request.start_ms, autoplay=request.autoplay)
-
-    def _download_failed(self, message: str) -> None:
-        self._pending_play = None
-        self.status.show_message(message)
-        self.call_pane.controls.show_message(message)
-
-    def open_hit(self, hit: SearchHit) -> None:
-        """Open the hit's call and play from its sentence (the summary plays from the start)."""
-        self.open_call(hit.account, hit.call_provider_id)
-        start = hit.start_ms if hit.kind == "segment" and hit.start_ms is not None else 0
-        ref = call_ref(hit.account, hit.call_provider_id)
-        if self.player.label == ref and self.player.path is not None:
-            self.player.seek(start)
-            self.player.play()
-        else:
-            from recbrowser.ui.call_pane.call_controller import PlayRequest
-
-            self.request_play(PlayRequest(hit.account, hit.call_provider_id, start))
+    def current_call(self) -> tuple[str, str] | None:
+        return self.call_presenter.current_call() if self.complete else None
 
     def _search(self, query: str) -> list[SearchHit]:
         # Runs in a worker: its own connection.
@@ -381,22 +296,6 @@ class MainWindow(QMainWindow):
             return store.search(query, limit=LIMIT)
         finally:
             store.close()
-
-    # -- small actions ------------------------------------------------------------------------------
-    def copy_details(self) -> None:
-        if self.call_pane.call is not None and self.call_pane.account:
-            from recbrowser.ui.call_pane.call_details import details_text
-
-            QGuiApplication.clipboard().setText(details_text(self.call_pane.account, self.call_pane.call))
-            self.status.show_message("Call details copied.")
-
-    def open_folder(self) -> None:
-        path = self.player.path
-        folder = path.parent if path else self.data_dir.media
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def _set_follow(self, on: bool) -> None:
         self.prefs.follow_audio = on

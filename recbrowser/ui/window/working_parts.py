@@ -18,6 +18,7 @@ from recbrowser.ui.accounts.account_removal import AccountRemoval
 from recbrowser.ui.accounts.removal_presenter import RemovalPresenter
 from recbrowser.ui.call_pane.call_controller import CallController, PlayRequest
 from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.call_pane.call_presenter import CallPresenter
 from recbrowser.ui.common.workers import Pools
 from recbrowser.ui.jobs.archive_controller import ArchiveController
 from recbrowser.ui.jobs.archive_presenter import ArchivePresenter
@@ -32,7 +33,7 @@ from recbrowser.ui.window.help_menu import HelpMenu
 from recbrowser.ui.window.settings import Preferences
 
 # What the window imports from here with the parts.
-__all__ = ["ArchivePresenter", "ExportPresenter", "HelpMenu", "PlayRequest", "ProviderActionsPresenter",
+__all__ = ["ArchivePresenter", "CallPresenter", "ExportPresenter", "HelpMenu", "PlayRequest", "ProviderActionsPresenter",
            "RemovalPresenter", "SyncPresenter", "WorkingParts", "build"]
 
 
