@@ -120,3 +120,13 @@ def test_a_circle_is_found_through_from_imports_and_type_checking_blocks_but_not
     (pkg / "e.py").write_text("from . import d\n")
     assert cycles(import_graph(tmp_path, "pkg")) == [["pkg.a", "pkg.c", "pkg.sub.b"]]
     assert cycles(import_graph(tmp_path, "pkg", lazy=True)) == [["pkg.a", "pkg.c", "pkg.sub.b"], ["pkg.d", "pkg.e"]]
+
+
+def test_the_window_is_assembled_from_features_that_never_import_it():
+    """ui/window/ builds the window from the feature packages and hands each presenter what it
+    needs; a feature reaching back into the window is how the old circles began."""
+    graph = import_graph(ROOT, "recbrowser", lazy=True)
+    window = "recbrowser.ui.window"
+    back = sorted(f"{m} -> {t}" for m, targets in graph.items() if m.startswith("recbrowser.ui.")
+                  and not m.startswith(window) for t in targets if t.startswith(window))
+    assert back == []

@@ -38,7 +38,7 @@ import recbrowser.cli  # noqa: F401  (every `recbrowser` start passes through it
 from recbrowser.logs import setup_logging
 from recbrowser.ui.window.app import make_app
 from recbrowser.ui.window.main_window import MainWindow
-from recbrowser.ui.window.settings import open_settings
+from recbrowser.ui.common.settings import open_settings
 
 class Painted(QObject):
     def eventFilter(self, obj, event):

@@ -134,8 +134,8 @@ def test_removing_an_account_runs_in_a_worker_and_reaches_the_window_after_the_d
 
     from recbrowser.errors import SecretMissing
     from recbrowser.store import CallFilter
+    from recbrowser.ui.common.settings import open_settings
     from recbrowser.ui.window.main_window import MainWindow
-    from recbrowser.ui.window.settings import open_settings
 
     account = add_emulated_account(store, yeastar, name=account_name)
     credentials.save_secrets(account_name, yeastar.secrets())

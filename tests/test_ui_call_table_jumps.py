@@ -145,8 +145,8 @@ def test_a_second_jump_near_the_first_lands_on_the_right_rows(qtbot, store):
 
 
 def test_a_call_chosen_while_its_row_is_coming_opens_when_it_arrives(qtbot, data_dir, store):
+    from recbrowser.ui.common.settings import open_settings
     from recbrowser.ui.window.main_window import MainWindow
-    from recbrowser.ui.window.settings import open_settings
 
     fill(store, 6000)
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))
@@ -170,8 +170,8 @@ def test_a_call_chosen_while_its_row_is_coming_opens_when_it_arrives(qtbot, data
 def test_the_selection_stays_on_the_open_call_when_new_calls_push_it_down(qtbot, data_dir, store):
     import time
 
+    from recbrowser.ui.common.settings import open_settings
     from recbrowser.ui.window.main_window import MainWindow
-    from recbrowser.ui.window.settings import open_settings
 
     account = fill(store, 6000)
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))

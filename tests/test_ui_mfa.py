@@ -16,8 +16,8 @@ from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.providers.voki import PAGE_SIZE
 from recbrowser.providers.voki_map import totp
 from recbrowser.ui.accounts.mfa_dialog import MfaDialog
+from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.window.main_window import MainWindow
-from recbrowser.ui.window.settings import open_settings
 
 pytestmark = pytest.mark.no_qt_log
 

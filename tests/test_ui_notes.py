@@ -15,8 +15,8 @@ from test_ui_support import archive, archived_store, speech_call  # noqa: F401  
 from recbrowser.domain import call_ref
 from recbrowser.store import CallFilter, Store
 from recbrowser.ui.call_pane.call_pane import TAB_NOTES, CallPane
+from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
-from recbrowser.ui.window.settings import Preferences, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.

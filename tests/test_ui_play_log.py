@@ -12,8 +12,8 @@ from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 from recbrowser.services import audit
 from recbrowser.store import Store
 from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
-from recbrowser.ui.window.settings import Preferences, open_settings
 
 pytestmark = pytest.mark.no_qt_log
 

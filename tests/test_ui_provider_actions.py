@@ -15,9 +15,9 @@ from voki_helpers import fresh_voki_tokens  # noqa: F401
 
 from recbrowser.emulators.bandwidth import BandwidthEmulator
 from recbrowser.services.downloads import download_call
+from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.jobs.provider_actions import CALL_ACTIONS, offers
 from recbrowser.ui.window.main_window import MainWindow
-from recbrowser.ui.window.settings import open_settings
 
 pytestmark = pytest.mark.no_qt_log
 

@@ -61,8 +61,8 @@ def test_snippets_mark_the_hit_and_escape_the_rest():
 
 
 def test_results_from_the_real_store_and_enter_opens_the_hit(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
+    from recbrowser.ui.common.settings import open_settings
     from recbrowser.ui.window.main_window import MainWindow
-    from recbrowser.ui.window.settings import open_settings
 
     window = MainWindow(data_dir, archived_store, open_settings(data_dir.settings))
     qtbot.addWidget(window)

@@ -13,9 +13,9 @@ from recbrowser.ui.call_list.call_table_view import LIST_SHORTCUTS
 from recbrowser.ui.call_pane.call_pane import PANE_SHORTCUTS, CallPane
 from recbrowser.ui.common import shortcuts
 from recbrowser.ui.common.dialogs import ShortcutsDialog
+from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
 from recbrowser.ui.window.actions import ACTIONS
-from recbrowser.ui.window.settings import Preferences, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.

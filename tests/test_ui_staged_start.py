@@ -12,9 +12,9 @@ import pytest
 from test_ui_support import archive, archived_store, fill  # noqa: F401  (fixtures)
 
 from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.window.first_paint import AfterFirstPaint
 from recbrowser.ui.window.main_window import MainWindow
-from recbrowser.ui.window.settings import open_settings
 
 pytestmark = pytest.mark.no_qt_log
 

@@ -13,8 +13,8 @@ from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 from recbrowser.domain import Segment
 from recbrowser.store import CallFilter
 from recbrowser.ui.call_pane.transcript_pane import TranscriptPane
+from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
-from recbrowser.ui.window.settings import Preferences, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.

@@ -20,8 +20,8 @@ from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.services.downloads import download_call
 from recbrowser.store import Store
 from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
-from recbrowser.ui.window.settings import Preferences, open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.

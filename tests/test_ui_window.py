@@ -21,8 +21,8 @@ from yeastar_helpers import add_emulated_account
 
 from recbrowser.ui.call_list.call_columns import COL_START
 from recbrowser.ui.call_list.call_table_model import ROW_ROLE
+from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.window.main_window import MainWindow
-from recbrowser.ui.window.settings import open_settings
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from recbrowser.ui.accounts.account_removal import AccountRemoval
 from recbrowser.ui.accounts.accounts_panel import AccountsPanel
-from recbrowser.ui.window.status_area import StatusArea
+from recbrowser.ui.common.status_area import StatusArea
 
 
 class RemovalPresenter:

@@ -15,8 +15,8 @@ from recbrowser.ui.call_list.call_table_model import CallTableModel
 from recbrowser.ui.call_list.call_table_view import CallTableView
 from recbrowser.ui.call_list.filter_bar import FilterBar
 from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.common.workers import run_task
-from recbrowser.ui.window.status_area import StatusArea
 
 REFRESH_MS = 400  # at most this often the list re-reads while a sync writes pages
 SELECT_DEBOUNCE_MS = 60  # holding j should not open every call on the way

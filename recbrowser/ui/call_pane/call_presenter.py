@@ -13,8 +13,8 @@ from recbrowser.domain import SearchHit, call_ref
 from recbrowser.ui.call_pane.call_controller import CallController, LoadedCall, PlayRequest
 from recbrowser.ui.call_pane.call_pane import CallPane
 from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.player.player import Player
-from recbrowser.ui.window.status_area import StatusArea
 
 
 class CallPresenter(QObject):

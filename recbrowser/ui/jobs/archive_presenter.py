@@ -9,8 +9,8 @@ from PySide6.QtCore import QSettings, SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
+from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.jobs.archive_controller import ArchiveController, outcome
-from recbrowser.ui.window.status_area import StatusArea
 
 
 class ArchivePresenter:

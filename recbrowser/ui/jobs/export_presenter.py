@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QTableView, QWidget
 
+from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.jobs.export_controller import ExportController
-from recbrowser.ui.window.status_area import StatusArea
 
 
 class ExportPresenter:

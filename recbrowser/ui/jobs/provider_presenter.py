@@ -14,8 +14,8 @@ from recbrowser.store.records import CallRow
 from recbrowser.ui.accounts.accounts_panel import AccountsPanel
 from recbrowser.ui.call_list.call_table_view import CallTableView
 from recbrowser.ui.common.formatting import local_datetime, party_label
+from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.jobs.provider_actions import CALL_ACTIONS, ProviderActions, offers
-from recbrowser.ui.window.status_area import StatusArea
 
 SHOWN = 5  # calls named in a confirmation; the rest are counted
 MAX_CALLS = 200  # one request per call at the provider; and a Ctrl+A over a million rows must not read them all

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QComboBox
 
 from recbrowser.services.sync import SyncResult
 from recbrowser.ui.accounts.accounts_panel import AccountsPanel
+from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.jobs.sync_controller import SyncController
-from recbrowser.ui.window.status_area import StatusArea
 
 
 class SyncPresenter:

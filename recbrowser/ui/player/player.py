@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QUrl, Signal
 
 from recbrowser.ui import compat
+from recbrowser.ui.common.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
 from recbrowser.ui.common.shortcuts import key_text
 from recbrowser.ui.common.signals import emit
-from recbrowser.ui.window.settings import MAX_RATE, MIN_RATE, Preferences, clamp_rate
 
 if TYPE_CHECKING:
     from PySide6.QtMultimedia import QMediaPlayer

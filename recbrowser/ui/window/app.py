@@ -17,10 +17,10 @@ from recbrowser.store import Store, migrations
 from recbrowser.store.first_count import FirstCount
 from recbrowser.ui import compat
 from recbrowser.ui.common.icons import app_icon, keep_drawn_in
+from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.common.workers import run_task
 from recbrowser.ui.window.first_paint import AfterFirstPaint
 from recbrowser.ui.window.main_window import MainWindow
-from recbrowser.ui.window.settings import open_settings
 
 log = logging.getLogger("recbrowser.ui")
 

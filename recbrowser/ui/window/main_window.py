@@ -33,12 +33,12 @@ from recbrowser.ui.call_list.filter_bar import FilterBar
 from recbrowser.ui.call_list.list_presenter import CallListPresenter
 from recbrowser.ui.common.empty_state import CALL_PANE_EMPTY, empty_label
 from recbrowser.ui.common.icons import app_icon
+from recbrowser.ui.common.settings import Preferences, UiState
+from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.common.workers import Pools
 from recbrowser.ui.search.search_panel import LIMIT, SearchPanel
 from recbrowser.ui.window.actions import ActionId, Actions
 from recbrowser.ui.window.first_paint import AfterFirstPaint
-from recbrowser.ui.window.settings import Preferences, UiState
-from recbrowser.ui.window.status_area import StatusArea
 
 if TYPE_CHECKING:  # the working parts: imported after the first paint (working_parts.py)
     from recbrowser.ui.accounts.account_removal import AccountRemoval

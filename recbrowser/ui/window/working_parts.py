@@ -19,6 +19,7 @@ from recbrowser.ui.accounts.removal_presenter import RemovalPresenter
 from recbrowser.ui.call_pane.call_controller import CallController, PlayRequest
 from recbrowser.ui.call_pane.call_pane import CallPane
 from recbrowser.ui.call_pane.call_presenter import CallPresenter
+from recbrowser.ui.common.settings import Preferences
 from recbrowser.ui.common.workers import Pools
 from recbrowser.ui.jobs.archive_controller import ArchiveController
 from recbrowser.ui.jobs.archive_presenter import ArchivePresenter
@@ -30,7 +31,6 @@ from recbrowser.ui.jobs.sync_controller import SyncController
 from recbrowser.ui.jobs.sync_presenter import SyncPresenter
 from recbrowser.ui.player.player import Player
 from recbrowser.ui.window.help_menu import HelpMenu
-from recbrowser.ui.window.settings import Preferences
 
 # What the window imports from here with the parts.
 __all__ = ["ArchivePresenter", "CallPresenter", "ExportPresenter", "HelpMenu", "PlayRequest", "ProviderActionsPresenter",
