@@ -21,6 +21,7 @@ LAZY = ("sqlite_utils", "keyring", "httpx", "click", "pygments", "PySide6.QtMult
         # The working parts and their presenters come right after the first frame
         # (ui/window/working_parts.py), and the connectors are not imported for their titles.
         "recbrowser.ui.window.working_parts", "recbrowser.ui.jobs.sync_presenter", "recbrowser.ui.window.help_menu",
+        "recbrowser.ui.call_pane.call_presenter",
         "recbrowser.ui.call_pane.call_pane", "recbrowser.ui.player.player", "recbrowser.ui.jobs.sync_controller",
         "recbrowser.providers.yeastar", "recbrowser.providers.voki", "recbrowser.providers.base",
         # The log file rotates by itself (recbrowser/logs.py), without sockets and pickle; the
