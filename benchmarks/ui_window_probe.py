@@ -85,9 +85,9 @@ def since(t: float) -> float:
 def run_window(folder: str, tasks: list[str]) -> None:
     from recbrowser.paths import data_dir, ensure
     from recbrowser.store import Store
+    from recbrowser.ui.common.settings import open_settings
     from recbrowser.ui.window.app import make_app
     from recbrowser.ui.window.main_window import MainWindow
-    from recbrowser.ui.window.settings import open_settings
 
     imported = since(T0)
     app = make_app()

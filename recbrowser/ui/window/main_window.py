@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         self.actions = Actions(self)
         self.menus = self.actions.build_menus(self)
         self.toolbar = self.actions.build_toolbar(self)
-        self._wire_list()
+        self._wire_accounts()
         self.update_count()  # what the list says when empty, the count in the filter bar
         self.restore_state()
         self.reload_accounts()
@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         self.splitter.replaceWidget(2, pane).deleteLater()
         self.splitter.setSizes(sizes)
 
-    def _wire_list(self) -> None:
+    def _wire_accounts(self) -> None:
         self.accounts_panel.addRequested.connect(self.show_accounts)
         self.accounts_panel.editRequested.connect(self.show_accounts)
 
