@@ -20,12 +20,13 @@ from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
 from recbrowser.paths import data_dir, ensure
 from recbrowser.startup import command_word, names_a_command
-from recbrowser.store import CallFilter, Store, migrations
+from recbrowser.store import CallFilter, opener
 
 # The commands import their services themselves: plain `recbrowser`, which opens the window,
 # then loads none of them before its first paint.
 if TYPE_CHECKING:
     from recbrowser.services.sync import SyncProgress
+    from recbrowser.store.api import CallStore
 
 log = logging.getLogger("recbrowser.cli")
 
@@ -149,8 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from recbrowser.demo import run_window_or_demo
 
             return run_window_or_demo(args, dd)
-        migrations.announce(dd.database, lambda line: print(line, file=sys.stderr, flush=True))
-        with Store.open(dd.database) as store:
+        archive = opener(dd.database)
+        archive.announce_update(lambda line: print(line, file=sys.stderr, flush=True))
+        with archive.open() as store:
             handler = getattr(args, "handler", None) or COMMANDS[args.command]
             return handler(args, store, dd)
     except UserFacingError as e:
@@ -164,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def cmd_accounts(args, store: Store, dd) -> int:
+def cmd_accounts(args, store: CallStore, dd) -> int:
     from recbrowser.services import accounts as account_service
 
     if args.action == "add":
@@ -209,7 +211,7 @@ def _read_secrets() -> dict[str, str]:
     return data
 
 
-def cmd_sync(args, store: Store, dd) -> int:
+def cmd_sync(args, store: CallStore, dd) -> int:
     from recbrowser.services import accounts as account_service
     from recbrowser.services.sync import sync_accounts
 
@@ -286,7 +288,7 @@ def open_signed_in(account):
     return provider
 
 
-def cmd_calls(args, store: Store, dd) -> int:
+def cmd_calls(args, store: CallStore, dd) -> int:
     from recbrowser.cli_format import calls_table, row_json
     from recbrowser.services import accounts as account_service
 
@@ -312,7 +314,7 @@ def cmd_calls(args, store: Store, dd) -> int:
     return 0
 
 
-def cmd_search(args, store: Store, dd) -> int:
+def cmd_search(args, store: CallStore, dd) -> int:
     from recbrowser.cli_format import hit_json, hits_text
 
     hits = store.search(args.query, account=args.account, limit=max(1, args.limit))
@@ -325,7 +327,7 @@ def cmd_search(args, store: Store, dd) -> int:
     return 0
 
 
-def _load_call(store: Store, ref: str):
+def _load_call(store: CallStore, ref: str):
     from recbrowser.domain import parse_call_ref
 
     try:
@@ -338,7 +340,7 @@ def _load_call(store: Store, ref: str):
     return account_name, call
 
 
-def cmd_show(args, store: Store, dd) -> int:
+def cmd_show(args, store: CallStore, dd) -> int:
     from recbrowser.cli_format import call_json, call_text
 
     account_name, call = _load_call(store, args.call)
@@ -351,7 +353,7 @@ def cmd_show(args, store: Store, dd) -> int:
     return 0
 
 
-def cmd_download(args, store: Store, dd) -> int:
+def cmd_download(args, store: CallStore, dd) -> int:
     from recbrowser.services import accounts as account_service
     from recbrowser.services.downloads import download_call
 

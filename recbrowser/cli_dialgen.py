@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recbrowser.cli_wildix import import_actions
 from recbrowser.services import accounts as account_service
 from recbrowser.services.dialgen_import import import_file
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_import_dialgen_calls)
 
 
-def cmd_import_dialgen_calls(args: argparse.Namespace, store: Store, dd: object) -> int:
+def cmd_import_dialgen_calls(args: argparse.Namespace, store: CallStore, dd: object) -> int:
     account = account_service.only_account(store, "dialgen", args.account)
     # Bare ids need the API (and the key from the keyring); payloads alone would not.
     provider = None

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recbrowser.services import accounts as account_service
 from recbrowser.services.wildix_webhooks import import_file
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 _ACTIONS = "recbrowser_import_actions"  # where the group's sub-parsers hang on the `import` parser
 
@@ -38,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_import_wildix_webhooks)
 
 
-def cmd_import_wildix_webhooks(args: argparse.Namespace, store: Store, dd: object) -> int:
+def cmd_import_wildix_webhooks(args: argparse.Namespace, store: CallStore, dd: object) -> int:
     account = account_service.only_account(store, "wildix", args.account)
     result = import_file(store, account, args.file)
     print(result.summary(account.name))

@@ -10,10 +10,14 @@ import gc
 import os
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
 from recbrowser.domain import Account
 from recbrowser.paths import DataDir, data_dir, ensure
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter, open_store, opener
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 # Every `recbrowser` start passes through here: the services the terminal demo uses are
 # imported by it, not before the window's first paint.
@@ -21,7 +25,7 @@ from recbrowser.store import CallFilter, Store
 DEMO_CALLS = 60
 
 
-def start_demo_accounts(store: Store, providers: list[str] | None = None, calls: int = DEMO_CALLS):
+def start_demo_accounts(store: CallStore, providers: list[str] | None = None, calls: int = DEMO_CALLS):
     """Start emulators and make sure the cache has one account per emulator.
 
     Returns (servers, [(account, secrets)]). Emulator ports change on every start, so the
@@ -72,10 +76,8 @@ def run_window_or_demo(args, dd: DataDir) -> int:
         print("recbrowser: no display found to open the window on; see `recbrowser --help` for the commands.",
               file=sys.stderr)
         return 1
-    from recbrowser.store.first_count import FirstCount
-
     # Counted while the window's modules load (~100 ms of imports): the list has its size at once.
-    first_count = FirstCount(dd.database)
+    first_count = opener(dd.database).count_first()
     from recbrowser.ui.app import run_window
 
     return run_window(dd, demo=args.demo, screenshot=args.screenshot, first_count=first_count)
@@ -88,7 +90,7 @@ def run_terminal_demo(dd: DataDir) -> int:
     from recbrowser.services.downloads import download_call
     from recbrowser.services.sync import sync_account
 
-    with Store.open(dd.database) as store:
+    with open_store(dd.database) as store:
         servers, pairs = start_demo_accounts(store, providers=sorted(EMULATORS))
         try:
             providers = {account.name: (account, open_provider(account, secrets)) for account, secrets in pairs}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 import re
+from typing import TYPE_CHECKING
 
 from recbrowser import credentials
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.providers.base import Provider, provider_class
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> type:
@@ -37,7 +40,7 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
     return cls
 
 
-def add_account(store: Store, provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> Account:
+def add_account(store: CallStore, provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> Account:
     """Secrets go to the keyring first: if the keyring refuses, nothing is stored at all."""
     cls = validate(provider, name, settings, secrets)
     if store.account(name) is not None:
@@ -51,14 +54,14 @@ def add_account(store: Store, provider: str, name: str, settings: dict[str, str]
         raise
 
 
-def remove_account(store: Store, name: str) -> None:
+def remove_account(store: CallStore, name: str) -> None:
     if store.account(name) is None:
         raise UserFacingError(f"There is no account named '{name}'.")
     store.remove_account(name)
     credentials.delete_secrets(name)
 
 
-def get_account(store: Store, name: str) -> Account:
+def get_account(store: CallStore, name: str) -> Account:
     account = store.account(name)
     if account is None:
         names = ", ".join(a.name for a in store.accounts()) or "none yet: add one with `recbrowser accounts add`"
@@ -66,7 +69,7 @@ def get_account(store: Store, name: str) -> Account:
     return account
 
 
-def only_account(store: Store, provider: str, name: str | None) -> Account:
+def only_account(store: CallStore, provider: str, name: str | None) -> Account:
     """The named account, or the only account of this provider when no name is given."""
     if name:
         return get_account(store, name)

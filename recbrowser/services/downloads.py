@@ -34,10 +34,11 @@ from recbrowser.errors import (
 from recbrowser.filenames import safe_filename, unique_name
 from recbrowser.providers.base import MediaSource, Provider
 from recbrowser.services import audit, media_stream
-from recbrowser.store import Store
 
 if TYPE_CHECKING:
     import httpx
+
+    from recbrowser.store.api import CallStore
 
 log = logging.getLogger("recbrowser.downloads")
 
@@ -112,7 +113,7 @@ def account_media_dir(media_root: Path, account: Account) -> Path:
 
 
 def download_call(
-    store: Store,
+    store: CallStore,
     account: Account,
     provider: Provider,
     call: Call,

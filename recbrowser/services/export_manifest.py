@@ -16,11 +16,13 @@ import json
 import os
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recbrowser.domain import Call
 from recbrowser.services.export_names import call_fields
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 JOURNAL = ".recbrowser-export.jsonl"
 CSV_COLUMNS = (
@@ -48,7 +50,7 @@ def call_metadata(call: Call, account: str, provider: str, tz: tzinfo | None) ->
     }
 
 
-def local_data(store: Store, account: str, call_id: str) -> dict[str, Any]:
+def local_data(store: CallStore, account: str, call_id: str) -> dict[str, Any]:
     """The supervisor's own tags and notes on a call (kept in the cache, never synced)."""
     notes = [{"offset_ms": n.offset_ms, "at": _at(n.offset_ms), "text": n.text,
               "created_utc": datetime.fromtimestamp(n.created_ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}

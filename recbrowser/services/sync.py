@@ -13,11 +13,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.providers.base import Provider
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 log = logging.getLogger("recbrowser.sync")
 
@@ -71,7 +75,7 @@ class CancelToken:
         return self._event.is_set()
 
 
-def sync_window(store: Store, account: Account, since_ms: int | None, until_ms: int | None) -> tuple[int, int, str | None]:
+def sync_window(store: CallStore, account: Account, since_ms: int | None, until_ms: int | None) -> tuple[int, int, str | None]:
     """The window this sync covers, and the cursor to resume at when a run was interrupted."""
     assert account.id is not None
     now = int(time.time() * 1000)
@@ -86,7 +90,7 @@ def sync_window(store: Store, account: Account, since_ms: int | None, until_ms: 
 
 
 def sync_account(
-    store: Store,
+    store: CallStore,
     account: Account,
     provider: Provider,
     *,
@@ -130,7 +134,7 @@ def sync_account(
     return result
 
 
-def refresh_pending(store: Store, account: Account, provider: Provider, cancel: CancelToken | None = None) -> int:
+def refresh_pending(store: CallStore, account: Account, provider: Provider, cancel: CancelToken | None = None) -> int:
     """Ask again for the transcripts of recent calls still marked pending.
 
     The sync window only re-reads the last couple of hours, but a transcription pipeline can
@@ -156,7 +160,7 @@ def refresh_pending(store: Store, account: Account, provider: Provider, cancel: 
 
 
 def sync_accounts(
-    store: Store,
+    store: CallStore,
     accounts: Iterable[Account],
     open_provider: Callable[[Account], Provider],
     **kwargs,

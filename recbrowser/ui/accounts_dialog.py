@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,12 +30,15 @@ from recbrowser import credentials
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.account_form import AccountForm
 from recbrowser.ui.account_removal import AccountRemoval
 from recbrowser.ui.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 NEW = "__new__"
 
@@ -131,7 +135,7 @@ class AccountsDialog(QDialog):
 
     def _with_store(self, fn):
         def work(_report):
-            store = Store.open(self._database)
+            store = open_store(self._database)
             try:
                 return fn(store)
             finally:
@@ -214,11 +218,11 @@ class AccountsDialog(QDialog):
         provider, name, settings, secrets = self.form.values()
         existing = self._accounts.get(name) if self.current_name() else None
 
-        def add(store: Store) -> str:
+        def add(store: CallStore) -> str:
             account_service.add_account(store, provider, name, settings, secrets)
             return f"Account '{name}' added; its secrets are in {self.keyring_where or 'the keyring'}."
 
-        def update(store: Store) -> str:
+        def update(store: CallStore) -> str:
             assert existing is not None
             cls = account_service.validate(provider, name, settings, {**self._stored_secrets(name), **secrets})
             keep = {f.key for f in cls.settings_schema if not f.secret}

@@ -6,6 +6,7 @@ import gc
 import logging
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -13,13 +14,15 @@ from PySide6.QtWidgets import QApplication
 from recbrowser import STARTED
 from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir, ensure
-from recbrowser.store import Store, migrations
-from recbrowser.store.first_count import FirstCount
+from recbrowser.store import open_store, opener
 from recbrowser.ui.first_paint import AfterFirstPaint
 from recbrowser.ui.icons import app_icon, keep_drawn_in
 from recbrowser.ui.main_window import MainWindow
 from recbrowser.ui.settings import open_settings
 from recbrowser.ui.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import FirstCount
 
 log = logging.getLogger("recbrowser.ui")
 
@@ -82,7 +85,7 @@ def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
     database = window.data_dir.database
 
     def work(_report):
-        store = Store.open(database)
+        store = open_store(database)
         try:
             return start_demo_accounts(store, providers=sorted(EMULATORS))  # every provider that has one
         finally:
@@ -115,12 +118,12 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
     ensure(data_dir)
     try:
         current = first_count is not None and first_count.is_current()
-        if not current and migrations.pending(data_dir.database):  # an older cache: updated under a progress dialog
+        if not current and opener(data_dir.database).updates_pending():  # an older cache: updated under a progress dialog
             from recbrowser.ui.migration_progress import open_store_with_progress
 
             store = open_store_with_progress(app, data_dir.database)
         else:
-            store = Store.open(data_dir.database)
+            store = open_store(data_dir.database)
     except UserFacingError as e:
         from recbrowser.ui.dialogs import show_error
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from recbrowser.domain import Call
 from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import get_account, open_provider
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
 
@@ -78,7 +78,7 @@ class CallController(QObject):
         generation, database = self.load_generation, self._database
 
         def work(_report) -> LoadedCall:
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 call = store.get_call(account, provider_id)
                 if call is None:
@@ -121,7 +121,7 @@ class CallController(QObject):
             # Imported on the first play, not at start-up (~10 ms before the window's first paint).
             from recbrowser.services.downloads import DownloadCancelled, download_call
 
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 account = get_account(store, request.account)
                 call = store.get_call(request.account, request.provider_id)

@@ -23,8 +23,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 from recbrowser.domain import SearchHit, call_ref
 from recbrowser.paths import DataDir
 from recbrowser.providers.titles import provider_title
-from recbrowser.store import CallFilter, Store
-from recbrowser.store.first_count import FirstCount
+from recbrowser.store import CallFilter, open_store, opener
 from recbrowser.ui.accounts_panel import AccountsPanel
 from recbrowser.ui.actions import Actions
 from recbrowser.ui.call_table_model import CallTableModel
@@ -40,6 +39,7 @@ from recbrowser.ui.status_area import StatusArea
 from recbrowser.ui.workers import Pools, run_task
 
 if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore, FirstCount
     from recbrowser.ui.account_removal import AccountRemoval
     from recbrowser.ui.archive_controller import ArchiveController
     from recbrowser.ui.call_controller import CallController, LoadedCall, PlayRequest
@@ -70,11 +70,11 @@ class MainWindow(QMainWindow):
     removal: AccountRemoval
     provider_actions: ProviderActions
 
-    def __init__(self, data_dir: DataDir, store: Store, settings: QSettings, *, demo: bool = False,
+    def __init__(self, data_dir: DataDir, store: CallStore, settings: QSettings, *, demo: bool = False,
                  staged: bool = False, first_count: FirstCount | None = None) -> None:
         super().__init__()
         # Counting a million calls takes about as long as building the widgets: on another core.
-        first_count = first_count or FirstCount(data_dir.database)
+        first_count = first_count or opener(data_dir.database).count_first()
         self.data_dir = data_dir
         self.store = store  # the UI thread's connection: only the model's small page reads use it
         self.demo = demo
@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         generation, database = self._count_generation, self.data_dir.database
 
         def work(_report) -> int:
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 return store.count_calls(call_filter)
             finally:
@@ -406,7 +406,7 @@ class MainWindow(QMainWindow):
 
     def _search(self, query: str) -> list[SearchHit]:
         # Runs in a worker: its own connection.
-        store = Store.open(self.data_dir.database)
+        store = open_store(self.data_dir.database)
         try:
             return store.search(query, limit=LIMIT)
         finally:

@@ -1,7 +1,7 @@
 """Sync from the window: one job at a time in a worker, progress by signal, cancel at any time.
 
 Accounts asked for while a sync runs are queued and synced right after it. Each job opens its
-own Store; the window's model re-reads after each page (the `pageWritten` signal). An account
+own store; the window's model re-reads after each page (the `pageWritten` signal). An account
 that signs in with a two-factor code (Voki) is signed in before its sync: the worker waits while
 the window asks for the code (mfa_dialog.py); a cancelled dialog leaves the account in
 `needs_code`, and syncing it again asks again.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -19,10 +20,13 @@ from PySide6.QtWidgets import QWidget
 from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import CancelToken, SyncProgress, SyncResult, sync_account
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
 from recbrowser.ui.signals import emit
 from recbrowser.ui.workers import run_task
+
+if TYPE_CHECKING:
+    pass
 
 log = logging.getLogger("recbrowser.ui.sync")
 
@@ -104,7 +108,7 @@ class SyncController(QObject):
 
         def work(report) -> list[SyncResult]:
             results: list[SyncResult] = []
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 for name in names:
                     if cancel.cancelled:
