@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from recbrowser.store.expiry import ExpiringRecording
 
 __all__ = ["CallFilter", "CallRow", "Cursor", "Interrupted", "LegRow", "MediaFile", "Note", "SearchSyntaxError",
-           "Store", "engine_versions", "open_store", "opener", "register_opener"]
+           "SQLiteOpener", "Store", "engine_versions", "open_store", "opener", "register_opener", "unregister_opener"]
 
 T = TypeVar("T")
 
@@ -274,6 +274,11 @@ def register_opener(scheme: str, make: Callable[[str], StoreOpener]) -> None:
     implementation of api.CallStore, e.g. the team archive) with `make(location)`. Any other
     location is the path of an SQLite cache file."""
     _OPENERS[scheme.lower()] = make
+
+
+def unregister_opener(scheme: str) -> None:
+    """Undo `register_opener` (tests; a profile removed)."""
+    _OPENERS.pop(scheme.lower(), None)
 
 
 def opener(location: Location) -> StoreOpener:
