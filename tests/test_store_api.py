@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from pathlib import Path
 
 import pytest
 from test_ui_support import fill
@@ -137,6 +138,7 @@ def test_a_location_of_a_registered_scheme_opens_with_its_opener_and_any_other_i
         with open_store("team:north") as store:
             assert store.location == tmp_path / "north.sqlite3"
         assert opened == ["team:north"] and (tmp_path / "north.sqlite3").is_file()
+        assert opener(Path("team:south")).location == tmp_path / "south.sqlite3"  # handed around as a Path
         assert opener(str(tmp_path / "plain.sqlite3")).location == tmp_path / "plain.sqlite3"
     finally:
         unregister_opener("team")

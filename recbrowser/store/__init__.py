@@ -9,6 +9,7 @@ explicit `transaction()` are committed one call at a time; sync wraps each page 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -272,7 +273,10 @@ _OPENERS: dict[str, Callable[[str], StoreOpener]] = {}
 def register_opener(scheme: str, make: Callable[[str], StoreOpener]) -> None:
     """Let `opener` / `open_store` reach the archives whose location is "<scheme>:..." (a second
     implementation of api.CallStore, e.g. the team archive) with `make(location)`. Any other
-    location is the path of an SQLite cache file."""
+    location is the path of an SQLite cache file. A scheme has two letters or more (a Windows
+    drive letter is a path)."""
+    if len(scheme) < 2 or not scheme.isidentifier():
+        raise ValueError(f"A location scheme has two letters or more: {scheme!r}")
     _OPENERS[scheme.lower()] = make
 
 
@@ -284,10 +288,11 @@ def unregister_opener(scheme: str) -> None:
 def opener(location: Location) -> StoreOpener:
     """How to reach the archive at `location` (api.StoreOpener): a cache file's path, or a
     location of a registered scheme. Makes no connection."""
-    if isinstance(location, str):
-        scheme, sep, _ = location.partition(":")
-        if sep and (make := _OPENERS.get(scheme.lower())) is not None:
-            return make(location)
+    # By its text: a location handed around as a Path (the UI's `database`) keeps its scheme.
+    text = os.fspath(location)
+    scheme, sep, _ = text.partition(":")
+    if sep and (make := _OPENERS.get(scheme.lower())) is not None:
+        return make(text)
     return SQLiteOpener(location)
 
 

@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     from recbrowser.store.audit import AuditEntry
     from recbrowser.store.expiry import ExpiringRecording
 
-# Where an archive is: a path to an SQLite cache file, or a "scheme:..." string that an
-# implementation registered with `recbrowser.store.register_opener` (e.g. a team archive).
+# Where an archive is: a path to an SQLite cache file, or "scheme:..." for a scheme that an
+# implementation registered with `recbrowser.store.register_opener` (e.g. a team archive). The
+# UI hands it around as `DataDir.database` and may wrap it in a Path: the scheme still counts.
 Location = str | Path
 
 # A schema update's progress: (what it is doing, as a sentence; fraction done, 0.0 to 1.0).
@@ -217,8 +218,8 @@ class CallStore(Protocol):
         ...
 
     def get_call(self, account_name: str, provider_id: str) -> Call | None:
-        """The whole call (legs, recordings, transcript segments by offset, summary) as of one
-        moment, or None."""
+        """The whole call (legs, recordings with their `raw` and the marks records.DELETED_MARK /
+        GONE_MARK, transcript segments, summary), read as of one moment, or None."""
         ...
 
     def call_row(self, account_name: str, provider_id: str) -> CallRow | None:
@@ -290,7 +291,7 @@ class CallStore(Protocol):
         ...
 
     def media_for_call(self, account_name: str, provider_id: str) -> list[MediaFile]:
-        """The media files recorded for the call's recordings, in the recordings' order."""
+        """The media files recorded for the call's recordings, by the recordings' start time."""
         ...
 
     def add_note(self, account_name: str, provider_id: str, offset_ms: int | None, text: str) -> Note:
