@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from export_helpers import check_round_trip, export, leftovers, read_export, refs_of, sha, synced
+from needs import missing
 
 from recbrowser.domain import Call, Party, Recording, Segment
 from recbrowser.errors import UserFacingError
@@ -137,7 +138,7 @@ def test_read_only_folder_is_refused_in_one_sentence_and_nothing_is_written(stor
     drop: list[str] = []
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
-            pytest.skip("running as root without setpriv (util-linux) to run the export as an unprivileged user")
+            missing("running as root without setpriv (util-linux) to run the export as an unprivileged user")
         drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     base = Path(tempfile.mkdtemp(prefix="recbrowser-ro-"))  # outside pytest's root-only tmp folder
     try:
