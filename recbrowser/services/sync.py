@@ -12,11 +12,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.providers.base import Provider
+from recbrowser.providers.unreadable import UnreadableRecord
 from recbrowser.store import CallFilter, Store
 
 log = logging.getLogger("recbrowser.sync")
@@ -51,6 +52,16 @@ class SyncResult:
     error: str | None = None
     cancelled: bool = False
     new_transcripts: int = 0  # pending transcripts of earlier calls that have now arrived
+    unreadable: list[str] = field(default_factory=list)  # records skipped: "call <id>: <why>"
+
+    def unreadable_sentence(self) -> str:
+        """E.g. "1 call could not be read: call 42: a number is out of range." ("" when none)."""
+        if not self.unreadable:
+            return ""
+        n = len(self.unreadable)
+        first = self.unreadable[0]
+        more = f" (and {n - 1} more; the log has each id)" if n > 1 else ""
+        return f"{n} {'call' if n == 1 else 'calls'} could not be read: {first}{more}."
 
     @property
     def ok(self) -> bool:
@@ -138,6 +149,9 @@ def sync_account(
                 run = {"since": since_ms, "until": until_ms, "cursor": page.cursor, "explicit": explicit}
                 store.set_state(account.id, run_key, json.dumps(run))
             result.calls += len(page.calls)
+            result.unreadable += page.unreadable
+            for what in page.unreadable:
+                log.warning("sync %s: skipped %s", account.name, what)
             if progress:
                 progress(SyncProgress(account.name, page.progress, result.calls, result.new))
             if cancel and cancel.cancelled:
@@ -177,7 +191,11 @@ def refresh_pending(store: Store, account: Account, provider: Provider, cancel: 
         call = store.get_call(account.name, row.provider_id)
         if call is None:
             continue
-        call = provider.fetch_transcript(call)
+        try:
+            call = provider.fetch_transcript(call)
+        except UnreadableRecord as e:  # keep what the cache has; the next sync asks again
+            log.warning("sync %s: skipped the transcript of %s", account.name, e)
+            continue
         if call.transcript_status != "pending":
             with store.transaction():
                 store.upsert_calls(account.id, [call])
