@@ -193,3 +193,17 @@ def test_one_bad_record_is_skipped_counted_logged_and_the_rest_of_the_page_store
     assert result.unreadable_sentence() == f"1 call could not be read: call {bad.uid}: a number is out of range."
     assert {r.provider_id for r in all_calls(store)} == {c.uid for c in yeastar.cdrs} - {bad.uid}
     assert f"skipped call {bad.uid}" in caplog.text and yeastar.secrets()["client_secret"] not in caplog.text
+
+
+def test_the_command_line_says_how_many_calls_could_not_be_read(capsys, monkeypatch, data_dir, yeastar, account_name):
+    from cli_helpers import run
+    from test_cli import add_account as add_by_cli
+
+    bad = next(c for c in yeastar.cdrs if c.in_v2 and not c.in_v1)
+    v2_row = yeastar._v2_row
+    monkeypatch.setattr(yeastar, "_v2_row", lambda c: {**v2_row(c), "uid": None, "call_duration": 1e308} if c is bad else v2_row(c))
+    assert add_by_cli(capsys, monkeypatch, yeastar, account_name)[0] == 0
+    code, out, err = run(capsys, "sync")
+    assert code == 0, err
+    assert f"{account_name}: {len(yeastar.cdrs) - 1} calls synced" in out
+    assert f"{account_name}: 1 call could not be read: call without an id: it has no uid." in out

@@ -356,7 +356,12 @@ class YeastarProvider:
             rows = data.get("data") or []
             if not isinstance(rows, list):
                 raise ProtocolError(f"Yeastar account '{self.account.name}': {endpoint} answered without a list of rows.")
-            yield from (r for r in rows if isinstance(r, dict) and r.get("uid") is not None)
+            kind = "recording" if endpoint.startswith("recording") else "call"
+            for r in rows:
+                if isinstance(r, dict) and r.get("uid") not in (None, ""):
+                    yield r
+                else:  # nothing to key it by: left out, but counted, never silently
+                    self._unreadable.append(f"{kind} without an id: it has no uid")
             total = data.get("total_number")
             if len(rows) < PAGE_SIZE or (isinstance(total, int) and page * PAGE_SIZE >= total):
                 return
