@@ -234,6 +234,8 @@ def cmd_sync(args, store: CallStore, dd) -> int:
             print(f"recbrowser: {r.error}", file=sys.stderr)
         else:
             print(f"{r.account}: {r.calls} calls synced, {r.new} new.")
+            if r.unreadable:
+                print(f"{r.account}: {r.unreadable_sentence()}")
     return 1 if failed else 0
 
 

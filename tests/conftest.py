@@ -6,6 +6,7 @@ import os
 import uuid
 
 import pytest
+from needs import missing
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The emulators run on loopback: the app's 10 requests/s per host would only make tests slow.
@@ -64,7 +65,7 @@ def keyring_ready():
 
     status = keyring_status()
     if not status.ok:
-        pytest.skip(f"needs the keyring that `./run test` starts ({status.problem})")
+        missing(f"needs the keyring that `./run test` starts ({status.problem})")
     return status
 
 

@@ -97,17 +97,23 @@ def test_answers_for_a_closed_dialog_are_dropped(qtbot):
 
     from PySide6.QtWidgets import QLabel
 
+    from recbrowser.ui import workers
     from recbrowser.ui.workers import run_task
 
     release = threading.Event()
-    label = QLabel()
+    closed, open_ = QLabel(), QLabel()
+    qtbot.addWidget(open_)
+    answers: list[tuple[str, str]] = []
     pool = QThreadPool()
-    run_task(lambda _r: release.wait(5) and "late", lambda text: label.setText(text), pool=pool, owner=label)
-    label.deleteLater()
-    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(label), timeout=WAIT)
+    late = run_task(lambda _r: release.wait(5) and "late", lambda text: answers.append(("closed", text)), pool=pool, owner=closed)
+    on_time = run_task(lambda _r: release.wait(5) and "on time", lambda text: answers.append(("open", text)), pool=pool, owner=open_)
+    closed.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(closed), timeout=WAIT)
     release.set()
     pool.waitForDone(WAIT)
-    qtbot.wait(50)  # the queued answer is delivered here, and must be ignored
+    # Each task leaves the live set in the slot after its answer's: once both left, both answers were handled.
+    qtbot.waitUntil(lambda: late not in workers._live and on_time not in workers._live, timeout=WAIT)
+    assert answers == [("open", "on time")]
 
 
 def test_the_dialog_opens_on_the_account_asked_for(qtbot, data_dir, store):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from recbrowser.domain import Account, Call, Segment
 from recbrowser.errors import UserFacingError
+from recbrowser.providers.unreadable import UnreadableRecord
 from recbrowser.providers.wildix_map import chunks_to_segments, flow_index, leg_id, records_to_call, text_to_segments
 
 if TYPE_CHECKING:
@@ -131,7 +132,17 @@ def import_events(store: CallStore, account: Account, events: Iterable[dict[str,
                 _skip(result, result.events + result.skipped + 1, f"{kind} without chunks or text")
                 continue
         result.events += 1
-    calls = [c for cid in dict.fromkeys([*completed, *chunks, *texts]) if (c := _call(store, account, cid, completed, chunks, texts))]
+    calls = []
+    for cid in dict.fromkeys([*completed, *chunks, *texts]):
+        try:
+            call = _call(store, account, cid, completed, chunks, texts)
+        except UnreadableRecord as e:  # one call of the wrong shape: the others are still imported
+            result.skipped += 1
+            if len(result.problems) < 5:
+                result.problems.append(str(e))
+            continue
+        if call is not None:
+            calls.append(call)
     for i in range(0, len(calls), BATCH):
         with store.transaction():
             result.new += store.upsert_calls(account.id, calls[i : i + BATCH])

@@ -231,7 +231,7 @@ def wire_sync(w: MainWindow) -> None:
         elif result.cancelled:
             panel.set_state(result.account, text=f"Sync cancelled after {result.calls:,} calls", busy=False)
         else:
-            panel.synced(result.account, result.calls, result.new)
+            panel.synced(result.account, result.calls, result.new, result.unreadable_sentence())
 
     def finished(results: list[SyncResult]) -> None:
         w.actions["cancel_sync"].setEnabled(False)
