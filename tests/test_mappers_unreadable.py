@@ -63,7 +63,9 @@ def mutated(draw, example: dict) -> dict:
         parent = value
         for step in place[:-1]:
             parent = parent[step]
+        # A copy: sampled_from hands out the same [] or {} every time, which would end up inside itself.
         new = draw(st.one_of(st.just(DROP), HOSTILE))
+        new = new if new is DROP else copy.deepcopy(new)
         if new is DROP and isinstance(parent, dict):
             del parent[place[-1]]
         else:
