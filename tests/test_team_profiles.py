@@ -138,3 +138,20 @@ def test_no_keyring_saves_no_profile(capsys, monkeypatch, data_dir, team):
         keyring.set_keyring(previous)
     assert code == 1 and "No usable system keyring" in err
     assert not profile_file(data_dir, team).exists()
+
+
+def test_profile_opens_its_object_storage_with_the_key_from_the_keyring(capsys, monkeypatch, data_dir, team,
+                                                                        s3_server):
+    from recbrowser.redact import redact_text
+    from recbrowser.team import profiles
+    from recbrowser.team.media_store import MediaAccessDenied
+
+    read = s3_server.read_key
+    code, _, err = connect(capsys, monkeypatch, team, "--media", "s3://media/desk", "--s3-endpoint", s3_server.endpoint,
+                           secrets={"access_key": read.access_key, "secret_key": read.secret_key})
+    assert code == 0, err
+    assert read.secret_key not in redact_text(f"a log line with {read.secret_key}")
+    media = profiles.open_media(profiles.load_profile(data_dir, team))
+    media.check_bucket()
+    with pytest.raises(MediaAccessDenied, match="may not write in bucket 'media'"):
+        media.check_bucket(writable=True)

@@ -93,3 +93,12 @@ def test_private_key_kept_in_the_real_keyring(keyring_ready):
     assert sealing.delete_private_key(profile) is False
     with pytest.raises(SecretMissing):
         sealing.load_private_key(profile)
+
+
+def test_unsealed_secrets_are_masked_in_logs_from_then_on():
+    from recbrowser.redact import redact_text
+
+    public, private = sealing.new_key_pair()
+    sealing.unseal(sealing.seal(SECRETS, public), private)
+    line = redact_text(f"provider said: bad client_id for {SECRETS['client_secret']} / {SECRETS['api_key']}")
+    assert SECRETS["client_secret"] not in line and SECRETS["api_key"] not in line

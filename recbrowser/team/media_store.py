@@ -31,6 +31,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from recbrowser.errors import UserFacingError
+from recbrowser.redact import register_secret
 
 log = logging.getLogger("recbrowser.team.media")
 
@@ -126,6 +127,7 @@ class MediaStore:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.host, secure = parse_endpoint(endpoint)
+        register_secret(secret_key)  # masked in every log line, should a library ever print it
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=connect_timeout_s, read=read_timeout_s),
             # Two quick retries for a dropped connection; an unreachable host fails in seconds.

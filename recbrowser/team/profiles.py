@@ -22,7 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 from recbrowser import credentials
 from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir
-from recbrowser.team.media_store import parse_endpoint, parse_media_url
+from recbrowser.redact import register_secret
+from recbrowser.team.media_store import MediaStore, parse_endpoint, parse_media_url
 
 log = logging.getLogger("recbrowser.team.profiles")
 
@@ -106,6 +107,8 @@ def connect(dd: DataDir, name: str, db_url: str, media_url: str, secrets: dict[s
     if s3_endpoint:
         parse_endpoint(s3_endpoint)
     secrets = check_secrets(secrets)
+    for value in secrets.values():
+        register_secret(value)  # masked in every log line from here on
     old = _read(dd, name)
     entry = old.keyring_entry if old else f"{name}@{random.token_hex(6)}"
     profile = TeamProfile(name, db_url.strip(), "s3://" + "/".join(p for p in (bucket, prefix) if p),
@@ -137,7 +140,17 @@ def load_profile(dd: DataDir, name: str) -> TeamProfile:
 
 
 def load_secrets(profile: TeamProfile) -> dict[str, str]:
-    return credentials.load_team_secrets(profile.keyring_entry)
+    secrets = credentials.load_team_secrets(profile.keyring_entry)
+    for value in secrets.values():
+        register_secret(value)
+    return secrets
+
+
+def open_media(profile: TeamProfile) -> MediaStore:
+    """The profile's object storage, with the key pair from the keyring."""
+    secrets = load_secrets(profile)
+    return MediaStore(profile.bucket, profile.prefix, access_key=secrets["access_key"],
+                      secret_key=secrets["secret_key"], endpoint=profile.s3_endpoint, region=profile.s3_region)
 
 
 def remove_profile(dd: DataDir, name: str) -> None:

@@ -21,6 +21,7 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from recbrowser import credentials
 from recbrowser.errors import UserFacingError
+from recbrowser.redact import register_secret
 
 MAGIC = b"rbseal1:"
 KEY_LEN = 32
@@ -61,8 +62,10 @@ def unseal(blob: bytes, private_key: bytes) -> dict[str, str]:
             "This host's team key cannot open the account's sealed secrets (they were sealed to another team key, "
             "or damaged); use the team key of the archive's serving hosts or enter the account's secrets again."
         ) from None
-    secrets = json.loads(payload)
-    return {str(k): str(v) for k, v in secrets.items()}
+    secrets = {str(k): str(v) for k, v in json.loads(payload).items()}
+    for value in secrets.values():
+        register_secret(value)  # masked in every log line of the serving host from here on
+    return secrets
 
 
 def _private(private_key: bytes) -> PrivateKey:
@@ -72,22 +75,23 @@ def _private(private_key: bytes) -> PrivateKey:
 
 
 # -- where the private half lives ---------------------------------------------------------------
-def keyring_entry(profile: str) -> str:
-    return f"{profile}/sealing-key"
+# `entry` is the serving host's team profile's `keyring_entry` (recbrowser/team/profiles.py).
+def keyring_entry(entry: str) -> str:
+    return f"{entry}/sealing-key"
 
 
-def save_private_key(profile: str, private_key: bytes) -> None:
+def save_private_key(entry: str, private_key: bytes) -> None:
     """Keep the private half in this host's OS keyring, beside the team profile's secrets."""
-    credentials.save_team_secrets(keyring_entry(profile), {"private_key": _encode(private_key)})
+    credentials.save_team_secrets(keyring_entry(entry), {"private_key": _encode(private_key)})
 
 
-def load_private_key(profile: str) -> bytes:
-    secrets = credentials.load_team_secrets(keyring_entry(profile))
-    return _decode(secrets.get("private_key", ""), f"the keyring entry of team profile '{profile}'")
+def load_private_key(entry: str) -> bytes:
+    secrets = credentials.load_team_secrets(keyring_entry(entry))
+    return _decode(secrets.get("private_key", ""), f"the keyring entry {keyring_entry(entry)!r}")
 
 
-def delete_private_key(profile: str) -> bool:
-    return credentials.delete_team_secrets(keyring_entry(profile))
+def delete_private_key(entry: str) -> bool:
+    return credentials.delete_team_secrets(keyring_entry(entry))
 
 
 def write_key_file(path: Path, private_key: bytes) -> None:
