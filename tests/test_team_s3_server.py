@@ -50,11 +50,13 @@ def test_unknown_key_is_refused(s3_server):
 
 def test_stop_ends_the_process_and_removes_its_folder():
     server = S3Server().start()
-    proc, root = server.proc, server.root
+    proc, root, sockets = server.proc, server.root, server.grpc_sockets()
     assert proc is not None and root is not None and root.exists()
+    assert any(path.exists() for path in sockets)  # SeaweedFS leaves these in /tmp by itself
     server.stop()
     assert proc.poll() is not None
     assert not root.exists()
+    assert not any(path.exists() for path in sockets)
 
 
 def test_missing_weed_is_one_sentence_not_a_skip(monkeypatch, tmp_path):

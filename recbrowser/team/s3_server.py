@@ -10,12 +10,14 @@ as port + 10000 and opens Iceberg/Lance ports on fixed numbers); telemetry is of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -86,6 +88,7 @@ class S3Server:
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.command: list[str] = []
+        self.grpc_ports: dict[str, int] = {}
         self.started_in_s = 0.0
 
     @property
@@ -113,13 +116,15 @@ class S3Server:
     def build_command(self, weed: Path, root: Path) -> list[str]:
         (master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc) = free_ports(8)
         self.port = s3
+        self.grpc_ports = {"master": master_grpc, "volume": volume_grpc, "filer": filer_grpc, "s3": s3_grpc}
         data = root / "data"
         data.mkdir()
         config = root / "s3.json"
         config.write_text(json.dumps(self.identities()))
         config.chmod(0o600)
+        (root / "logs").mkdir()
         return [
-            str(weed), "server",
+            str(weed), f"-logdir={root / 'logs'}", "server",
             "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}",
             f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.telemetry=false",
             "-master.volumeSizeLimitMB=64",  # small volumes: a test folder, not a disk's worth
@@ -138,8 +143,10 @@ class S3Server:
         try:
             self.command = self.build_command(weed, self.root)
             with open(self.log_path, "wb") as log:
+                # TMPDIR: SeaweedFS puts its gRPC sockets in the temporary folder; ours goes with stop().
                 self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.root)
+                                             stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.root,
+                                             env={**os.environ, "TMPDIR": str(self.root)})
             self._wait_ready(t0 + timeout_s)
         except BaseException:
             self.stop()
@@ -193,6 +200,15 @@ class S3Server:
         root, self.root = self.root, None
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
+        for path in self.grpc_sockets():
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK(path.lstat().st_mode):
+                    path.unlink()
+        self.grpc_ports = {}
+
+    def grpc_sockets(self) -> list[Path]:
+        """The sockets SeaweedFS 4.x puts in /tmp for its gRPC ports whatever TMPDIR says (no flag moves them)."""
+        return [Path(f"/tmp/seaweedfs-{name}-grpc-{port}.sock") for name, port in self.grpc_ports.items()]
 
     def __enter__(self) -> S3Server:
         return self.start() if self.proc is None else self
