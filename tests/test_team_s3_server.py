@@ -66,3 +66,30 @@ def test_missing_weed_is_one_sentence_not_a_skip(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(S3ServerError, match=r"SeaweedFS \(`weed`\) is not installed"):
         S3Server().start()
+
+
+def test_a_port_taken_before_weed_binds_it_is_retried_with_new_ports(monkeypatch):
+    import socket
+
+    from recbrowser.team import s3_server
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    real = s3_server.free_ports
+    calls = []
+
+    def first_one_taken(count):
+        ports = real(count)
+        calls.append(ports)
+        if len(calls) == 1:
+            ports[0] = taken.getsockname()[1]  # the master port: bound by someone else already
+        return ports
+
+    monkeypatch.setattr(s3_server, "free_ports", first_one_taken)
+    try:
+        with S3Server() as server:
+            assert len(calls) == 2
+            assert server.port == calls[1][6]
+    finally:
+        taken.close()

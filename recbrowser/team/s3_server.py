@@ -34,6 +34,10 @@ class S3ServerError(UserFacingError):
     """SeaweedFS is missing or did not start."""
 
 
+class _PortTaken(S3ServerError):
+    pass
+
+
 @dataclass(frozen=True)
 class KeyPair:
     access_key: str
@@ -139,20 +143,30 @@ class S3Server:
     def start(self, timeout_s: float = READY_TIMEOUT_S) -> S3Server:
         weed = weed_binary()
         t0 = time.monotonic()
-        self.root = Path(tempfile.mkdtemp(prefix="recbrowser-s3-"))
-        try:
-            self.command = self.build_command(weed, self.root)
-            with open(self.log_path, "wb") as log:
-                # TMPDIR: SeaweedFS puts its gRPC sockets in the temporary folder; ours goes with stop().
-                self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.root,
-                                             env={**os.environ, "TMPDIR": str(self.root)})
-            self._wait_ready(t0 + timeout_s)
-        except BaseException:
-            self.stop()
-            raise
+        for attempt in range(3):
+            try:
+                self._launch(weed, t0 + timeout_s)
+                break
+            except _PortTaken:
+                # Another process took one of the free ports between our check and weed's bind.
+                self.stop()
+                if attempt == 2:
+                    raise
+            except BaseException:
+                self.stop()
+                raise
         self.started_in_s = time.monotonic() - t0
         return self
+
+    def _launch(self, weed: Path, deadline: float) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="recbrowser-s3-"))
+        self.command = self.build_command(weed, self.root)
+        with open(self.log_path, "wb") as log:
+            # TMPDIR: whatever else SeaweedFS puts in the temporary folder goes with stop().
+            self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.root,
+                                         env={**os.environ, "TMPDIR": str(self.root)})
+        self._wait_ready(deadline)
 
     def _wait_ready(self, deadline: float) -> None:
         """Ready = the admin key can create the buckets and write, read and delete an object
@@ -166,6 +180,8 @@ class S3Server:
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:
+                if "address already in use" in self.log_path.read_text(errors="replace"):
+                    raise _PortTaken(f"A port chosen for SeaweedFS was taken; see {self._log_tail()}")
                 raise S3ServerError(f"SeaweedFS exited with status {self.proc.returncode} while starting; see {self._log_tail()}")
             try:
                 for bucket in (probe_bucket, *self.buckets):
@@ -180,11 +196,14 @@ class S3Server:
         raise S3ServerError(f"SeaweedFS did not become ready on {self.endpoint} ({last}); see {self._log_tail()}")
 
     def _log_tail(self) -> str:
+        """Its last fatal or error line (glog's `F1207 ...` / `E1207 ...`), not a Go stack."""
         try:
-            lines = self.log_path.read_text(errors="replace").splitlines()[-5:]
+            lines = self.log_path.read_text(errors="replace").splitlines()
         except OSError:
             return "no log"
-        return "its log: " + " | ".join(lines)
+        errors = [line for line in lines if line[:1] in "FE" and line[1:5].isdigit()]
+        last = (errors or lines or ["(empty)"])[-1].strip()
+        return f"its log ends with: {last[:300]}"
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
