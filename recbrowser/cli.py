@@ -38,7 +38,8 @@ class UsageError(Exception):
 # Commands that live in their own modules: each has `register(subparsers)`, which adds its
 # parser with `set_defaults(handler=fn)`; `fn(args, store, data_dir)` returns the exit status.
 EXTENSIONS: tuple[str, ...] = ("recbrowser.cli_export", "recbrowser.cli_bandwidth", "recbrowser.cli_wildix",
-                               "recbrowser.cli_dialgen", "recbrowser.cli_archive", "recbrowser.cli_audit")
+                               "recbrowser.cli_dialgen", "recbrowser.cli_archive", "recbrowser.cli_audit",
+                               "recbrowser.cli_team")
 
 
 def build_parser(commands: bool = True, command: str | None = None) -> argparse.ArgumentParser:

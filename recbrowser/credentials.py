@@ -297,3 +297,55 @@ def _secret_service_problem() -> str:
             return ""  # no default collection yet: the first save creates it
         return f"no keyring: the Secret Service did not answer ({type(e).__name__}); {INSTALL_ADVICE}"
     return f"keyring locked: {LOCKED_ADVICE}" if locked else ""
+
+
+# -- team archive -----------------------------------------------------------------------------
+# A team profile's secrets (database password, S3 key pair) and a serving host's sealing key
+# live under their own service, one machine-wide entry per profile: a profile is not tied to
+# one local cache. They are small, so one entry each (no chunks); too big is refused.
+TEAM_SERVICE = "recbrowser-team"
+
+
+def save_team_secrets(entry: str, secrets: dict[str, str]) -> None:
+    """Store `secrets` under the team entry `entry`, replacing what was there."""
+    import keyring
+
+    payload = json.dumps(secrets, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    if _entry_size(payload) > CHUNK:
+        raise CredentialError(f"The secrets for team profile '{entry}' are too long for the system keyring "
+                              f"(over {CHUNK // 2} characters); check what was passed on stdin.")
+    _call("store", lambda: keyring.set_password(TEAM_SERVICE, entry, payload))
+
+
+def load_team_secrets(entry: str) -> dict[str, str]:
+    """The team entry's secrets; SecretMissing if none are stored."""
+    import keyring
+
+    payload = _call("read", lambda: keyring.get_password(TEAM_SERVICE, entry))
+    if payload is None:
+        raise SecretMissing(f"Team profile '{entry}' has no secrets in the system keyring; "
+                            "run `recbrowser team connect` again.")
+    try:
+        secrets = json.loads(payload)
+    except ValueError:
+        secrets = None
+    if not isinstance(secrets, dict):
+        raise CredentialError(f"The secrets of team profile '{entry}' in the system keyring are damaged; "
+                              "run `recbrowser team connect` again.")
+    return {str(k): str(v) for k, v in secrets.items()}
+
+
+def delete_team_secrets(entry: str) -> bool:
+    """Remove the team entry; False if there was none (so a retried removal still finishes)."""
+    return _call("delete", lambda: _delete_team_entry(entry))
+
+
+def _delete_team_entry(entry: str) -> bool:
+    import keyring
+    import keyring.errors
+
+    try:
+        keyring.delete_password(TEAM_SERVICE, entry)
+        return True
+    except keyring.errors.PasswordDeleteError:
+        return False

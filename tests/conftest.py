@@ -77,3 +77,13 @@ def account_name(keyring_ready):
     name = f"test-{uuid.uuid4().hex[:8]}"
     yield name
     delete_secrets(name)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real SeaweedFS S3 gateway for the whole session (~6 s to start), with bucket `media`.
+    Missing `weed` fails the run: the team archive's tests never skip."""
+    from recbrowser.team.s3_server import S3Server
+
+    with S3Server(buckets=("media",)) as server:
+        yield server
