@@ -24,6 +24,7 @@ class Account:
     provider: str
     settings: dict[str, str] = field(default_factory=dict)
     id: int | None = None
+    cache_id: str = ""  # the cache it was read from (Store.cache_id): keys its secrets in the keyring
 
 
 @dataclass
