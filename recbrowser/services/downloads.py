@@ -32,6 +32,7 @@ from recbrowser.errors import (
     UserFacingError,
 )
 from recbrowser.filenames import safe_filename, unique_name
+from recbrowser.private import private_dir, private_open
 from recbrowser.providers.base import MediaSource, Provider
 from recbrowser.services import audit, media_stream
 from recbrowser.store import Store
@@ -142,7 +143,8 @@ def download_call(
 
 def _download_recording(store, account, provider, call, rec: Recording, media_root, progress, cancelled) -> Downloaded:
     folder = account_media_dir(media_root, account)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(media_root)
+    private_dir(folder)
     name = _cache_name(folder, rec, call)
     target = folder / name
     src = provider.resolve_media(call, rec)
@@ -210,7 +212,7 @@ def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, 
             total = _expected_total(resp, offset, src)
             digest = hashlib.sha256()
             mode = "r+b" if offset else "wb"
-            with open(part, mode) as f:
+            with private_open(part, mode) as f:
                 if offset:
                     for block in iter(lambda: f.read(CHUNK), b""):
                         digest.update(block)  # the part already on disk counts towards the hash
