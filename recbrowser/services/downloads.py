@@ -32,9 +32,9 @@ from recbrowser.errors import (
     UserFacingError,
 )
 from recbrowser.filenames import safe_filename, unique_name
-from recbrowser.private import private_dir, private_open
+from recbrowser.private import make_private, private_dir, private_open
 from recbrowser.providers.base import MediaSource, Provider
-from recbrowser.services import audit, media_stream
+from recbrowser.services import audit, media_check, media_stream
 from recbrowser.store import Store
 
 if TYPE_CHECKING:
@@ -130,10 +130,16 @@ def download_call(
     out = []
     for rec in call.recordings:
         have = cached.get(rec.provider_id)
-        if have and Path(have.path).is_file() and Path(have.path).stat().st_size == have.size:
+        found = media_check.state(have) if have else media_check.MISSING
+        if have and found == media_check.OK:
+            make_private(Path(have.path))  # a file an older version wrote 0644
             out.append(Downloaded(rec.provider_id, Path(have.path), have.size, have.sha256, fresh=False))
             continue
-        out.append(_download_recording(store, account, provider, call, rec, media_root, progress, cancelled))
+        damaged = Path(have.path) if have and found == media_check.DAMAGED else None
+        if damaged:
+            log.warning("%s/%s: the cached %s does not match its SHA-256; fetching it again",
+                        account.name, call.provider_id, damaged.name)
+        out.append(_download_recording(store, account, provider, call, rec, media_root, progress, cancelled, damaged))
     fresh = [f for f in out if f.fresh]
     if fresh:
         audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)],
@@ -141,7 +147,9 @@ def download_call(
     return out
 
 
-def _download_recording(store, account, provider, call, rec: Recording, media_root, progress, cancelled) -> Downloaded:
+def _download_recording(store, account, provider, call, rec: Recording, media_root, progress, cancelled,
+                        damaged: Path | None = None) -> Downloaded:
+    """`damaged`: the cached file that failed its check; replaced only once a good copy is in."""
     folder = account_media_dir(media_root, account)
     private_dir(media_root)
     private_dir(folder)
@@ -164,6 +172,9 @@ def _download_recording(store, account, provider, call, rec: Recording, media_ro
         slot.release()
         if lock:
             lock.release()
+    if damaged is not None and damaged.parent == target.parent:
+        os.replace(target, damaged)
+        target = damaged
     store.record_media(account.id, rec.provider_id, str(target), size, digest)
     return Downloaded(rec.provider_id, target, size, digest, fresh=True)
 
