@@ -105,3 +105,33 @@ def test_removing_with_the_keyring_locked_removes_nothing_and_a_retry_finishes(t
     assert work.account(name) is None and work.count_calls(CallFilter(account=name)) == 0
     with pytest.raises(SecretMissing):
         credentials.load_secrets(name, cache_id=work.cache_id)
+
+
+@pytest.mark.timeout(120)
+def test_accounts_remove_with_the_keyring_locked_says_one_sentence_and_a_retry_finishes(capsys, monkeypatch, data_dir,
+                                                                                       name):
+    import json
+
+    import secretstorage
+    from cli_helpers import run, set_args
+
+    code, _, err = run(capsys, "accounts", "add", "yeastar", "--name", name, *set_args(SETTINGS), "--secrets-stdin",
+                       stdin=json.dumps({"client_secret": "s"}), monkeypatch=monkeypatch)
+    assert code == 0, err
+    bus = secretstorage.dbus_init()
+    collection = secretstorage.get_default_collection(bus)
+    collection.lock()
+    try:
+        code, out, err = run(capsys, "accounts", "remove", name)
+    finally:
+        _unlock_default_collection(KEYRING_PASSWORD)
+        bus.close()
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "was not removed" in err and "locked" in err, err
+    code, out, _ = run(capsys, "accounts", "list")
+    assert name in out
+    code, out, err = run(capsys, "accounts", "remove", name)
+    assert code == 0, err
+    with Store.open(data_dir.database) as s:
+        assert s.account(name) is None
+        with pytest.raises(SecretMissing):
+            credentials.load_secrets(name, cache_id=s.cache_id)
