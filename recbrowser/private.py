@@ -39,8 +39,8 @@ def _chmod(path: Path, mode: int) -> None:
             os.chmod(path, mode)
     except FileNotFoundError:
         pass
-    except PermissionError:  # not ours (a shared folder): leave it, but say so in the log
-        log.warning("cannot make %s private: it belongs to another user", path)
+    except PermissionError:  # not ours (a shared folder): leave it; logged, never printed (read commands still work)
+        log.info("cannot make %s private: it belongs to another user", path)
 
 
 def opener(path: str | os.PathLike[str], flags: int) -> int:
