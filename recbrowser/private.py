@@ -20,23 +20,25 @@ FILE_MODE = 0o600
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and its parents) if needed; make it 0700 if it is not already."""
+    """Create `path` (and its parents) if needed, 0700; an existing one loses group and other access."""
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    _chmod(path, DIR_MODE)
+    _restrict(path)
     return path
 
 
 def make_private(path: Path) -> None:
-    """An existing file: 0600 (a file an older version wrote with the umask's mode)."""
-    _chmod(path, FILE_MODE)
+    """An existing file loses group and other access (one an older version wrote 0644)."""
+    _restrict(path)
 
 
-def _chmod(path: Path, mode: int) -> None:
+def _restrict(path: Path) -> None:
+    # Only takes access away: a folder its owner made read-only (0500) stays read-only.
     if os.name != "posix":
         return
     try:
-        if (os.stat(path).st_mode & 0o777) != mode:
-            os.chmod(path, mode)
+        mode = os.stat(path).st_mode & 0o777
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
     except FileNotFoundError:
         pass
     except PermissionError:  # not ours (a shared folder): leave it; logged, never printed (read commands still work)

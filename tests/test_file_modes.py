@@ -89,3 +89,21 @@ def test_exports_are_written_private(capsys, monkeypatch, old_data_dir, yeastar,
         p.name: 0o600 for p in folder.iterdir()}
     assert any(p.suffix in (".wav", ".mp3") for p in folder.iterdir())
     assert mode(archive) == 0o600 and zipfile.is_zipfile(archive)
+
+
+def test_making_private_only_takes_access_away(tmp_path, umask_022):
+    from recbrowser.private import make_private, private_dir
+
+    shared, read_only = tmp_path / "shared", tmp_path / "read-only"
+    shared.mkdir(mode=0o775)
+    shared.chmod(0o775)
+    read_only.mkdir()
+    read_only.chmod(0o555)  # its owner made it read-only: it stays so, for others too
+    note = tmp_path / "note.txt"
+    note.write_text("x")
+    note.chmod(0o444)
+    private_dir(shared)
+    private_dir(read_only)
+    make_private(note)
+    assert (mode(shared), mode(read_only), mode(note)) == (0o700, 0o500, 0o400)
+    read_only.chmod(0o700)
