@@ -307,13 +307,16 @@ def cmd_calls(args, store: CallStore, dd) -> int:
         has_audio=args.has_audio,
         has_transcript=args.has_transcript,
     )
+    from recbrowser.services.media_check import listed_states
+
     rows, _ = store.list_calls(f, limit=max(1, args.limit))
+    files = listed_states(store, rows)  # a download whose file is gone or changed size
     if args.json:
-        print(json.dumps({"total": store.count_calls(f), "calls": [row_json(r) for r in rows]}, ensure_ascii=False))
+        print(json.dumps({"total": store.count_calls(f), "calls": [row_json(r, files) for r in rows]}, ensure_ascii=False))
     elif not rows:
         print("No calls match." if store.accounts() else "No accounts yet: add one with `recbrowser accounts add`.")
     else:
-        print(calls_table(rows))
+        print(calls_table(rows, files))
     return 0
 
 
@@ -345,24 +348,26 @@ def _load_call(store: CallStore, ref: str):
 
 def cmd_show(args, store: CallStore, dd) -> int:
     from recbrowser.cli_format import call_json, call_text
+    from recbrowser.services import media_check
 
     account_name, call = _load_call(store, args.call)
     media = store.media_for_call(account_name, call.provider_id)
+    states = {m.recording_provider_id: media_check.state(m) for m in media}  # reads each file: its SHA-256
     if args.json:
         notes = store.notes(account_name, call.provider_id)
-        print(json.dumps(call_json(account_name, call, media, notes), ensure_ascii=False, default=str))
+        print(json.dumps(call_json(account_name, call, media, notes, states), ensure_ascii=False, default=str))
     else:
-        print(call_text(account_name, call, media))
+        print(call_text(account_name, call, media, states))
     return 0
 
 
 def cmd_download(args, store: CallStore, dd) -> int:
+    from recbrowser.errors import DiskFull
     from recbrowser.services import accounts as account_service
+    from recbrowser.services.copy_out import copy_to_folder, prepare_folder
     from recbrowser.services.downloads import download_call
 
-    target = Path(args.to).expanduser() if args.to else None
-    if target:
-        target.mkdir(parents=True, exist_ok=True)
+    target = prepare_folder(Path(args.to).expanduser()) if args.to else None
     failed = 0
     providers: dict[str, object] = {}
     try:
@@ -380,8 +385,14 @@ def cmd_download(args, store: CallStore, dd) -> int:
             for f in files:
                 path = f.path
                 if target:
-                    path = target / f.path.name
-                    shutil.copy2(f.path, path)
+                    try:
+                        path = copy_to_folder(f.path, target, f.size, f.sha256)[0]
+                    except DiskFull:
+                        raise  # the next call would not fit either
+                    except UserFacingError as e:
+                        failed += 1
+                        print(f"recbrowser: {ref}: {e}", file=sys.stderr)
+                        continue
                 state = "downloaded" if f.fresh else "already in the cache"
                 print(f"{ref}\t{path}\t{f.size} bytes\t{state}")
     finally:

@@ -67,7 +67,7 @@ def test_corrupt_media_fails_that_call_and_the_rest_go_on(store, yeastar, data_d
     export(store, yeastar, data_dir, tmp_path / "warm", transcripts=())  # everything in the media cache
     victim = next(r for r in refs_of(store) if store.media_for_call(account.name, r.split("/")[1]))
     media = store.media_for_call(account.name, victim.split("/")[1])[0]
-    garbage = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * (media.size // 256)
+    garbage = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * (media.size // 256 + 1)  # at least media.size
     with open(media.path, "wb") as f:
         f.write(garbage[: media.size])
     store.record_media(account.id, media.recording_provider_id, media.path, media.size, sha(garbage[: media.size]))

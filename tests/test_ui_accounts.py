@@ -80,7 +80,7 @@ def test_add_test_and_remove_an_account_through_the_dialog(qtbot, data_dir, stor
     with qtbot.waitSignal(dialog.changed, timeout=WAIT):
         dialog.save_button.click()
     assert store.account(account_name) is not None
-    assert credentials.load_secrets(account_name) == yeastar.secrets()
+    assert credentials.load_secrets(account_name, cache_id=store.cache_id) == yeastar.secrets()
     assert "client_secret" not in store.account(account_name).settings
     qtbot.waitUntil(lambda: dialog.current_name() == account_name, timeout=WAIT)
     assert form.name.isReadOnly() and form.fields["client_secret"].text() == ""
@@ -88,7 +88,7 @@ def test_add_test_and_remove_an_account_through_the_dialog(qtbot, data_dir, stor
     form.fields["client_secret"].setText("rotated")
     with qtbot.waitSignal(dialog.changed, timeout=WAIT):
         dialog.save_button.click()
-    assert credentials.load_secrets(account_name) == {"client_secret": "rotated"}
+    assert credentials.load_secrets(account_name, cache_id=store.cache_id) == {"client_secret": "rotated"}
     pool.waitForDone(WAIT)
 
 
@@ -144,7 +144,7 @@ def test_removing_an_account_runs_in_a_worker_and_reaches_the_window_after_the_d
     from recbrowser.ui.settings import open_settings
 
     account = add_emulated_account(store, yeastar, name=account_name)
-    credentials.save_secrets(account_name, yeastar.secrets())
+    credentials.save_secrets(account_name, yeastar.secrets(), cache_id=store.cache_id)
     assert sync(store, account, yeastar, since_ms=int(time.time() * 1000) - 14 * 86_400_000).ok
     calls = store.count_calls(CallFilter(account=account_name))
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))
@@ -181,5 +181,5 @@ def test_removing_an_account_runs_in_a_worker_and_reaches_the_window_after_the_d
     assert f"Account '{account_name}' removed, with its {calls:,} cached calls" in window.status.text.text()
     assert store.account(account_name) is None
     with pytest.raises(SecretMissing):
-        credentials.load_secrets(account_name)
+        credentials.load_secrets(account_name, cache_id=store.cache_id)
     window.pools.wait(WAIT)

@@ -119,7 +119,7 @@ class BandwidthProvider:
         host = urlsplit(self.token_url).netloc
         try:
             resp = self.http.request("POST", self.token_url, data={"grant_type": "client_credentials"},
-                                     headers={"Authorization": self._basic}, expect_json=True)
+                                     headers={"Authorization": self._basic}, expect_json=True, credentials=True)
             data = resp.json()
         except (AuthError, ProviderError) as e:
             if getattr(e, "status_code", None) in (400, 401, 403):

@@ -125,7 +125,7 @@ class VokiProvider:
         self.auth_requests += 1
         try:
             resp = self.auth_http.request("POST", f"{self.base_url}{path}", json=body,
-                                          headers={"X-Tenant": self.tenant}, expect_json=True)
+                                          headers={"X-Tenant": self.tenant}, expect_json=True, credentials=True)
             return resp.json()
         except RateLimited:
             raise RateLimited(self._say("Voki allows 5 sign-in requests a minute and that limit is reached; "

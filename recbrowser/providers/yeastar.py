@@ -123,7 +123,7 @@ class YeastarProvider:
             return tok.access
 
     def _auth(self, endpoint: str, body: dict[str, str]) -> _Token:
-        data = self.http.post_json(f"{self.base_url}/openapi/v1.0/{endpoint}", json=body)
+        data = self.http.post_json(f"{self.base_url}/openapi/v1.0/{endpoint}", json=body, credentials=True)
         code = _errcode(data)
         if code != 0:
             msg = str(data.get("errmsg", "")).strip() if isinstance(data, dict) else ""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from recbrowser.domain import Account, Call, parse_call_ref
 from recbrowser.errors import LinkExpired, NotFound, UserFacingError
 from recbrowser.providers.base import Provider
-from recbrowser.services import audit, transcript_formats
+from recbrowser.services import audit, media_check, transcript_formats
 from recbrowser.services.audio_convert import AudioUnreadable, EncodeFailed, conversion_pool, convert
 from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
 from recbrowser.services.export_manifest import (
@@ -364,7 +364,8 @@ class _Job:
             return self._local_media(account.name, call) if account else {}
 
         have = cached()
-        missing = [r for r in call.recordings if r.provider_id not in have]
+        # A cached file that no longer matches its SHA-256 is fetched again (download_call replaces it).
+        missing = [r for r in call.recordings if r.provider_id not in have or not media_check.intact(have[r.provider_id])]
         if not missing:
             return have
         now = time.time() * 1000

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recbrowser.domain import Call
+from recbrowser.private import private_open
 from recbrowser.services.export_names import call_fields
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def write_file(path: Path, data: bytes) -> tuple[int, str]:
     """Write through `<name>.part`, fsync, rename: a file without `.part` is always complete."""
     part = path.with_name(path.name + ".part")
     try:
-        with open(part, "wb") as f:
+        with private_open(part, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -141,7 +142,7 @@ def copy_checked(src: Path, dst: Path, size: int, sha256: str) -> tuple[int, str
     part = dst.with_name(dst.name + ".part")
     digest, n = hashlib.sha256(), 0
     try:
-        with open(src, "rb") as fin, open(part, "wb") as fout:
+        with open(src, "rb") as fin, private_open(part, "wb") as fout:
             for block in iter(lambda: fin.read(1 << 20), b""):
                 digest.update(block)
                 fout.write(block)

@@ -103,6 +103,11 @@ class Store:
         finally:
             self._conn.execute("COMMIT")
 
+    @property
+    def cache_id(self) -> str:
+        """This cache's random id, made when it was created (or updated to schema 6)."""
+        return _accounts.cache_id(self._conn)
+
     # -- accounts -------------------------------------------------------------------------------
     def add_account(self, account: Account) -> Account:
         return self._write(_accounts.add_account, account)

@@ -150,6 +150,12 @@ class CallStore(Protocol):
         """What `open_store` takes to open this archive again (a worker's own store)."""
         ...
 
+    @property
+    def cache_id(self) -> str:
+        """A random id made when the archive was created, the same for every connection to it:
+        account secrets are kept in the keyring under it, so two archives never share one."""
+        ...
+
     # -- lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
         """Let go of the archive; the store is not used afterwards."""

@@ -228,7 +228,7 @@ class AccountsDialog(QDialog):
             keep = {f.key for f in cls.settings_schema if not f.secret}
             existing.settings = {k: v for k, v in settings.items() if k in keep}
             if secrets:  # re-enter a secret without deleting the account
-                credentials.save_secrets(name, {**self._stored_secrets(name), **secrets})
+                account_service.save_secrets(existing, {**self._stored_secrets(name), **secrets})
             store.update_account(existing)
             return f"Account '{name}' saved."
 
@@ -238,8 +238,11 @@ class AccountsDialog(QDialog):
         demo = self._secrets_for(name)
         if demo is not None:
             return demo
+        account = self._accounts.get(name)
+        if account is None:
+            return {}
         try:
-            return credentials.load_secrets(name)
+            return account_service.load_secrets(account)
         except UserFacingError:
             return {}
 
