@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run, set_args
+from needs import missing
 from PySide6.QtGui import QImage
 
 from recbrowser.store import CallFilter, Store
@@ -39,7 +40,7 @@ def pyproject_version() -> str:
 def tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"needs {name} (./run installs it)")
+        missing(f"needs {name} (./run installs it)")
     return path
 
 

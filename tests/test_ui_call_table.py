@@ -110,9 +110,25 @@ def test_refresh_after_a_sync_page_adds_rows_without_a_reset(qtbot, store):
     assert model.rowCount() == 450 and not resets
 
 
-def test_the_filter_bar_builds_the_store_filter(qtbot):
-    from recbrowser.ui.call_list.filter_bar import FilterBar, since_for
+@pytest.fixture
+def in_berlin(monkeypatch):
+    import time
 
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_filter_bar_builds_the_store_filter(qtbot, monkeypatch, in_berlin):
+    from types import SimpleNamespace
+
+    from recbrowser.ui.call_list import filter_bar
+    from recbrowser.ui.call_list.filter_bar import FilterBar
+
+    # Wednesday 10 June 2026, 10:00 in Berlin (08:00 UTC): "last 7 days" starts Thursday 4 June, 00:00 there.
+    monkeypatch.setattr(filter_bar, "time", SimpleNamespace(time=lambda: 1_781_078_400.0))
     bar = FilterBar()
     qtbot.addWidget(bar)
     bar.set_accounts(["hq", "cloud"])
@@ -127,7 +143,7 @@ def test_the_filter_bar_builds_the_store_filter(qtbot):
         qtbot.keyClicks(bar.number, "0301")  # debounced: one filter for the whole word
     f = changed.args[0]
     assert (f.status, f.account, f.has_audio, f.number) == ("missed", "cloud", True, "0301")
-    assert f.since_ms == since_for(7) and f.has_transcript is None
+    assert f.since_ms == 1_780_524_000_000 and f.has_transcript is None  # 2026-06-03T22:00:00Z
     bar.set_accounts(["hq"])  # the chosen account was removed: back to all
     assert bar.current().account is None
 

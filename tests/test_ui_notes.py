@@ -126,12 +126,15 @@ def test_edit_and_delete_with_confirmation(qtbot, data_dir, archived_store, spee
     assert (4000, "wrong tariff quoted") in stored_notes(data_dir, speech_call)
 
     # Delete asks first; "Keep" (the default, and Escape) keeps the note.
+    notes, writes = pane.call_notes(), []
+    notes.written.connect(writes.append)
+    qtbot.waitUntil(lambda: not notes._running, timeout=WAIT)  # the edit's write has ended
     pane.notes.list.setCurrentRow(0)
     qtbot.mouseClick(pane.notes.delete_button, Qt.MouseButton.LeftButton)
     box = pane.notes.confirm
     assert box is not None and box.isVisible() and "00:04" in box.text() and "wrong tariff quoted" in box.informativeText()
     qtbot.keyClick(box, Qt.Key.Key_Escape)
-    qtbot.wait(200)
+    assert not box.isVisible() and not notes._running and writes == []  # no delete was even queued
     assert len(stored_notes(data_dir, speech_call)) == 2
     qtbot.keyClick(pane.notes.list, Qt.Key.Key_Delete)
     box = pane.notes.confirm

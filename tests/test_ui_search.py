@@ -40,6 +40,9 @@ def test_a_slow_old_search_never_replaces_a_newer_one(qtbot):
     pool = QThreadPool()
     panel = SearchPanel(search, pool)
     qtbot.addWidget(panel)
+    delivered: list[str] = []  # answers that reached the UI thread, stale or not
+    deliver = panel._deliver
+    panel._deliver = lambda generation, query, hits: (delivered.append(query), deliver(generation, query, hits))
     panel.box.setText("old")
     first = panel.search_now()
     panel.box.setText("new")
@@ -47,9 +50,7 @@ def test_a_slow_old_search_never_replaces_a_newer_one(qtbot):
     qtbot.waitUntil(lambda: panel.shown_generation == second, timeout=WAIT)
     assert panel.model.hit(0).text == "new"
     release_old.set()  # ...and answers last
-    qtbot.waitUntil(lambda: "old" in done, timeout=WAIT)
-    pool.waitForDone(WAIT)
-    qtbot.wait(50)  # let the queued, stale answer reach the UI thread
+    qtbot.waitUntil(lambda: "old" in delivered, timeout=WAIT)  # the stale answer has been handled
     assert first < second and panel.shown_generation == second
     assert panel.model.rowCount() == 1 and panel.model.hit(0).text == "new"
 

@@ -309,5 +309,6 @@ def test_a_refresh_never_undoes_a_filter_it_overtakes(qtbot, data_dir, archived_
     window.filter_bar.direction.setCurrentIndex(window.filter_bar.direction.findData("outbound"))
     window.refresh_calls()  # a sync page lands while the filter's count is still in the worker
     qtbot.waitUntil(lambda: window.model.rowCount() == expected, timeout=WAIT)
-    qtbot.wait(100)
+    assert window.pools.wait(WAIT)  # the overtaken refresh has ended...
+    QApplication.processEvents()  # ...and its answer has been handled
     assert window.model.call_filter.direction == "outbound" and window.model.rowCount() == expected

@@ -20,7 +20,7 @@ from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
 from recbrowser.paths import DataDir, data_dir, ensure
 from recbrowser.startup import collector_on, command_word, names_a_command
-from recbrowser.store import Store, migrations
+from recbrowser.store import opener
 
 # The commands import their services themselves: plain `recbrowser`, which opens the window,
 # then loads none of them (and no command module) before its first paint.
@@ -33,7 +33,7 @@ CORE: tuple[str, ...] = ("recbrowser.cli.accounts", "recbrowser.cli.sync", "recb
 CORE_COMMANDS = frozenset({"accounts", "sync", "calls", "search", "show", "download", "emulate"})
 # The other command groups: loaded only when the command line names none of the core commands.
 EXTENSIONS: tuple[str, ...] = ("recbrowser.cli.export", "recbrowser.cli.bandwidth", "recbrowser.cli.imports",
-                               "recbrowser.cli.archive", "recbrowser.cli.audit")
+                               "recbrowser.cli.archive", "recbrowser.cli.audit", "recbrowser.cli.team")
 
 
 def build_parser(commands: bool = True, command: str | None = None) -> argparse.ArgumentParser:
@@ -87,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(dd.logs, verbose=args.verbose)
         if args.demo or args.command is None:
             return window_or_demo(args, dd)
-        migrations.announce(dd.database, lambda line: print(line, file=sys.stderr, flush=True))
-        with Store.open(dd.database) as store:
+        archive = opener(dd.database)
+        archive.announce_update(lambda line: print(line, file=sys.stderr, flush=True))
+        with archive.open() as store:
             return args.handler(args, store, dd)
     except UserFacingError as e:
         print(f"recbrowser: {e}", file=sys.stderr)
@@ -126,10 +127,8 @@ def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:
         print("recbrowser: no display found to open the window on; see `recbrowser --help` for the commands.",
               file=sys.stderr)
         return 1
-    from recbrowser.store.first_count import FirstCount
-
     # Counted while the window's modules load (~100 ms of imports): the list has its size at once.
-    first_count = FirstCount(dd.database)
+    first_count = opener(dd.database).count_first()
     from recbrowser.ui.window.app import run_window
 
     return run_window(dd, demo=args.demo, screenshot=args.screenshot, first_count=first_count)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from recbrowser.cli.common import UsageError, open_signed_in, read_secrets
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     acc.set_defaults(handler=cmd_accounts)
 
 
-def cmd_accounts(args, store: Store, dd) -> int:
+def cmd_accounts(args, store: CallStore, dd) -> int:
     from recbrowser.services import accounts as account_service
 
     if args.action == "add":

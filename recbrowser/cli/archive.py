@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from recbrowser.cli.format import local_time
 from recbrowser.domain import call_ref
 from recbrowser.services.archive import ArchiveProgress, archive_expiring, plan
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_archive)
 
 
-def cmd_archive(args: argparse.Namespace, store: Store, dd) -> int:
+def cmd_archive(args: argparse.Namespace, store: CallStore, dd) -> int:
     if args.within <= 0:
         print("recbrowser: --within takes a number of days above 0, e.g. --within 7", file=sys.stderr)
         return 2

@@ -7,11 +7,14 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from recbrowser.cli.common import iso_arg
 from recbrowser.cli.format import local_time
 from recbrowser.domain import call_ref
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_audit)
 
 
-def cmd_audit(args: argparse.Namespace, store: Store, dd) -> int:
+def cmd_audit(args: argparse.Namespace, store: CallStore, dd) -> int:
     account, call_id = args.account, None
     if args.call:
         account, sep, call_id = args.call.partition("/")

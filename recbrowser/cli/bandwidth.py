@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from recbrowser.domain import parse_call_ref
 from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
 from recbrowser.services.bandwidth_actions import ACTIONS, DELETIONS, run_action
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 CONFIRM = "--yes-delete"
 
@@ -30,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_bandwidth)
 
 
-def cmd_bandwidth(args: argparse.Namespace, store: Store, dd: object) -> int:
+def cmd_bandwidth(args: argparse.Namespace, store: CallStore, dd: object) -> int:
     if args.action in DELETIONS and not args.yes_delete:
         print(f"recbrowser: {args.action} deletes data at Bandwidth and cannot be undone there; "
               f"add {CONFIRM} to confirm (the local copy and its metadata are kept).", file=sys.stderr)

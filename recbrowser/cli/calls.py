@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from recbrowser.cli.common import iso_arg, load_call
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh.set_defaults(handler=cmd_show)
 
 
-def cmd_calls(args, store: Store, dd) -> int:
+def cmd_calls(args, store: CallStore, dd) -> int:
     from recbrowser.cli.format import calls_table, row_json
     from recbrowser.services import accounts as account_service
 
@@ -52,17 +56,20 @@ def cmd_calls(args, store: Store, dd) -> int:
         has_audio=args.has_audio,
         has_transcript=args.has_transcript,
     )
+    from recbrowser.services.media_check import listed_states
+
     rows, _ = store.list_calls(f, limit=max(1, args.limit))
+    files = listed_states(store, rows)  # a download whose file is gone or changed size
     if args.json:
-        print(json.dumps({"total": store.count_calls(f), "calls": [row_json(r) for r in rows]}, ensure_ascii=False))
+        print(json.dumps({"total": store.count_calls(f), "calls": [row_json(r, files) for r in rows]}, ensure_ascii=False))
     elif not rows:
         print("No calls match." if store.accounts() else "No accounts yet: add one with `recbrowser accounts add`.")
     else:
-        print(calls_table(rows))
+        print(calls_table(rows, files))
     return 0
 
 
-def cmd_search(args, store: Store, dd) -> int:
+def cmd_search(args, store: CallStore, dd) -> int:
     from recbrowser.cli.format import hit_json, hits_text
 
     hits = store.search(args.query, account=args.account, limit=max(1, args.limit))
@@ -75,14 +82,16 @@ def cmd_search(args, store: Store, dd) -> int:
     return 0
 
 
-def cmd_show(args, store: Store, dd) -> int:
+def cmd_show(args, store: CallStore, dd) -> int:
     from recbrowser.cli.format import call_json, call_text
+    from recbrowser.services import media_check
 
     account_name, call = load_call(store, args.call)
     media = store.media_for_call(account_name, call.provider_id)
+    states = {m.recording_provider_id: media_check.state(m) for m in media}  # reads each file: its SHA-256
     if args.json:
         notes = store.notes(account_name, call.provider_id)
-        print(json.dumps(call_json(account_name, call, media, notes), ensure_ascii=False, default=str))
+        print(json.dumps(call_json(account_name, call, media, notes, states), ensure_ascii=False, default=str))
     else:
-        print(call_text(account_name, call, media))
+        print(call_text(account_name, call, media, states))
     return 0

@@ -9,9 +9,12 @@ import shutil
 import sys
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from recbrowser.errors import UserFacingError
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 class UsageError(Exception):
@@ -89,7 +92,7 @@ def open_signed_in(account):
     return provider
 
 
-def load_call(store: Store, ref: str):
+def load_call(store: CallStore, ref: str):
     from recbrowser.domain import parse_call_ref
 
     try:

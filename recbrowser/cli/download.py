@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recbrowser.cli.common import load_call
 from recbrowser.errors import UserFacingError
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,13 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(handler=cmd_download)
 
 
-def cmd_download(args, store: Store, dd) -> int:
+def cmd_download(args, store: CallStore, dd) -> int:
+    from recbrowser.errors import DiskFull
     from recbrowser.services import accounts as account_service
+    from recbrowser.services.copy_out import copy_to_folder, prepare_folder
     from recbrowser.services.downloads import download_call
 
-    target = Path(args.to).expanduser() if args.to else None
-    if target:
-        target.mkdir(parents=True, exist_ok=True)
+    target = prepare_folder(Path(args.to).expanduser()) if args.to else None
     failed = 0
     providers: dict[str, object] = {}
     try:
@@ -43,8 +45,14 @@ def cmd_download(args, store: Store, dd) -> int:
             for f in files:
                 path = f.path
                 if target:
-                    path = target / f.path.name
-                    shutil.copy2(f.path, path)
+                    try:
+                        path = copy_to_folder(f.path, target, f.size, f.sha256)[0]
+                    except DiskFull:
+                        raise  # the next call would not fit either
+                    except UserFacingError as e:
+                        failed += 1
+                        print(f"recbrowser: {ref}: {e}", file=sys.stderr)
+                        continue
                 state = "downloaded" if f.fresh else "already in the cache"
                 print(f"{ref}\t{path}\t{f.size} bytes\t{state}")
     finally:

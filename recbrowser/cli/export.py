@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recbrowser.cli.common import ProgressLine, UsageError, iso_arg
 from recbrowser.services import accounts as account_service
@@ -12,7 +13,10 @@ from recbrowser.services.export import ExportOptions, ExportProgress, ExportSumm
 from recbrowser.services.export_names import DEFAULT_TEMPLATE, FIELD_NAMES
 from recbrowser.services.export_options import AUDIO_CHOICES
 from recbrowser.services.transcript_formats import FORMATS
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +58,7 @@ def _transcripts(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def cmd_export(args, store: Store, dd) -> int:
+def cmd_export(args, store: CallStore, dd) -> int:
     ways = [bool(args.calls), bool(args.search), args.since is not None or args.until is not None]
     if sum(ways) != 1:
         raise UsageError("export takes CALL references, or --search QUERY, or --since/--until (exactly one of these)")

@@ -35,11 +35,14 @@ def party_label(number: str, name: str) -> str:
     return name or number
 
 
-def audio_label(row: Any) -> str:
+def audio_label(row: Any, files: dict[str, str] | None = None) -> str:
+    """`files`: ref -> "damaged" or "missing" for rows whose download no longer checks out."""
+    if files and row.ref in files:
+        return files[row.ref]
     return retention.audio_label(row.has_audio, row.downloaded, row.expires_ms)
 
 
-def row_json(row: Any) -> dict[str, Any]:
+def row_json(row: Any, files: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "ref": row.ref,
         "account": row.account,
@@ -53,7 +56,7 @@ def row_json(row: Any) -> dict[str, Any]:
         "agent": row.agent,
         "status": row.status,
         "duration_ms": row.duration_ms,
-        "audio": audio_label(row),
+        "audio": audio_label(row, files),
         "audio_reason": row.audio_reason,
         "audio_expires": iso_utc(row.expires_ms),
         "transcript": row.transcript_status,
@@ -72,7 +75,7 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)])
 
 
-def calls_table(rows: list[Any]) -> str:
+def calls_table(rows: list[Any], files: dict[str, str] | None = None) -> str:
     body = [
         [
             local_time(r.start_ms),
@@ -81,7 +84,7 @@ def calls_table(rows: list[Any]) -> str:
             party_label(r.to_number, r.to_name),
             clock(r.duration_ms),
             r.status,
-            audio_label(r),
+            audio_label(r, files),
             r.transcript_status,
             r.ref,
         ]
@@ -105,17 +108,19 @@ def hits_text(hits: list[SearchHit]) -> str:
     return "\n".join(lines)
 
 
-def call_json(account: str, call: Call, media: list[Any], notes: list[Any]) -> dict[str, Any]:
+def call_json(account: str, call: Call, media: list[Any], notes: list[Any],
+              states: dict[str, str] | None = None) -> dict[str, Any]:
+    """`states`: recording id -> "ok", "damaged" or "missing" (services.media_check)."""
     d = asdict(call)
     d["ref"] = call_ref(account, call.provider_id)
     d["account"] = account
     d["start"] = iso_utc(call.start_ms)
-    d["media"] = [asdict(m) for m in media]
+    d["media"] = [{**asdict(m), "state": (states or {}).get(m.recording_provider_id, "ok")} for m in media]
     d["notes"] = [asdict(n) for n in notes]
     return d
 
 
-def call_text(account: str, call: Call, media: list[Any]) -> str:
+def call_text(account: str, call: Call, media: list[Any], states: dict[str, str] | None = None) -> str:
     out = [
         f"Call {call_ref(account, call.provider_id)}",
         f"  started   {local_time(call.start_ms)}  ({call.direction}, {call.status})",
@@ -132,6 +137,12 @@ def call_text(account: str, call: Call, media: list[Any]) -> str:
     local = {m.recording_provider_id: m for m in media}
     for rec in call.recordings:
         where = local[rec.provider_id].path if rec.provider_id in local else "at provider"
+        state = (states or {}).get(rec.provider_id, "ok")
+        if rec.provider_id in local and state != "ok":
+            ref = call_ref(account, call.provider_id)
+            where = (f"damaged ({where} no longer matches the file downloaded; `recbrowser download {ref}` "
+                     "fetches it again)" if state == "damaged" else
+                     f"missing ({where} was deleted; `recbrowser download {ref}` fetches it again)")
         if rec.provider_id not in local and rec.expires_ms:
             where += f", deleted there on {local_time(rec.expires_ms)}: download it to keep it"
         out.append(f"  recording {rec.file_name} ({clock(rec.duration_ms)}, {rec.format}): {where}")

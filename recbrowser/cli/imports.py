@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recbrowser.services import accounts as account_service
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_import_dialgen_calls)
 
 
-def cmd_import_wildix_webhooks(args: argparse.Namespace, store: Store, dd: object) -> int:
+def cmd_import_wildix_webhooks(args: argparse.Namespace, store: CallStore, dd: object) -> int:
     from recbrowser.services.wildix_webhooks import import_file
 
     account = account_service.only_account(store, "wildix", args.account)
@@ -50,7 +53,7 @@ def cmd_import_wildix_webhooks(args: argparse.Namespace, store: Store, dd: objec
     return 0
 
 
-def cmd_import_dialgen_calls(args: argparse.Namespace, store: Store, dd: object) -> int:
+def cmd_import_dialgen_calls(args: argparse.Namespace, store: CallStore, dd: object) -> int:
     from recbrowser.services.dialgen_import import import_file
 
     account = account_service.only_account(store, "dialgen", args.account)

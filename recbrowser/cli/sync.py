@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from recbrowser.cli.common import ProgressLine, iso_arg, open_signed_in
 from recbrowser.errors import UserFacingError
-from recbrowser.store import Store
 
 if TYPE_CHECKING:
     from recbrowser.services.sync import SyncProgress
+    from recbrowser.store.api import CallStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(handler=cmd_sync)
 
 
-def cmd_sync(args, store: Store, dd) -> int:
+def cmd_sync(args, store: CallStore, dd) -> int:
     from recbrowser.services import accounts as account_service
     from recbrowser.services.sync import sync_accounts
 
@@ -45,4 +45,6 @@ def cmd_sync(args, store: Store, dd) -> int:
             print(f"recbrowser: {r.error}", file=sys.stderr)
         else:
             print(f"{r.account}: {r.calls} calls synced, {r.new} new.")
+            if r.unreadable:
+                print(f"{r.account}: {r.unreadable_sentence()}")
     return 1 if failed else 0

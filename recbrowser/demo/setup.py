@@ -7,15 +7,18 @@ touches the user's keyring or their real cache (unless --data-dir points at one)
 from __future__ import annotations
 
 import tempfile
+from typing import TYPE_CHECKING
 
 from recbrowser.domain import Account
 from recbrowser.paths import DataDir, data_dir, ensure
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 DEMO_CALLS = 60
 
 
-def start_demo_accounts(store: Store, providers: list[str] | None = None, calls: int = DEMO_CALLS):
+def start_demo_accounts(store: CallStore, providers: list[str] | None = None, calls: int = DEMO_CALLS):
     """Start emulators and make sure the cache has one account per emulator.
 
     Returns (servers, [(account, secrets)]). Emulator ports change on every start, so the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from recbrowser.demo.setup import start_demo_accounts
 from recbrowser.paths import DataDir
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter, open_store
 
 
 def run_terminal_demo(dd: DataDir) -> int:
@@ -14,7 +14,7 @@ def run_terminal_demo(dd: DataDir) -> int:
     from recbrowser.services.downloads import download_call
     from recbrowser.services.sync import sync_account
 
-    with Store.open(dd.database) as store:
+    with open_store(dd.database) as store:
         servers, pairs = start_demo_accounts(store, providers=sorted(EMULATORS))
         try:
             providers = {account.name: (account, open_provider(account, secrets)) for account, secrets in pairs}

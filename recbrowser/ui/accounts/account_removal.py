@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from recbrowser.services import accounts as account_service
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter, open_store
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
 
@@ -43,7 +43,7 @@ class AccountRemoval(QObject):
         database = self._database
 
         def work(report) -> str:
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 calls = store.count_calls(CallFilter(account=name))
                 report(calls)

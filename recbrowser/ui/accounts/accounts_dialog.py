@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,12 +30,15 @@ from recbrowser import credentials
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.accounts.account_form import AccountForm
 from recbrowser.ui.accounts.account_removal import AccountRemoval
 from recbrowser.ui.accounts.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 NEW = "__new__"
 
@@ -131,7 +135,7 @@ class AccountsDialog(QDialog):
 
     def _with_store(self, fn):
         def work(_report):
-            store = Store.open(self._database)
+            store = open_store(self._database)
             try:
                 return fn(store)
             finally:
@@ -214,17 +218,17 @@ class AccountsDialog(QDialog):
         provider, name, settings, secrets = self.form.values()
         existing = self._accounts.get(name) if self.current_name() else None
 
-        def add(store: Store) -> str:
+        def add(store: CallStore) -> str:
             account_service.add_account(store, provider, name, settings, secrets)
             return f"Account '{name}' added; its secrets are in {self.keyring_where or 'the keyring'}."
 
-        def update(store: Store) -> str:
+        def update(store: CallStore) -> str:
             assert existing is not None
             cls = account_service.validate(provider, name, settings, {**self._stored_secrets(name), **secrets})
             keep = {f.key for f in cls.settings_schema if not f.secret}
             existing.settings = {k: v for k, v in settings.items() if k in keep}
             if secrets:  # re-enter a secret without deleting the account
-                credentials.save_secrets(name, {**self._stored_secrets(name), **secrets})
+                account_service.save_secrets(existing, {**self._stored_secrets(name), **secrets})
             store.update_account(existing)
             return f"Account '{name}' saved."
 
@@ -234,8 +238,11 @@ class AccountsDialog(QDialog):
         demo = self._secrets_for(name)
         if demo is not None:
             return demo
+        account = self._accounts.get(name)
+        if account is None:
+            return {}
         try:
-            return credentials.load_secrets(name)
+            return account_service.load_secrets(account)
         except UserFacingError:
             return {}
 

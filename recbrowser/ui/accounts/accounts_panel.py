@@ -96,9 +96,10 @@ class AccountsPanel(QWidget):
             state.busy = busy
         self._render()
 
-    def synced(self, name: str, calls: int, new: int) -> None:
+    def synced(self, name: str, calls: int, new: int, unreadable: str = "") -> None:
         at = datetime.now().strftime("%H:%M")
-        self.set_state(name, text=f"synced {at}, {calls:,} calls ({new:,} new)", error="", busy=False)
+        text = f"synced {at}, {calls:,} calls ({new:,} new)" + (f"; {unreadable}" if unreadable else "")
+        self.set_state(name, text=text, error="", busy=False)
 
     def _menu(self, pos) -> None:
         item = self.list.itemAt(pos)

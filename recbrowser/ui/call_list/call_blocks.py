@@ -12,12 +12,10 @@ finds the block's cursor, and those of the few blocks above it, with one OFFSET 
 
 from __future__ import annotations
 
-import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from recbrowser.store import listing
 from recbrowser.store.records import CallFilter, CallRow, Cursor
 
 BLOCK = 200
@@ -26,25 +24,12 @@ REV_PAGES = 8  # pages read from the end kept (a block straddles two of them)
 
 
 class Reader(Protocol):
+    """What a block is read from: the store itself on the UI thread, or a worker's
+    `ListReader` (store/api.py), which can also jump from a known cursor (`cursors_from`)."""
+
     def list_calls(self, f: CallFilter, after: Cursor | None = None, limit: int = 100) -> tuple[list[CallRow], Cursor | None]: ...
 
     def cursors_at(self, f: CallFilter, positions: range) -> list[Cursor | None]: ...
-
-
-class ConnectionReader:
-    """The store's list reads on a worker's own read-only connection (`database.open_reader`)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def list_calls(self, f: CallFilter, after: Cursor | None = None, limit: int = 100) -> tuple[list[CallRow], Cursor | None]:
-        return listing.list_calls(self.conn, f, after, limit)
-
-    def cursors_at(self, f: CallFilter, positions: range) -> list[Cursor | None]:
-        return listing.cursors_at(self.conn, f, positions)
-
-    def cursors_from(self, f: CallFilter, positions: range, after: Cursor, at: int) -> list[Cursor | None]:
-        return listing.cursors_at(self.conn, f, positions, after, at)
 
 
 def _start() -> dict[int, Any]:
@@ -104,7 +89,7 @@ class Pages:
             # With a reader that can (the workers'), it counts from the nearest cursor known
             # instead, either way: a drag near the last one costs the distance between them.
             rev_lo, rev_hi = (self.total - end) // BLOCK, (self.total - 1 - first) // BLOCK
-            relative = hasattr(reader, "cursors_from") and listing.jumps_from_cursors(self.call_filter)
+            relative = hasattr(reader, "cursors_from") and reader.jumps_from_cursors(self.call_filter)  # type: ignore[attr-defined]
             ahead = self._anchor(self.cursors, number - JUMP_BLOCKS) if relative else 0
             behind = self._anchor(self.rev_cursors, rev_lo - JUMP_BLOCKS) if relative else 0
             if first - ahead * BLOCK <= (rev_lo - behind) * BLOCK:

@@ -7,13 +7,13 @@ rows are held at a time. Sorting is the store's sort option, so it is an indexed
 
 Which queries read a block is call_blocks.py: a walk from a known cursor, from the end, or a
 jump (one OFFSET over an index, `cursors_at`). An unfiltered jump is an OFFSET over the sort's
-own index (`listing.jump_is_quick`, ~10 ms at a million calls) and a page after a known cursor
-tests a few thousand rows at most (`listing.pages_are_quick`): those are read on the UI thread.
+own index (`CallStore.jump_is_quick`, ~10 ms at a million calls) and a page after a known cursor
+tests a few thousand rows at most (`CallStore.pages_are_quick`): those are read on the UI thread.
 Anything else (a filtered jump: 25-80 ms sorted by start time, up to a second by another column;
 any page of a number or a tag, which may match a handful of calls) is read by a worker: the rows
 say "…" (or keep what they showed before a refresh) until they arrive, the blocks next to them
 are read in the same go, and a read the user has scrolled away from is stopped
-(`Connection.interrupt`) for the one now on screen.
+(`ListReader.interrupt`) for the one now on screen.
 
 Calls with more than one leg (transfers, queues) open in place: their legs become rows under
 the call, read from the store only when opened. Leg rows are not selectable (selection and
@@ -23,19 +23,17 @@ the call, read from the store only when opened. Leg rows are not selectable (sel
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections import OrderedDict
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
 
-from recbrowser.store import CallFilter, Store, listing
-from recbrowser.store.database import open_reader
+from recbrowser.store import CallFilter, Interrupted
 from recbrowser.store.records import LegRow
-from recbrowser.ui.call_list.call_blocks import BLOCK, ConnectionReader, Pages
+from recbrowser.ui.call_list.call_blocks import BLOCK, Pages
 from recbrowser.ui.call_list.call_columns import (
     COL_DURATION,
     COL_FROM,
@@ -54,6 +52,9 @@ from recbrowser.ui.call_list.call_columns import (
 from recbrowser.ui.common.formatting import local_full
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore, ListReader
 
 log = logging.getLogger("recbrowser.ui.calls")
 
@@ -82,27 +83,27 @@ class _Job:
     def __init__(self, generation: int, wanted: list[int]) -> None:
         self.generation, self.wanted = generation, set(wanted)
         self.stopped = False
-        self._lock = threading.Lock()  # the connection is closed by the worker, interrupted by the UI
-        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # the reader is used by the worker, interrupted by the UI
+        self._reader: ListReader | None = None
 
-    def attach(self, conn: sqlite3.Connection) -> bool:
+    def attach(self, reader: ListReader) -> bool:
         with self._lock:
-            self._conn = conn
+            self._reader = reader
             return not self.stopped
 
     def detach(self) -> None:
         with self._lock:
-            self._conn = None
+            self._reader = None
 
     def stop(self) -> None:
         with self._lock:
             self.stopped = True
-            if self._conn is not None:
-                self._conn.interrupt()  # the query raises "interrupted" in the worker, at once
+            if self._reader is not None:
+                self._reader.interrupt()  # the read raises Interrupted in the worker, at once
 
 
 class CallTableModel(QAbstractTableModel):
-    def __init__(self, store: Store, parent=None, *, total: int | None = None) -> None:
+    def __init__(self, store: CallStore, parent=None, *, total: int | None = None) -> None:
         super().__init__(parent)
         self._store = store
         store.limit_cache(CACHE_MB)
@@ -118,7 +119,7 @@ class CallTableModel(QAbstractTableModel):
         self._job: _Job | None = None
         # The workers' connection, kept from one read to the next for its page cache (a new one
         # per read made a slow jump 30% slower); one job uses it at a time (see _fetch).
-        self._reader: list[sqlite3.Connection] = []
+        self._reader: list[ListReader] = []
         self._fetch_timer = QTimer(self, singleShot=True, interval=0)
         self._fetch_timer.timeout.connect(self._fetch)
         self._open: dict[int, tuple[str, list[LegRow]]] = {}  # call row -> (its ref, legs shown under it)
@@ -181,8 +182,8 @@ class CallTableModel(QAbstractTableModel):
     def _forget(self) -> None:
         self._blocks.clear()
         self._pages = Pages(self._filter, self._total)
-        self._quick = listing.jump_is_quick(self._filter)
-        self._quick_pages = listing.pages_are_quick(self._filter)
+        self._quick = self._store.jump_is_quick(self._filter)
+        self._quick_pages = self._store.pages_are_quick(self._filter)
         self._generation += 1
         self._wanted.clear()
         if self._job is not None:
@@ -325,16 +326,16 @@ class CallTableModel(QAbstractTableModel):
         last = (self._total - 1) // BLOCK
         near = [n for n in (wanted[-1] + 1, wanted[0] - 1) if 0 <= n <= last and n not in self._blocks]
         job = self._job = _Job(self._generation, [*wanted, *near])
-        pages, path, kept = self._pages.copy(), self._store.path, self._reader
+        pages, store, kept = self._pages.copy(), self._store, self._reader
 
         def work(report) -> None:
             if not kept:
-                kept.append(open_reader(path, CACHE_MB))
-            conn = kept[0]
+                kept.append(store.open_list_reader(CACHE_MB))
+            reader = kept[0]
             try:
-                if not job.attach(conn):
+                if not job.attach(reader):
                     return
-                reader, counted = ConnectionReader(conn), 0
+                counted = 0
                 for number in (*wanted, *near):
                     if job.stopped:
                         return
@@ -342,7 +343,7 @@ class CallTableModel(QAbstractTableModel):
                     learned = pages.copy()
                     learned.queries, counted = pages.queries - counted, pages.queries
                     report((number, rows, learned))
-            except sqlite3.OperationalError:
+            except Interrupted:
                 if not job.stopped:
                     raise
             finally:

@@ -7,16 +7,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter, open_store
 from recbrowser.ui.call_list.call_table_model import CallTableModel
 from recbrowser.ui.call_list.call_table_view import CallTableView
 from recbrowser.ui.call_list.filter_bar import FilterBar
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.common.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 REFRESH_MS = 400  # at most this often the list re-reads while a sync writes pages
 SELECT_DEBOUNCE_MS = 60  # holding j should not open every call on the way
@@ -26,7 +30,7 @@ class CallListPresenter(QObject):
     refreshed = Signal()  # the list re-read after new calls arrived
 
     def __init__(self, model: CallTableModel, table: CallTableView, filter_bar: FilterBar, status: StatusArea,
-                 store: Store, database: Path, pool: QThreadPool, parent: QObject, *,
+                 store: CallStore, database: Path, pool: QThreadPool, parent: QObject, *,
                  has_accounts: Callable[[], bool], syncing: Callable[[], bool],
                  open_call: Callable[[str, str], None], open_ref: Callable[[], str | None]) -> None:
         """`open_call(account, id)` opens a call chosen in the list; `open_ref()` is the one open."""
@@ -55,7 +59,7 @@ class CallListPresenter(QObject):
         generation, database = self._count_generation, self._database
 
         def work(_report) -> int:
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 return store.count_calls(call_filter)
             finally:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from recbrowser.domain import Call
 from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import get_account, open_provider
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
 
@@ -78,7 +78,7 @@ class CallController(QObject):
         generation, database = self.load_generation, self._database
 
         def work(_report) -> LoadedCall:
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 call = store.get_call(account, provider_id)
                 if call is None:
@@ -119,18 +119,20 @@ class CallController(QObject):
 
         def work(report) -> Path:
             # Imported on the first play, not at start-up (~10 ms before the window's first paint).
+            from recbrowser.services import media_check
             from recbrowser.services.downloads import DownloadCancelled, download_call
 
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 account = get_account(store, request.account)
                 call = store.get_call(request.account, request.provider_id)
                 if call is None:
                     raise UserFacingError(f"Call {request.provider_id} of account '{request.account}' is no longer in the cache.")
-                cached = {m.recording_provider_id: Path(m.path) for m in store.media_for_call(request.account, call.provider_id)}
+                cached = {m.recording_provider_id: m for m in store.media_for_call(request.account, call.provider_id)}
                 first = call.recordings[0].provider_id if call.recordings else None
-                if first in cached and cached[first].is_file():
-                    return cached[first]  # the archive plays even when the provider is down
+                if first in cached and media_check.intact(cached[first]):
+                    return Path(cached[first].path)  # the archive plays even when the provider is down
+                # Not cached, or changed since its download (its SHA-256 differs): fetched again.
                 provider = open_provider(account, secrets)
                 try:
                     files = download_call(store, account, provider, call, media_root, progress=report, cancelled=cancel.is_set)

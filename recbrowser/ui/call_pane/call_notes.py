@@ -1,6 +1,6 @@
 """Reading and writing a call's local notes and tags, off the UI thread.
 
-Each request runs in a worker with its own Store (a sync may hold the write lock for a page),
+Each request runs in a worker with its own store (a sync may hold the write lock for a page),
 then reads the call's notes and tags back, so the pane always shows what is stored. Requests
 run one after another, in the order they were made: a load that read before a save cannot
 answer after it and wipe the note just written from the pane. Answers about a call the user
@@ -13,12 +13,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from recbrowser.store import Note, Store
+from recbrowser.store import Note, open_store
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 log = logging.getLogger("recbrowser.ui.notes")
 
@@ -66,7 +70,7 @@ class CallNotes(QObject):
         self._on_call("note delete", lambda store, _a, _p: store.delete_note(note_id))
 
     def add_tags(self, tags: list[str]) -> None:
-        def add(store: Store, a: str, p: str) -> None:
+        def add(store: CallStore, a: str, p: str) -> None:
             with store.transaction():  # "a, b, bad,," adds none rather than some
                 for tag in tags:
                     store.add_tag(a, p, tag)
@@ -76,19 +80,19 @@ class CallNotes(QObject):
     def remove_tag(self, tag: str) -> None:
         self._on_call("tag remove", lambda store, a, p: store.remove_tag(a, p, tag))
 
-    def _on_call(self, what: str, change: Callable[[Store, str, str], object]) -> None:
+    def _on_call(self, what: str, change: Callable[[CallStore, str, str], object]) -> None:
         if self._call is None:
             return
         account, provider_id = self._call
         self._run(what, lambda store: change(store, account, provider_id))
 
-    def _run(self, what: str, change: Callable[[Store], object]) -> None:
+    def _run(self, what: str, change: Callable[[CallStore], object]) -> None:
         assert self._call is not None
         account, provider_id = self._call
         generation, database = self.generation, self._database
 
         def work(_report) -> NotesState:
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 change(store)
                 return NotesState(

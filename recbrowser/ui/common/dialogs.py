@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import sqlite3
 
 import PySide6
 from PySide6.QtCore import qVersion
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from recbrowser.store import engine_versions
 from recbrowser.ui.common import shortcuts
 from recbrowser.ui.common.icons import app_icon
 
@@ -34,7 +34,7 @@ def versions() -> dict[str, str]:
         "Python": platform.python_version(),
         "Qt": qVersion(),
         "PySide6": PySide6.__version__,
-        "SQLite": sqlite3.sqlite_version,
+        **engine_versions(),
         "System": f"{platform.system()} {platform.release()} ({platform.machine()})",
     }
 

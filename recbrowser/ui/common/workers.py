@@ -2,7 +2,7 @@
 
 The habit borrowed from Picard's `run_task`: the worker function runs in a QThreadPool thread,
 its return value or error is delivered to the UI thread through queued signals. A worker that
-needs the database opens its own Store inside the function (SQLite connections are per thread).
+needs the database opens its own store inside the function (SQLite connections are per thread).
 """
 
 from __future__ import annotations

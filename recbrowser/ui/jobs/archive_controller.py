@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
 from recbrowser.ui.jobs.background_job import BackgroundJob
@@ -40,7 +40,7 @@ def count_expiring(database: Path, within_days: int) -> Expiring:
     """Runs in a worker: its own connection."""
     from recbrowser.services.archive import plan
 
-    with Store.open(database) as store:
+    with open_store(database) as store:
         items = plan(store, within_days)
     sizes = [i.size for i in items if i.size is not None]
     return Expiring(within_days, len({(i.account, i.call_id) for i in items}), len(items),
@@ -93,7 +93,7 @@ class ArchiveController(BackgroundJob):
         def work(report, cancel) -> ArchiveSummary:
             from recbrowser.services.archive import archive_expiring, plan
 
-            with Store.open(database) as store:
+            with open_store(database) as store:
                 report(len({(i.account, i.call_id) for i in plan(store, within_days)}))
                 return archive_expiring(store, media_root, within_days, open_provider=connector, progress=report,
                                         cancelled=cancel.is_set)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.jobs.background_job import BackgroundJob
 
@@ -24,7 +24,7 @@ class ExportController(BackgroundJob):
         def work(report, cancel) -> ExportSummary:
             from recbrowser.services.export import run_export  # ~20 ms of imports, not at start-up
 
-            with Store.open(database) as store:
+            with open_store(database) as store:
                 return run_export(store, refs, dest, options, media_root=media_root, open_provider=connector,
                                   progress=report, cancelled=cancel.is_set)
 

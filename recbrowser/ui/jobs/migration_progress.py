@@ -9,14 +9,18 @@ its version: no dialog, no thread.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QProgressBar, QProgressDialog, QWidget
 
 from recbrowser.errors import UserFacingError
-from recbrowser.store import Store, migrations
+from recbrowser.store import opener
 from recbrowser.ui.common.workers import run_task
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 TITLE = "Updating the call cache for this version…"
 STEPS = 1000
@@ -54,17 +58,18 @@ class MigrationDialog(QProgressDialog):
             super().keyPressEvent(event)
 
 
-def open_store_with_progress(app: QApplication, database: str | Path) -> Store:
-    """The window's Store, after updating the cache under a progress dialog if it needs it.
+def open_store_with_progress(app: QApplication, database: str | Path) -> CallStore:
+    """The window's store, after updating the cache under a progress dialog if it needs it.
     Errors are the store's own (a newer schema, a damaged or busy file): UserFacingError."""
-    if not migrations.pending(database):
-        return Store.open(database)
+    archive = opener(database)
+    if not archive.updates_pending():
+        return archive.open()
     dialog = MigrationDialog()
     loop = QEventLoop()
     failure: list[str] = []
 
     def work(report) -> None:
-        migrations.upgrade(database, progress=lambda what, fraction: report((what, fraction)))
+        archive.update(progress=lambda what, fraction: report((what, fraction)))
 
     def failed(message: str, _details: str) -> None:  # a bug's details are in the log already
         failure.append(message)
@@ -78,4 +83,4 @@ def open_store_with_progress(app: QApplication, database: str | Path) -> Store:
     app.processEvents()
     if failure:
         raise UserFacingError(failure[0])
-    return Store.open(database)
+    return archive.open()

@@ -19,7 +19,7 @@ from recbrowser.providers.base import provider_class
 from recbrowser.services.accounts import get_account, open_provider
 from recbrowser.services.bandwidth_actions import ActionResult, run_action
 from recbrowser.services.dialgen_import import ImportResult, import_items, read_items
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
 
@@ -103,7 +103,7 @@ class ProviderActions(QObject):
         secrets, database = self._secrets_for(account_name), self._database
 
         def work(_report) -> tuple[str, list[str]]:
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 account = get_account(store, account_name)
                 if account.provider != "dialgen":
@@ -130,7 +130,7 @@ class ProviderActions(QObject):
         database = self._database
 
         def work(_report) -> tuple[str, list[str]]:
-            store = Store.open(database)
+            store = open_store(database)
             providers: dict[str, object] = {}
             done: list[tuple[str, list[ActionResult]]] = []
             failed: list[str] = []

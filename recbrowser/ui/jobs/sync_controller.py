@@ -1,7 +1,7 @@
 """Sync from the window: one job at a time in a worker, progress by signal, cancel at any time.
 
 Accounts asked for while a sync runs are queued and synced right after it. Each job opens its
-own Store; the window's model re-reads after each page (the `pageWritten` signal). An account
+own store; the window's model re-reads after each page (the `pageWritten` signal). An account
 that signs in with a two-factor code (Voki) is signed in before its sync: the worker waits while
 the window asks for the code (mfa_dialog.py); a cancelled dialog leaves the account in
 `needs_code`, and syncing it again asks again.
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import CancelToken, SyncProgress, SyncResult, sync_account
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.accounts.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
@@ -104,7 +104,7 @@ class SyncController(QObject):
 
         def work(report) -> list[SyncResult]:
             results: list[SyncResult] = []
-            store = Store.open(database)
+            store = open_store(database)
             try:
                 for name in names:
                     if cancel.cancelled:

@@ -62,7 +62,7 @@ class SyncPresenter:
         elif result.cancelled:
             self._panel.set_state(result.account, text=f"Sync cancelled after {result.calls:,} calls", busy=False)
         else:
-            self._panel.synced(result.account, result.calls, result.new)
+            self._panel.synced(result.account, result.calls, result.new, result.unreadable_sentence())
 
     def _finished(self, results: list[SyncResult]) -> None:
         self._cancel_action.setEnabled(False)

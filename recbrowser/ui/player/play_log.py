@@ -1,5 +1,5 @@
 """Puts "played" in the audit log once per recording loaded into the player, when it first
-plays (not on every pause and resume). Written by a worker with its own Store: the UI thread
+plays (not on every pause and resume). Written by a worker with its own store: the UI thread
 never waits for a write lock a sync may hold."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QThreadPool
 
 from recbrowser.domain import parse_call_ref
 from recbrowser.services import audit
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.ui.common.workers import run_task
 from recbrowser.ui.player.player import Player
 
@@ -47,7 +47,7 @@ class PlayLog(QObject):
         self._logged = label
 
         def work(_report) -> None:
-            with Store.open(database) as store:
+            with open_store(database) as store:
                 audit.record(store, audit.PLAYED, [call])
 
         run_task(work, None, lambda message, _d: log.warning("audit: %s", message), pool=pool, name="audit: played",

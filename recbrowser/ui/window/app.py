@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -13,14 +14,16 @@ from recbrowser import STARTED
 from recbrowser.errors import UserFacingError
 from recbrowser.paths import DataDir, ensure
 from recbrowser.startup import collector_on
-from recbrowser.store import Store, migrations
-from recbrowser.store.first_count import FirstCount
+from recbrowser.store import open_store, opener
 from recbrowser.ui import compat
 from recbrowser.ui.common.icons import app_icon, keep_drawn_in
 from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.common.workers import run_task
 from recbrowser.ui.window.first_paint import AfterFirstPaint
 from recbrowser.ui.window.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import FirstCount
 
 log = logging.getLogger("recbrowser.ui")
 
@@ -81,7 +84,7 @@ def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
     database = window.data_dir.database
 
     def work(_report):
-        store = Store.open(database)
+        store = open_store(database)
         try:
             return start_demo_accounts(store, providers=sorted(EMULATORS))  # every provider that has one
         finally:
@@ -114,12 +117,12 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
     ensure(data_dir)
     try:
         current = first_count is not None and first_count.is_current()
-        if not current and migrations.pending(data_dir.database):  # an older cache: updated under a progress dialog
+        if not current and opener(data_dir.database).updates_pending():  # an older cache: updated under a progress dialog
             from recbrowser.ui.jobs.migration_progress import open_store_with_progress
 
             store = open_store_with_progress(app, data_dir.database)
         else:
-            store = Store.open(data_dir.database)
+            store = open_store(data_dir.database)
     except UserFacingError as e:
         from recbrowser.ui.common.dialogs import show_error
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from recbrowser.domain import call_ref
-from recbrowser.store import Store
+from recbrowser.store import open_store
 from recbrowser.store.audit import AuditEntry
 from recbrowser.ui.common.formatting import local_full, tz_name
 from recbrowser.ui.common.workers import run_task
@@ -77,7 +77,7 @@ class AuditDialog(QDialog):
         self.note.setText("Loading…")
 
         def work(_report) -> list[AuditEntry]:
-            with Store.open(database) as store:
+            with open_store(database) as store:
                 return store.audit_log(*(call or (None, None)), limit=LIMIT)
 
         def done(entries: list[AuditEntry]) -> None:

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 from recbrowser.domain import SearchHit
 from recbrowser.paths import DataDir
 from recbrowser.providers.titles import provider_title
-from recbrowser.store import Store
-from recbrowser.store.first_count import FirstCount
+from recbrowser.store import open_store, opener
 from recbrowser.ui.accounts.accounts_panel import AccountsPanel
 from recbrowser.ui.call_list.call_table_model import CallTableModel
 from recbrowser.ui.call_list.call_table_view import CallTableView
@@ -41,6 +40,7 @@ from recbrowser.ui.window.actions import ActionId, Actions
 from recbrowser.ui.window.first_paint import AfterFirstPaint
 
 if TYPE_CHECKING:  # the working parts: imported after the first paint (working_parts.py)
+    from recbrowser.store.api import CallStore, FirstCount
     from recbrowser.ui.accounts.account_removal import AccountRemoval
     from recbrowser.ui.accounts.removal_presenter import RemovalPresenter
     from recbrowser.ui.call_pane.call_controller import CallController, PlayRequest
@@ -83,11 +83,11 @@ class MainWindow(QMainWindow):
     removal_presenter: RemovalPresenter
     help_menu: HelpMenu
 
-    def __init__(self, data_dir: DataDir, store: Store, settings: QSettings, *, demo: bool = False,
+    def __init__(self, data_dir: DataDir, store: CallStore, settings: QSettings, *, demo: bool = False,
                  staged: bool = False, first_count: FirstCount | None = None) -> None:
         super().__init__()
         # Counting a million calls takes about as long as building the widgets: on another core.
-        first_count = first_count or FirstCount(data_dir.database)
+        first_count = first_count or opener(data_dir.database).count_first()
         self.data_dir = data_dir
         self.store = store  # the UI thread's connection: only the model's small page reads use it
         self.demo = demo
@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
 
     def _search(self, query: str) -> list[SearchHit]:
         # Runs in a worker: its own connection.
-        store = Store.open(self.data_dir.database)
+        store = open_store(self.data_dir.database)
         try:
             return store.search(query, limit=LIMIT)
         finally:
