@@ -76,3 +76,26 @@ def account_name(keyring_ready):
     name = f"test-{uuid.uuid4().hex[:8]}"
     yield name
     delete_secrets(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the session (run as `nobody` when the tests run as root)."""
+    from recbrowser.team.postgres_server import PostgresServer
+
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(postgres_server):
+    """A fresh database on the session's server: the superuser's URL to it, dropped afterwards."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield postgres_server.url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
