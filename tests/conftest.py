@@ -99,3 +99,28 @@ def pg_url(postgres_server):
     yield postgres_server.url.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(postgres_server.url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_login(postgres_server, pg_url):
+    """make(prefix) -> (name, url): a new PostgreSQL login role with a password, on pg_url's
+    database; dropped after the test (roles are cluster-wide)."""
+    import secrets
+
+    import psycopg
+    from psycopg import sql
+
+    made = []
+
+    def make(prefix: str = "user") -> tuple[str, str]:
+        name, password = f"{prefix}_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(12)
+        with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
+        made.append(name)
+        return name, pg_url.replace("postgres:" + postgres_server.password, f"{name}:{password}", 1)
+
+    yield make
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for name in made:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
