@@ -32,6 +32,14 @@ ALTER TEXT SEARCH CONFIGURATION recbrowser_text
     ALTER MAPPING FOR asciiword, word, numword, asciihword, hword, numhword, hword_asciipart, hword_part,
     hword_numpart WITH unaccent, simple;
 
+-- One search term as a tsquery, built by PostgreSQL from the user's text (never parsed as
+-- tsquery syntax): its words in order as a phrase, the last one a prefix when asked.
+CREATE FUNCTION recbrowser_term(term text, prefix boolean) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN prefix AND numnode(phraseto_tsquery('recbrowser_text', term)) > 0
+        THEN (phraseto_tsquery('recbrowser_text', term)::text || ':*')::tsquery
+        ELSE phraseto_tsquery('recbrowser_text', term) END;
+
 CREATE TABLE team_settings (key text PRIMARY KEY, value bytea NOT NULL, updated_ms bigint NOT NULL);
 
 CREATE TABLE accounts (
@@ -149,6 +157,7 @@ CREATE TABLE recordings (
     expires_ms bigint,
     leg text NOT NULL DEFAULT '',
     raw jsonb NOT NULL DEFAULT '{}',
+    seq integer NOT NULL DEFAULT 0,  -- the provider's order within the call
     PRIMARY KEY (account_id, provider_id),
     FOREIGN KEY (account_id, call_id) REFERENCES calls (account_id, id) ON DELETE CASCADE
 );
