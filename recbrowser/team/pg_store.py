@@ -27,7 +27,7 @@ from recbrowser.errors import UserFacingError
 from recbrowser.store.audit import AuditEntry
 from recbrowser.store.expiry import ExpiringRecording
 from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile
-from recbrowser.team import pg_calls, pg_listing, pg_notes, pg_search, schema
+from recbrowser.team import admin, pg_calls, pg_listing, pg_notes, pg_search, pg_team, schema
 from recbrowser.team.connection import connect
 from recbrowser.team.pg_notes import AuthoredNote
 
@@ -223,3 +223,25 @@ class PgStore:
 
     def all_tags(self) -> list[str]:
         return self._run(pg_notes.all_tags)
+
+    # -- team only: sealed secrets, settings, leases (see pg_team.py) --------------------------------
+    def set_sealed_secret(self, account_id: int, sealed: bytes) -> None:
+        self._run(pg_team.set_sealed_secret, account_id, sealed)
+
+    def sealed_secret(self, account_id: int) -> bytes | None:
+        return self._run(pg_team.sealed_secret, account_id)
+
+    def team_setting(self, key: str) -> bytes | None:
+        return self._run(admin.team_setting, key)
+
+    def set_team_setting(self, key: str, value: bytes) -> None:
+        self._run(admin.set_team_setting, key, value)
+
+    def acquire_lease(self, holder: str, ttl_ms: int, now: int | None = None) -> int | None:
+        return self._run(pg_team.acquire_lease, holder, ttl_ms, now)
+
+    def renew_lease(self, account_id: int, holder: str, ttl_ms: int, now: int | None = None) -> bool:
+        return self._run(pg_team.renew_lease, account_id, holder, ttl_ms, now)
+
+    def release_lease(self, account_id: int, holder: str, due_ms: int) -> None:
+        self._run(pg_team.release_lease, account_id, holder, due_ms)
