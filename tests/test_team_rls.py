@@ -168,3 +168,22 @@ def test_a_user_name_is_never_pasted_into_sql(archive, pg_login):
         with pytest.raises(UserFacingError, match="no database user"):
             admin.grant(su, 'x"; DROP TABLE calls; --', ["north"])
         assert su.execute("SELECT count(*) FROM calls").fetchone()[0] == 4
+
+
+def test_search_through_the_owners_function_still_keeps_to_the_grants(archive, pg_login):
+    # recbrowser_search runs as the owner (so the GIN index can be used); it must apply the
+    # grants itself, whatever accounts the caller asks for.
+    alice, alice_url = pg_login("alice")
+    _, eve_url = pg_login("eve")
+    with psycopg.connect(archive, autocommit=True) as su:
+        admin.grant(su, alice, ["north"])
+        everything = [r[0] for r in su.execute("SELECT id FROM accounts")]
+        north = su.execute("SELECT id FROM accounts WHERE name = 'north'").fetchone()[0]
+        assert len(su.execute("SELECT * FROM recbrowser_search(to_tsquery('simple', 'hello'), %s, 100, 0)",
+                              (everything,)).fetchall()) == 4
+    with psycopg.connect(alice_url) as conn:
+        found = conn.execute("SELECT account_id FROM recbrowser_search(to_tsquery('simple', 'hello'), %s, 100, 0)",
+                             (everything,)).fetchall()
+        assert found == [(north,), (north,)]
+    with psycopg.connect(eve_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT recbrowser_visible_accounts()")  # a login without a team role: nothing

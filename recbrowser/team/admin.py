@@ -117,7 +117,7 @@ def revoke(conn: psycopg.Connection, user: str, accounts: Iterable[str] | None =
             cur = conn.execute("DELETE FROM grants WHERE db_user = %s", (user,))
         else:
             ids = _account_ids(conn, accounts)
-            cur = conn.execute("DELETE FROM grants WHERE db_user = %s AND account_id = ANY(%s)", (user, list(ids.values())))
+            cur = conn.execute("DELETE FROM grants WHERE db_user = %s AND account_id = ANY(%s::bigint[])", (user, list(ids.values())))
     return cur.rowcount
 
 

@@ -73,7 +73,7 @@ INSERT_RECORDING = (
 def _cached_segments(conn: psycopg.Connection, account_id: int, call_ids: list[int]) -> dict[int, list[tuple]]:
     out: dict[int, list[tuple]] = {i: [] for i in call_ids}
     for row in conn.execute(
-        f"SELECT call_id, {', '.join(_SEGMENT_COLUMNS)} FROM segments WHERE account_id = %s AND call_id = ANY(%s) "
+        f"SELECT call_id, {', '.join(_SEGMENT_COLUMNS)} FROM segments WHERE account_id = %s AND call_id = ANY(%s::bigint[]) "
         "ORDER BY call_id, seq", (account_id, call_ids)):
         out[row[0]].append(tuple(row[1:]))
     return out
@@ -97,7 +97,7 @@ def _kept_recordings(conn: psycopg.Connection, account_id: int, call_ids: list[i
     deleted from recbrowser (see store/calls.py)."""
     rows = conn.execute(
         f"SELECT {', '.join('r.' + c for c in _RECORDING_COLUMNS)} FROM recordings r "
-        "WHERE r.account_id = %s AND r.call_id = ANY(%s) AND ("
+        "WHERE r.account_id = %s AND r.call_id = ANY(%s::bigint[]) AND ("
         "EXISTS (SELECT 1 FROM media_files m WHERE m.account_id = r.account_id AND m.recording_provider_id = r.provider_id) "
         "OR EXISTS (SELECT 1 FROM provider_deletions d WHERE d.account_id = r.account_id "
         "AND d.recording_provider_id = r.provider_id))", (account_id, call_ids)).fetchall()
@@ -149,8 +149,8 @@ def upsert_calls(conn: psycopg.Connection, account_id: int, calls: list[Call]) -
 
     old = list(existing.values())
     if old:  # legs and recordings are replaced wholesale by what the provider says now
-        conn.execute("DELETE FROM legs WHERE account_id = %s AND call_id = ANY(%s)", (account_id, old))
-        conn.execute("DELETE FROM recordings WHERE account_id = %s AND call_id = ANY(%s)", (account_id, old))
+        conn.execute("DELETE FROM legs WHERE account_id = %s AND call_id = ANY(%s::bigint[])", (account_id, old))
+        conn.execute("DELETE FROM recordings WHERE account_id = %s AND call_id = ANY(%s::bigint[])", (account_id, old))
     transcript_old = [existing[p] for p, c in page.items() if p in existing and c.segments is not None]
     cached = _cached_segments(conn, account_id, transcript_old) if transcript_old else {}
     legs, recordings, segments, replace = [], [], [], []
@@ -172,7 +172,7 @@ def upsert_calls(conn: psycopg.Connection, account_id: int, calls: list[Call]) -
             replace.append(call_id)
         segments += [(account_id, call_id, *row) for row in rows]
     if replace:
-        conn.execute("DELETE FROM segments WHERE account_id = %s AND call_id = ANY(%s)", (account_id, replace))
+        conn.execute("DELETE FROM segments WHERE account_id = %s AND call_id = ANY(%s::bigint[])", (account_id, replace))
     if legs:
         _copy_in(conn, "legs", ("account_id", "call_id", *_LEG_COLUMNS), legs)
     recordings += kept

@@ -102,7 +102,7 @@ def count_calls(conn: psycopg.Connection, f: CallFilter) -> int:
     if not ids:
         return 0
     clauses, params = _where(f)
-    row = conn.execute(f"SELECT count(*) FROM calls c WHERE c.account_id = ANY(%s){_and(clauses)}", (ids, *params)).fetchone()
+    row = conn.execute(f"SELECT count(*) FROM calls c WHERE c.account_id = ANY(%s::bigint[]){_and(clauses)}", (ids, *params)).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -180,7 +180,7 @@ def cursors_at(conn: psycopg.Connection, f: CallFilter, positions: range) -> lis
     clauses, params = _where(f)
     first = max(min(positions) - 1, 0)
     order = "DESC" if f.descending else "ASC"
-    sql = (f"SELECT {expr}, c.id FROM calls c WHERE c.account_id = ANY(%s){_and(clauses)} "
+    sql = (f"SELECT {expr}, c.id FROM calls c WHERE c.account_id = ANY(%s::bigint[]){_and(clauses)} "
            f"ORDER BY {expr} {order}, c.id {order} LIMIT %s OFFSET %s")
     rows = conn.execute(sql, (ids, *params, max(positions) - first, first)).fetchall()
     out: list[Cursor | None] = []

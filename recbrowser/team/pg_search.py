@@ -77,27 +77,18 @@ def tsquery(conn: psycopg.Connection, query: str) -> str | None:
 
 
 # Hits ranked by ts_rank (higher first; the SQLite store's bm25 is its equivalent), ties broken
-# by the most recent call, then summaries before sentences, then position. The page's texts and
-# snippets are read only for the page (after the LIMIT).
+# by the most recent call, then summaries before sentences, then position: ranked and paged by
+# recbrowser_search() (schema_v1: why it runs as the owner), then the page's texts and snippets
+# are read here under the caller's own row-level security.
 _HITS = f"""
-WITH hits AS (
-    SELECT 0 AS kind, s.account_id, s.call_id, s.seq, ts_rank(s.words, %(q)s::tsquery) AS r
-    FROM segments s WHERE s.account_id = ANY(%(accounts)s) AND s.words @@ %(q)s::tsquery
-    UNION ALL
-    SELECT 1, c.account_id, c.id, 0, ts_rank(c.summary_words, %(q)s::tsquery)
-    FROM calls c WHERE c.account_id = ANY(%(accounts)s) AND c.summary <> '' AND c.summary_words @@ %(q)s::tsquery
-), page AS (
-    SELECT h.*, c.start_ms AS call_start, c.provider_id, c.summary FROM hits h
-    JOIN calls c ON c.account_id = h.account_id AND c.id = h.call_id
-    ORDER BY h.r DESC, c.start_ms DESC, h.kind DESC, h.call_id DESC, h.seq
-    LIMIT %(limit)s OFFSET %(offset)s
-)
-SELECT p.kind, a.name, p.provider_id, p.call_start, coalesce(s.speaker, ''), s.start_ms,
-    coalesce(s.text, p.summary) AS text,
-    ts_headline('{CONFIG}', coalesce(s.text, p.summary), %(q)s::tsquery, '{HEADLINE}')
-FROM page p JOIN accounts a ON a.id = p.account_id
+SELECT p.kind, a.name, c.provider_id, p.call_start, coalesce(s.speaker, ''), s.start_ms,
+    coalesce(s.text, c.summary),
+    ts_headline('{CONFIG}', coalesce(s.text, c.summary), %(q)s::tsquery, '{HEADLINE}')
+FROM recbrowser_search(%(q)s::tsquery, %(accounts)s::bigint[], %(limit)s, %(offset)s) WITH ORDINALITY p
+JOIN accounts a ON a.id = p.account_id
+JOIN calls c ON c.account_id = p.account_id AND c.id = p.call_id
 LEFT JOIN segments s ON p.kind = 0 AND s.account_id = p.account_id AND s.call_id = p.call_id AND s.seq = p.seq
-ORDER BY p.r DESC, p.call_start DESC, p.kind DESC, p.call_id DESC, p.seq
+ORDER BY p.ordinality
 """
 
 

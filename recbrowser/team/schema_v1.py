@@ -287,6 +287,44 @@ GRANT INSERT (account_id, at_ms, client_user, action, account, call_id, detail) 
 """
 
 
+# Search runs through this function, as the tables' owner: under row-level security PostgreSQL
+# may not use the GIN index for `words @@ query` (the operator is not LEAKPROOF, so it must not
+# see rows before the policies have filtered them) and would read every sentence. The function
+# applies the same rule as the policies itself: the accounts granted to the login (session_user:
+# a function running as its owner cannot see the caller's current_user), all for admin/service.
+# search_path pinned, pg_temp last: a caller's temporary objects cannot stand in for ours.
+SEARCH = f"""
+CREATE FUNCTION recbrowser_visible_accounts() RETURNS bigint[]
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
+    AS $$ SELECT CASE WHEN pg_has_role(session_user, '{ADMIN}', 'MEMBER')
+                        OR pg_has_role(session_user, '{SERVICE}', 'MEMBER')
+                      THEN ARRAY(SELECT id FROM public.accounts)
+                      ELSE ARRAY(SELECT account_id FROM public.grants WHERE db_user = session_user::text) END $$;
+
+CREATE FUNCTION recbrowser_search(q tsquery, wanted bigint[], lim integer, skip integer)
+    RETURNS TABLE (kind integer, account_id bigint, call_id bigint, seq integer, rank real, call_start bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
+    AS $$
+    WITH allowed AS (
+        SELECT ARRAY(SELECT unnest(wanted) INTERSECT SELECT unnest(public.recbrowser_visible_accounts())) AS ids
+    ), hits AS (
+        SELECT 0 AS kind, s.account_id, s.call_id, s.seq, ts_rank(s.words, q) AS r
+        FROM public.segments s, allowed WHERE s.account_id = ANY(allowed.ids) AND s.words @@ q
+        UNION ALL
+        SELECT 1, c.account_id, c.id, 0, ts_rank(c.summary_words, q)
+        FROM public.calls c, allowed WHERE c.account_id = ANY(allowed.ids) AND c.summary <> '' AND c.summary_words @@ q
+    )
+    SELECT h.kind, h.account_id, h.call_id, h.seq, h.r, c.start_ms FROM hits h
+    JOIN public.calls c ON c.account_id = h.account_id AND c.id = h.call_id
+    ORDER BY h.r DESC, c.start_ms DESC, h.kind DESC, h.call_id DESC, h.seq
+    LIMIT lim OFFSET skip $$;
+
+REVOKE ALL ON FUNCTION recbrowser_visible_accounts(), recbrowser_search(tsquery, bigint[], integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION recbrowser_visible_accounts(), recbrowser_search(tsquery, bigint[], integer, integer)
+    TO {ADMIN}, {SUPERVISOR}, {SERVICE};
+"""
+
+
 def policies() -> str:
     """Row-level security: ENABLE on every account table, then one permissive policy per role.
     Policies of one command are ORed; a role with no policy for a command sees no rows."""
@@ -329,7 +367,7 @@ def policies() -> str:
 
 def statements() -> list[str]:
     """The whole of version 1, statement by statement (psycopg sends one at a time)."""
-    text = "\n".join([TABLES, PRIVILEGES, policies()])
+    text = "\n".join([TABLES, PRIVILEGES, SEARCH, policies()])
     return [s.strip() for s in _split(text) if s.strip()]
 
 
