@@ -33,6 +33,11 @@ from recbrowser.team.pg_notes import AuthoredNote
 
 T = TypeVar("T")
 
+class Interrupted(Exception):
+    """A read stopped by interrupt() (the user scrolled on). Meant to become the store
+    boundary's `recbrowser.store.Interrupted` when both branches meet."""
+
+
 _EXPIRING = """
 SELECT a.name, c.provider_id, r.provider_id, r.expires_ms, r.size
 FROM recordings r JOIN calls c ON c.account_id = r.account_id AND c.id = r.call_id JOIN accounts a ON a.id = r.account_id
@@ -99,6 +104,14 @@ class PgStore:
             yield
         except psycopg.errors.InsufficientPrivilege:
             raise UserFacingError(_REFUSED) from None
+        except psycopg.errors.QueryCanceled:
+            raise Interrupted from None
+
+    def interrupt(self) -> None:
+        """Stop the query this store is running, from any thread (the window's list reads):
+        it raises Interrupted in the thread that runs it. Nothing happens when it is idle."""
+        with suppress(psycopg.Error):
+            self._conn.cancel_safe(timeout=5)
 
     def _run(self, fn: Callable[..., T], *args: Any) -> T:
         with self._errors():
