@@ -24,7 +24,7 @@ from recbrowser.store.records import SORTS, CallFilter, CallRow, Cursor, LegRow
 TRANSCRIPT_RANK = "(CASE c.transcript_status WHEN 'available' THEN 2 WHEN 'pending' THEN 1 ELSE 0 END)"
 SORT_SQL = {
     "start": "c.start_ms",
-    "duration": "coalesce(c.duration_ms, -1)",
+    "duration": "(CASE WHEN c.duration_ms IS NULL THEN -1 ELSE c.duration_ms END)",
     "from": "c.from_number",
     "to": "c.to_number",
     "status": "c.status",
@@ -81,7 +81,7 @@ def _where(f: CallFilter) -> tuple[list[str], list[Any]]:
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status <> 'available'")
     if f.tag:
-        clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.account_id = c.account_id AND lower(t.tag) = lower(%s) "
+        clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.account_id = c.account_id AND t.tag_key = lower(%s) "
                        "AND t.call_id = c.id)")
         params.append(f.tag)
     return clauses, params

@@ -161,7 +161,7 @@ def add_tag(conn: psycopg.Connection, account_name: str, provider_id: str, tag: 
     """Tag the call; a tag already used on a visible call, in another case, is reused as spelled there."""
     tag = clean_tag(tag)
     account_id, call_id = _require_call(conn, account_name, provider_id)
-    known = conn.execute("SELECT tag FROM tags WHERE lower(tag) = lower(%s) LIMIT 1", (tag,)).fetchone()
+    known = conn.execute("SELECT tag FROM tags WHERE tag_key = lower(%s) LIMIT 1", (tag,)).fetchone()
     tag = known[0] if known else tag
     conn.execute("INSERT INTO tags (account_id, call_id, tag) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                  (account_id, call_id, tag))

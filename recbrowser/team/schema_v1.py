@@ -114,8 +114,10 @@ CREATE TABLE calls (
 );
 -- Keyset paging: one index per sort of the call list (pg_listing.SORT_SQL), each
 -- (account_id, value, id), so a page after a cursor is one index walk per account at any depth.
+-- Under row-level security only LEAKPROOF operators and plain expressions (CASE, not COALESCE or
+-- lower()) can become index conditions: hence the CASE below and tags.tag_key.
 CREATE INDEX calls_start ON calls (account_id, start_ms, id);
-CREATE INDEX calls_duration ON calls (account_id, (coalesce(duration_ms, -1)), id);
+CREATE INDEX calls_duration ON calls (account_id, (CASE WHEN duration_ms IS NULL THEN -1 ELSE duration_ms END), id);
 CREATE INDEX calls_from ON calls (account_id, from_number, id);
 CREATE INDEX calls_to ON calls (account_id, to_number, id);
 CREATE INDEX calls_status ON calls (account_id, status, id);
@@ -224,11 +226,12 @@ CREATE TABLE tags (
     account_id bigint NOT NULL,
     call_id bigint NOT NULL,
     tag text NOT NULL,
+    tag_key text GENERATED ALWAYS AS (lower(tag)) STORED,  -- tags match in any case
     author text NOT NULL DEFAULT current_user,
     PRIMARY KEY (account_id, call_id, tag),
     FOREIGN KEY (account_id, call_id) REFERENCES calls (account_id, id) ON DELETE CASCADE
 );
-CREATE INDEX tags_tag ON tags (account_id, lower(tag), call_id);  -- the tag filter, any case
+CREATE INDEX tags_tag ON tags (account_id, tag_key, call_id);  -- the tag filter
 
 -- Who played, downloaded, exported or deleted which call. Names, not foreign keys: the trail
 -- outlives the account. Append-only: no role is granted UPDATE or DELETE, only the owner could.
