@@ -187,3 +187,19 @@ def test_search_through_the_owners_function_still_keeps_to_the_grants(archive, p
         assert found == [(north,), (north,)]
     with psycopg.connect(eve_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("SELECT recbrowser_visible_accounts()")  # a login without a team role: nothing
+
+
+def test_an_admin_login_grants_and_revokes_without_being_a_superuser(archive, pg_login):
+    boss, boss_url = pg_login("boss")
+    alice, alice_url = pg_login("alice")
+    with psycopg.connect(archive, autocommit=True) as su:
+        admin.make_admin(su, boss)
+        assert not su.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = %s", (boss,)).fetchone()[0]
+    with psycopg.connect(boss_url, autocommit=True) as conn:
+        assert admin.grant(conn, alice, ["south"]) == ["south"]
+    with psycopg.connect(alice_url) as conn:
+        assert conn.execute("SELECT name FROM accounts").fetchall() == [("south",)]
+    with psycopg.connect(boss_url, autocommit=True) as conn:
+        assert admin.revoke(conn, alice) == 1
+    with psycopg.connect(alice_url) as conn:
+        assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
