@@ -4,6 +4,7 @@ into both (the real sync, over loopback), and every read a user sees must give t
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import asdict
 
@@ -16,6 +17,7 @@ from recbrowser.emulators import EMULATORS, start_emulators
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import sync_account
 from recbrowser.store import CallFilter, Store
+from recbrowser.store.calls import DELETED_MARK
 from recbrowser.store.records import SORTS, SearchSyntaxError
 from recbrowser.team import admin
 from recbrowser.team.pg_store import PgStore
@@ -23,12 +25,12 @@ from recbrowser.team.pg_store import PgStore
 CALLS = 40
 
 
-def _sync_all(store, pairs):
+def _sync_all(store, pairs, **kwargs):
     results = []
     for account, secrets in pairs:
         provider = open_provider(account, secrets)
         try:
-            results.append(sync_account(store, account, provider))
+            results.append(sync_account(store, account, provider, **kwargs))
         finally:
             provider.close()
     return results
@@ -245,3 +247,32 @@ def test_notes_tags_and_media_records_behave_alike(both):
         store.forget_media(store.account(row.account).id, recording)
     assert pg.tags(row.account, row.provider_id) == lite.tags(row.account, row.provider_id) == ["VIP"]
     assert pg.media_totals() == (0, 0)
+
+
+def test_expiring_recordings_agree(both):
+    lite, pg, _, _ = both
+    now = int(time.time() * 1000)
+    expected = lite.expiring_recordings(now, now + 400 * 86_400_000)
+    assert expected  # Bandwidth and Dialgen delete their audio: something expires
+    assert pg.expiring_recordings(now, now + 400 * 86_400_000) == expected
+    account = expected[0].account
+    assert pg.expiring_recordings(now, now + 400 * 86_400_000, account) == lite.expiring_recordings(
+        now, now + 400 * 86_400_000, account)
+
+
+def test_a_deletion_mark_survives_a_resync_in_both(both):
+    lite, pg, _, pairs = both
+    row = _walk(lite, CallFilter(has_audio=True, account="Demo yeastar"))[0]
+    recording = lite.get_call(row.account, row.provider_id).recordings[0].provider_id
+    for store in (lite, pg):
+        store.mark_deleted(store.account(row.account).id, recording, "recording", "Deleted at Yeastar by a test.")
+    window = {"since_ms": row.start_ms - 1, "until_ms": row.start_ms + 1}  # re-sync that call
+    secrets = next(s for a, s in pairs if a.name == "Demo yeastar")
+    _sync_all(pg, [(pg.account("Demo yeastar"), secrets)], **window)
+    _sync_all(lite, [(lite.account("Demo yeastar"), secrets)], **window)
+    for store in (lite, pg):
+        call = store.get_call(row.account, row.provider_id)
+        assert (call.has_audio, call.audio_reason) == (False, "Deleted at Yeastar by a test.")
+        marked = next(r for r in call.recordings if r.provider_id == recording)
+        assert set(marked.raw[DELETED_MARK]) == {"recording"}
+    assert pg.call_row(row.account, row.provider_id) == lite.call_row(row.account, row.provider_id)
