@@ -103,3 +103,9 @@ def test_an_empty_database_and_an_unreachable_server_are_one_sentence(pg_url, po
     with pytest.raises(ArchiveUnreachable) as e:
         PgStore.open("postgresql://u:s3cret@127.0.0.1:1/archive")
     assert "127.0.0.1:1/archive cannot be reached" in str(e.value) and "s3cret" not in str(e.value)
+
+
+def test_a_login_without_a_team_role_is_told_whom_to_ask(synced, pg_login):
+    eve, eve_url = pg_login("eve")
+    with pytest.raises(UserFacingError, match=f"'{eve}' has no access to the team archive.*team grant"):
+        PgStore.open(eve_url)

@@ -63,6 +63,11 @@ class PgStore:
         try:
             if schema.check_version(conn) == 0:
                 raise UserFacingError("This database holds no team archive yet: ask your admin to run `recbrowser team init`.")
+        except psycopg.errors.InsufficientPrivilege:
+            user = conn.info.user
+            conn.close()
+            raise UserFacingError(f"The database user '{user}' has no access to the team archive: "
+                                  "ask your admin to run `recbrowser team grant` for it.") from None
         except BaseException:
             conn.close()
             raise
