@@ -141,6 +141,9 @@ def main() -> None:
             (cursor,) = store.cursors_at(f, range(int(total * 0.9), int(total * 0.9) + 1))
             p50, p95 = timed(lambda: store.list_calls(f, after=cursor, limit=100), args.runs)
             print(f"keyset page of 100 at row {int(total * 0.9):,} (supervisor, RLS): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+            depth = range(int(total * 0.9), int(total * 0.9) + 1)
+            p50, p95 = timed(lambda: store.cursors_at(f, depth), max(3, args.runs // 5))
+            print(f"jump (cursors_at) to row {depth.start:,} over {args.accounts} accounts: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
             for label, query in (("mid-frequency word", words[len(words) // 20]), ("prefix", words[len(words) // 20][:3] + "*"),
                                  ("phrase", f'"{words[0]} {words[1]}"')):
                 hits = len(store.search(query, limit=100_000))
