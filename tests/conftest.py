@@ -87,3 +87,51 @@ def s3_server():
 
     with S3Server(buckets=("media",)) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the session (run as `nobody` when the tests run as root)."""
+    from recbrowser.team.postgres_server import PostgresServer
+
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(postgres_server):
+    """A fresh database on the session's server: the superuser's URL to it, dropped afterwards."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield postgres_server.url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_login(postgres_server, pg_url):
+    """make(prefix) -> (name, url): a new PostgreSQL login role with a password, on pg_url's
+    database; dropped after the test (roles are cluster-wide)."""
+    import secrets
+
+    import psycopg
+    from psycopg import sql
+
+    made = []
+
+    def make(prefix: str = "user") -> tuple[str, str]:
+        name, password = f"{prefix}_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(12)
+        with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
+        made.append(name)
+        return name, pg_url.replace("postgres:" + postgres_server.password, f"{name}:{password}", 1)
+
+    yield make
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for name in made:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

@@ -1,0 +1,265 @@
+"""PgStore: the team archive in PostgreSQL, a second implementation of the Store interface.
+
+Same public methods, arguments and return types as recbrowser.store.Store (the SQLite cache),
+so the window, services and CLI work on either. What differs, on purpose:
+- What a user sees is what PostgreSQL lets their login see (roles + row-level security): a
+  supervisor's store lists only the accounts granted to them; writes they may not make fail
+  with one sentence, whatever the client.
+- Notes carry their author (AuthoredNote); the audit log's `user` is the database user.
+- MediaFile.path is the object key in the team's bucket (media live in object storage).
+- limit_cache is a no-op: PostgreSQL's server owns its caches.
+
+One PgStore is one connection (autocommit; `transaction()` groups statements), like Store: each
+thread opens its own, or takes one from a psycopg_pool.ConnectionPool (see `from_pool`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from types import TracebackType
+from typing import Any, TypeVar
+
+import psycopg
+
+from recbrowser.domain import Account, Call, SearchHit
+from recbrowser.errors import UserFacingError
+from recbrowser.store.audit import AuditEntry
+from recbrowser.store.expiry import ExpiringRecording
+from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile
+from recbrowser.team import admin, pg_calls, pg_listing, pg_notes, pg_search, pg_team, schema
+from recbrowser.team.connection import connect
+from recbrowser.team.pg_notes import AuthoredNote
+
+T = TypeVar("T")
+
+class Interrupted(Exception):
+    """A read stopped by interrupt() (the user scrolled on). Meant to become the store
+    boundary's `recbrowser.store.Interrupted` when both branches meet."""
+
+
+_EXPIRING = """
+SELECT a.name, c.provider_id, r.provider_id, r.expires_ms, r.size
+FROM recordings r JOIN calls c ON c.account_id = r.account_id AND c.id = r.call_id JOIN accounts a ON a.id = r.account_id
+WHERE r.expires_ms > %s AND r.expires_ms <= %s AND c.has_audio AND (%s::text IS NULL OR a.name = %s)
+  AND NOT EXISTS (SELECT 1 FROM media_files m WHERE m.account_id = r.account_id AND m.recording_provider_id = r.provider_id)
+  AND NOT EXISTS (SELECT 1 FROM provider_deletions d WHERE d.account_id = r.account_id
+                  AND d.recording_provider_id = r.provider_id AND d.what IN ('media', 'recording'))
+ORDER BY r.expires_ms, r.account_id, r.call_id, r.seq
+"""
+_REFUSED = "Your database user may not do this in the team archive: ask your admin (`recbrowser team grant`)."
+
+
+class PgStore:
+    def __init__(self, conn: psycopg.Connection, *, on_close: Callable[[psycopg.Connection], None] | None = None) -> None:
+        self._conn = conn
+        self._on_close = on_close
+        self.path = None  # the SQLite store's file; the archive has none
+
+    @classmethod
+    def open(cls, url: str) -> PgStore:
+        """Connect and check the schema (a newer one is refused; none at all: run `team init`)."""
+        conn = connect(url)
+        try:
+            if schema.check_version(conn) == 0:
+                raise UserFacingError("This database holds no team archive yet: ask your admin to run `recbrowser team init`.")
+        except psycopg.errors.InsufficientPrivilege:
+            user = conn.info.user
+            conn.close()
+            raise UserFacingError(f"The database user '{user}' has no access to the team archive: "
+                                  "ask your admin to run `recbrowser team grant` for it.") from None
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn)
+
+    @classmethod
+    def from_pool(cls, pool: Any) -> PgStore:
+        """A store on a connection borrowed from a psycopg_pool.ConnectionPool (with
+        kwargs={'autocommit': True}); close() gives it back."""
+        conn = pool.getconn()
+        return cls(conn, on_close=pool.putconn)
+
+    @property
+    def connection(self) -> psycopg.Connection:
+        return self._conn
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close(self._conn)
+        else:
+            with suppress(psycopg.Error):
+                self._conn.close()
+
+    def __enter__(self) -> PgStore:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; rolled back on an exception; nested ones are savepoints."""
+        with self._errors(), self._conn.transaction():
+            yield
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.errors.InsufficientPrivilege:
+            raise UserFacingError(_REFUSED) from None
+        except psycopg.errors.QueryCanceled:
+            raise Interrupted from None
+
+    def interrupt(self) -> None:
+        """Stop the query this store is running, from any thread (the window's list reads):
+        it raises Interrupted in the thread that runs it. Nothing happens when it is idle."""
+        with suppress(psycopg.Error):
+            self._conn.cancel_safe(timeout=5)
+
+    def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._errors():
+            return fn(self._conn, *args)
+
+    def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._errors(), self._conn.transaction():
+            return fn(self._conn, *args)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        # Several reads that must agree share one snapshot (REPEATABLE READ would be stricter;
+        # one transaction is what the SQLite store gives, and enough for one call's rows).
+        with self._conn.transaction():
+            yield
+
+    # -- accounts ---------------------------------------------------------------------------------
+    def add_account(self, account: Account) -> Account:
+        return self._write(pg_notes.add_account, account)
+
+    def accounts(self) -> list[Account]:
+        return self._run(pg_notes.accounts)
+
+    def account(self, name: str) -> Account | None:
+        return self._run(pg_notes.account, name)
+
+    def update_account(self, account: Account) -> None:
+        self._write(pg_notes.update_account, account)
+
+    def remove_account(self, name: str) -> None:
+        self._write(pg_notes.remove_account, name)
+
+    # -- sync state ---------------------------------------------------------------------------------
+    def get_state(self, account_id: int, key: str) -> str | None:
+        return self._run(pg_notes.get_state, account_id, key)
+
+    def set_state(self, account_id: int, key: str, value: str | None) -> None:
+        self._write(pg_notes.set_state, account_id, key, value)
+
+    # -- calls --------------------------------------------------------------------------------------
+    def upsert_calls(self, account_id: int, calls: list[Call]) -> int:
+        """Write a page of calls; returns how many were new. Idempotent; notes, tags and media kept."""
+        return self._write(pg_calls.upsert_calls, account_id, calls)
+
+    def mark_deleted(self, account_id: int, recording_provider_id: str, what: str, reason: str) -> None:
+        self._write(pg_calls.mark_deleted, account_id, recording_provider_id, what, reason)
+
+    def expiring_recordings(self, now_ms: int, until_ms: int, account: str | None = None) -> list[ExpiringRecording]:
+        """Recordings not stored yet that the provider deletes between now and `until_ms`."""
+        rows = self._run(lambda conn: conn.execute(_EXPIRING, (now_ms, until_ms, account, account)).fetchall())
+        return [ExpiringRecording(*r) for r in rows]
+
+    def log_access(self, entries: list[AuditEntry]) -> None:
+        if entries:
+            self._write(pg_notes.log_access, entries)
+
+    def audit_log(self, account: str | None = None, call_id: str | None = None, since_ms: int | None = None,
+                  limit: int = 1000) -> list[AuditEntry]:
+        return self._run(pg_notes.audit_log, account, call_id, since_ms, limit)
+
+    def count_calls(self, f: CallFilter) -> int:
+        return self._run(pg_listing.count_calls, f)
+
+    def list_calls(self, f: CallFilter, after: Cursor | None = None, limit: int = 100) -> tuple[list[CallRow], Cursor | None]:
+        return self._run(pg_listing.list_calls, f, after, limit)
+
+    def cursors_at(self, f: CallFilter, positions: range) -> list[Cursor | None]:
+        return self._run(pg_listing.cursors_at, f, positions)
+
+    def limit_cache(self, mb: int) -> None:
+        """Nothing to do: the server owns its caches (the SQLite store caps its page cache)."""
+
+    def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
+        return self._run(pg_listing.legs, account_name, provider_id)
+
+    def get_call(self, account_name: str, provider_id: str) -> Call | None:
+        with self._errors(), self._snapshot():
+            return pg_calls.get_call(self._conn, account_name, provider_id)
+
+    def call_row(self, account_name: str, provider_id: str) -> CallRow | None:
+        return self._run(pg_listing.call_row, account_name, provider_id)
+
+    # -- search -------------------------------------------------------------------------------------
+    def search(self, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+        with self._errors(), self._snapshot():
+            return pg_search.search(self._conn, query, account=account, limit=limit, offset=offset)
+
+    # -- media, notes, tags ---------------------------------------------------------------------------
+    def record_media(self, account_id: int, recording_provider_id: str, path: str, size: int, sha256: str) -> None:
+        """`path`: the object key in the team's bucket."""
+        self._write(pg_notes.record_media, account_id, recording_provider_id, path, size, sha256)
+
+    def forget_media(self, account_id: int, recording_provider_id: str) -> None:
+        self._write(pg_notes.forget_media, account_id, recording_provider_id)
+
+    def media_totals(self) -> tuple[int, int]:
+        return self._run(pg_notes.media_totals)
+
+    def media_for_call(self, account_name: str, provider_id: str) -> list[MediaFile]:
+        return self._run(pg_notes.media_for_call, account_name, provider_id)
+
+    def add_note(self, account_name: str, provider_id: str, offset_ms: int | None, text: str) -> AuthoredNote:
+        return self._write(pg_notes.add_note, account_name, provider_id, offset_ms, text)
+
+    def notes(self, account_name: str, provider_id: str) -> list[AuthoredNote]:
+        return self._run(pg_notes.notes, account_name, provider_id)
+
+    def update_note(self, note_id: int, text: str) -> None:
+        self._write(pg_notes.update_note, note_id, text)
+
+    def delete_note(self, note_id: int) -> None:
+        self._write(pg_notes.delete_note, note_id)
+
+    def add_tag(self, account_name: str, provider_id: str, tag: str) -> str:
+        return self._write(pg_notes.add_tag, account_name, provider_id, tag)
+
+    def remove_tag(self, account_name: str, provider_id: str, tag: str) -> None:
+        self._write(pg_notes.remove_tag, account_name, provider_id, tag)
+
+    def tags(self, account_name: str, provider_id: str) -> list[str]:
+        return self._run(pg_notes.tags, account_name, provider_id)
+
+    def all_tags(self) -> list[str]:
+        return self._run(pg_notes.all_tags)
+
+    # -- team only: sealed secrets, settings, leases (see pg_team.py) --------------------------------
+    def set_sealed_secret(self, account_id: int, sealed: bytes) -> None:
+        self._run(pg_team.set_sealed_secret, account_id, sealed)
+
+    def sealed_secret(self, account_id: int) -> bytes | None:
+        return self._run(pg_team.sealed_secret, account_id)
+
+    def team_setting(self, key: str) -> bytes | None:
+        return self._run(admin.team_setting, key)
+
+    def set_team_setting(self, key: str, value: bytes) -> None:
+        self._run(admin.set_team_setting, key, value)
+
+    def acquire_lease(self, holder: str, ttl_ms: int, now: int | None = None) -> int | None:
+        return self._run(pg_team.acquire_lease, holder, ttl_ms, now)
+
+    def renew_lease(self, account_id: int, holder: str, ttl_ms: int, now: int | None = None) -> bool:
+        return self._run(pg_team.renew_lease, account_id, holder, ttl_ms, now)
+
+    def release_lease(self, account_id: int, holder: str, due_ms: int) -> None:
+        self._run(pg_team.release_lease, account_id, holder, due_ms)
