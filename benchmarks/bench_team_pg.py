@@ -21,9 +21,9 @@ import psycopg
 from psycopg import sql
 
 from recbrowser.domain import Account, Call, Party, Segment
+from recbrowser.store.postgres import admin
+from recbrowser.store.postgres.store import PgStore
 from recbrowser.store.records import CallFilter
-from recbrowser.team import admin
-from recbrowser.team.pg_store import PgStore
 from recbrowser.team.postgres_server import PostgresServer
 
 DAY = 86_400_000

@@ -7,8 +7,8 @@ import pytest
 
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
-from recbrowser.team import admin
-from recbrowser.team.pg_store import PgStore
+from recbrowser.store.postgres import admin
+from recbrowser.store.postgres.store import PgStore
 
 TTL = 60_000
 NOW = 1_800_000_000_000

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 
 from recbrowser.domain import Account, Call, Party
+from recbrowser.store.postgres import admin
+from recbrowser.store.postgres.store import PgStore
 from recbrowser.store.records import SORTS, CallFilter
-from recbrowser.team import admin
-from recbrowser.team.pg_store import PgStore
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from recbrowser.errors import UserFacingError
-from recbrowser.team import admin
+from recbrowser.store.postgres import admin
 
 
 def _seed(url: str) -> None:

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from recbrowser.errors import SchemaTooNew
-from recbrowser.team import admin, schema
+from recbrowser.store.postgres import admin, schema
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:

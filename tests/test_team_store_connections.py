@@ -12,8 +12,8 @@ from psycopg_pool import ConnectionPool
 
 from recbrowser.domain import Account
 from recbrowser.store import CallFilter
-from recbrowser.team import admin
-from recbrowser.team.pg_store import Interrupted, PgStore
+from recbrowser.store.postgres import admin
+from recbrowser.store.postgres.store import Interrupted, PgStore
 
 
 @pytest.fixture

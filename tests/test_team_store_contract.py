@@ -18,9 +18,9 @@ from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import sync_account
 from recbrowser.store import CallFilter, Store
 from recbrowser.store.calls import DELETED_MARK
+from recbrowser.store.postgres import admin
+from recbrowser.store.postgres.store import PgStore
 from recbrowser.store.records import SORTS, SearchSyntaxError
-from recbrowser.team import admin
-from recbrowser.team.pg_store import PgStore
 
 CALLS = 40
 

@@ -12,9 +12,9 @@ from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import sync_account
 from recbrowser.store import CallFilter
 from recbrowser.store.audit import AuditEntry
-from recbrowser.team import admin
-from recbrowser.team.connection import ArchiveUnreachable
-from recbrowser.team.pg_store import PgStore
+from recbrowser.store.postgres import admin
+from recbrowser.store.postgres.connection import ArchiveUnreachable
+from recbrowser.store.postgres.store import PgStore
 
 
 @pytest.fixture

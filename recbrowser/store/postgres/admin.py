@@ -12,9 +12,9 @@ from psycopg import sql
 
 from recbrowser.errors import UserFacingError
 from recbrowser.store.accounts import now_ms
-from recbrowser.team import schema
-from recbrowser.team.connection import connect
-from recbrowser.team.schema_v1 import ADMIN, ROLES, SERVICE, SUPERVISOR
+from recbrowser.store.postgres import schema
+from recbrowser.store.postgres.connection import connect
+from recbrowser.store.postgres.schema_v1 import ADMIN, ROLES, SERVICE, SUPERVISOR
 
 PUBLIC_KEY = "sealing_public_key"  # team_settings key of the team's public sealing key
 

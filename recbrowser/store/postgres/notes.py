@@ -15,8 +15,8 @@ from recbrowser.errors import UserFacingError
 from recbrowser.store.accounts import _check_settings, now_ms
 from recbrowser.store.audit import AuditEntry
 from recbrowser.store.media import clean_note, clean_tag
+from recbrowser.store.postgres.calls import call_key
 from recbrowser.store.records import MediaFile, Note
-from recbrowser.team.pg_calls import call_key
 
 
 @dataclass

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from recbrowser.errors import SchemaTooNew
-from recbrowser.team import schema_v1
+from recbrowser.store.postgres import schema_v1
 
 Migration = Callable[[psycopg.Connection], None]
 

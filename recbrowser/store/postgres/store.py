@@ -26,10 +26,15 @@ from recbrowser.domain import Account, Call, SearchHit
 from recbrowser.errors import UserFacingError
 from recbrowser.store.audit import AuditEntry
 from recbrowser.store.expiry import ExpiringRecording
+from recbrowser.store.postgres import admin, schema
+from recbrowser.store.postgres import calls as pg_calls
+from recbrowser.store.postgres import listing as pg_listing
+from recbrowser.store.postgres import notes as pg_notes
+from recbrowser.store.postgres import search as pg_search
+from recbrowser.store.postgres import team as pg_team
+from recbrowser.store.postgres.connection import connect
+from recbrowser.store.postgres.notes import AuthoredNote
 from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile
-from recbrowser.team import admin, pg_calls, pg_listing, pg_notes, pg_search, pg_team, schema
-from recbrowser.team.connection import connect
-from recbrowser.team.pg_notes import AuthoredNote
 
 T = TypeVar("T")
 
