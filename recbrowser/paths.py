@@ -27,6 +27,11 @@ class DataDir:
         return self.root / "media"
 
     @property
+    def peaks(self) -> Path:
+        """Waveform peaks of downloaded recordings, by their SHA-256 (services/waveform.py)."""
+        return self.root / "peaks"
+
+    @property
     def settings(self) -> Path:
         return self.root / "settings.ini"
 

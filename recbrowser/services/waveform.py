@@ -1,0 +1,241 @@
+"""A recording's waveform peaks and silence map, computed once per media file.
+
+ffmpeg (imageio-ffmpeg's binary) decodes any recording we download (WAV with PCM, mu-law, A-law
+or GSM, MP3, WebM/Opus) to 16-bit samples at 8 kHz: telephone speech holds nothing above 4 kHz,
+and a low rate makes the decode of a 10-minute call a fraction of a second. Mono stays mono and
+stereo stays two channels (the two parties' lanes); more channels are mixed down to two.
+
+Each bucket of 80 samples (10 ms) keeps its minimum and maximum per channel. The peaks are kept
+in `<data>/peaks/<sha256>.dat`, named by the media file's SHA-256 (the store records it at
+download), so a recording that changes gets new peaks and two copies of one file share them.
+
+The file format is audiowaveform's binary `.dat`, version 2, little-endian
+(https://github.com/bbc/audiowaveform/blob/master/doc/DataFormat.md):
+  int32 version (2), uint32 flags (0: 16-bit values), int32 sample rate, int32 samples per
+  pixel, uint32 length (buckets), int32 channels; then per bucket, per channel, int16 min, int16 max.
+A 10-minute mono call is ~240 KB. Other tools (audiowaveform, peaks.js) read it as it is.
+
+The silence map (spans quieter than a threshold for at least N seconds) is read from the peaks,
+so it costs no second decode and its threshold can change without recomputing anything.
+"""
+
+from __future__ import annotations
+
+import array
+import os
+import re
+import struct
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from recbrowser.errors import UserFacingError
+from recbrowser.private import private_dir, private_open
+
+SAMPLE_RATE = 8000
+SAMPLES_PER_BUCKET = 80  # 10 ms at 8 kHz: fine enough to zoom into a word
+DAT_VERSION = 2
+_HEADER = struct.Struct("<iIiiIi")
+# A bucket whose loudest sample stays under this is quiet: -40 dBFS, below a line's hiss in
+# most recordings, far below speech (-20 to -6 dBFS).
+SILENCE_LEVEL = 328
+SILENCE_MIN_MS = 2000
+
+try:  # C speed for min/max (8 ms instead of 200 for 10 minutes); gone from Python 3.13 on
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop as _audioop
+except ImportError:  # pragma: no cover - Python 3.13+: the plain loop below
+    _audioop = None
+
+
+class WaveformError(UserFacingError):
+    """The recording could not be decoded into a waveform."""
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """Min/max per bucket per channel: `mins[c][i]`, `maxs[c][i]` for channel c, bucket i."""
+
+    sample_rate: int
+    samples_per_bucket: int
+    mins: tuple[array.array, ...]
+    maxs: tuple[array.array, ...]
+
+    @property
+    def channels(self) -> int:
+        return len(self.mins)
+
+    @property
+    def buckets(self) -> int:
+        return len(self.mins[0]) if self.mins else 0
+
+    @property
+    def bucket_ms(self) -> float:
+        return 1000 * self.samples_per_bucket / self.sample_rate
+
+    @property
+    def duration_ms(self) -> int:
+        return round(self.buckets * self.bucket_ms)
+
+    def loudness(self, i: int) -> int:
+        """The loudest sample of bucket i over every channel (0 to 32768)."""
+        return max(max(-self.mins[c][i], self.maxs[c][i]) for c in range(self.channels))
+
+
+@dataclass(frozen=True)
+class Silence:
+    start_ms: int
+    end_ms: int
+
+    @property
+    def length_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+_LAYOUT = re.compile(r"Output #0.*?Audio: pcm_s16le, \d+ Hz, (mono|stereo|\d+ channels)", re.S)
+
+
+def decode(media: Path) -> tuple[bytes, int]:
+    """(16-bit little-endian samples at SAMPLE_RATE, interleaved; channels: 1 or 2)."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", os.fspath(media), "-vn", "-map", "0:a:0",
+           "-af", f"aformat=channel_layouts=mono|stereo,aresample={SAMPLE_RATE}",
+           "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, check=False)
+    except OSError as e:
+        raise WaveformError(f"Cannot run ffmpeg to read {media.name}: {e.strerror or e}.") from None
+    layout = _LAYOUT.search(done.stderr.decode("utf-8", "replace"))
+    if done.returncode != 0 or layout is None:
+        raise WaveformError(f"{media.name} holds no audio ffmpeg can decode; download the recording again.")
+    channels = {"mono": 1, "stereo": 2}.get(layout.group(1), 2)
+    return done.stdout, channels
+
+
+def peaks_of(pcm: bytes, channels: int, per_bucket: int = SAMPLES_PER_BUCKET) -> Peaks:
+    """Min/max of each bucket of `per_bucket` frames (the last one may be shorter)."""
+    frame = 2 * channels
+    pcm = pcm[: len(pcm) - len(pcm) % frame]
+    planes = [pcm] if channels == 1 else _split_stereo(pcm)
+    mins, maxs = [], []
+    step = 2 * per_bucket
+    for plane in planes:
+        lo, hi = array.array("h"), array.array("h")
+        if _audioop is not None:
+            for i in range(0, len(plane), step):
+                a, b = _audioop.minmax(plane[i:i + step], 2)
+                lo.append(a)
+                hi.append(b)
+        else:  # pragma: no cover
+            samples = array.array("h")
+            samples.frombytes(plane)
+            if sys.byteorder == "big":
+                samples.byteswap()
+            for i in range(0, len(samples), per_bucket):
+                chunk = samples[i:i + per_bucket]
+                lo.append(min(chunk))
+                hi.append(max(chunk))
+        mins.append(lo)
+        maxs.append(hi)
+    return Peaks(SAMPLE_RATE, per_bucket, tuple(mins), tuple(maxs))
+
+
+def _split_stereo(pcm: bytes) -> list[bytes]:
+    if _audioop is not None:
+        return [_audioop.tomono(pcm, 2, 1, 0), _audioop.tomono(pcm, 2, 0, 1)]
+    samples = array.array("h")  # pragma: no cover
+    samples.frombytes(pcm)
+    return [samples[0::2].tobytes(), samples[1::2].tobytes()]
+
+
+def compute_peaks(media: Path) -> Peaks:
+    """Decode the recording and take its peaks (no file is written)."""
+    pcm, channels = decode(media)
+    return peaks_of(pcm, channels)
+
+
+def write_dat(peaks: Peaks, path: Path) -> None:
+    """Write audiowaveform's .dat (version 2) atomically, private to the user."""
+    body = array.array("h")
+    for i in range(peaks.buckets):
+        for c in range(peaks.channels):
+            body.append(peaks.mins[c][i])
+            body.append(peaks.maxs[c][i])
+    if sys.byteorder == "big":  # pragma: no cover
+        body.byteswap()
+    tmp = path.with_name(path.name + ".part")
+    with private_open(tmp, "wb") as f:
+        f.write(_HEADER.pack(DAT_VERSION, 0, peaks.sample_rate, peaks.samples_per_bucket, peaks.buckets, peaks.channels))
+        f.write(body.tobytes())
+    os.replace(tmp, path)
+
+
+def read_dat(path: Path) -> Peaks:
+    """Read a .dat file (version 1 or 2, 16-bit). ValueError for anything else."""
+    data = path.read_bytes()
+    if len(data) < 20:
+        raise ValueError(f"{path} is not a waveform data file")
+    version, flags, rate, per_bucket, length = struct.unpack_from("<iIiiI", data)
+    offset, channels = 20, 1
+    if version == 2:
+        (channels,) = struct.unpack_from("<i", data, 20)
+        offset = 24
+    if version not in (1, 2) or flags & 1 or not 1 <= channels <= 24 or per_bucket <= 0 or rate <= 0:
+        raise ValueError(f"{path} is not a 16-bit waveform data file this version reads")
+    values = array.array("h")
+    values.frombytes(data[offset:offset + length * channels * 4])
+    if len(values) != length * channels * 2:
+        raise ValueError(f"{path} is cut short")
+    if sys.byteorder == "big":  # pragma: no cover
+        values.byteswap()
+    stride = 2 * channels
+    mins = tuple(values[2 * c::stride] for c in range(channels))
+    maxs = tuple(values[2 * c + 1::stride] for c in range(channels))
+    return Peaks(rate, per_bucket, mins, maxs)
+
+
+def peaks_path(folder: Path, sha256: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"not a SHA-256 in hex: {sha256!r}")
+    return folder / f"{sha256}.dat"
+
+
+def peaks_for(media: Path, sha256: str, folder: Path) -> Peaks:
+    """The peaks of `media` (whose SHA-256 the store recorded), from `folder` when computed
+    before, else decoded now and kept there. A damaged peaks file is computed again."""
+    path = peaks_path(folder, sha256)
+    try:
+        return read_dat(path)
+    except (OSError, ValueError):
+        pass
+    peaks = compute_peaks(media)
+    private_dir(folder)
+    write_dat(peaks, path)
+    return peaks
+
+
+def silences(peaks: Peaks, level: int = SILENCE_LEVEL, min_ms: int = SILENCE_MIN_MS) -> list[Silence]:
+    """Spans of at least `min_ms` where every channel stays under `level` (in sample units,
+    0 to 32768), in ms from the start of the recording."""
+    out: list[Silence] = []
+    start = None
+    ms = peaks.bucket_ms
+    n = peaks.buckets
+    for i in range(n + 1):
+        quiet = i < n and peaks.loudness(i) < level
+        if quiet and start is None:
+            start = i
+        elif not quiet and start is not None:
+            s, e = round(start * ms), round(i * ms)
+            if e - s >= min_ms:
+                out.append(Silence(s, e))
+            start = None
+    return out
