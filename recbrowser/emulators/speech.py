@@ -8,10 +8,12 @@ transcript built from the plan lines up with the words in the audio.
 
 from __future__ import annotations
 
+import array
 import io
 import json
 import random
 import subprocess
+import sys
 import wave
 from dataclasses import dataclass
 from functools import cache
@@ -100,12 +102,16 @@ def plan_dialogue(rng: random.Random, transfer: bool = False) -> Dialogue:
 
 
 def render_wav(dialogue: Dialogue) -> bytes:
-    """The recording as WAV bytes: silence with each clip pasted at its offset."""
+    """The recording as WAV bytes: silence with each clip pasted at its offset (clips that
+    overlap, two people talking at once, are mixed)."""
     pcm = bytearray(dialogue.total_ms * RATE // 1000 * 2)
     for p in dialogue.placements:
-        clip = _frames(p.key)
         at = p.offset_ms * RATE // 1000 * 2
-        pcm[at : at + len(clip)] = clip[: len(pcm) - at]
+        clip = _frames(p.key)[: len(pcm) - at]
+        under = pcm[at : at + len(clip)]
+        if under.count(0) != len(under):
+            clip = _mix(bytes(under), clip)
+        pcm[at : at + len(clip)] = clip
     out = io.BytesIO()
     with wave.open(out, "wb") as w:
         w.setnchannels(1)
@@ -113,6 +119,18 @@ def render_wav(dialogue: Dialogue) -> bytes:
         w.setframerate(RATE)
         w.writeframes(bytes(pcm))
     return out.getvalue()
+
+
+def _mix(a: bytes, b: bytes) -> bytes:
+    """Two 16-bit little-endian clips of one length, added and clipped."""
+    x, y = array.array("h", a), array.array("h", b)
+    if sys.byteorder == "big":  # pragma: no cover
+        x.byteswap()
+        y.byteswap()
+    out = array.array("h", (max(-32768, min(32767, i + j)) for i, j in zip(x, y, strict=True)))
+    if sys.byteorder == "big":  # pragma: no cover
+        out.byteswap()
+    return out.tobytes()
 
 
 def wav_size(total_ms: int) -> int:

@@ -58,6 +58,7 @@ class Flow:
     rec_start: int | None = None
     rec_file: str = ""
     pauses: list[dict[str, Any]] = field(default_factory=list)
+    hold_ms: int = 0
 
 
 @dataclass(slots=True)
@@ -91,7 +92,7 @@ class WildixEmulator(EmulatorServer):
     provider = "wildix"
 
     def __init__(self, calls: int = 40, seed: int = 1, faults: tuple[str, ...] | list[str] = (),
-                 now_ms: int | None = None, redirect_after_ms: int = DAY_MS):
+                 now_ms: int | None = None, redirect_after_ms: int = DAY_MS, showcase: bool = False):
         super().__init__(faults)
         rng = random.Random(seed)
         self.api_key = "wsk-v1-" + "".join(rng.choices(_ALNUM, k=93))
@@ -110,6 +111,8 @@ class WildixEmulator(EmulatorServer):
         self._state = threading.Lock()
         self._expiry_seen: dict[int, int] = {}
         self.calls = self._generate(calls, rng)
+        if showcase:  # after the seeded ones: the same seed lists the same calls with or without them
+            self.calls += self._showcase(len(self.calls))
         self.by_id = {c.id: c for c in self.calls}
         self._by_file = {f.rec_file: f for c in self.calls for f in c.flows if f.rec_file}
         # Listing rows, oldest first: (flow start, call, flow); internal flows twice (seen from both sides).
@@ -169,6 +172,27 @@ class WildixEmulator(EmulatorServer):
             calls.append(call)
         return calls
 
+    def _showcase(self, first: int) -> list[EmulatedCall]:
+        """The scripted calls of emulators/showcase.py, inbound to Anna, in the last hours."""
+        from recbrowser.emulators.showcase import SCRIPTED
+
+        calls = []
+        for n, script in enumerate(SCRIPTED):
+            start = self.now_ms - (len(SCRIPTED) - n) * 3_600_000
+            call = EmulatedCall(f"{COMPANY}_{start // 1000}.{first + n}", start, "INBOUND", [])
+            caller = _participant(("Maria Rossi", "+390212345678"), False)
+            callee = _participant(AGENTS[0], True)
+            d, wait = script.dialogue(), 4000
+            flow = Flow(0, start, start + wait + d.total_ms, caller, callee, "COMPLETED", wait, d.total_ms, "AVAILABLE", d)
+            flow.rec_start = start + wait
+            flow.rec_file = f"{datetime.fromtimestamp(flow.rec_start / 1000, UTC):%Y.%m.%d-%H.%M.%S}-{script.name}-{callee['userExtension']}[pbx]-0.wav"
+            if script.hold:
+                flow.pauses.append({"start": flow.rec_start + script.hold[0], "end": flow.rec_start + script.hold[1], "reason": "hold"})
+                flow.hold_ms = script.hold[1] - script.hold[0]
+            call.flows.append(flow)
+            calls.append(call)
+        return calls
+
     def _answered(self, call: EmulatedCall, rng: random.Random, caller: dict, callee: dict, wait: int, agent: tuple) -> None:
         d = speech.plan_dialogue(rng, transfer=call.direction == "INBOUND" and rng.random() < 0.15)
         rec0 = call.start_ms + wait
@@ -203,7 +227,7 @@ class WildixEmulator(EmulatorServer):
             "id": call.id, "flowIndex": flow.index, "pbx": PBX_SERIAL, "company": COMPANY, "licenses": ["x-bees"],
             "type": "call", "time": flow.end_ms, "startTime": flow.start_ms, "endTime": flow.end_ms,
             "duration": conv(flow.end_ms - flow.start_ms), "talkTime": conv(flow.talk_ms), "waitTime": conv(flow.wait_ms),
-            "connectTime": conv(flow.wait_ms), "holdTime": 0, "direction": call.direction, "callStatus": flow.status,
+            "connectTime": conv(flow.wait_ms), "holdTime": conv(flow.hold_ms), "direction": call.direction, "callStatus": flow.status,
             "caller": flow.caller, "callee": flow.callee, "destination": flow.callee["phone"],
             "serviceNumber": flow.callee["phone"], "remotePhone": remote["phone"] if remote["type"] == "REMOTE" else "",
             "trunkName": "SIPTRUNK" if call.direction != "INTERNAL" else "", "tags": [], "flags": [],

@@ -19,6 +19,7 @@ from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.providers.base import Provider
 from recbrowser.providers.unreadable import UnreadableRecord
+from recbrowser.services import conversation
 from recbrowser.store import CallFilter
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ def sync_account(
         for page in provider.list_calls(since_ms, until_ms, cursor):
             with store.transaction():
                 result.new += store.upsert_calls(account.id, page.calls)
+                conversation.save_for_calls(store, account.id, page.calls)
                 run = {"since": since_ms, "until": until_ms, "cursor": page.cursor, "explicit": explicit}
                 store.set_state(account.id, run_key, json.dumps(run))
             result.calls += len(page.calls)
@@ -203,6 +205,7 @@ def refresh_pending(store: CallStore, account: Account, provider: Provider, canc
         if call.transcript_status != "pending":
             with store.transaction():
                 store.upsert_calls(account.id, [call])
+                conversation.save_for_calls(store, account.id, [call])
             arrived += call.transcript_status == "available"
     return arrived
 

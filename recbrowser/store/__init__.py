@@ -25,7 +25,9 @@ from recbrowser.store import media as _media
 from recbrowser.store import migrations as _migrations
 from recbrowser.store.database import Transactions
 from recbrowser.store.records import (
+    CallFigures,
     CallFilter,
+    CallReport,
     CallRow,
     Cursor,
     Interrupted,
@@ -42,7 +44,8 @@ if TYPE_CHECKING:
     from recbrowser.store.audit import AuditEntry
     from recbrowser.store.expiry import ExpiringRecording
 
-__all__ = ["CallFilter", "CallRow", "Cursor", "Interrupted", "LegRow", "MediaFile", "Note", "SearchSyntaxError",
+__all__ = ["CallFigures", "CallFilter", "CallReport", "CallRow", "Cursor", "Interrupted", "LegRow", "MediaFile", "Note",
+           "SearchSyntaxError",
            "SQLiteOpener", "Store", "engine_versions", "open_store", "opener", "register_opener", "unregister_opener"]
 
 T = TypeVar("T")
@@ -196,6 +199,24 @@ class Store:
 
     def call_row(self, account_name: str, provider_id: str) -> CallRow | None:
         return _listing.call_row(self._conn, account_name, provider_id)
+
+    # -- conversation figures and the report --------------------------------------------------
+    def save_figures(self, account_id: int, figures: dict[str, CallFigures]) -> None:
+        from recbrowser.store import figures as _figures
+
+        if figures:
+            self._write(_figures.save_figures, account_id, figures)
+
+    def call_figures(self, account_name: str, provider_id: str) -> CallFigures | None:
+        from recbrowser.store import figures as _figures
+
+        return _figures.call_figures(self._conn, account_name, provider_id)
+
+    def report(self, f: CallFilter) -> CallReport:
+        from recbrowser.store import figures as _figures
+
+        with self._snapshot():
+            return _figures.report(self._conn, f)
 
     # -- search -----------------------------------------------------------------------------------
     def search(self, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0) -> list[SearchHit]:

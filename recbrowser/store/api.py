@@ -33,7 +33,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from recbrowser.domain import Account, Call, SearchHit
-from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile, Note
+from recbrowser.store.records import CallFigures, CallFilter, CallReport, CallRow, Cursor, LegRow, MediaFile, Note
 
 if TYPE_CHECKING:
     from recbrowser.store.audit import AuditEntry
@@ -271,6 +271,25 @@ class CallStore(Protocol):
         """A reader of the call list on a connection of its own, for a worker, that another
         thread can interrupt. May be called from any thread (it does not use this store's
         connection); the caller closes it."""
+        ...
+
+    # -- conversation figures and the report ------------------------------------------------------
+    def save_figures(self, account_id: int, figures: dict[str, CallFigures]) -> None:
+        """Keep the conversation figures of calls of the account, by the provider's call id
+        (replacing what was kept; an unknown call id is ignored). Local derived data: gone with
+        the call; sync never changes it (services/conversation.py computes and saves it)."""
+        ...
+
+    def call_figures(self, account_name: str, provider_id: str) -> CallFigures | None:
+        """The call's conversation figures, or None when none were computed (also on
+        `CallRow.figures` of every list row)."""
+        ...
+
+    def report(self, f: CallFilter) -> CallReport:
+        """Aggregates of the calls `f` matches (its sort ignored), read as of one moment: calls
+        per UTC day, account and status; per agent (calls, average talk and hold, silence
+        share, sentiments); calls per duration bin. Computed by the archive (SQL), never by
+        reading every call."""
         ...
 
     # -- search --------------------------------------------------------------------------------------

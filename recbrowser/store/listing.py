@@ -93,6 +93,11 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
             params.append(value)
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status != 'available'")
+    # Conversation figures: a share over a percent (call_figures' own indexes find the calls).
+    for column, value in (("silence_pct", f.silence_over), ("agent_talk_pct", f.agent_talk_over)):
+        if value is not None:
+            clauses.append(f"c.id IN (SELECT call_id FROM call_figures WHERE {column} > ?)")
+            params.append(float(value))
     if f.tag:
         # A tag on a few calls: read them from the tag's index and sort those (1,000 tagged
         # calls in a million: a jump 10 ms, a count 20 ms). A tag on many: walk the sort's
@@ -105,6 +110,28 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
             clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.call_id = c.id AND t.tag = ? COLLATE NOCASE)")
         params.append(f.tag)
     return clauses, params
+
+
+def where_sql(conn: sqlite3.Connection, f: CallFilter) -> tuple[str, list[Any]] | None:
+    """" WHERE ..." over `calls c` for a filter (its sort ignored), and its parameters; None
+    when it matches nothing. For the report's aggregates (store/figures.py)."""
+    where = _where(conn, replace(f, sort="start"))
+    return None if where is None else (_sql(where[0]), where[1])
+
+
+def _with_figures(conn: sqlite3.Connection, raw: list[tuple], rows: list[CallRow]) -> list[CallRow]:
+    # The page's figures in one read by primary key, not a join in the page's own query (which
+    # is planned over the sort's index and must stay so).
+    from recbrowser.store.figures import SELECT_FIGURES, figures_from
+
+    ids = [r[0] for r in raw]
+    if not ids:
+        return rows
+    found = {r[0]: figures_from(r[1:]) for r in conn.execute(
+        f"SELECT f.call_id, {SELECT_FIGURES} FROM call_figures f WHERE f.call_id IN ({', '.join('?' * len(ids))})", ids)}
+    for call_id, row in zip(ids, rows, strict=True):
+        row.figures = found.get(call_id)
+    return rows
 
 
 def _sort(f: CallFilter) -> str:
@@ -126,7 +153,7 @@ _OWN_FILTERS = {"direction": {"direction"}, "status": {"status"}, "audio": {"has
 
 def _filtered(f: CallFilter) -> set[str]:
     names = ("account", "since_ms", "until_ms", "number", "direction", "status", "has_audio", "has_transcript",
-             "transcript_status", "tag")
+             "transcript_status", "tag", "silence_over", "agent_talk_over")
     return {n for n in names if getattr(f, n) not in (None, "")}
 
 
@@ -140,9 +167,9 @@ def jump_is_quick(f: CallFilter) -> bool:
 
 def pages_are_quick(f: CallFilter) -> bool:
     """Whether a page after a known cursor stays cheap: the filter bar's values match a good
-    share of the calls, so a page tests a few thousand rows at most. A number or a tag may
-    match a handful in a million: a page then tests every row (0.2-0.3 s)."""
-    return not f.number and not f.tag
+    share of the calls, so a page tests a few thousand rows at most. A number, a tag or a
+    figure's share may match a handful in a million: a page then tests every row (0.2-0.3 s)."""
+    return not f.number and not f.tag and f.silence_over is None and f.agent_talk_over is None
 
 
 def _start_index(f: CallFilter) -> str:
@@ -193,7 +220,7 @@ def list_calls(
             raw += conn.execute(sql, (*params, value, limit + 1 - len(raw))).fetchall()
     more = len(raw) > limit
     raw = raw[:limit]
-    rows = [_row(r) for r in raw]
+    rows = _with_figures(conn, raw, [_row(r) for r in raw])
     cursor: Cursor | None = (raw[-1][-1], raw[-1][0]) if more and raw else None
     return rows, cursor
 
@@ -235,7 +262,7 @@ def _by_account(
     more = len(raw) > limit
     raw = raw[:limit]
     cursor: Cursor | None = ((raw[-1][1], raw[-1][-1]), raw[-1][0]) if more and raw else None
-    return [_row(r) for r in raw], cursor
+    return _with_figures(conn, raw, [_row(r) for r in raw]), cursor
 
 
 # Sorts with few ties, where counting the rest of a cursor's value is cheap: a jump may start
@@ -385,4 +412,4 @@ def call_row(conn: sqlite3.Connection, account_name: str, provider_id: str) -> C
         f"{_ROW_SELECT} FROM calls c JOIN accounts a ON a.id = c.account_id WHERE a.name = ? AND c.provider_id = ?",
         (account_name, provider_id),
     ).fetchone()
-    return _row(r) if r else None
+    return _with_figures(conn, [r], [_row(r)])[0] if r else None

@@ -248,8 +248,28 @@ def v6_cache_id(db: Database) -> None:
     db.execute("INSERT INTO cache_meta (key, value) VALUES ('cache_id', ?)", [uuid.uuid4().hex])
 
 
+def v7_call_figures(db: Database) -> None:
+    """Conversation figures per call (talk shares, silence, overtalk, hold...), computed from the
+    transcript and the audio by services/conversation.py: local derived data, one row a call,
+    gone with the call. The shares the filter bar filters on are stored (as percent) and
+    indexed; the report's per-agent averages read them by call id."""
+    db.execute(
+        "CREATE TABLE call_figures ("
+        " call_id INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,"
+        " span_ms INTEGER NOT NULL, agent_talk_ms INTEGER NOT NULL, caller_talk_ms INTEGER NOT NULL,"
+        " other_talk_ms INTEGER NOT NULL, agent_talk_pct REAL, silence_pct REAL,"
+        " longest_monologue_ms INTEGER NOT NULL, longest_monologue_by TEXT NOT NULL,"
+        " silence_ms INTEGER NOT NULL, overtalk_count INTEGER NOT NULL, overtalk_ms INTEGER NOT NULL,"
+        " hold_ms INTEGER, words INTEGER NOT NULL, sentiment TEXT NOT NULL DEFAULT '',"
+        " from_audio INTEGER NOT NULL DEFAULT 0, computed_ms INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX call_figures_silence ON call_figures(silence_pct)")
+    db.execute("CREATE INDEX call_figures_agent_talk ON call_figures(agent_talk_pct)")
+
+
 MIGRATIONS: list[Migration] = [
     v1_initial, v2_provider_deletions, v3_sort_indexes, v4_audit_log, v5_start_filters_index, v6_cache_id,
+    v7_call_figures,
 ]
 
 # For the progress estimate only: how many indexes over calls each step builds (by position in

@@ -35,6 +35,9 @@ class CallFilter:
     has_transcript: bool | None = None  # transcript_status == 'available'
     transcript_status: str | None = None  # exactly this status ('none', 'pending', 'available')
     tag: str | None = None  # calls carrying this tag (any case)
+    # Conversation figures (call_figures, schema v7): calls whose share is over this percent.
+    silence_over: float | None = None  # silence share of the recording, 0-100
+    agent_talk_over: float | None = None  # the agent's share of the talk time, 0-100
     sort: str = "start"  # one of SORTS
     descending: bool = True
 
@@ -62,6 +65,90 @@ class CallRow:
     downloaded: bool  # a media file of one of its recordings is in the local cache
     leg_count: int
     expires_ms: int | None = None  # when the provider deletes the first of its recordings
+    figures: CallFigures | None = None  # None until computed (services/conversation.py)
+
+
+@dataclass
+class CallFigures:
+    """How a call's conversation went, from its transcript's sentence timings (and the audio's
+    silence map once downloaded): computed by services/conversation.py, kept by the store.
+    Durations in ms; shares are 0-1 and None when there is nothing to divide by."""
+
+    span_ms: int  # what the shares are of: the recording's length (or the last sentence's end)
+    agent_talk_ms: int
+    caller_talk_ms: int
+    other_talk_ms: int  # sentences of a speaker with no agent or caller role
+    longest_monologue_ms: int
+    longest_monologue_by: str  # "agent", "caller" or the speaker's name
+    silence_ms: int  # nobody speaking for SILENCE_MIN_MS or longer, holds left out
+    overtalk_count: int
+    overtalk_ms: int
+    hold_ms: int | None  # None: the provider does not say
+    words: int
+    sentiment: str = ""  # the provider's ("positive", "neutral", "negative"), "" when it gives none
+    from_audio: bool = False  # silence from the recording's silence map, not from gaps in the transcript
+
+    @property
+    def talk_ms(self) -> int:
+        return self.agent_talk_ms + self.caller_talk_ms + self.other_talk_ms
+
+    @property
+    def agent_talk_share(self) -> float | None:
+        return self.agent_talk_ms / self.talk_ms if self.talk_ms else None
+
+    @property
+    def caller_talk_share(self) -> float | None:
+        return self.caller_talk_ms / self.talk_ms if self.talk_ms else None
+
+    @property
+    def silence_share(self) -> float | None:
+        return min(1.0, self.silence_ms / self.span_ms) if self.span_ms else None
+
+    @property
+    def words_per_minute(self) -> float | None:
+        return self.words * 60_000 / self.talk_ms if self.talk_ms else None
+
+
+@dataclass
+class DayCount:
+    """Calls started on one day (UTC) of one account with one status."""
+
+    day: str  # YYYY-MM-DD
+    account: str
+    status: str
+    calls: int
+
+
+@dataclass
+class AgentSummary:
+    """One agent's calls in a report."""
+
+    agent: str
+    calls: int
+    average_talk_ms: float | None  # over the calls whose talk time is known
+    average_hold_ms: float | None  # over the calls whose hold time is known
+    silence_share: float | None  # average over the calls with figures
+    sentiments: dict[str, int]  # provider's sentiment -> calls
+
+
+@dataclass
+class DurationBin:
+    """Calls whose duration is in [low_ms, high_ms) (high None: no upper bound; low None: unknown)."""
+
+    label: str
+    low_ms: int | None
+    high_ms: int | None
+    calls: int
+
+
+@dataclass
+class CallReport:
+    """What `recbrowser report` and the overview show for a filter: aggregates made by the store."""
+
+    calls: int
+    days: list[DayCount]
+    agents: list[AgentSummary]
+    durations: list[DurationBin]
 
 
 @dataclass

@@ -1,0 +1,101 @@
+"""Conversation figures per call (call_figures, schema v7) and the report's aggregates.
+
+The report is three GROUP BYs over the calls a filter selects, each one pass over an index:
+calls per day, account and status (calls_start_filters holds start, status and account: no
+table row is read), per agent (calls_agent, then the call's talk and hold, and its figures by
+primary key), and the durations in bins (calls_duration).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Any
+
+from recbrowser.store.listing import where_sql
+from recbrowser.store.records import AgentSummary, CallFigures, CallFilter, CallReport, DayCount, DurationBin
+
+_COLUMNS = ("span_ms", "agent_talk_ms", "caller_talk_ms", "other_talk_ms", "longest_monologue_ms",
+            "longest_monologue_by", "silence_ms", "overtalk_count", "overtalk_ms", "hold_ms", "words", "sentiment",
+            "from_audio")
+SELECT_FIGURES = ", ".join(f"f.{c}" for c in _COLUMNS)
+
+# Bins of the duration distribution: (label, low, high) in ms; high None: open-ended.
+DURATION_BINS = (("under 30 s", 0, 30_000), ("30 s - 1 min", 30_000, 60_000), ("1 - 2 min", 60_000, 120_000),
+                 ("2 - 5 min", 120_000, 300_000), ("5 - 10 min", 300_000, 600_000),
+                 ("10 - 30 min", 600_000, 1_800_000), ("30 min or more", 1_800_000, None))
+
+
+def figures_from(values: tuple | list) -> CallFigures | None:
+    """A CallFigures from the SELECT_FIGURES columns of a LEFT JOIN (None: none computed)."""
+    if values[0] is None:
+        return None
+    v = dict(zip(_COLUMNS, values, strict=True))
+    v["from_audio"] = bool(v["from_audio"])
+    return CallFigures(**v)
+
+
+def save_figures(conn: sqlite3.Connection, account_id: int, figures: dict[str, CallFigures]) -> None:
+    now = int(time.time() * 1000)
+    rows = []
+    for provider_id, f in figures.items():
+        agent_pct = None if f.agent_talk_share is None else 100 * f.agent_talk_share
+        silence_pct = None if f.silence_share is None else 100 * f.silence_share
+        rows.append((account_id, provider_id, *(getattr(f, c) for c in _COLUMNS[:-1]), int(f.from_audio),
+                     agent_pct, silence_pct, now))
+    columns = ", ".join(_COLUMNS)
+    conn.executemany(
+        f"INSERT OR REPLACE INTO call_figures (call_id, {columns}, agent_talk_pct, silence_pct, computed_ms) "
+        f"SELECT c.id, {', '.join('?' * (len(_COLUMNS) + 3))} FROM calls c WHERE c.account_id = ? AND c.provider_id = ?",
+        [(*r[2:], r[0], r[1]) for r in rows],
+    )
+
+
+def call_figures(conn: sqlite3.Connection, account_name: str, provider_id: str) -> CallFigures | None:
+    row = conn.execute(
+        f"SELECT {SELECT_FIGURES} FROM call_figures f JOIN calls c ON c.id = f.call_id "
+        "JOIN accounts a ON a.id = c.account_id WHERE a.name = ? AND c.provider_id = ?",
+        (account_name, provider_id),
+    ).fetchone()
+    return figures_from(row) if row else None
+
+
+def report(conn: sqlite3.Connection, f: CallFilter) -> CallReport:
+    where = where_sql(conn, f)
+    if where is None:
+        return CallReport(0, [], [], [DurationBin(label, lo, hi, 0) for label, lo, hi in DURATION_BINS])
+    sql, params = where
+    names = dict(conn.execute("SELECT id, name FROM accounts"))
+    days: list[DayCount] = []
+    total = 0
+    for day, account_id, status, n in conn.execute(
+            "SELECT date(c.start_ms / 1000, 'unixepoch'), c.account_id, c.status, count(*) FROM calls c"
+            f"{sql} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", params):
+        days.append(DayCount(day, names.get(account_id, ""), status, n))
+        total += n
+    return CallReport(total, sorted(days, key=lambda d: (d.day, d.account, d.status)),
+                      _agents(conn, sql, params), _durations(conn, sql, params))
+
+
+def _agents(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[AgentSummary]:
+    out: dict[str, AgentSummary] = {}
+    for agent, n, talk, hold, silence in conn.execute(
+            "SELECT c.agent, count(*), avg(c.talk_ms), avg(c.hold_ms), avg(f.silence_pct) / 100 "
+            f"FROM calls c LEFT JOIN call_figures f ON f.call_id = c.id{sql} GROUP BY c.agent", params):
+        out[agent] = AgentSummary(agent, n, talk, hold, silence, {})
+    for agent, sentiment, n in conn.execute(
+            "SELECT c.agent, f.sentiment, count(*) FROM call_figures f JOIN calls c ON c.id = f.call_id"
+            f"{sql}{' AND' if sql else ' WHERE'} f.sentiment != '' GROUP BY 1, 2", params):
+        out[agent].sentiments[sentiment] = n
+    return sorted(out.values(), key=lambda a: (-a.calls, a.agent))
+
+
+def _durations(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[DurationBin]:
+    cases = " ".join(f"WHEN c.duration_ms < {hi} THEN {i}" for i, (_, _, hi) in enumerate(DURATION_BINS) if hi)
+    counts = dict(conn.execute(
+        f"SELECT CASE WHEN c.duration_ms IS NULL THEN -1 {cases} ELSE {len(DURATION_BINS) - 1} END, count(*) "
+        f"FROM calls c{sql} GROUP BY 1", params).fetchall())
+    bins = [DurationBin(label, lo, hi, counts.get(i, 0)) for i, (label, lo, hi) in enumerate(DURATION_BINS)]
+    if counts.get(-1):
+        bins.append(DurationBin("unknown", None, None, counts[-1]))
+    return bins
