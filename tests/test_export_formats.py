@@ -15,8 +15,10 @@ import pytest
 from recbrowser.domain import Call, Party, Recording, Segment
 from recbrowser.errors import UserFacingError
 from recbrowser.services import transcript_formats
+from recbrowser.services.conversation import as_json
 from recbrowser.services.export_manifest import call_metadata, csv_text, json_text
 from recbrowser.services.export_names import DEFAULT_TEMPLATE, call_fields, check_template, render_stem, unique_stem
+from recbrowser.store.records import CallFigures
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "export"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -85,7 +87,10 @@ def manifest_inputs():
     for c, files, note, local in (
         (call, [{"name": "a.wav", "kind": "audio", "format": "wav", "size": 1234, "sha256": "ab" * 32},
                 {"name": "a.txt", "kind": "transcript", "format": "txt", "size": 99, "sha256": "cd" * 32}], "",
-         {"tags": ["VIP", "refund"], "notes": notes}),
+         {"tags": ["VIP", "refund"], "notes": notes, "conversation": as_json(CallFigures(
+             span_ms=60_000, agent_talk_ms=30_000, caller_talk_ms=10_000, other_talk_ms=0, longest_monologue_ms=12_500,
+             longest_monologue_by="agent", silence_ms=12_000, overtalk_count=2, overtalk_ms=1_500, hold_ms=15_000,
+             words=120, sentiment="negative"))}),
         (quiet, [], "no audio: the call was not answered", {"tags": ["=cmd"], "notes": []}),
     ):
         rows.append({**call_metadata(c, "hq", "yeastar", BERLIN), **local, "stem": "a", "export_status": "exported",

@@ -72,12 +72,13 @@ def test_every_past_schema_fixture_opens_and_reads(tmp_path, n):
 
 def test_a_newer_schema_is_refused_and_the_file_left_alone(tmp_path):
     path = tmp_path / "c.sqlite3"
-    cache_from_newer_version(path, 7)
+    newer = len(migrations.MIGRATIONS) + 1
+    cache_from_newer_version(path, newer)
     before = digest(path)
     with pytest.raises(SchemaTooNew) as e:
         Store.open(path)
     assert str(e.value) == (
-        f"This cache was written by a newer recbrowser (schema 7; this version knows {len(migrations.MIGRATIONS)}): "
+        f"This cache was written by a newer recbrowser (schema {newer}; this version knows {len(migrations.MIGRATIONS)}): "
         "update recbrowser, or pass --data-dir to use another folder."
     )
     assert digest(path) == before
@@ -246,3 +247,15 @@ def test_a_process_killed_in_the_middle_of_an_update_leaves_a_usable_cache(tmp_p
     with Store.open(path) as s:  # the next start runs the step again
         assert s.count_calls(CallFilter(direction="inbound")) == 10_000
     assert version(path) == len(migrations.MIGRATIONS)
+
+
+def test_v7_keeps_conversation_figures_and_a_v6_cache_gains_an_empty_table(tmp_path):
+    with Store.open(from_fixture(tmp_path, 7)) as s:
+        figures = s.call_figures("hq", "1001")
+        assert (figures.agent_talk_ms, figures.caller_talk_ms, figures.silence_ms, figures.longest_monologue_by) == (
+            1800, 2200, 60800, "caller")
+        assert s.call_row("hq", "1001").figures == figures and s.call_row("hq", "1002").figures is None
+        assert s.count_calls(CallFilter(silence_over=90)) == 1 and s.count_calls(CallFilter(agent_talk_over=50)) == 0
+    with Store.open(from_fixture(tmp_path, 6)) as s:
+        assert s.call_figures("hq", "1001") is None
+        assert s.count_calls(CallFilter(silence_over=0)) == 0

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from recbrowser.cli.common import iso_arg, load_call
+from recbrowser.cli.common import iso_arg, load_call, percent
 from recbrowser.store import CallFilter
 
 if TYPE_CHECKING:
@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--status")
     c.add_argument("--has-audio", action=argparse.BooleanOptionalAction, default=None)
     c.add_argument("--has-transcript", action=argparse.BooleanOptionalAction, default=None)
+    c.add_argument("--silence-over", type=percent, metavar="PERCENT",
+                   help="calls whose silence is over this share of the recording (conversation figures)")
+    c.add_argument("--agent-talk-over", type=percent, metavar="PERCENT",
+                   help="calls where the agent speaks over this share of the talk time")
     c.add_argument("--limit", type=int, default=50)
     c.add_argument("--json", action="store_true")
     c.set_defaults(handler=cmd_calls)
@@ -55,6 +59,8 @@ def cmd_calls(args, store: CallStore, dd) -> int:
         status=args.status,
         has_audio=args.has_audio,
         has_transcript=args.has_transcript,
+        silence_over=args.silence_over,
+        agent_talk_over=args.agent_talk_over,
     )
     from recbrowser.services.media_check import listed_states
 
@@ -84,14 +90,18 @@ def cmd_search(args, store: CallStore, dd) -> int:
 
 def cmd_show(args, store: CallStore, dd) -> int:
     from recbrowser.cli.format import call_json, call_text
-    from recbrowser.services import media_check
+    from recbrowser.services import conversation, media_check
 
     account_name, call = load_call(store, args.call)
     media = store.media_for_call(account_name, call.provider_id)
     states = {m.recording_provider_id: media_check.state(m) for m in media}  # reads each file: its SHA-256
+    figures = conversation.kept_figures(store, account_name, call.provider_id)
+    if any(s == media_check.OK for s in states.values()) and (figures is None or not figures.from_audio):
+        # Downloaded since the figures were made: the silence now comes from the audio (peaks kept).
+        figures = conversation.refresh_from_audio(store, account_name, call, dd.peaks) or figures
     if args.json:
         notes = store.notes(account_name, call.provider_id)
-        print(json.dumps(call_json(account_name, call, media, notes, states), ensure_ascii=False, default=str))
+        print(json.dumps(call_json(account_name, call, media, notes, states, figures), ensure_ascii=False, default=str))
     else:
-        print(call_text(account_name, call, media, states))
+        print(call_text(account_name, call, media, states, figures))
     return 0

@@ -31,6 +31,17 @@ def iso_arg(text: str) -> int:
     return to_ms(dt if dt.tzinfo else dt.astimezone())
 
 
+def percent(text: str) -> float:
+    """A share as the filters take it: 20, 20 % or 20%, from 0 to 100."""
+    try:
+        value = float(text.strip().rstrip("%").strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage; use e.g. 20 for 20 %") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 100")
+    return value
+
+
 def read_secrets() -> dict[str, str]:
     try:
         data = json.loads(sys.stdin.read() or "{}")

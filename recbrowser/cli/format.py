@@ -8,6 +8,8 @@ from typing import Any
 
 from recbrowser import retention
 from recbrowser.domain import Call, SearchHit, call_ref
+from recbrowser.services import conversation
+from recbrowser.store.records import CallFigures
 
 
 def local_time(ms: int | None) -> str:
@@ -61,6 +63,7 @@ def row_json(row: Any, files: dict[str, str] | None = None) -> dict[str, Any]:
         "audio_expires": iso_utc(row.expires_ms),
         "transcript": row.transcript_status,
         "legs": row.leg_count,
+        "conversation": conversation.as_json(row.figures),
     }
 
 
@@ -109,7 +112,7 @@ def hits_text(hits: list[SearchHit]) -> str:
 
 
 def call_json(account: str, call: Call, media: list[Any], notes: list[Any],
-              states: dict[str, str] | None = None) -> dict[str, Any]:
+              states: dict[str, str] | None = None, figures: CallFigures | None = None) -> dict[str, Any]:
     """`states`: recording id -> "ok", "damaged" or "missing" (services.media_check)."""
     d = asdict(call)
     d["ref"] = call_ref(account, call.provider_id)
@@ -117,10 +120,12 @@ def call_json(account: str, call: Call, media: list[Any], notes: list[Any],
     d["start"] = iso_utc(call.start_ms)
     d["media"] = [{**asdict(m), "state": (states or {}).get(m.recording_provider_id, "ok")} for m in media]
     d["notes"] = [asdict(n) for n in notes]
+    d["conversation"] = conversation.as_json(figures)
     return d
 
 
-def call_text(account: str, call: Call, media: list[Any], states: dict[str, str] | None = None) -> str:
+def call_text(account: str, call: Call, media: list[Any], states: dict[str, str] | None = None,
+              figures: CallFigures | None = None) -> str:
     out = [
         f"Call {call_ref(account, call.provider_id)}",
         f"  started   {local_time(call.start_ms)}  ({call.direction}, {call.status})",
@@ -148,6 +153,8 @@ def call_text(account: str, call: Call, media: list[Any], states: dict[str, str]
         out.append(f"  recording {rec.file_name} ({clock(rec.duration_ms)}, {rec.format}): {where}")
     if not call.recordings:
         out.append(f"  recording none ({call.audio_reason or 'no reason given by the provider'})")
+    if call.segments:
+        out += ["", *conversation.text_lines(figures)]
     if call.summary:
         out += ["", "Summary", *(f"  {line}" for line in call.summary.splitlines())]
     if call.segments:

@@ -212,6 +212,67 @@ def refresh_from_audio(store: CallStore, account_name: str, call: Call, peaks_fo
         except UserFacingError as e:
             log.info("no silence map for %s/%s: %s", account_name, call.provider_id, e)
     fig = figures(call, silence, audio_ms)
-    if fig is not None and account is not None and account.id is not None:
+    if fig is not None and account is not None and account.id is not None and hasattr(store, "save_figures"):
         store.save_figures(account.id, {call.provider_id: fig})
     return fig
+
+
+def kept_figures(store: CallStore, account_name: str, provider_id: str) -> CallFigures | None:
+    """The figures the store keeps for the call (None: none computed, or a team archive, which
+    keeps none yet)."""
+    read = getattr(store, "call_figures", None)
+    return read(account_name, provider_id) if read is not None else None
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def as_json(f: CallFigures | None) -> dict[str, Any] | None:
+    """The figures as `calls --json`, `show --json` and the export manifest print them."""
+    if f is None:
+        return None
+    return {
+        "span_ms": f.span_ms,
+        "talk_ms": {"agent": f.agent_talk_ms, "caller": f.caller_talk_ms, "other": f.other_talk_ms},
+        "agent_talk_share": _share(f.agent_talk_share),
+        "caller_talk_share": _share(f.caller_talk_share),
+        "longest_monologue_ms": f.longest_monologue_ms,
+        "longest_monologue_by": f.longest_monologue_by,
+        "silence_ms": f.silence_ms,
+        "silence_share": _share(f.silence_share),
+        "silence_from": "audio" if f.from_audio else "transcript",
+        "overtalk_count": f.overtalk_count,
+        "overtalk_ms": f.overtalk_ms,
+        "hold_ms": f.hold_ms,
+        "words": f.words,
+        "words_per_minute": None if f.words_per_minute is None else round(f.words_per_minute, 1),
+        "sentiment": f.sentiment or None,
+    }
+
+
+def text_lines(f: CallFigures | None) -> list[str]:
+    """The figures for `show`: a few lines a supervisor reads."""
+    if f is None:
+        return ["Conversation: no figures (the transcript has no sentence timings)"]
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{100 * v:.0f} %"
+
+    def sec(ms: int | None) -> str:
+        return "unknown" if ms is None else f"{ms / 1000:.1f} s"
+
+    wpm = "-" if f.words_per_minute is None else f"{f.words_per_minute:.0f}"
+    lines = [
+        "Conversation",
+        f"  talk      agent {pct(f.agent_talk_share)}, caller {pct(f.caller_talk_share)}"
+        + (f", others {sec(f.other_talk_ms)}" if f.other_talk_ms else ""),
+        f"  silence   {pct(f.silence_share)} ({sec(f.silence_ms)}, from the {'audio' if f.from_audio else 'transcript'})",
+        f"  overtalk  {f.overtalk_count} times, {sec(f.overtalk_ms)}",
+        f"  longest monologue {sec(f.longest_monologue_ms)} ({f.longest_monologue_by or '-'})",
+        f"  hold      {sec(f.hold_ms)}",
+        f"  pace      {wpm} words a minute",
+    ]
+    if f.sentiment:
+        lines.append(f"  sentiment {f.sentiment}")
+    return lines

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from recbrowser.domain import Call
 from recbrowser.private import private_open
+from recbrowser.services import conversation
 from recbrowser.services.export_names import call_fields
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ JOURNAL = ".recbrowser-export.jsonl"
 CSV_COLUMNS = (
     "ref", "account", "provider", "call_id", "start", "start_utc", "direction", "from", "from_name", "to", "to_name",
     "agent", "status", "duration_s", "talk_s", "legs", "has_audio", "audio_reason", "transcript_status",
-    "recording_ids", "tags", "notes", "export_status", "export_reason", "audio_note", "transcript_note", "files", "file_sizes", "file_sha256",
+    "recording_ids", "tags", "notes", "agent_talk_share", "caller_talk_share", "silence_share", "longest_monologue_s",
+    "overtalk_count", "overtalk_s", "hold_s", "words_per_minute", "sentiment", "export_status", "export_reason", "audio_note", "transcript_note", "files", "file_sizes", "file_sha256",
     "export_audio", "export_transcripts", "export_name_template", "export_time_zone", "export_redact_pii",
 )
 
@@ -56,7 +58,8 @@ def local_data(store: CallStore, account: str, call_id: str) -> dict[str, Any]:
     notes = [{"offset_ms": n.offset_ms, "at": _at(n.offset_ms), "text": n.text,
               "created_utc": datetime.fromtimestamp(n.created_ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
              for n in store.notes(account, call_id)]
-    return {"tags": store.tags(account, call_id), "notes": notes}
+    figures = conversation.as_json(conversation.kept_figures(store, account, call_id))
+    return {"tags": store.tags(account, call_id), "notes": notes, "conversation": figures}
 
 
 def _at(offset_ms: int | None) -> str:
@@ -90,9 +93,24 @@ def csv_text(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
             "export_name_template": settings.get("template", ""),
             "export_time_zone": settings.get("time_zone", ""),
             "export_redact_pii": ",".join(settings.get("redact_pii", [])) or "no",
+            **_figure_cells(row.get("conversation")),
         }
         w.writerow([_cell(flat.get(c)) for c in CSV_COLUMNS])
     return buf.getvalue()
+
+
+def _figure_cells(figures: dict[str, Any] | None) -> dict[str, Any]:
+    if not figures:
+        return {}
+
+    def seconds(ms: int | None) -> float | None:
+        return None if ms is None else round(ms / 1000, 1)
+
+    return {"agent_talk_share": figures["agent_talk_share"], "caller_talk_share": figures["caller_talk_share"],
+            "silence_share": figures["silence_share"], "longest_monologue_s": seconds(figures["longest_monologue_ms"]),
+            "overtalk_count": figures["overtalk_count"], "overtalk_s": seconds(figures["overtalk_ms"]),
+            "hold_s": seconds(figures["hold_ms"]), "words_per_minute": figures["words_per_minute"],
+            "sentiment": figures["sentiment"]}
 
 
 def _cell(value: Any) -> str:
