@@ -11,6 +11,7 @@ from cli_helpers import run, set_args
 
 from recbrowser.domain import Call, Segment
 from recbrowser.emulators.wildix import WildixEmulator
+from recbrowser.providers.http import set_host_rate
 from recbrowser.services import conversation
 from recbrowser.store import CallFigures, CallFilter
 
@@ -19,6 +20,9 @@ from recbrowser.store import CallFigures, CallFilter
 def showcase():
     emu = WildixEmulator(calls=3, seed=4, showcase=True)
     emu.start()
+    # Loopback emulators: no need to spare them like a real PBX (as the demo does).
+    for url in (emu.base_url, emu.pbx.base_url, emu.storage.base_url):
+        set_host_rate(url.split("://", 1)[1].rstrip("/"), None)
     yield emu
     emu.stop()
 

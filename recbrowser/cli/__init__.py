@@ -33,7 +33,8 @@ CORE: tuple[str, ...] = ("recbrowser.cli.accounts", "recbrowser.cli.sync", "recb
 CORE_COMMANDS = frozenset({"accounts", "sync", "calls", "search", "show", "download", "emulate"})
 # The other command groups: loaded only when the command line names none of the core commands.
 EXTENSIONS: tuple[str, ...] = ("recbrowser.cli.export", "recbrowser.cli.bandwidth", "recbrowser.cli.imports",
-                               "recbrowser.cli.archive", "recbrowser.cli.audit", "recbrowser.cli.team")
+                               "recbrowser.cli.archive", "recbrowser.cli.audit", "recbrowser.cli.team",
+                               "recbrowser.cli.report")
 
 
 def build_parser(commands: bool = True, command: str | None = None) -> argparse.ArgumentParser:
@@ -132,3 +133,11 @@ def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:
     from recbrowser.ui.window.app import run_window
 
     return run_window(dd, demo=args.demo, screenshot=args.screenshot, first_count=first_count)
+
+
+def render_report_png(report, title: str, path) -> None:
+    """`report --to FILE.png`: the charts drawn by QtCharts offscreen (ui/overview/report_chart.py).
+    Here because the launcher is the one module outside ui/ that may import it."""
+    from recbrowser.ui.overview.report_chart import save_report_png
+
+    save_report_png(report, title, path)

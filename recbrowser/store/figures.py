@@ -12,27 +12,15 @@ import sqlite3
 import time
 from typing import Any
 
+from recbrowser.store.figure_rows import COLUMNS as _COLUMNS
+from recbrowser.store.figure_rows import SELECT_FIGURES, figures_from
 from recbrowser.store.listing import where_sql
 from recbrowser.store.records import AgentSummary, CallFigures, CallFilter, CallReport, DayCount, DurationBin
-
-_COLUMNS = ("span_ms", "agent_talk_ms", "caller_talk_ms", "other_talk_ms", "longest_monologue_ms",
-            "longest_monologue_by", "silence_ms", "overtalk_count", "overtalk_ms", "hold_ms", "words", "sentiment",
-            "from_audio")
-SELECT_FIGURES = ", ".join(f"f.{c}" for c in _COLUMNS)
 
 # Bins of the duration distribution: (label, low, high) in ms; high None: open-ended.
 DURATION_BINS = (("under 30 s", 0, 30_000), ("30 s - 1 min", 30_000, 60_000), ("1 - 2 min", 60_000, 120_000),
                  ("2 - 5 min", 120_000, 300_000), ("5 - 10 min", 300_000, 600_000),
                  ("10 - 30 min", 600_000, 1_800_000), ("30 min or more", 1_800_000, None))
-
-
-def figures_from(values: tuple | list) -> CallFigures | None:
-    """A CallFigures from the SELECT_FIGURES columns of a LEFT JOIN (None: none computed)."""
-    if values[0] is None:
-        return None
-    v = dict(zip(_COLUMNS, values, strict=True))
-    v["from_audio"] = bool(v["from_audio"])
-    return CallFigures(**v)
 
 
 def save_figures(conn: sqlite3.Connection, account_id: int, figures: dict[str, CallFigures]) -> None:

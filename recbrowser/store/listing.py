@@ -24,6 +24,7 @@ from typing import Any
 
 from recbrowser.domain import call_ref
 from recbrowser.errors import UserFacingError
+from recbrowser.store.figure_rows import SELECT_FIGURES, figures_from
 from recbrowser.store.records import SORTS, CallFilter, CallRow, Cursor, LegRow
 
 # Whitelist: user input never becomes SQL; each expression matches an index in migrations.py.
@@ -122,8 +123,6 @@ def where_sql(conn: sqlite3.Connection, f: CallFilter) -> tuple[str, list[Any]] 
 def _with_figures(conn: sqlite3.Connection, raw: list[tuple], rows: list[CallRow]) -> list[CallRow]:
     # The page's figures in one read by primary key, not a join in the page's own query (which
     # is planned over the sort's index and must stay so).
-    from recbrowser.store.figures import SELECT_FIGURES, figures_from
-
     ids = [r[0] for r in raw]
     if not ids:
         return rows

@@ -1,0 +1,1 @@
+"""The overview of the calls in view: charts over the store's report aggregates."""
