@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from recbrowser.store.figure_rows import COLUMNS as _COLUMNS
 from recbrowser.store.figure_rows import SELECT_FIGURES, figures_from
 from recbrowser.store.listing import where_sql
 from recbrowser.store.records import AgentSummary, CallFigures, CallFilter, CallReport, DayCount, DurationBin
+
+DAY_MS = 86_400_000
 
 # Bins of the duration distribution: (label, low, high) in ms; high None: open-ended.
 DURATION_BINS = (("under 30 s", 0, 30_000), ("30 s - 1 min", 30_000, 60_000), ("1 - 2 min", 60_000, 120_000),
@@ -57,33 +60,43 @@ def report(conn: sqlite3.Connection, f: CallFilter) -> CallReport:
     days: list[DayCount] = []
     total = 0
     for day, account_id, status, n in conn.execute(
-            "SELECT date(c.start_ms / 1000, 'unixepoch'), c.account_id, c.status, count(*) FROM calls c"
-            f"{sql} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", params):
-        days.append(DayCount(day, names.get(account_id, ""), status, n))
+            f"SELECT c.start_ms / {DAY_MS}, c.account_id, c.status, count(*) FROM calls c{sql} GROUP BY 1, 2, 3", params):
+        when = datetime.fromtimestamp(day * DAY_MS / 1000, UTC).date().isoformat()
+        days.append(DayCount(when, names.get(account_id, ""), status, n))
         total += n
-    return CallReport(total, sorted(days, key=lambda d: (d.day, d.account, d.status)),
-                      _agents(conn, sql, params), _durations(conn, sql, params))
+    agents, durations = _agents_and_durations(conn, sql, params)
+    return CallReport(total, sorted(days, key=lambda d: (d.day, d.account, d.status)), agents, durations)
 
 
-def _agents(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[AgentSummary]:
-    out: dict[str, AgentSummary] = {}
-    for agent, n, talk, hold, silence in conn.execute(
-            "SELECT c.agent, count(*), avg(c.talk_ms), avg(c.hold_ms), avg(f.silence_pct) / 100 "
-            f"FROM calls c LEFT JOIN call_figures f ON f.call_id = c.id{sql} GROUP BY c.agent", params):
-        out[agent] = AgentSummary(agent, n, talk, hold, silence, {})
-    for agent, sentiment, n in conn.execute(
-            "SELECT c.agent, f.sentiment, count(*) FROM call_figures f JOIN calls c ON c.id = f.call_id"
-            f"{sql}{' AND' if sql else ' WHERE'} f.sentiment != '' GROUP BY 1, 2", params):
-        out[agent].sentiments[sentiment] = n
-    return sorted(out.values(), key=lambda a: (-a.calls, a.agent))
-
-
-def _durations(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[DurationBin]:
+def _agents_and_durations(conn: sqlite3.Connection, sql: str, params: list[Any]) -> tuple[list[AgentSummary], list[DurationBin]]:
+    # One walk of calls_report_agents: per (agent, duration bin), the counts and sums that the
+    # per-agent averages and the distribution add up from.
     cases = " ".join(f"WHEN c.duration_ms < {hi} THEN {i}" for i, (_, _, hi) in enumerate(DURATION_BINS) if hi)
-    counts = dict(conn.execute(
-        f"SELECT CASE WHEN c.duration_ms IS NULL THEN -1 {cases} ELSE {len(DURATION_BINS) - 1} END, count(*) "
-        f"FROM calls c{sql} GROUP BY 1", params).fetchall())
-    bins = [DurationBin(label, lo, hi, counts.get(i, 0)) for i, (label, lo, hi) in enumerate(DURATION_BINS)]
-    if counts.get(-1):
-        bins.append(DurationBin("unknown", None, None, counts[-1]))
-    return bins
+    bins: dict[int, int] = {}
+    sums: dict[str, list[int]] = {}  # agent -> [calls, talk sum, talk count, hold sum, hold count]
+    for agent, b, n, talk, talked, hold, held in conn.execute(
+            f"SELECT c.agent, CASE WHEN c.duration_ms IS NULL THEN -1 {cases} ELSE {len(DURATION_BINS) - 1} END, "
+            f"count(*), sum(c.talk_ms), count(c.talk_ms), sum(c.hold_ms), count(c.hold_ms) FROM calls c{sql} GROUP BY 1, 2",
+            params):
+        bins[b] = bins.get(b, 0) + n
+        a = sums.setdefault(agent, [0, 0, 0, 0, 0])
+        for k, v in enumerate((n, talk or 0, talked, hold or 0, held)):
+            a[k] += v
+    out: dict[str, AgentSummary] = {
+        agent: AgentSummary(agent, n, talk / talked if talked else None, hold / held if held else None, None, {})
+        for agent, (n, talk, talked, hold, held) in sums.items()}
+    silence: dict[str, list[float]] = {}
+    for agent, sentiment, n, pct, counted in conn.execute(
+            "SELECT c.agent, f.sentiment, count(*), sum(f.silence_pct), count(f.silence_pct) "
+            f"FROM call_figures f JOIN calls c ON c.id = f.call_id{sql} GROUP BY 1, 2", params):
+        if sentiment:
+            out[agent].sentiments[sentiment] = n
+        s = silence.setdefault(agent, [0.0, 0])
+        s[0] += pct or 0.0
+        s[1] += counted
+    for agent, (pct, counted) in silence.items():
+        out[agent].silence_share = pct / counted / 100 if counted else None
+    durations = [DurationBin(label, lo, hi, bins.get(i, 0)) for i, (label, lo, hi) in enumerate(DURATION_BINS)]
+    if bins.get(-1):
+        durations.append(DurationBin("unknown", None, None, bins[-1]))
+    return sorted(out.values(), key=lambda a: (-a.calls, a.agent)), durations
