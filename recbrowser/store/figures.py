@@ -1,9 +1,9 @@
 """Conversation figures per call (call_figures, schema v7) and the report's aggregates.
 
-The report is three GROUP BYs over the calls a filter selects, each one pass over an index:
-calls per day, account and status (calls_start_filters holds start, status and account: no
-table row is read), per agent (calls_agent, then the call's talk and hold, and its figures by
-primary key), and the durations in bins (calls_duration).
+The report is three GROUP BYs over the calls a filter selects: calls per UTC day, account and
+status walk calls_report_days in its own order (no sort, no table row); per agent and duration
+bin walk the covering calls_report_agents once; silence and sentiment per agent join each
+call's figures by primary key (the costly part at a million calls: docs/benchmarks.md).
 """
 
 from __future__ import annotations
