@@ -114,9 +114,9 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
 
 
 def where_sql(conn: sqlite3.Connection, f: CallFilter) -> tuple[str, list[Any]] | None:
-    """" WHERE ..." over `calls c` for a filter (its sort ignored), and its parameters; None
-    when it matches nothing. For the report's aggregates (store/figures.py)."""
-    where = _where(conn, replace(f, sort="start"))
+    """" WHERE ..." over `calls c` for a filter, and its parameters; None when it matches
+    nothing. For the report's aggregates (store/figures.py)."""
+    where = _where(conn, f)
     return None if where is None else (_sql(where[0]), where[1])
 
 
