@@ -2,8 +2,8 @@
 
 The report is three GROUP BYs over the calls a filter selects: calls per UTC day, account and
 status walk calls_report_days in its own order (no sort, no table row); per agent and duration
-bin walk the covering calls_report_agents once; silence and sentiment per agent join each
-call's figures by primary key (the costly part at a million calls: docs/benchmarks.md).
+bin walk the covering calls_report_agents once, the silence share and sentiment included (kept
+on the call's row as well as in call_figures for this).
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def save_figures(conn: sqlite3.Connection, account_id: int, figures: dict[str, C
         rows.append((account_id, provider_id, *(getattr(f, c) for c in _COLUMNS[:-1]), int(f.from_audio),
                      agent_pct, silence_pct, now))
     columns = ", ".join(_COLUMNS)
+    conn.executemany("UPDATE calls SET silence_pct = ?, sentiment = ? WHERE account_id = ? AND provider_id = ?",
+                     [(r[-2], r[2 + _COLUMNS.index("sentiment")], r[0], r[1]) for r in rows])
     conn.executemany(
         f"INSERT OR REPLACE INTO call_figures (call_id, {columns}, agent_talk_pct, silence_pct, computed_ms) "
         f"SELECT c.id, {', '.join('?' * (len(_COLUMNS) + 3))} FROM calls c WHERE c.account_id = ? AND c.provider_id = ?",
@@ -73,29 +75,21 @@ def report(conn: sqlite3.Connection, f: CallFilter) -> CallReport:
 
 def _agents_and_durations(conn: sqlite3.Connection, sql: str, params: list[Any]) -> tuple[list[AgentSummary], list[DurationBin]]:
     # One walk of calls_report_agents in its own order, grouped by agent alone (a second key
-    # that is an expression would sort a million rows: 470 ms instead of ~200): each bin is a sum.
+    # that is an expression would sort a million rows): each duration bin and sentiment is a sum.
     tests = ["c.duration_ms IS NULL"] + [
         f"c.duration_ms >= {lo}" + (f" AND c.duration_ms < {hi}" if hi else "") for _, lo, hi in DURATION_BINS]
-    bins = [0] * len(tests)
-    sums: dict[str, list[int]] = {}  # agent -> [calls, talk sum, talk count, hold sum, hold count]
-    for agent, n, talk, talked, hold, held, *counts in conn.execute(
-            "SELECT c.agent, count(*), sum(c.talk_ms), count(c.talk_ms), sum(c.hold_ms), count(c.hold_ms), "
-            + ", ".join(f"sum({t})" for t in tests) + f" FROM calls c{sql} GROUP BY c.agent", params):
-        sums[agent] = [n, talk or 0, talked, hold or 0, held]
-        bins = [b + (c or 0) for b, c in zip(bins, counts, strict=True)]
-    out: dict[str, AgentSummary] = {
-        agent: AgentSummary(agent, n, talk / talked if talked else None, hold / held if held else None, None, {})
-        for agent, (n, talk, talked, hold, held) in sums.items()}
-    # The figures by agent, the calls walked in the same order (each call's figures by primary key).
     kinds = ("positive", "neutral", "negative")
-    for agent, pct, counted, *moods in conn.execute(
-            "SELECT c.agent, sum(f.silence_pct), count(f.silence_pct), "
-            + ", ".join(f"sum(f.sentiment = '{k}')" for k in kinds) + ", sum(f.sentiment NOT IN ('', "
-            + ", ".join(f"'{k}'" for k in kinds) + f")) FROM calls c JOIN call_figures f ON f.call_id = c.id{sql} "
-            "GROUP BY c.agent", params):
-        a = out[agent]
-        a.silence_share = pct / counted / 100 if counted else None
-        a.sentiments = {k: n for k, n in zip((*kinds, "other"), moods, strict=True) if n}
+    moods = [f"c.sentiment = '{k}'" for k in kinds] + ["c.sentiment NOT IN ('', " + ", ".join(f"'{k}'" for k in kinds) + ")"]
+    bins = [0] * len(tests)
+    out: dict[str, AgentSummary] = {}
+    for agent, n, talk, talked, hold, held, pct, counted, *counts in conn.execute(
+            "SELECT c.agent, count(*), sum(c.talk_ms), count(c.talk_ms), sum(c.hold_ms), count(c.hold_ms), "
+            "sum(c.silence_pct), count(c.silence_pct), " + ", ".join(f"sum({t})" for t in (*tests, *moods))
+            + f" FROM calls c{sql} GROUP BY c.agent", params):
+        bins = [b + (c or 0) for b, c in zip(bins, counts[:len(tests)], strict=True)]
+        sentiments = {k: m for k, m in zip((*kinds, "other"), counts[len(tests):], strict=True) if m}
+        out[agent] = AgentSummary(agent, n, talk / talked if talked else None, hold / held if held else None,
+                                  pct / counted / 100 if counted else None, sentiments)
     durations = [DurationBin(label, lo, hi, bins[i + 1]) for i, (label, lo, hi) in enumerate(DURATION_BINS)]
     if bins[0]:
         durations.append(DurationBin("unknown", None, None, bins[0]))

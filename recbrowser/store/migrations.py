@@ -263,6 +263,11 @@ def v7_call_figures(db: Database) -> None:
         " hold_ms INTEGER, words INTEGER NOT NULL, sentiment TEXT NOT NULL DEFAULT '',"
         " from_audio INTEGER NOT NULL DEFAULT 0, computed_ms INTEGER NOT NULL)"
     )
+    # The two figures the report averages per agent are on the call's row too (save_figures
+    # writes both; sync's upsert leaves them alone): the report then reads one covering index
+    # instead of a million lookups into call_figures (1.7 s at a million calls).
+    db.execute("ALTER TABLE calls ADD COLUMN silence_pct REAL")
+    db.execute("ALTER TABLE calls ADD COLUMN sentiment TEXT NOT NULL DEFAULT ''")
     db.execute("CREATE INDEX call_figures_silence ON call_figures(silence_pct)")
     db.execute("CREATE INDEX call_figures_agent_talk ON call_figures(agent_talk_pct)")
     for sql in REPORT_INDEXES:
@@ -274,7 +279,8 @@ def v7_call_figures(db: Database) -> None:
 # one covering index, the filter bar's columns included.
 REPORT_INDEXES = (
     "CREATE INDEX calls_report_days ON calls(start_ms / 86400000, account_id, status, start_ms)",
-    "CREATE INDEX calls_report_agents ON calls(agent, duration_ms, talk_ms, hold_ms, start_ms, account_id, status)",
+    "CREATE INDEX calls_report_agents ON calls(agent, duration_ms, talk_ms, hold_ms, silence_pct, sentiment, start_ms, "
+    "account_id, status)",
 )
 
 
