@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from recbrowser.errors import StoreError, UserFacingError
@@ -65,7 +65,9 @@ class CallRow:
     downloaded: bool  # a media file of one of its recordings is in the local cache
     leg_count: int
     expires_ms: int | None = None  # when the provider deletes the first of its recordings
-    figures: CallFigures | None = None  # None until computed (services/conversation.py)
+    # None until computed (services/conversation.py). Local derived data, not part of what the
+    # row is: two archives listing the same calls (the team archive keeps no figures yet) agree.
+    figures: CallFigures | None = field(default=None, compare=False)
 
 
 @dataclass
