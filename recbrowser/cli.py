@@ -11,11 +11,11 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recbrowser import __version__
+from recbrowser import __version__, cli_errors
+from recbrowser.cli_args import MAX_LIMIT, check_range, iso_arg, query_first, whole_number
 from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
 from recbrowser.paths import data_dir, ensure
@@ -89,13 +89,14 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
     c.add_argument("--status")
     c.add_argument("--has-audio", action=argparse.BooleanOptionalAction, default=None)
     c.add_argument("--has-transcript", action=argparse.BooleanOptionalAction, default=None)
-    c.add_argument("--limit", type=int, default=50)
+    c.add_argument("--limit", type=whole_number(1, MAX_LIMIT, 50), default=50)
     c.add_argument("--json", action="store_true")
 
     q = sub.add_parser("search", help='search transcripts and summaries: words, "a phrase", pric*, -word, a OR b')
-    q.add_argument("query")
+    q.add_argument("query", nargs="*", help="what to look for; a word starting with '-' excludes that word")
+    q.add_argument("--query", action="append", dest="query_words", default=[], help=argparse.SUPPRESS)
     q.add_argument("--account")
-    q.add_argument("--limit", type=int, default=20)
+    q.add_argument("--limit", type=whole_number(1, MAX_LIMIT, 20), default=20)
     q.add_argument("--json", action="store_true")
 
     sh = sub.add_parser("show", help="show one call with its transcript")
@@ -108,7 +109,7 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
 
     e = sub.add_parser("emulate", help="run provider emulators on 127.0.0.1 until interrupted")
     e.add_argument("--provider", action="append", dest="providers", metavar="NAME")
-    e.add_argument("--calls", type=int, default=40)
+    e.add_argument("--calls", type=whole_number(0, 100_000, 40), default=40)
     e.add_argument("--fault", action="append", default=[], metavar="SPEC", dest="faults")
 
     if command not in sub.choices:  # help, an extension's command, or a typo (its error lists them all)
@@ -117,20 +118,30 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
     return p
 
 
-def iso_arg(text: str) -> int:
-    from recbrowser.providers.timeparse import to_ms
+def _search_words(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """argv with the words of a `search` query marked as such (see cli_args.query_first)."""
+    if command_word(argv) != "search":
+        return argv
+    at = argv.index("search")
+    search = parser._subparsers._group_actions[0].choices["search"]  # type: ignore[union-attr]
+    options = {o: a.nargs != 0 for o, a in search._option_string_actions.items() if o != "--query"}
+    return argv[: at + 1] + query_first(argv[at + 1:], options)
 
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use e.g. 2026-05-09 or 2026-05-09T14:30") from None
-    return to_ms(dt if dt.tzinfo else dt.astimezone())
+
+def parse(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    parser = build_parser(commands=names_a_command(argv), command=command_word(argv))
+    args = parser.parse_args(_search_words(argv, parser))
+    check_range(parser, args)
+    if args.command == "search":
+        args.query = " ".join([*args.query, *args.query_words]).strip()
+        if not args.query:
+            parser.error("search needs something to look for, e.g. recbrowser search refund")
+    return parser, args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(commands=names_a_command(argv), command=command_word(argv))
-    args = parser.parse_args(argv)
+    _, args = parse(argv)
     if not (args.demo or args.command is None):
         gc.enable()  # off for a window's start-up only (recbrowser/__main__.py)
     dd = data_dir(args.data_dir)
@@ -162,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nrecbrowser: interrupted; what was saved is kept, run the command again to continue.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `recbrowser calls | head`
+        return cli_errors.output_closed()
+    except Exception as e:  # noqa: BLE001 - the last line of defence: one sentence, details in the log
+        return cli_errors.report(e, dd.database)
 
 
 def cmd_accounts(args, store: Store, dd) -> int:
@@ -201,7 +216,14 @@ def cmd_accounts(args, store: Store, dd) -> int:
 
 def _read_secrets() -> dict[str, str]:
     try:
-        data = json.loads(sys.stdin.read() or "{}")
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        text.encode("utf-8")  # no lone surrogates (text read with surrogateescape)
+    except UnicodeError:
+        # Not shown: the bytes are (part of) a secret.
+        raise UsageError("--secrets-stdin: the secrets are not valid UTF-8 text; save them as UTF-8 and try again") from None
+    try:
+        data = json.loads(text or "{}")
     except ValueError:
         raise UsageError('--secrets-stdin expects one JSON object, e.g. {"client_secret": "..."}') from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):

@@ -9,6 +9,7 @@ import sys
 from dataclasses import asdict
 
 from recbrowser.cli import iso_arg
+from recbrowser.cli_args import MAX_LIMIT, whole_number
 from recbrowser.cli_format import local_time
 from recbrowser.domain import call_ref
 from recbrowser.store import Store
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("call", nargs="?", metavar="CALL", help="only this call (a ref as `calls` prints it)")
     p.add_argument("--account", help="only this account")
     p.add_argument("--since", type=iso_arg, help="only entries from this time on (ISO 8601, e.g. 2026-11-01)")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--limit", type=whole_number(1, MAX_LIMIT, 200), default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_audit)
 

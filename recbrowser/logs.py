@@ -52,11 +52,14 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
         h.close()
     handlers: list[logging.Handler] = []
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = log_dir / "recbrowser.log"
-        fh = RotatingLog(path)
-        fh.setLevel(logging.DEBUG if verbose or os.environ.get("RECBROWSER_DEBUG") else logging.INFO)
-        handlers.append(fh)
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fh = RotatingLog(log_dir / "recbrowser.log")
+        except OSError:
+            fh = None  # a read-only data folder: reading the cache still works, without a log
+        if fh is not None:
+            fh.setLevel(logging.DEBUG if verbose or os.environ.get("RECBROWSER_DEBUG") else logging.INFO)
+            handlers.append(fh)
     err = logging.StreamHandler()
     err.setLevel(logging.DEBUG if verbose else logging.ERROR)
     handlers.append(err)

@@ -1,0 +1,77 @@
+"""What the command line says when something below it fails in a way no command caught: one
+sentence a supervisor can act on, never a Python traceback (the details go to the log)."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+log = logging.getLogger("recbrowser.cli")
+
+
+def backups_of(database: Path) -> list[Path]:
+    """The copies each migration keeps (`calls.db.bak-v3` ...), newest schema first."""
+    def version(p: Path) -> int:
+        tail = p.name.rsplit("-v", 1)[-1]
+        return int(tail) if tail.isdigit() else -1
+
+    return sorted(database.parent.glob(f"{database.name}.bak-v*"), key=version, reverse=True)
+
+
+def damaged_cache(database: Path) -> str:
+    copies = backups_of(database)
+    if copies:
+        restore = (f"to go back to the copy kept before the last update, close recbrowser and replace it with "
+                   f"{copies[0]} (e.g. `cp {copies[0]} {database}`, then run `recbrowser sync`)")
+    else:
+        restore = "move it away and run `recbrowser sync` to build a fresh cache (downloaded media files are kept)"
+    return f"The cache {database} is damaged (database disk image is malformed) and was left as it is: {restore}."
+
+
+def sentence(error: BaseException, database: Path | None) -> str:
+    """One sentence for an error that reached the command line's top."""
+    where = database if database is not None else "the cache"
+    if isinstance(error, sqlite3.DatabaseError):
+        text = str(error).lower()
+        if "malformed" in text or "corrupt" in text or "not a database" in text:
+            return damaged_cache(database) if database is not None else f"The cache is damaged ({error})."
+        if "locked" in text or "busy" in text:
+            return f"The cache {where} is busy in another program (a sync or the window): wait for it, or close it, and try again."
+        if "readonly" in text or "read-only" in text:
+            return (f"The cache {where} is read-only here: reading works, but this command changes it; "
+                    "run it as the folder's owner or pass --data-dir with a folder you can write to.")
+        if "unable to open" in text:
+            return f"Cannot open the cache {where}: check the folder's permissions, or pass --data-dir to use another folder."
+    if isinstance(error, OSError):
+        name = error.filename or where
+        if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return f"Cannot write to {name}: permission denied; choose a folder you can write to (or pass --data-dir)."
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return f"The disk holding {name} is full: free some space and run the command again."
+        return f"Cannot use {name}: {error.strerror or error}."
+    return (f"Unexpected error ({type(error).__name__}); nothing more was done. The details are in the log "
+            "(recbrowser --verbose shows them): please report it.")
+
+
+def report(error: BaseException, database: Path | None) -> int:
+    """Print the sentence for `error` on stderr, log the details, and return the exit status."""
+    if logging.getLogger("recbrowser").handlers:  # else logging's last resort would print the traceback
+        log.warning("command failed", exc_info=error)  # below the terminal's level: the log file only
+    print(f"recbrowser: {sentence(error, database)}", file=sys.stderr)
+    return 1
+
+
+def output_closed() -> int:
+    """`recbrowser calls | head`: the reader went away. Nothing to say (the reader chose to stop);
+    stdout is pointed at /dev/null so Python's own flush at exit has nowhere to fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a file (a test's capture): nothing to flush
+        pass
+    return 1
