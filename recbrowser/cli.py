@@ -141,6 +141,12 @@ def parse(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the terminal's encoding could not read (surrogate escapes)
+            print(f"recbrowser: the argument {ascii(arg)} is not valid UTF-8 text; retype it.", file=sys.stderr)
+            return 2
     _, args = parse(argv)
     if not (args.demo or args.command is None):
         gc.enable()  # off for a window's start-up only (recbrowser/__main__.py)

@@ -58,6 +58,9 @@ class Store:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            self._conn.close()  # a damaged file: no statistics written into it on the way out
+            return
         self.close()
 
     @contextmanager

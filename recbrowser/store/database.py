@@ -31,10 +31,20 @@ def connect(path: Path) -> sqlite3.Connection:
         # file, so this one open covers all three (no process-wide umask change needed).
         os.close(os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE))
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if is_read_only(path):
+            # A folder the user may read but not write (a colleague's, a mounted backup): SQLite
+            # could not create the -shm beside it, so read it as a file nobody changes meanwhile.
+            conn = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+        else:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as e:
         raise StoreError(f"Cannot open the cache {path} ({e}): check the folder's permissions, or pass --data-dir to use another folder.") from None
     return conn
+
+
+def is_read_only(path: Path) -> bool:
+    """Whether this user may read the cache but not change it (file or folder not writable)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK))
 
 
 def open_reader(path: Path, cache_mb: int = 16) -> sqlite3.Connection:
@@ -80,6 +90,8 @@ def not_a_cache(path: Path) -> str:
 
 def configure(conn: sqlite3.Connection, path: Path) -> None:
     """Pragmas for a file we are allowed to write (called after the version check)."""
+    if is_read_only(path):
+        return  # nothing to set on a file we only read; a write says "read-only" when it comes
     conn.execute("PRAGMA foreign_keys = ON")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recbrowser.errors import SchemaTooNew, StoreError
-from recbrowser.store.database import backup, configure, connect, not_a_cache, read_only, restrict_mode
+from recbrowser.store.database import backup, configure, connect, is_read_only, not_a_cache, read_only, restrict_mode
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -309,7 +309,8 @@ def open_cache(path: str | Path, migrations: Sequence[Migration] | None = None,
         refuse_newer(version, len(MIGRATIONS if migrations is None else migrations))
         configure(conn, path)
         migrate(conn, path, version, migrations, progress)
-        restrict_mode(path)
+        if not is_read_only(path):
+            restrict_mode(path)
     except sqlite3.DatabaseError as e:
         conn.close()
         if "locked" in str(e) or "busy" in str(e):
