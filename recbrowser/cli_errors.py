@@ -50,6 +50,8 @@ def sentence(error: BaseException, database: Path | None) -> str:
         name = error.filename or where
         if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             return f"Cannot write to {name}: permission denied; choose a folder you can write to (or pass --data-dir)."
+        if error.errno in (errno.EEXIST, errno.ENOTDIR):
+            return f"{name} is (or is inside) a file, not a folder: pass --data-dir with a folder, or move the file."
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             return f"The disk holding {name} is full: free some space and run the command again."
         return f"Cannot use {name}: {error.strerror or error}."

@@ -284,3 +284,11 @@ def test_cases_the_table_does_not_reach_still_give_one_sentence(capsys, synced_c
                  ["download", "hq/1", "--to", "/proc/nope"], ["export", "hq/1", "--to", "/proc/x.zip"]):
         _check(capsys, argv, tmp_path)
     assert run(capsys, "calls", "--limit", "1")[0] == 0
+
+
+def test_a_data_folder_that_is_a_file_is_named(capsys, tmp_path):
+    (tmp_path / "a-file").write_text("mine")
+    for folder in (tmp_path / "a-file", tmp_path / "a-file" / "data"):
+        code, _, err = attempt(capsys, ["--data-dir", str(folder), "calls"])
+        assert code == 1 and "not a folder" in one_sentence(err)
+    assert (tmp_path / "a-file").read_text() == "mine"
