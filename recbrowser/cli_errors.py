@@ -10,26 +10,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from recbrowser.store.database import damaged_cache
+
 log = logging.getLogger("recbrowser.cli")
-
-
-def backups_of(database: Path) -> list[Path]:
-    """The copies each migration keeps (`calls.db.bak-v3` ...), newest schema first."""
-    def version(p: Path) -> int:
-        tail = p.name.rsplit("-v", 1)[-1]
-        return int(tail) if tail.isdigit() else -1
-
-    return sorted(database.parent.glob(f"{database.name}.bak-v*"), key=version, reverse=True)
-
-
-def damaged_cache(database: Path) -> str:
-    copies = backups_of(database)
-    if copies:
-        restore = (f"to go back to the copy kept before the last update, close recbrowser and replace it with "
-                   f"{copies[0]} (e.g. `cp {copies[0]} {database}`, then run `recbrowser sync`)")
-    else:
-        restore = "move it away and run `recbrowser sync` to build a fresh cache (downloaded media files are kept)"
-    return f"The cache {database} is damaged (database disk image is malformed) and was left as it is: {restore}."
 
 
 def sentence(error: BaseException, database: Path | None) -> str:

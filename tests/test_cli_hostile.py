@@ -93,6 +93,23 @@ def test_a_cache_damaged_in_the_middle_is_named_with_how_to_restore_and_never_wr
     assert database.read_bytes() == before
 
 
+def test_a_cache_damaged_in_its_table_of_contents_is_refused_with_the_same_advice(synced_cache):
+    database = synced_cache.database
+    con = sqlite3.connect(database)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    shutil.copy(database, database.with_name(database.name + ".bak-v4"))
+    with database.open("r+b") as fh:  # page 1 after its 100-byte header: the schema's b-tree
+        fh.seek(100)
+        fh.write(b"\xa5" * 400)
+    before = database.read_bytes()
+    done = cli("calls")
+    assert done.returncode == 1
+    line = one_sentence(done.stderr)
+    assert "damaged" in line and f"{database}.bak-v4" in line
+    assert database.read_bytes() == before
+
+
 # -- a cache busy in another process -------------------------------------------------------------
 def test_a_cache_locked_by_another_program_says_busy_and_a_retry_works(capsys, monkeypatch, synced_cache, yeastar):
     from recbrowser.store import database

@@ -88,6 +88,27 @@ def not_a_cache(path: Path) -> str:
     )
 
 
+def backups_of(database: Path) -> list[Path]:
+    """The copies each migration keeps (`calls.db.bak-v3` ...), newest schema first."""
+    def version(p: Path) -> int:
+        tail = p.name.rsplit("-v", 1)[-1]
+        return int(tail) if tail.isdigit() else -1
+
+    return sorted(database.parent.glob(f"{database.name}.bak-v*"), key=version, reverse=True)
+
+
+def damaged_cache(database: Path) -> str:
+    """What to say about a cache SQLite reports as malformed: it is left as it is, and this is
+    how to get back the copy the last update kept (or start afresh)."""
+    copies = backups_of(database)
+    if copies:
+        restore = (f"to go back to the copy kept before the last update, close recbrowser and replace it with "
+                   f"{copies[0]} (e.g. `cp {copies[0]} {database}`, then run `recbrowser sync`)")
+    else:
+        restore = "move it away and run `recbrowser sync` to build a fresh cache (downloaded media files are kept)"
+    return f"The cache {database} is damaged (database disk image is malformed) and was left as it is: {restore}."
+
+
 def configure(conn: sqlite3.Connection, path: Path) -> None:
     """Pragmas for a file we are allowed to write (called after the version check)."""
     if is_read_only(path):
