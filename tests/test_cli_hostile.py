@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yeastar_helpers import add_emulated_account, sync
 
+import recbrowser
 from recbrowser.cli import main
 from recbrowser.store import Store
 
@@ -152,7 +153,9 @@ def test_a_read_only_data_folder_reads_and_says_why_it_cannot_write(synced_cache
             p.chmod(0o555 if p.is_dir() else 0o444)
         base.chmod(0o755)
         before = {p.name: p.read_bytes() for p in home.iterdir() if p.is_file()}
-        env = {**os.environ, "RECBROWSER_DATA_DIR": str(home), "HOME": str(base)}
+        # The code under test, whatever an earlier test left in os.environ.
+        checkout = str(Path(recbrowser.__file__).resolve().parents[1])
+        env = {**os.environ, "RECBROWSER_DATA_DIR": str(home), "HOME": str(base), "PYTHONPATH": checkout}
 
         def as_other(*args):
             return subprocess.run([*drop, sys.executable, "-m", "recbrowser", *args], capture_output=True,
