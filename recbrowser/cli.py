@@ -118,25 +118,33 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
     return p
 
 
-def _search_words(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+def _command_parser(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser:
+    """The parser of command `name` (its usage line is the one to show), else `parser`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            return action.choices[name]
+    return parser
+
+
+def _search_words(argv: list[str], search: argparse.ArgumentParser) -> list[str]:
     """argv with the words of a `search` query marked as such (see cli_args.query_first)."""
-    if command_word(argv) != "search":
-        return argv
-    at = argv.index("search")
-    search = parser._subparsers._group_actions[0].choices["search"]  # type: ignore[union-attr]
+    at = next(i for i in range(len(argv)) if command_word(argv[: i + 1]) == "search")
     options = {o: a.nargs != 0 for o, a in search._option_string_actions.items() if o != "--query"}
     return argv[: at + 1] + query_first(argv[at + 1:], options)
 
 
-def parse(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
-    parser = build_parser(commands=names_a_command(argv), command=command_word(argv))
-    args = parser.parse_args(_search_words(argv, parser))
-    check_range(parser, args)
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The parsed command line; bad usage exits 2 with the command's usage and one sentence."""
+    word = command_word(argv)
+    parser = build_parser(commands=names_a_command(argv), command=word)
+    command = _command_parser(parser, word)
+    args = parser.parse_args(_search_words(argv, command) if word == "search" and command is not parser else argv)
+    check_range(command, args)
     if args.command == "search":
         args.query = " ".join([*args.query, *args.query_words]).strip()
         if not args.query:
-            parser.error("search needs something to look for, e.g. recbrowser search refund")
-    return parser, args
+            command.error("type something to look for, e.g. recbrowser search refund")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UnicodeEncodeError:  # bytes the terminal's encoding could not read (surrogate escapes)
             print(f"recbrowser: the argument {ascii(arg)} is not valid UTF-8 text; retype it.", file=sys.stderr)
             return 2
-    _, args = parse(argv)
+    args = parse(argv)
     if not (args.demo or args.command is None):
         gc.enable()  # off for a window's start-up only (recbrowser/__main__.py)
     dd = data_dir(args.data_dir)

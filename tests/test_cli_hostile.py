@@ -177,14 +177,24 @@ def test_a_read_only_data_folder_reads_and_says_why_it_cannot_write(synced_cache
 
 # -- output closed early -------------------------------------------------------------------------
 def test_output_piped_into_a_reader_that_stops_early_ends_quietly(synced_cache):
-    """`recbrowser calls | head -1`, with a real pipe closed after the first line."""
-    for args in (["calls", "--limit", "500"], ["calls", "--json", "--limit", "500"], ["search", "the"]):
-        proc = subprocess.Popen([sys.executable, "-m", "recbrowser", *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        assert proc.stdout.read(1)
-        proc.stdout.close()
-        err = proc.stderr.read().decode()
-        assert proc.wait(60) in (0, 1) and err == "", err
+    """`recbrowser calls | head -1`, with a real pipe: closed after the first bytes of an output
+    larger than a pipe holds (64 KiB), and closed before anything was written."""
+    from recbrowser.domain import Call, Party
+
+    with Store.open(synced_cache.database) as store:
+        hq = store.account("hq")
+        store.upsert_calls(hq.id, [Call(provider_id=f"bulk{i}", start_ms=1_700_000_000_000 + i * 60_000, direction="inbound",
+                                        from_party=Party(number=f"+4930{i:07d}"), to_party=Party(number="201"))
+                                   for i in range(2000)])
+    for args in (["calls", "--limit", "2000"], ["calls", "--json", "--limit", "2000"]):
+        for read_first in (True, False):
+            proc = subprocess.Popen([sys.executable, "-m", "recbrowser", *args], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+            if read_first:
+                assert proc.stdout.read(1)
+            proc.stdout.close()
+            err = proc.stderr.read().decode()
+            assert proc.wait(60) in (0, 1) and err == "", err
 
 
 # -- arguments -----------------------------------------------------------------------------------
