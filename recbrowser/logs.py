@@ -44,6 +44,19 @@ class RotatingLog(logging.FileHandler):
         os.replace(self.baseFilename, f"{self.baseFilename}.1")
 
 
+class WithoutTraceback(logging.Formatter):
+    """The terminal gets the record's one line; its traceback goes to the log file only (and to
+    the terminal with --verbose): a supervisor never sees Python's internals."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
 def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     root = logging.getLogger("recbrowser")
     root.setLevel(logging.DEBUG)
@@ -64,7 +77,7 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     err.setLevel(logging.DEBUG if verbose else logging.ERROR)
     handlers.append(err)
     for h in handlers:
-        h.setFormatter(logging.Formatter(FORMAT))
+        h.setFormatter(logging.Formatter(FORMAT) if h is not err or verbose else WithoutTraceback(FORMAT))
         h.addFilter(RedactingFilter())
         root.addHandler(h)
     root.propagate = False

@@ -322,3 +322,24 @@ def test_a_data_folder_that_is_a_file_is_named(capsys, tmp_path):
         code, _, err = attempt(capsys, ["--data-dir", str(folder), "calls"])
         assert code == 1 and "not a folder" in one_sentence(err)
     assert (tmp_path / "a-file").read_text() == "mine"
+
+
+def test_an_error_logged_with_its_traceback_shows_one_line_on_the_terminal_and_all_in_the_file(capsys, tmp_path):
+    """A service that logs an unforeseen failure (sync's "stopped on an unexpected error") used
+    to print the whole traceback on the terminal, where the log's stderr handler shows errors."""
+    import logging
+
+    from recbrowser.logs import setup_logging
+
+    setup_logging(tmp_path)
+    try:
+        try:
+            {}["missing"]
+        except KeyError:
+            logging.getLogger("recbrowser.sync").exception("sync hq failed unexpectedly")
+    finally:
+        setup_logging(None)
+    err = capsys.readouterr().err
+    assert "sync hq failed unexpectedly" in err and "Traceback" not in err and "KeyError" not in err
+    logged = (tmp_path / "recbrowser.log").read_text(encoding="utf-8")
+    assert "Traceback" in logged and "KeyError: 'missing'" in logged
