@@ -37,7 +37,7 @@ def transcript(sentences: int, notes: int) -> None:
 
     from recbrowser.domain import Segment
     from recbrowser.store import Note
-    from recbrowser.ui.transcript_pane import TranscriptPane
+    from recbrowser.ui.call_pane.transcript_pane import TranscriptPane
 
     app = QApplication.instance() or QApplication([])
     segments = [Segment(f"Sentence number {i}, about the invoice and the refund.", f"S{i % 2}", "agent", i * 3000, i * 3000 + 2500)

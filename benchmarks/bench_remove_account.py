@@ -42,8 +42,8 @@ def in_window(root: Path) -> dict:
 
     from recbrowser.paths import data_dir
     from recbrowser.store import Store
-    from recbrowser.ui.main_window import MainWindow
-    from recbrowser.ui.settings import open_settings
+    from recbrowser.ui.common.settings import open_settings
+    from recbrowser.ui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     d = data_dir(root)

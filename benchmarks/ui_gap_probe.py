@@ -18,9 +18,9 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from recbrowser.domain import Account
 from recbrowser.paths import data_dir
 from recbrowser.store import Store
-from recbrowser.ui.app import make_app
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.common.settings import open_settings
+from recbrowser.ui.window.app import make_app
+from recbrowser.ui.window.main_window import MainWindow
 
 
 def main() -> None:

@@ -85,9 +85,9 @@ def since(t: float) -> float:
 def run_window(folder: str, tasks: list[str]) -> None:
     from recbrowser.paths import data_dir, ensure
     from recbrowser.store import Store
-    from recbrowser.ui.app import make_app
-    from recbrowser.ui.main_window import MainWindow
-    from recbrowser.ui.settings import open_settings
+    from recbrowser.ui.common.settings import open_settings
+    from recbrowser.ui.window.app import make_app
+    from recbrowser.ui.window.main_window import MainWindow
 
     imported = since(T0)
     app = make_app()
@@ -224,8 +224,8 @@ def jump_filtered(app: QApplication, window, store) -> None:
     and how long until the rows are painted. Sorts and filters the window's model directly (the
     count, which the window makes in a worker, is made before the clock starts)."""
     from recbrowser.store import CallFilter
-    from recbrowser.ui.call_columns import COL_AGENT, COL_DURATION, COL_START
-    from recbrowser.ui.call_table_model import ROW_ROLE
+    from recbrowser.ui.call_list.call_columns import COL_AGENT, COL_DURATION, COL_START
+    from recbrowser.ui.call_list.call_table_model import ROW_ROLE
 
     view, model = window.table, window.model
     bar = view.verticalScrollBar()

@@ -1,16 +1,12 @@
 """`recbrowser`, `python -m recbrowser`, and the PyInstaller bundle's entry point."""
 
-import gc
 import sys
 
 
 def main() -> int:
-    # Start-up makes objects that live as long as the process, and the collector would scan
-    # them over and over while the window's modules load (~10 ms before its first paint). The
-    # window turns it back on once it is complete (collecting once, then freezing what is
-    # there); the other commands turn it back on before they run.
-    gc.disable()
-    from recbrowser.startup import opens_window, warm_up
+    from recbrowser.startup import collector_off, opens_window, warm_up
+
+    collector_off()  # until the window is complete, or the command runs (recbrowser/startup.py)
 
     if opens_window(sys.argv[1:]):
         warm_up()  # Qt's libraries load on the other core while the modules below import

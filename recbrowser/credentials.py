@@ -1,6 +1,12 @@
 """The OS keyring: the only place a secret is read or written.
 
-Each account's secrets are one JSON object under service `recbrowser`, user = account name.
+Each account's secrets are one JSON object under service `recbrowser`, user =
+`<cache id>/<account name>`: the cache id is a random id each cache (data folder) keeps in its
+database, so two data folders with an account of the same name never overwrite or delete each
+other's secrets ('/' cannot occur in an account name, so no such user is an older entry's).
+Entries of older versions, keyed by the account name alone, move to the new key the first time
+the account's secrets are read with its cache id.
+
 Windows Credential Manager caps a credential at 2,560 bytes, and keyring stores it there as
 UTF-16, so the JSON is written ASCII-only and split into entries `name`, `name#1`, ... whenever
 one entry would exceed 2,560 bytes as UTF-8 or UTF-16. The first entry then starts with a
@@ -184,51 +190,55 @@ def _corrupt(account_name: str) -> CredentialError:
 
 
 # -- public API -------------------------------------------------------------------------------
-def save_secrets(account_name: str, secrets: dict[str, str]) -> None:
-    """Store the account's secrets, replacing what was there (and any chunks left over)."""
+def keyring_user(account_name: str, cache_id: str | None = None) -> str:
+    """The keyring user the account's secrets are stored under (chunks add `#1`, `#2`...)."""
+    return f"{cache_id}/{account_name}" if cache_id else account_name
+
+
+def save_secrets(account_name: str, secrets: dict[str, str], *, cache_id: str | None = None) -> None:
+    """Store the account's secrets, replacing what was there (and any chunks left over).
+
+    `cache_id`: the cache the account belongs to (`Store.cache_id`); None only for entries of
+    older versions (tests of the migration)."""
     import keyring
 
     payload = json.dumps(secrets, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
     entries = _split(payload)
+    user = keyring_user(account_name, cache_id)
 
     def write() -> None:
-        old = keyring.get_password(SERVICE, account_name)
+        old = keyring.get_password(SERVICE, user)
         old_head = _header(old)
         # Chunks first, the head last: the head is what makes a new set of chunks current.
         for i in range(len(entries) - 1, -1, -1):
-            keyring.set_password(SERVICE, _chunk_name(account_name, i), entries[i])
+            keyring.set_password(SERVICE, _chunk_name(user, i), entries[i])
         stale_until = max(old_head[0] if old_head else 0, len(entries))
-        _delete_chunks(account_name, len(entries), stale_until)
+        _delete_chunks(user, len(entries), stale_until)
 
     _call("store", write)
 
 
-def load_secrets(account_name: str) -> dict[str, str]:
-    """The account's secrets; SecretMissing if none are stored."""
+def _read(user: str, account_name: str) -> str | None:
     import keyring
 
-    def read() -> str | None:
-        head = keyring.get_password(SERVICE, account_name)
-        parsed = _header(head)
-        if parsed is None:
-            return head
-        count, digest, first = parsed
-        pieces = [first]
-        for i in range(1, count):
-            piece = keyring.get_password(SERVICE, _chunk_name(account_name, i))
-            if piece is None:
-                raise _corrupt(account_name)
-            pieces.append(piece)
-        payload = "".join(pieces)
-        if hashlib.sha256(payload.encode()).hexdigest()[:16] != digest:
+    head = keyring.get_password(SERVICE, user)
+    parsed = _header(head)
+    if parsed is None:
+        return head
+    count, digest, first = parsed
+    pieces = [first]
+    for i in range(1, count):
+        piece = keyring.get_password(SERVICE, _chunk_name(user, i))
+        if piece is None:
             raise _corrupt(account_name)
-        return payload
+        pieces.append(piece)
+    payload = "".join(pieces)
+    if hashlib.sha256(payload.encode()).hexdigest()[:16] != digest:
+        raise _corrupt(account_name)
+    return payload
 
-    payload = _call("read", read)
-    if payload is None:
-        raise SecretMissing(
-            f"Account '{account_name}' has no secret in the system keyring; enter it again in the account settings."
-        )
+
+def _parse(account_name: str, payload: str) -> dict[str, str]:
     try:
         secrets = json.loads(payload)
     except ValueError:
@@ -238,16 +248,51 @@ def load_secrets(account_name: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in secrets.items()}
 
 
-def delete_secrets(account_name: str) -> None:
-    """Remove the account's secrets and chunks; nothing to do if there are none."""
+def load_secrets(account_name: str, *, cache_id: str | None = None) -> dict[str, str]:
+    """The account's secrets; SecretMissing if none are stored.
+
+    With a cache id, an entry of an older version (keyed by the account name alone) is moved
+    to the cache's key: written there first, then deleted, so a crash between leaves a copy."""
+    user = keyring_user(account_name, cache_id)
+    payload = _call("read", lambda: _read(user, account_name))
+    if payload is None and cache_id:
+        payload = _call("read", lambda: _read(account_name, account_name))
+        if payload is not None:
+            secrets = _parse(account_name, payload)
+            save_secrets(account_name, secrets, cache_id=cache_id)
+            _call("delete", lambda: _delete_all(account_name))
+            log.info("moved the secrets of account %s to this cache's own keyring entry", account_name)
+            return secrets
+    if payload is None:
+        raise SecretMissing(
+            f"Account '{account_name}' has no secret in the system keyring; enter it again in the account settings."
+        )
+    return _parse(account_name, payload)
+
+
+def delete_secrets(account_name: str, *, cache_id: str | None = None) -> None:
+    """Remove the account's secrets and chunks; nothing to do if there are none.
+
+    An entry of an older version (by name alone) goes too when the cache has none of its own
+    yet: until its first read it is this account's."""
     import keyring
 
+    user = keyring_user(account_name, cache_id)
+
     def delete() -> None:
-        head = _header(keyring.get_password(SERVICE, account_name))
-        _delete_one(account_name)
-        _delete_chunks(account_name, 1, head[0] if head else 1)
+        if keyring.get_password(SERVICE, user) is None and cache_id:
+            _delete_all(account_name)
+        _delete_all(user)
 
     _call("delete", delete)
+
+
+def _delete_all(user: str) -> None:
+    import keyring
+
+    head = _header(keyring.get_password(SERVICE, user))
+    _delete_one(user)
+    _delete_chunks(user, 1, head[0] if head else 1)
 
 
 def _delete_one(name: str) -> bool:
@@ -297,3 +342,55 @@ def _secret_service_problem() -> str:
             return ""  # no default collection yet: the first save creates it
         return f"no keyring: the Secret Service did not answer ({type(e).__name__}); {INSTALL_ADVICE}"
     return f"keyring locked: {LOCKED_ADVICE}" if locked else ""
+
+
+# -- team archive -----------------------------------------------------------------------------
+# A team profile's secrets (database password, S3 key pair) and a serving host's sealing key
+# live under their own service, one machine-wide entry per profile: a profile is not tied to
+# one local cache. They are small, so one entry each (no chunks); too big is refused.
+TEAM_SERVICE = "recbrowser-team"
+
+
+def save_team_secrets(entry: str, secrets: dict[str, str]) -> None:
+    """Store `secrets` under the team entry `entry`, replacing what was there."""
+    import keyring
+
+    payload = json.dumps(secrets, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    if _entry_size(payload) > CHUNK:
+        raise CredentialError(f"The secrets for team profile '{entry}' are too long for the system keyring "
+                              f"(over {CHUNK // 2} characters); check what was passed on stdin.")
+    _call("store", lambda: keyring.set_password(TEAM_SERVICE, entry, payload))
+
+
+def load_team_secrets(entry: str) -> dict[str, str]:
+    """The team entry's secrets; SecretMissing if none are stored."""
+    import keyring
+
+    payload = _call("read", lambda: keyring.get_password(TEAM_SERVICE, entry))
+    if payload is None:
+        raise SecretMissing(f"Team profile '{entry}' has no secrets in the system keyring; "
+                            "run `recbrowser team connect` again.")
+    try:
+        secrets = json.loads(payload)
+    except ValueError:
+        secrets = None
+    if not isinstance(secrets, dict):
+        raise CredentialError(f"The secrets of team profile '{entry}' in the system keyring are damaged; "
+                              "run `recbrowser team connect` again.")
+    return {str(k): str(v) for k, v in secrets.items()}
+
+
+def delete_team_secrets(entry: str) -> bool:
+    """Remove the team entry; False if there was none (so a retried removal still finishes)."""
+    return _call("delete", lambda: _delete_team_entry(entry))
+
+
+def _delete_team_entry(entry: str) -> bool:
+    import keyring
+    import keyring.errors
+
+    try:
+        keyring.delete_password(TEAM_SERVICE, entry)
+        return True
+    except keyring.errors.PasswordDeleteError:
+        return False

@@ -24,6 +24,9 @@ class Account:
     provider: str
     settings: dict[str, str] = field(default_factory=dict)
     id: int | None = None
+    # The cache it was read from (Store.cache_id): keys its secrets in the keyring. Not part of
+    # what the account is, so an account read back equals the one that was added.
+    cache_id: str = field(default="", compare=False, repr=False)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+from recbrowser.private import make_private, private_dir, private_open
 from recbrowser.redact import RedactingFilter
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s"
@@ -23,6 +24,10 @@ class RotatingLog(logging.FileHandler):
     def __init__(self, path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:  # backups >= 1
         super().__init__(path, encoding="utf-8")
         self.max_bytes, self.backups = max_bytes, backups
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        # 0600 whatever the umask (and for a log an older version wrote 0644): it names calls and numbers.
+        return private_open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -65,9 +70,12 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
         h.close()
     handlers: list[logging.Handler] = []
     if log_dir is not None:
+        path = log_dir / "recbrowser.log"
         try:
-            log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fh = RotatingLog(log_dir / "recbrowser.log")
+            private_dir(log_dir)
+            for n in range(1, BACKUPS + 1):
+                make_private(path.with_name(f"{path.name}.{n}"))
+            fh = RotatingLog(path)
         except OSError:
             fh = None  # a read-only data folder: reading the cache still works, without a log
         if fh is not None:

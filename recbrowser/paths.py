@@ -45,7 +45,10 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> DataDir:
 
 
 def ensure(d: DataDir) -> DataDir:
-    # 0700: the cache holds call metadata and transcripts, which are personal data.
+    # 0700, also when the folder existed: the cache holds call metadata, transcripts and
+    # recordings, which are personal data.
+    from recbrowser.private import private_dir
+
     for folder in (d.root, d.logs, d.media):
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(folder)
     return d

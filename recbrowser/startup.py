@@ -10,6 +10,7 @@ imports Qt: when PySide6 loads later it finds the libraries already mapped.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -22,6 +23,26 @@ _NO_WINDOW = {"--version", "--headless", "--install-desktop-entry", "--uninstall
 # In the order they depend on each other: each one's own libraries are then already there.
 _QT_LIBRARIES = ("Qt/lib/libQt6Core.so.6", "Qt/lib/libQt6Gui.so.6", "Qt/lib/libQt6Widgets.so.6",
                  "QtCore.abi3.so", "QtGui.abi3.so", "QtWidgets.abi3.so")
+
+
+def collector_off() -> None:
+    """Garbage collection off while a window starts (recbrowser/__main__.py).
+
+    Start-up makes objects that live as long as the process, and the collector would scan them
+    over and over while the window's modules load (~10 ms before its first paint). Every path
+    turns it back on with `collector_on`: the window once it is complete (or after 5 s, or when
+    it closes early), the commands and the terminal demo before they run.
+    """
+    gc.disable()
+
+
+def collector_on(*, freeze: bool = False) -> None:
+    """Garbage collection back on; with `freeze`, what start-up made is collected once and then
+    kept out of full collections (their pauses would show as UI stalls during a sync)."""
+    if freeze:
+        gc.collect()
+        gc.freeze()
+    gc.enable()
 
 
 def command_word(argv: Sequence[str]) -> str | None:
@@ -46,6 +67,12 @@ def names_a_command(argv: Sequence[str]) -> bool:
 
 def opens_window(argv: Sequence[str]) -> bool:
     return not names_a_command(argv) and not _NO_WINDOW.intersection(argv)
+
+
+def has_display() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def warm_up() -> threading.Thread | None:

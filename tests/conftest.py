@@ -6,6 +6,7 @@ import os
 import uuid
 
 import pytest
+from needs import missing
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The emulators run on loopback: the app's 10 requests/s per host would only make tests slow.
@@ -64,7 +65,7 @@ def keyring_ready():
 
     status = keyring_status()
     if not status.ok:
-        pytest.skip(f"needs the keyring that `./run test` starts ({status.problem})")
+        missing(f"needs the keyring that `./run test` starts ({status.problem})")
     return status
 
 
@@ -76,3 +77,13 @@ def account_name(keyring_ready):
     name = f"test-{uuid.uuid4().hex[:8]}"
     yield name
     delete_secrets(name)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real SeaweedFS S3 gateway for the whole session (~6 s to start), with bucket `media`.
+    Missing `weed` fails the run: the team archive's tests never skip."""
+    from recbrowser.team.s3_server import S3Server
+
+    with S3Server(buckets=("media",)) as server:
+        yield server

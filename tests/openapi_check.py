@@ -1,16 +1,61 @@
-"""A small OpenAPI 3.0 schema check for the emulator spec tests (only the keywords the vendor
-specs use on the operations we call): `OpenApi(spec).validate(schema, value)`."""
+"""Validate the emulators' answers against the vendor's OpenAPI 3.0 schemas with `jsonschema`.
+
+OpenAPI 3.0's schema object is JSON Schema draft 4 (Wright-00) plus `nullable`: the spec is
+turned into plain JSON Schema once (`nullable: true` -> null allowed) and every keyword draft 4
+knows (oneOf, anyOf, pattern, lengths, formats...) is checked by the maintained validator, with
+`$ref`s resolved against the whole spec. `OpenApi(spec).validate(schema, value)`.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cached_property
 from typing import Any
+
+from jsonschema import Draft4Validator, FormatChecker
+
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: object) -> bool:
+    if isinstance(value, str):
+        if not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d", value):
+            raise ValueError(f"{value!r} is not an RFC 3339 date-time")
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return True
+
+
+@FORMATS.checks("uri")
+def _uri(value: object) -> bool:
+    return not isinstance(value, str) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) is not None
+
+
+def as_json_schema(node: Any) -> Any:
+    """OpenAPI 3.0 schema -> JSON Schema draft 4: `nullable: true` lets null through."""
+    if isinstance(node, list):
+        return [as_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: as_json_schema(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") is True:
+        if "type" in out:
+            out["type"] = [*([out["type"]] if isinstance(out["type"], str) else out["type"]), "null"]
+        if "enum" in out and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        if "type" not in out and "enum" not in out:
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
 
 
 class OpenApi:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
+
+    @cached_property
+    def _components(self) -> Any:
+        return as_json_schema(self.spec.get("components", {}))
 
     def deref(self, node: Any) -> Any:
         while isinstance(node, dict) and "$ref" in node:
@@ -20,41 +65,12 @@ class OpenApi:
             node = target
         return node
 
-
     def validate(self, schema: Any, value: Any, where: str = "$") -> None:
-        """The OpenAPI 3.0 schema keywords the spec uses on these operations."""
-        schema = self.deref(schema)
-        if value is None:
-            assert schema.get("nullable"), f"{where}: null is not allowed"
-            return
-        for sub in schema.get("allOf", []):
-            self.validate(sub, value, where)
-        if "enum" in schema:
-            assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
-        kind = schema.get("type") or ("object" if "properties" in schema else None)
-        if kind == "object":
-            assert isinstance(value, dict), f"{where}: not an object"
-            for key in schema.get("required", []):
-                assert key in value, f"{where}: required {key} missing"
-            props = schema.get("properties", {})
-            for key, item in value.items():
-                if key in props:
-                    self.validate(props[key], item, f"{where}.{key}")
-                else:
-                    assert schema.get("additionalProperties", True) is not False, f"{where}: unknown {key}"
-        elif kind == "array":
-            assert isinstance(value, list), f"{where}: not an array"
-            for i, item in enumerate(value):
-                self.validate(schema.get("items", {}), item, f"{where}[{i}]")
-        elif kind == "string":
-            assert isinstance(value, str), f"{where}: not a string"
-            if schema.get("format") == "date-time":
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if schema.get("format") == "uri":
-                assert re.match(r"^https?://", value), f"{where}: not a URI"
-        elif kind in ("integer", "number"):
-            ok = int if kind == "integer" else (int, float)
-            assert isinstance(value, ok) and not isinstance(value, bool), f"{where}: not a {kind}"
-            assert schema.get("minimum", value) <= value <= schema.get("maximum", value), f"{where}: out of range"
-        elif kind == "boolean":
-            assert isinstance(value, bool), f"{where}: not a boolean"
+        """Raise AssertionError naming the first place where `value` breaks `schema`."""
+        # The schema travels with the spec's components, so "#/components/..." resolves in it.
+        root = {**as_json_schema(schema), "components": self._components}
+        errors = sorted(Draft4Validator(root, format_checker=FORMATS).iter_errors(value), key=lambda e: list(e.absolute_path))
+        if errors:
+            e = errors[0]
+            at = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
+            raise AssertionError(f"{at}: {e.message}")

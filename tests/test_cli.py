@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -127,19 +128,33 @@ def test_emulate_prints_one_json_line_with_settings_and_secrets(tmp_path):
         assert proc.wait(20) == 0
 
 
-def test_ctrl_c_during_sync_then_sync_again_leaves_no_gap_and_no_duplicate(data_dir, account_name, tmp_path):
+def test_ctrl_c_during_sync_then_sync_again_leaves_no_gap_and_no_duplicate(data_dir, account_name, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from recbrowser.emulators import server as server_module
     from recbrowser.emulators.yeastar import YeastarEmulator
 
-    with YeastarEmulator(calls=40, seed=11, faults=["slow:seconds=0.15,times=0"]) as emu:
+    # Once five calls are stored, the emulator holds its next answer until the test lets go: the
+    # Ctrl-C is sure to land mid-sync, however fast or slow the machine.
+    holding, release = threading.Event(), threading.Event()
+
+    def gate(_seconds: float) -> None:
+        if not release.is_set() and _count(data_dir) >= 5:
+            holding.set()
+            release.wait(60)
+
+    monkeypatch.setattr(server_module, "time", SimpleNamespace(sleep=gate, time=time.time, monotonic=time.monotonic))
+    with YeastarEmulator(calls=40, seed=11, faults=["slow:seconds=0,times=0"]) as emu:
         sets = set_args(emu.account_settings())
         assert _cli("accounts", "add", "yeastar", "--name", account_name, *sets, "--secrets-stdin",
                     input=json.dumps(emu.secrets())).returncode == 0
         proc = subprocess.Popen([sys.executable, "-m", "recbrowser", "sync"], stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 60
-        while time.time() < deadline and _count(data_dir) < 5:
-            time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        try:
+            assert holding.wait(60), "the sync never stored five calls"
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            release.set()
         assert proc.returncode == 130, err
         assert "run the command again" in err
         partial = _count(data_dir)
@@ -191,7 +206,7 @@ def test_a_core_command_runs_without_importing_the_other_commands(data_dir):
     # service they import) are not loaded; `export --help` and a typo still see every command.
     probe = ("import sys, contextlib, io\nfrom recbrowser.cli import main\n"
              "with contextlib.redirect_stdout(io.StringIO()): code = main(sys.argv[1:])\n"
-             "print(code, 'recbrowser.cli_export' in sys.modules, 'recbrowser.services.export' in sys.modules)")
+             "print(code, 'recbrowser.cli.export' in sys.modules, 'recbrowser.services.export' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", probe, "--data-dir", str(data_dir.root), "calls"],
                          capture_output=True, text=True, timeout=60)
     assert run.stdout.split() == ["0", "False", "False"], run.stderr[-1000:]

@@ -2,7 +2,7 @@
 
 The project's test command runs pytest under `dbus-run-session` with gnome-keyring unlocked
 with the password "pw" (override with RECBROWSER_TEST_KEYRING_PASSWORD). Outside it, the
-tests that need the keyring skip; the "no keyring" tests run everywhere.
+tests that need the keyring fail (or skip, if asked: see needs.py); the "no keyring" tests run everywhere.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from needs import missing
 
 from recbrowser import credentials
 from recbrowser.credentials import CHUNK, SERVICE, delete_secrets, keyring_status, load_secrets, save_secrets
@@ -29,7 +30,7 @@ KEYRING_PASSWORD = os.environ.get("RECBROWSER_TEST_KEYRING_PASSWORD", "pw")
 def real_keyring():
     status = keyring_status()
     if not status.ok or "SecretService" not in status.backend:
-        pytest.skip(
+        missing(
             "needs the Secret Service keyring that the test command starts "
             f"(dbus-run-session + gnome-keyring-daemon --unlock); here: {status.problem or status.backend}"
         )

@@ -14,6 +14,7 @@ import time
 
 import pytest
 from certs import make_self_signed
+from own_mounts import mount_tmpfs, resize_tmpfs, with_own_mounts
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import DiskFull, DownloadIncomplete, TlsError
@@ -249,18 +250,18 @@ def test_self_signed_pbx_needs_the_ca_bundle_for_the_socket_path_too(store, data
         server.close()
 
 
+@with_own_mounts
 def test_a_full_disk_on_the_socket_path_says_so_and_leaves_no_part(store, data_dir, body, tmp_path):
     small = tmp_path / "small"
     small.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(small)], capture_output=True).returncode:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    mount_tmpfs(small, "2m")
     account, call = add_call(store)
     with direct(body) as (server, provider):
         with pytest.raises(DiskFull, match="is full: free some space"):
             fetch(store, account, call, provider, small)
         assert not list(small.rglob("*.part")) and not list(small.rglob("*.wav"))
         assert store.media_for_call("rec", "c1") == []
-        subprocess.run(["mount", "-o", "remount,size=16m", str(small)], check=True)
+        resize_tmpfs(small, "16m")
         f, _ = fetch(store, account, call, provider, small)
         check(f, body)
         subprocess.run(["umount", "-l", str(small)], capture_output=True)

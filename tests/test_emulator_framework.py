@@ -179,22 +179,66 @@ def raw_get_range(srv: EmulatorServer, path: str, rng: str) -> tuple[bytes, byte
     return head, body
 
 
-def test_slow_waits_before_answering(server):
+class Pause:
+    """Stands in for the emulator's time.sleep: records the pause and holds it until released,
+    so a test sees what has (not) been sent while the server pauses, with no clock involved."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def sleep(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        self.started.set()
+        assert self.release.wait(10)
+
+
+@pytest.fixture
+def pause(monkeypatch):
+    from types import SimpleNamespace
+
+    from recbrowser.emulators import server as server_module
+
+    p = Pause()
+    monkeypatch.setattr(server_module, "time", SimpleNamespace(sleep=p.sleep, time=time.time, monotonic=time.monotonic))
+    yield p
+    p.release.set()
+
+
+def test_slow_waits_before_answering(server, pause):
     server.add_fault("slow:seconds=0.3,path=/json")
-    t0 = time.monotonic()
-    assert get(server, "/json").status_code == 200
-    assert time.monotonic() - t0 >= 0.3
+    answers: list[httpx.Response] = []
+    client = threading.Thread(target=lambda: answers.append(get(server, "/json")))
+    client.start()
+    assert pause.started.wait(10)
+    assert answers == []  # nothing answered during the pause
+    pause.release.set()
+    client.join(10)
+    assert [r.status_code for r in answers] == [200] and pause.seconds == [0.3]
     assert server.faults.fired("slow") == 1
 
 
-def test_slow_body_stalls_mid_transfer(server):
+def test_slow_body_stalls_mid_transfer(server, pause):
     server.add_fault("slow:seconds=0.4,stage=body,path=/media")
-    got: list[float] = []
-    with httpx.stream("GET", server.base_url + "/media", timeout=10) as r:
-        t0 = time.monotonic()
-        body = b"".join(r.iter_bytes())
-        got.append(time.monotonic() - t0)
-    assert body == DATA and got[0] >= 0.3
+    received = bytearray()
+    arrived = threading.Condition()
+
+    def read() -> None:
+        with httpx.stream("GET", server.base_url + "/media", timeout=10) as r:
+            for chunk in r.iter_raw():
+                with arrived:
+                    received.extend(chunk)
+                    arrived.notify_all()
+
+    client = threading.Thread(target=read)
+    client.start()
+    assert pause.started.wait(10)
+    with arrived:  # the first half reaches the client while the rest waits for the pause to end
+        assert arrived.wait_for(lambda: len(received) >= len(DATA) // 2, timeout=10)
+        assert bytes(received) == DATA[: len(DATA) // 2]
+    pause.release.set()
+    client.join(10)
+    assert bytes(received) == DATA and pause.seconds == [0.4]
 
 
 def test_malformed_json_is_invalid_json_with_status_200(server):
@@ -207,15 +251,17 @@ def test_malformed_json_is_invalid_json_with_status_200(server):
 
 
 def test_concurrent_requests_are_served_in_parallel(server):
-    server.route("GET", "/sleep", lambda r: (time.sleep(0.3), send_json(r.handler, {}))[1])
-    threads = [threading.Thread(target=get, args=(server, "/sleep")) for _ in range(4)]
-    t0 = time.monotonic()
+    # Each answer waits until all four requests are being handled at once: served in turn, the
+    # barrier would never fill and every request would fail.
+    together = threading.Barrier(4, timeout=10)
+    server.route("GET", "/together", lambda r: (together.wait(), send_json(r.handler, {}))[1])
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(get(server, "/together").status_code)) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    # In turn they could not take less than 4 x 0.3 s: under that, they overlapped.
-    assert time.monotonic() - t0 < 1.2
+    assert answers == [200] * 4 and not together.broken
 
 
 def test_request_helper_tolerates_bad_json():

@@ -7,13 +7,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import wave
 import zipfile
-from pathlib import Path
 
 import pytest
 from export_helpers import check_round_trip, export, leftovers, read_export, refs_of, sha, synced
+from needs import missing
 
 from recbrowser.domain import Call, Party, Recording, Segment
 from recbrowser.errors import UserFacingError
@@ -68,7 +67,7 @@ def test_corrupt_media_fails_that_call_and_the_rest_go_on(store, yeastar, data_d
     export(store, yeastar, data_dir, tmp_path / "warm", transcripts=())  # everything in the media cache
     victim = next(r for r in refs_of(store) if store.media_for_call(account.name, r.split("/")[1]))
     media = store.media_for_call(account.name, victim.split("/")[1])[0]
-    garbage = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * (media.size // 256)
+    garbage = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * (media.size // 256 + 1)  # at least media.size
     with open(media.path, "wb") as f:
         f.write(garbage[: media.size])
     store.record_media(account.id, media.recording_provider_id, media.path, media.size, sha(garbage[: media.size]))
@@ -129,37 +128,36 @@ def test_unwritable_destinations_get_one_clear_sentence(store, yeastar, data_dir
     assert (tmp_path / "foreign" / "thesis.docx").read_text() == "mine"
 
 
-def test_read_only_folder_is_refused_in_one_sentence_and_nothing_is_written(store, yeastar, data_dir):
-    """`recbrowser export` run by a user who cannot write the folder (as root, the test drops to
-    nobody: root may write anywhere)."""
+def test_read_only_folder_is_refused_in_one_sentence_and_nothing_is_written(store, yeastar, data_dir, tmp_path):
+    """`recbrowser export` run by a user who cannot write the folder. Root may write anywhere, so
+    the export runs in a user namespace of its own as "nobody" (`unshare --map-user`): it still
+    reads the checkout and the cache as the user running the tests, wherever they live, and the
+    folder's 0555 mode is all that stands between it and the disk, as root and unprivileged alike."""
     synced(store, yeastar)
     ref = refs_of(store)[0]
-    drop: list[str] = []
-    if os.geteuid() == 0:
-        if not shutil.which("setpriv"):
-            pytest.skip("running as root without setpriv (util-linux) to run the export as an unprivileged user")
-        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    base = Path(tempfile.mkdtemp(prefix="recbrowser-ro-"))  # outside pytest's root-only tmp folder
+    as_nobody = ["unshare", "--user", "--map-user=65534", "--map-group=65534"]
+    if not shutil.which("unshare") or subprocess.run([*as_nobody, "true"], capture_output=True).returncode:
+        missing("needs unshare (util-linux) and user namespaces to run the export as a user who may not write")
+    base = tmp_path / "ro"
+    home = base / "home"
+    home.mkdir(parents=True)
+    with sqlite3.connect(data_dir.database) as src, sqlite3.connect(home / data_dir.database.name) as copy:
+        src.backup(copy)  # the user's own cache, with the calls to export
+    read_only = base / "handover"
+    read_only.mkdir(mode=0o555)
+    base.chmod(0o555)  # nor next to it (an export into an existing folder is built beside it)
+    env = {**os.environ, "RECBROWSER_DATA_DIR": str(home), "HOME": str(home)}
     try:
-        base.chmod(0o755)
-        home = base / "home"
-        home.mkdir()
-        with sqlite3.connect(data_dir.database) as src, sqlite3.connect(home / data_dir.database.name) as copy:
-            src.backup(copy)  # the user's own cache, with the calls to export
-        read_only = base / "handover"
-        read_only.mkdir(mode=0o555)
-        if drop:
-            subprocess.run(["chown", "-R", "65534:65534", str(home)], check=True)
-        env = {**os.environ, "RECBROWSER_DATA_DIR": str(home), "HOME": str(home)}
         for dest in (read_only, read_only / "out", read_only / "out.zip"):
-            done = subprocess.run([*drop, sys.executable, "-m", "recbrowser", "export", ref, "--to", str(dest)],
+            done = subprocess.run([*as_nobody, sys.executable, "-m", "recbrowser", "export", ref, "--to", str(dest)],
                                   capture_output=True, text=True, env=env, timeout=60)
             assert done.returncode == 1, done
             assert done.stderr.strip() == f"recbrowser: Cannot write to {dest}: permission denied; choose a folder you can write to."
             assert not done.stdout
         assert list(read_only.iterdir()) == [] and sorted(p.name for p in base.iterdir()) == ["handover", "home"]
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        base.chmod(0o755)  # so pytest can clean up
+        read_only.chmod(0o755)
 
 
 @pytest.mark.parametrize("name", ["shared.zip", "shared"])

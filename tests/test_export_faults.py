@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 from export_helpers import check_round_trip, export, leftovers, refs_of, synced
+from own_mounts import mount_tmpfs, resize_tmpfs, with_own_mounts
 
 from recbrowser.errors import UserFacingError
 
@@ -98,11 +99,11 @@ def test_file_size_limit_stops_with_one_sentence_and_a_rerun_finishes(store, yea
     assert [p for p in leftovers(tmp_path) if "warm" not in p] == []
 
 
+@with_own_mounts
 def test_full_disk_stops_cleanly_and_a_rerun_after_freeing_space_finishes(store, yeastar, data_dir, tmp_path):
     small = tmp_path / "small"
     small.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)], capture_output=True).returncode:
-        pytest.skip("cannot mount a small tmpfs here (needs root); the file-size-limit test covers a full disk")
+    mount_tmpfs(small, "1m")
     try:
         refs = warm_cache(store, yeastar, data_dir, tmp_path)
         for dest in (small / "out", small / "out.zip"):
@@ -110,11 +111,11 @@ def test_full_disk_stops_cleanly_and_a_rerun_after_freeing_space_finishes(store,
                 export(store, yeastar, data_dir, dest, transcripts=("txt",))
             assert not dest.exists() and not list(small.rglob("*.part"))
             subprocess.run(["rm", "-rf", str(dest.with_name(dest.name + ".partial"))], check=True)
-        subprocess.run(["mount", "-o", "remount,size=64m", str(small)], check=True)
+        resize_tmpfs(small, "64m")
         with pytest.raises(UserFacingError, match="is full"):
-            subprocess.run(["mount", "-o", "remount,size=1m", str(small)], check=True)
+            resize_tmpfs(small, "1m")
             export(store, yeastar, data_dir, small / "again", transcripts=("txt",))
-        subprocess.run(["mount", "-o", "remount,size=64m", str(small)], check=True)
+        resize_tmpfs(small, "64m")
         summary = export(store, yeastar, data_dir, small / "again", transcripts=("txt",))
         assert summary.skipped and not summary.failed  # what fitted before is kept and checked
         check_round_trip(store, small / "again", "wav", "original")

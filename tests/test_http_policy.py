@@ -9,7 +9,6 @@ import logging
 import socket
 import ssl
 import threading
-import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -221,12 +220,18 @@ def test_dropped_answer_to_a_post_is_not_replayed(make_client, sleeps):
 
 
 def test_read_timeout_is_retried_then_reported(make_client, sleeps):
+    gave_up = threading.Event()
+
     def handle(h, n):
-        time.sleep(0.6)
+        gave_up.wait(10)  # answers only once the client has given up
         ok_json(h)
 
-    with LoopbackServer(handle) as srv, pytest.raises(ConnectionFailed) as err:
-        make_client(read_timeout=0.1, retries=1).get_json(srv.url("/slow"))
+    with LoopbackServer(handle) as srv:
+        try:
+            with pytest.raises(ConnectionFailed) as err:
+                make_client(read_timeout=0.1, retries=1).get_json(srv.url("/slow"))
+        finally:
+            gave_up.set()
     assert "did not answer" in str(err.value) and len(sleeps) == 1
     one_sentence(str(err.value))
 

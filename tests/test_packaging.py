@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run, set_args
+from needs import missing
 from PySide6.QtGui import QImage
 
 from recbrowser.store import CallFilter, Store
@@ -39,7 +40,7 @@ def pyproject_version() -> str:
 def tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"needs {name} (./run installs it)")
+        missing(f"needs {name} (./run installs it)")
     return path
 
 
@@ -175,7 +176,7 @@ PROBE = """
 import json, recbrowser
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from recbrowser.ui.icons import ICON_DIR, app_icon, icon
+from recbrowser.ui.common.icons import ICON_DIR, app_icon, icon
 drawn = {"play": not icon("play").isNull(), "sync": not icon("sync").isNull(), "app": not app_icon().isNull()}
 print(json.dumps([recbrowser.__file__, str(ICON_DIR), drawn]))
 """

@@ -32,6 +32,6 @@ def test_the_call_list_carries_the_first_expiry_of_a_calls_recordings(store):
     by_id = {r.provider_id: r for r in rows}
     assert by_id["c1"].expires_ms == now + 2 * DAY_MS and by_id["c2"].expires_ms is None
     assert audio_label(True, False, by_id["c1"].expires_ms) == "expires in 2 d"
-    from recbrowser.cli_format import row_json
+    from recbrowser.cli.format import row_json
 
     assert row_json(by_id["c1"])["audio"] == "expires in 2 d"

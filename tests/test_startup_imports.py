@@ -17,10 +17,12 @@ from test_ui_support import fill
 from recbrowser.store import Store
 
 LAZY = ("sqlite_utils", "keyring", "httpx", "click", "pygments", "PySide6.QtMultimedia", "PySide6.QtMultimediaWidgets",
-        "recbrowser.services.export_options", "recbrowser.ui.dialogs",
-        # The working parts come right after the first frame (ui/window_parts.py), and the
-        # connectors are not imported for their titles.
-        "recbrowser.ui.window_parts", "recbrowser.ui.call_pane", "recbrowser.ui.player", "recbrowser.ui.sync_controller",
+        "recbrowser.services.export_options", "recbrowser.ui.common.dialogs",
+        # The working parts and their presenters come right after the first frame
+        # (ui/window/working_parts.py), and the connectors are not imported for their titles.
+        "recbrowser.ui.window.working_parts", "recbrowser.ui.jobs.sync_presenter", "recbrowser.ui.window.help_menu",
+        "recbrowser.ui.call_pane.call_presenter",
+        "recbrowser.ui.call_pane.call_pane", "recbrowser.ui.player.player", "recbrowser.ui.jobs.sync_controller",
         "recbrowser.providers.yeastar", "recbrowser.providers.voki", "recbrowser.providers.base",
         # The log file rotates by itself (recbrowser/logs.py), without sockets and pickle; the
         # store's audit log, expiry and search load when first used.
@@ -33,11 +35,11 @@ import json, sys, time
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from recbrowser.paths import data_dir, ensure
 from recbrowser.store import Store
-import recbrowser.demo  # noqa: F401  (every `recbrowser` start passes through it)
+import recbrowser.cli  # noqa: F401  (every `recbrowser` start passes through it)
 from recbrowser.logs import setup_logging
-from recbrowser.ui.app import make_app
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.window.app import make_app
+from recbrowser.ui.window.main_window import MainWindow
+from recbrowser.ui.common.settings import open_settings
 
 class Painted(QObject):
     def eventFilter(self, obj, event):

@@ -80,7 +80,9 @@ def test_settings_that_look_like_secrets_are_refused(db, key):
 
 
 def test_settings_guard_allows_ordinary_keys(db):
-    db.add_account(Account(name="x", provider="p", settings={"token_url": "https://x/t", "client_id": "c", "user_id": "u"}))
+    settings = {"token_url": "https://x/t", "client_id": "c", "user_id": "u"}
+    db.add_account(Account(name="x", provider="p", settings=dict(settings)))
+    assert [(a.name, a.settings) for a in db.accounts()] == [("x", settings)]
 
 
 def test_sync_state(db, hq):

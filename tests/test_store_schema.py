@@ -194,7 +194,8 @@ def _v4_cache_with_calls(tmp_path: Path, n: int) -> Path:
 
 def test_an_update_reports_its_progress_and_says_when_it_is_needed(tmp_path):
     path = _v4_cache_with_calls(tmp_path, 3000)
-    assert migrations.pending(path) == 1 and migrations.calls_in(path) == 3000
+    steps = len(migrations.MIGRATIONS) - 4  # v5 and every later one
+    assert migrations.pending(path) == steps and migrations.calls_in(path) == 3000
     assert migrations.pending(tmp_path / "none-yet.sqlite3") == 0
     seen: list[tuple[str, float]] = []
     migrations.upgrade(path, progress=lambda what, fraction: seen.append((what, fraction)))
@@ -202,7 +203,7 @@ def test_an_update_reports_its_progress_and_says_when_it_is_needed(tmp_path):
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
     whats = [w for w, _f in seen]
     assert whats[0] == "Keeping a copy of the cache as it was (recbrowser.sqlite3.bak-v4)"
-    assert "Updating the cache: step 1 of 1" in whats and whats[-1] == "The cache is up to date"
+    assert f"Updating the cache: step 1 of {steps}" in whats and whats[-1] == "The cache is up to date"
     assert migrations.pending(path) == 0 and version(path) == len(migrations.MIGRATIONS)
     with Store.open(path) as s:
         assert s.count_calls(CallFilter(direction="outbound", status="missed")) == 500

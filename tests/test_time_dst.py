@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from recbrowser.cli_args import iso_arg
+from recbrowser.cli.args import iso_arg
 from recbrowser.domain import Account
 from recbrowser.providers.timeparse import parse_display_time
 from recbrowser.providers.yeastar import YeastarProvider
@@ -75,7 +75,7 @@ def test_a_yeastar_account_without_a_zone_uses_the_computers_zone_with_its_summe
     ("America/New_York", 0, 1793552400000, 1793505600000),
 ], indirect=["tz"])
 def test_the_date_presets_start_at_local_midnight_across_a_change_of_summer_time(tz, days, now_ms, expected):
-    from recbrowser.ui.filter_bar import since_for
+    from recbrowser.ui.call_list.filter_bar import since_for
 
     assert since_for(days, now=now_ms / 1000) == expected
 
@@ -109,7 +109,7 @@ def test_a_custom_range_ends_at_the_local_midnight_after_its_last_day(qtbot, tz)
     2026-03-30 00:00 CEST (2026-03-29T22:00Z), not an hour later."""
     from PySide6.QtCore import QDate
 
-    from recbrowser.ui.filter_bar import CUSTOM, FilterBar
+    from recbrowser.ui.call_list.filter_bar import CUSTOM, FilterBar
 
     bar = FilterBar()
     qtbot.addWidget(bar)

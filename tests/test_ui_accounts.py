@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QLineEdit
 
 from recbrowser import credentials
 from recbrowser.providers.base import provider_class
-from recbrowser.ui.account_form import AccountForm
-from recbrowser.ui.accounts_dialog import AccountsDialog
-from recbrowser.ui.accounts_panel import AccountsPanel
+from recbrowser.ui.accounts.account_form import AccountForm
+from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
+from recbrowser.ui.accounts.accounts_panel import AccountsPanel
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -80,7 +80,7 @@ def test_add_test_and_remove_an_account_through_the_dialog(qtbot, data_dir, stor
     with qtbot.waitSignal(dialog.changed, timeout=WAIT):
         dialog.save_button.click()
     assert store.account(account_name) is not None
-    assert credentials.load_secrets(account_name) == yeastar.secrets()
+    assert credentials.load_secrets(account_name, cache_id=store.cache_id) == yeastar.secrets()
     assert "client_secret" not in store.account(account_name).settings
     qtbot.waitUntil(lambda: dialog.current_name() == account_name, timeout=WAIT)
     assert form.name.isReadOnly() and form.fields["client_secret"].text() == ""
@@ -88,7 +88,7 @@ def test_add_test_and_remove_an_account_through_the_dialog(qtbot, data_dir, stor
     form.fields["client_secret"].setText("rotated")
     with qtbot.waitSignal(dialog.changed, timeout=WAIT):
         dialog.save_button.click()
-    assert credentials.load_secrets(account_name) == {"client_secret": "rotated"}
+    assert credentials.load_secrets(account_name, cache_id=store.cache_id) == {"client_secret": "rotated"}
     pool.waitForDone(WAIT)
 
 
@@ -97,17 +97,23 @@ def test_answers_for_a_closed_dialog_are_dropped(qtbot):
 
     from PySide6.QtWidgets import QLabel
 
-    from recbrowser.ui.workers import run_task
+    from recbrowser.ui.common import workers
+    from recbrowser.ui.common.workers import run_task
 
     release = threading.Event()
-    label = QLabel()
+    closed, open_ = QLabel(), QLabel()
+    qtbot.addWidget(open_)
+    answers: list[tuple[str, str]] = []
     pool = QThreadPool()
-    run_task(lambda _r: release.wait(5) and "late", lambda text: label.setText(text), pool=pool, owner=label)
-    label.deleteLater()
-    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(label), timeout=WAIT)
+    late = run_task(lambda _r: release.wait(5) and "late", lambda text: answers.append(("closed", text)), pool=pool, owner=closed)
+    on_time = run_task(lambda _r: release.wait(5) and "on time", lambda text: answers.append(("open", text)), pool=pool, owner=open_)
+    closed.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(closed), timeout=WAIT)
     release.set()
     pool.waitForDone(WAIT)
-    qtbot.wait(50)  # the queued answer is delivered here, and must be ignored
+    # Each task leaves the live set in the slot after its answer's: once both left, both answers were handled.
+    qtbot.waitUntil(lambda: late not in workers._live and on_time not in workers._live, timeout=WAIT)
+    assert answers == [("open", "on time")]
 
 
 def test_the_dialog_opens_on_the_account_asked_for(qtbot, data_dir, store):
@@ -134,11 +140,11 @@ def test_removing_an_account_runs_in_a_worker_and_reaches_the_window_after_the_d
 
     from recbrowser.errors import SecretMissing
     from recbrowser.store import CallFilter
-    from recbrowser.ui.main_window import MainWindow
-    from recbrowser.ui.settings import open_settings
+    from recbrowser.ui.common.settings import open_settings
+    from recbrowser.ui.window.main_window import MainWindow
 
     account = add_emulated_account(store, yeastar, name=account_name)
-    credentials.save_secrets(account_name, yeastar.secrets())
+    credentials.save_secrets(account_name, yeastar.secrets(), cache_id=store.cache_id)
     assert sync(store, account, yeastar, since_ms=int(time.time() * 1000) - 14 * 86_400_000).ok
     calls = store.count_calls(CallFilter(account=account_name))
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))
@@ -175,5 +181,5 @@ def test_removing_an_account_runs_in_a_worker_and_reaches_the_window_after_the_d
     assert f"Account '{account_name}' removed, with its {calls:,} cached calls" in window.status.text.text()
     assert store.account(account_name) is None
     with pytest.raises(SecretMissing):
-        credentials.load_secrets(account_name)
+        credentials.load_secrets(account_name, cache_id=store.cache_id)
     window.pools.wait(WAIT)

@@ -20,9 +20,9 @@ from recbrowser.providers.bandwidth import forget_tokens
 from recbrowser.providers.bandwidth_map import RETENTION_MS
 from recbrowser.services.archive import plan
 from recbrowser.store import CallFilter
-from recbrowser.ui.archive_dialog import DAYS_KEY, ArchiveDialog
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.common.settings import open_settings
+from recbrowser.ui.jobs.archive_dialog import DAYS_KEY, ArchiveDialog
+from recbrowser.ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.no_qt_log
 

@@ -14,8 +14,8 @@ from test_ui_window import WAIT, open_window
 
 from recbrowser.services import audit
 from recbrowser.services.export import ExportOptions
-from recbrowser.ui.audit_dialog import AuditDialog
-from recbrowser.ui.formatting import local_full
+from recbrowser.ui.common.formatting import local_full
+from recbrowser.ui.window.audit_dialog import AuditDialog
 
 pytestmark = pytest.mark.no_qt_log
 

@@ -12,7 +12,7 @@ from test_ui_support import fill
 
 from recbrowser.domain import Call, Leg, Party
 from recbrowser.store import CallFilter
-from recbrowser.ui.call_columns import (
+from recbrowser.ui.call_list.call_columns import (
     COL_ACCOUNT,
     COL_AGENT,
     COL_AUDIO,
@@ -26,8 +26,8 @@ from recbrowser.ui.call_columns import (
     HEADERS,
     SORT_KEYS,
 )
-from recbrowser.ui.call_table_model import BLOCK, CACHE_BLOCKS, ROW_ROLE, CallTableModel
-from recbrowser.ui.call_table_view import CallTableView
+from recbrowser.ui.call_list.call_table_model import BLOCK, CACHE_BLOCKS, ROW_ROLE, CallTableModel
+from recbrowser.ui.call_list.call_table_view import CallTableView
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -110,9 +110,25 @@ def test_refresh_after_a_sync_page_adds_rows_without_a_reset(qtbot, store):
     assert model.rowCount() == 450 and not resets
 
 
-def test_the_filter_bar_builds_the_store_filter(qtbot):
-    from recbrowser.ui.filter_bar import FilterBar, since_for
+@pytest.fixture
+def in_berlin(monkeypatch):
+    import time
 
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_filter_bar_builds_the_store_filter(qtbot, monkeypatch, in_berlin):
+    from types import SimpleNamespace
+
+    from recbrowser.ui.call_list import filter_bar
+    from recbrowser.ui.call_list.filter_bar import FilterBar
+
+    # Wednesday 10 June 2026, 10:00 in Berlin (08:00 UTC): "last 7 days" starts Thursday 4 June, 00:00 there.
+    monkeypatch.setattr(filter_bar, "time", SimpleNamespace(time=lambda: 1_781_078_400.0))
     bar = FilterBar()
     qtbot.addWidget(bar)
     bar.set_accounts(["hq", "cloud"])
@@ -127,7 +143,7 @@ def test_the_filter_bar_builds_the_store_filter(qtbot):
         qtbot.keyClicks(bar.number, "0301")  # debounced: one filter for the whole word
     f = changed.args[0]
     assert (f.status, f.account, f.has_audio, f.number) == ("missed", "cloud", True, "0301")
-    assert f.since_ms == since_for(7) and f.has_transcript is None
+    assert f.since_ms == 1_780_524_000_000 and f.has_transcript is None  # 2026-06-03T22:00:00Z
     bar.set_accounts(["hq"])  # the chosen account was removed: back to all
     assert bar.current().account is None
 
@@ -152,7 +168,7 @@ def test_a_custom_date_range_includes_both_days(qtbot):
 
     from PySide6.QtCore import QDate
 
-    from recbrowser.ui.filter_bar import CUSTOM, FilterBar
+    from recbrowser.ui.call_list.filter_bar import CUSTOM, FilterBar
 
     bar = FilterBar()
     qtbot.addWidget(bar)
@@ -304,7 +320,7 @@ def test_open_legs_follow_their_call_when_a_sync_adds_calls_above(qtbot, store):
 
 
 def test_the_tag_box_filters_the_list_to_tagged_calls(qtbot, store):
-    from recbrowser.ui.filter_bar import FilterBar
+    from recbrowser.ui.call_list.filter_bar import FilterBar
 
     fill(store, 300)
     for provider_id in ("bu000007", "bu000123"):
@@ -332,8 +348,8 @@ def test_the_filter_and_search_boxes_offer_a_clear_button_once_they_hold_text(qt
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QToolButton
 
-    from recbrowser.ui.filter_bar import FilterBar
-    from recbrowser.ui.search_panel import SearchPanel
+    from recbrowser.ui.call_list.filter_bar import FilterBar
+    from recbrowser.ui.search.search_panel import SearchPanel
 
     bar, panel = FilterBar(), SearchPanel(lambda _q: [])
     for widget in (bar, panel):

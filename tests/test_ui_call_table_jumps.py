@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from test_ui_support import bulk_calls, fill
 
 from recbrowser.store import CallFilter
-from recbrowser.ui.call_columns import COL_DURATION, COL_START
-from recbrowser.ui.call_table_model import BLOCK, PLACEHOLDER, ROW_ROLE, CallTableModel
-from recbrowser.ui.call_table_view import CallTableView
+from recbrowser.ui.call_list.call_columns import COL_DURATION, COL_START
+from recbrowser.ui.call_list.call_table_model import BLOCK, PLACEHOLDER, ROW_ROLE, CallTableModel
+from recbrowser.ui.call_list.call_table_view import CallTableView
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -145,8 +145,8 @@ def test_a_second_jump_near_the_first_lands_on_the_right_rows(qtbot, store):
 
 
 def test_a_call_chosen_while_its_row_is_coming_opens_when_it_arrives(qtbot, data_dir, store):
-    from recbrowser.ui.main_window import MainWindow
-    from recbrowser.ui.settings import open_settings
+    from recbrowser.ui.common.settings import open_settings
+    from recbrowser.ui.window.main_window import MainWindow
 
     fill(store, 6000)
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))
@@ -158,7 +158,7 @@ def test_a_call_chosen_while_its_row_is_coming_opens_when_it_arrives(qtbot, data
     qtbot.waitUntil(lambda: not window.model.reading(), timeout=5000)
     top = drag_to(window.table, 0.5)
     assert window.model.index(top, COL_START).data(ROW_ROLE) is None  # "…" for now
-    window._select_timer.setInterval(0)  # the choice is acted on before the worker's answer, not 60 ms later
+    window.call_list.select_timer.setInterval(0)  # the choice is acted on before the worker's answer, not 60 ms later
     window.table.setCurrentIndex(window.model.index(top, COL_START))
     qtbot.wait(0)
     assert window.call_pane.call is None or window.model.index(top, COL_START).data(ROW_ROLE) is not None
@@ -170,8 +170,8 @@ def test_a_call_chosen_while_its_row_is_coming_opens_when_it_arrives(qtbot, data
 def test_the_selection_stays_on_the_open_call_when_new_calls_push_it_down(qtbot, data_dir, store):
     import time
 
-    from recbrowser.ui.main_window import MainWindow
-    from recbrowser.ui.settings import open_settings
+    from recbrowser.ui.common.settings import open_settings
+    from recbrowser.ui.window.main_window import MainWindow
 
     account = fill(store, 6000)
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.no_qt_log
 SCRIPT = """
 import sys
 from recbrowser.paths import data_dir
-from recbrowser.ui.app import run_window
+from recbrowser.ui.window.app import run_window
 sys.exit(run_window(data_dir(sys.argv[1]), demo=True, screenshot=sys.argv[2]))
 """
 

@@ -14,9 +14,9 @@ from dialgen_helpers import add_account
 from modal_helpers import Answerer
 
 from recbrowser.emulators.dialgen import DialgenEmulator
-from recbrowser.ui.dialgen_add_dialog import DialgenAddDialog
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.common.settings import open_settings
+from recbrowser.ui.jobs.dialgen_add_dialog import DialgenAddDialog
+from recbrowser.ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.no_qt_log
 

@@ -16,7 +16,7 @@ from test_ui_support import archive, archived_store, speech_call  # noqa: F401  
 from test_ui_window import WAIT, open_window
 
 from recbrowser.services.pii import CARD, EMAIL, PHONE
-from recbrowser.ui.export_dialog import ExportDialog
+from recbrowser.ui.jobs.export_dialog import ExportDialog
 
 pytestmark = pytest.mark.no_qt_log
 

@@ -9,8 +9,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.common.settings import open_settings
+from recbrowser.ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.no_qt_log
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication
 
-from recbrowser.ui.icons import app_icon, icon
+from recbrowser.ui.common.icons import app_icon, icon
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -80,7 +80,7 @@ def test_painted_on_a_hidpi_device_at_its_pixel_ratio(qapp):
 
 @pytest.fixture
 def kept(tmp_path):
-    from recbrowser.ui import icons
+    from recbrowser.ui.common import icons
 
     folder = tmp_path / "icons"
     icons.keep_drawn_in(folder)
@@ -91,7 +91,7 @@ def kept(tmp_path):
 
 
 def test_drawn_icons_are_kept_and_the_next_start_loads_the_same_pixels(qapp, kept):
-    from recbrowser.ui import icons
+    from recbrowser.ui.common import icons
 
     drawn = icon("sync").pixmap(QSize(22, 22))
     files = list(kept.iterdir())
@@ -106,7 +106,7 @@ def test_drawn_icons_are_kept_and_the_next_start_loads_the_same_pixels(qapp, kep
 
 
 def test_a_damaged_kept_icon_is_drawn_again_and_replaced(qapp, kept):
-    from recbrowser.ui import icons
+    from recbrowser.ui.common import icons
 
     icon("play").pixmap(QSize(24, 24))
     (path,) = kept.iterdir()

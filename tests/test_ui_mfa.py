@@ -15,9 +15,9 @@ from voki_helpers import DAY_MS, add_account, forget_tokens, fresh_voki_tokens  
 from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.providers.voki import PAGE_SIZE
 from recbrowser.providers.voki_map import totp
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.mfa_dialog import MfaDialog
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.accounts.mfa_dialog import MfaDialog
+from recbrowser.ui.common.settings import open_settings
+from recbrowser.ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -74,6 +74,14 @@ class DialogAnswerer:
         self.timer.stop()
 
 
+def settled(window) -> None:
+    """Every worker has ended and every answer it queued has been handled: whatever the sync
+    would still do (a retry, a dialog, a refresh) has happened by now, with no clock involved."""
+    assert window.pools.wait(WAIT)
+    QApplication.processEvents()
+    assert window.sync.running == []
+
+
 def sync(qtbot, window, emu):
     with qtbot.waitSignal(window.sync.finished, timeout=WAIT) as finished:
         window.sync.sync(["vk"], since_ms=emu.now_ms - 20 * DAY_MS)
@@ -108,7 +116,7 @@ def test_a_wrong_code_is_one_sentence_on_the_account_and_one_request(qtbot, data
     window = open_window(qtbot, data_dir, store, {"vk": no_secret_for_totp(voki)})
     answerer = DialogAnswerer(qtbot, wrong_code(voki), totp(voki.totp_secret))
     result = sync(qtbot, window, voki)
-    qtbot.wait(300)  # room for a retry that must not happen
+    settled(window)  # a retry that must not happen would have happened by now
     answerer.stop()
     assert not result.ok and len(answerer.texts) == 1
     state = window.accounts_panel.state("vk")
@@ -131,7 +139,7 @@ def test_cancel_marks_the_account_and_keeps_its_calls_then_syncing_again_asks_ag
     state = window.accounts_panel.state("vk")
     assert state.needs_code and "Two-factor code needed for 'vk'" in state.error and "sync it again" in state.error
     assert "two-factor code" in window.status.text.text() and "failed" not in window.status.text.text()
-    qtbot.wait(200)
+    settled(window)
     assert window.model.rowCount() == CALLS and store.count_calls(window.model.call_filter) == CALLS
     assert voki.counters["POST /api/auth/mfa/verify"] == 1  # nothing sent for the cancelled dialog
     answerer.answers.append(totp(voki.totp_secret))
@@ -141,7 +149,7 @@ def test_cancel_marks_the_account_and_keeps_its_calls_then_syncing_again_asks_ag
 
 
 def test_test_connection_asks_for_the_code(qtbot, data_dir, store, voki):
-    from recbrowser.ui.accounts_dialog import AccountsDialog
+    from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
 
     add_account(store, voki)
     pool = QThreadPool()
@@ -182,7 +190,8 @@ def test_a_scheduled_sync_marks_the_account_instead_of_opening_the_dialog(qtbot,
     with qtbot.waitSignal(window.sync.finished, timeout=WAIT):
         window.sync.schedule.start(10)
     window.sync.schedule.stop()
-    qtbot.wait(200)
+    settled(window)
     answerer.stop()
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, MfaDialog)]
     assert answerer.texts == [] and window.accounts_panel.state("vk").needs_code
     assert voki.counters["POST /api/auth/login"] == 1 and voki.counters["POST /api/auth/mfa/verify"] == 0

@@ -16,7 +16,7 @@ from store_helpers import cache_from_newer_version
 from recbrowser.domain import Account, Call
 from recbrowser.errors import SchemaTooNew
 from recbrowser.store import CallFilter, Store, migrations
-from recbrowser.ui.migration_progress import TITLE, open_store_with_progress
+from recbrowser.ui.jobs.migration_progress import TITLE, open_store_with_progress
 
 pytestmark = pytest.mark.no_qt_log
 

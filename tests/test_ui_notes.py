@@ -14,9 +14,9 @@ from test_ui_support import archive, archived_store, speech_call  # noqa: F401  
 
 from recbrowser.domain import call_ref
 from recbrowser.store import CallFilter, Store
-from recbrowser.ui.call_pane import TAB_NOTES, CallPane
-from recbrowser.ui.player import Player
-from recbrowser.ui.settings import Preferences, open_settings
+from recbrowser.ui.call_pane.call_pane import TAB_NOTES, CallPane
+from recbrowser.ui.common.settings import Preferences, open_settings
+from recbrowser.ui.player.player import Player
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -126,12 +126,15 @@ def test_edit_and_delete_with_confirmation(qtbot, data_dir, archived_store, spee
     assert (4000, "wrong tariff quoted") in stored_notes(data_dir, speech_call)
 
     # Delete asks first; "Keep" (the default, and Escape) keeps the note.
+    notes, writes = pane.call_notes(), []
+    notes.written.connect(writes.append)
+    qtbot.waitUntil(lambda: not notes._running, timeout=WAIT)  # the edit's write has ended
     pane.notes.list.setCurrentRow(0)
     qtbot.mouseClick(pane.notes.delete_button, Qt.MouseButton.LeftButton)
     box = pane.notes.confirm
     assert box is not None and box.isVisible() and "00:04" in box.text() and "wrong tariff quoted" in box.informativeText()
     qtbot.keyClick(box, Qt.Key.Key_Escape)
-    qtbot.wait(200)
+    assert not box.isVisible() and not notes._running and writes == []  # no delete was even queued
     assert len(stored_notes(data_dir, speech_call)) == 2
     qtbot.keyClick(pane.notes.list, Qt.Key.Key_Delete)
     box = pane.notes.confirm
@@ -186,7 +189,7 @@ def test_tags_are_added_removed_and_completed_from_other_calls(qtbot, data_dir, 
 
 
 def test_the_window_saves_notes_without_any_wiring_of_its_own(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     window = MainWindow(data_dir, archived_store, open_settings(data_dir.settings))
     qtbot.addWidget(window)
@@ -229,7 +232,7 @@ def test_notes_and_tags_made_in_the_window_survive_a_resync(qtbot, data_dir, sto
 
     from yeastar_helpers import add_emulated_account
 
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     add_emulated_account(store, yeastar)
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))
@@ -268,7 +271,7 @@ def test_a_note_and_tag_made_as_the_call_opens_are_not_wiped_by_its_late_load(qt
     from PySide6.QtCore import QThreadPool
     from test_ui_support import fill
 
-    from recbrowser.ui.call_notes import CallNotes
+    from recbrowser.ui.call_pane.call_notes import CallNotes
 
     fill(store, 40)
     pool = QThreadPool()

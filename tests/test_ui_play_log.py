@@ -7,13 +7,14 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.services import audit
 from recbrowser.store import Store
-from recbrowser.ui.call_pane import CallPane
-from recbrowser.ui.player import Player
-from recbrowser.ui.settings import Preferences, open_settings
+from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.common.settings import Preferences, open_settings
+from recbrowser.ui.player.player import Player
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -36,8 +37,11 @@ def test_the_first_play_of_each_loaded_call_is_logged_once(qtbot, data_dir, spee
     player.play()
     qtbot.waitUntil(lambda: played(data_dir.database) == [("hq", "1001")], timeout=WAIT)
     player.pause()
-    player.play()  # resuming the same recording is the same listen
-    qtbot.wait(300)
+    with qtbot.waitSignal(player.playingChanged, timeout=WAIT, check_params_cb=bool):
+        player.play()  # resuming the same recording is the same listen
+    _database, pool = pane._cache_and_pool()
+    assert (pool or QThreadPool.globalInstance()).waitForDone(WAIT)  # any write it started has ended
+    assert played(data_dir.database) == [("hq", "1001")]
     player.pause()
     with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=bool):
         player.load(speech_call.path, label="hq/1002")

@@ -15,9 +15,9 @@ from voki_helpers import fresh_voki_tokens  # noqa: F401
 
 from recbrowser.emulators.bandwidth import BandwidthEmulator
 from recbrowser.services.downloads import download_call
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.provider_actions import CALL_ACTIONS, offers
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.common.settings import open_settings
+from recbrowser.ui.jobs.provider_actions import CALL_ACTIONS, offers
+from recbrowser.ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -145,9 +145,9 @@ def test_only_providers_that_offer_an_action_get_it(qtbot, data_dir, store, band
         select(qtbot, window, single(emu).call_id)
         assert all(window.actions[a].isEnabled() for a in CALL_ACTIONS)
         assert not window.actions["add_dialgen_calls"].isEnabled()  # no Dialgen account
-        from recbrowser.ui import provider_wiring
+        from recbrowser.ui.jobs import provider_presenter
 
-        monkeypatch.setattr(provider_wiring, "MAX_CALLS", 1)  # as a Ctrl+A over a big list
+        monkeypatch.setattr(provider_presenter, "MAX_CALLS", 1)  # as a Ctrl+A over a big list
         select(qtbot, window, single(emu, transcript=None).call_id, single(emu, transcript="available").call_id)
         assert not any(window.actions[a].isEnabled() for a in CALL_ACTIONS)
         assert window.actions["delete_recording"].toolTip() == "Select at most 1 calls for this."

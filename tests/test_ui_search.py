@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt, QThreadPool
 from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.domain import SearchHit
-from recbrowser.ui.search_hit_delegate import snippet_html
-from recbrowser.ui.search_panel import SearchPanel
+from recbrowser.ui.search.search_hit_delegate import snippet_html
+from recbrowser.ui.search.search_panel import SearchPanel
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -40,6 +40,9 @@ def test_a_slow_old_search_never_replaces_a_newer_one(qtbot):
     pool = QThreadPool()
     panel = SearchPanel(search, pool)
     qtbot.addWidget(panel)
+    delivered: list[str] = []  # answers that reached the UI thread, stale or not
+    deliver = panel._deliver
+    panel._deliver = lambda generation, query, hits: (delivered.append(query), deliver(generation, query, hits))
     panel.box.setText("old")
     first = panel.search_now()
     panel.box.setText("new")
@@ -47,9 +50,7 @@ def test_a_slow_old_search_never_replaces_a_newer_one(qtbot):
     qtbot.waitUntil(lambda: panel.shown_generation == second, timeout=WAIT)
     assert panel.model.hit(0).text == "new"
     release_old.set()  # ...and answers last
-    qtbot.waitUntil(lambda: "old" in done, timeout=WAIT)
-    pool.waitForDone(WAIT)
-    qtbot.wait(50)  # let the queued, stale answer reach the UI thread
+    qtbot.waitUntil(lambda: "old" in delivered, timeout=WAIT)  # the stale answer has been handled
     assert first < second and panel.shown_generation == second
     assert panel.model.rowCount() == 1 and panel.model.hit(0).text == "new"
 
@@ -61,8 +62,8 @@ def test_snippets_mark_the_hit_and_escape_the_rest():
 
 
 def test_results_from_the_real_store_and_enter_opens_the_hit(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
-    from recbrowser.ui.main_window import MainWindow
-    from recbrowser.ui.settings import open_settings
+    from recbrowser.ui.common.settings import open_settings
+    from recbrowser.ui.window.main_window import MainWindow
 
     window = MainWindow(data_dir, archived_store, open_settings(data_dir.settings))
     qtbot.addWidget(window)
@@ -93,7 +94,7 @@ def test_results_from_the_real_store_and_enter_opens_the_hit(qtbot, data_dir, ar
 
 def test_a_hit_line_names_the_account_and_leaves_out_what_the_transcript_lacks():
     from recbrowser.domain import SearchHit
-    from recbrowser.ui.search_results import hit_where
+    from recbrowser.ui.search.search_results import hit_where
 
     def hit(speaker: str, start_ms: int | None, kind: str = "segment") -> str:
         line = hit_where(SearchHit("Demo Voki/c1", "Demo Voki", "c1", 1_700_000_000_000, speaker, start_ms, "t", "t", kind))

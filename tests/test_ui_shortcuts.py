@@ -9,13 +9,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtGui import QAction, QKeySequence
 
-from recbrowser.ui import shortcuts
-from recbrowser.ui.actions import SPECS
-from recbrowser.ui.call_pane import PANE_SHORTCUTS, CallPane
-from recbrowser.ui.call_table_view import LIST_SHORTCUTS
-from recbrowser.ui.dialogs import ShortcutsDialog
-from recbrowser.ui.player import Player
-from recbrowser.ui.settings import Preferences, open_settings
+from recbrowser.ui.call_list.call_table_view import LIST_SHORTCUTS
+from recbrowser.ui.call_pane.call_pane import PANE_SHORTCUTS, CallPane
+from recbrowser.ui.common import shortcuts
+from recbrowser.ui.common.dialogs import ShortcutsDialog
+from recbrowser.ui.common.settings import Preferences, open_settings
+from recbrowser.ui.player.player import Player
+from recbrowser.ui.window.actions import ACTIONS
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -41,7 +41,7 @@ def test_required_keys_are_there(qapp):
 
 def test_every_shortcut_has_an_action_and_is_listed_in_help(qtbot, tmp_path):
     # The window's actions bind most keys; the call pane binds its own (Add note).
-    bound = {spec[2] for spec in SPECS.values() if spec[2]} | set(PANE_SHORTCUTS) | set(LIST_SHORTCUTS)
+    bound = {spec.shortcut.id for spec in ACTIONS if spec.shortcut} | set(PANE_SHORTCUTS) | set(LIST_SHORTCUTS)
     pane = CallPane(Player(Preferences(open_settings(tmp_path / "settings.ini"))))
     qtbot.addWidget(pane)
     assert pane.add_note_action.shortcuts() == shortcuts.sequences("add_note")
@@ -54,7 +54,7 @@ def test_every_shortcut_has_an_action_and_is_listed_in_help(qtbot, tmp_path):
 
 
 def test_the_window_menus_list_add_note_archive_and_audit_without_a_second_key(qtbot, data_dir, store):
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))
     qtbot.addWidget(window)
@@ -62,7 +62,7 @@ def test_the_window_menus_list_add_note_archive_and_audit_without_a_second_key(q
     assert window.call_pane.add_note_action in call_menu  # findable, and still the pane's own N
     assert window.actions["archive_expiring"] in window.menus["&File"].actions()
     assert window.actions["audit_log"] in window.menus["&Help"].actions()
-    assert "add_note" not in SPECS and shortcuts.conflicts() == {}
+    assert "add_note" not in {spec.id for spec in ACTIONS} and shortcuts.conflicts() == {}
     n = shortcuts.sequences("add_note")
     holders = [a for a in window.findChildren(QAction) if a.shortcuts() == n]
     assert holders == [window.call_pane.add_note_action]

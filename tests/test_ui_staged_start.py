@@ -9,12 +9,13 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from test_ui_support import archive, archived_store, fill  # noqa: F401  (fixtures)
 
-from recbrowser.ui.call_pane import CallPane
-from recbrowser.ui.first_paint import AfterFirstPaint
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.common.settings import open_settings
+from recbrowser.ui.window.first_paint import AfterFirstPaint
+from recbrowser.ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -35,7 +36,7 @@ def test_the_first_frame_shows_the_calls_and_the_rest_follows_in_place(qtbot, da
     window.resize(1440, 860)
     window.show()
     qtbot.waitUntil(lambda: window.complete and window.player.is_started, timeout=WAIT)
-    qtbot.wait(50)  # any later layout pass
+    QApplication.processEvents()  # any layout pass still queued
     assert window.splitter.widget(2) is window.call_pane
     # The pane took the stand-in's place at its width: the list did not move under the user.
     assert first_frame and first_frame[0][2] > 0 and window.splitter.sizes() == first_frame[0]

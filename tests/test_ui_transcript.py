@@ -12,9 +12,9 @@ from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.domain import Segment
 from recbrowser.store import CallFilter
-from recbrowser.ui.player import Player
-from recbrowser.ui.settings import Preferences, open_settings
-from recbrowser.ui.transcript_pane import TranscriptPane
+from recbrowser.ui.call_pane.transcript_pane import TranscriptPane
+from recbrowser.ui.common.settings import Preferences, open_settings
+from recbrowser.ui.player.player import Player
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -127,7 +127,7 @@ def test_clicking_a_sentence_of_a_call_not_downloaded_plays_from_there(qtbot, da
 
     from yeastar_helpers import add_emulated_account
 
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     add_emulated_account(store, yeastar)
     window = MainWindow(data_dir, store, open_settings(data_dir.settings))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
 from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
 from voki_helpers import add_account, fresh_voki_tokens, provider_for, sync  # noqa: F401  (fixture)
 
@@ -19,9 +20,9 @@ from recbrowser.domain import Call
 from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.services.downloads import download_call
 from recbrowser.store import Store
-from recbrowser.ui.call_pane import CallPane
-from recbrowser.ui.player import Player
-from recbrowser.ui.settings import Preferences, open_settings
+from recbrowser.ui.call_pane.call_pane import CallPane
+from recbrowser.ui.common.settings import Preferences, open_settings
+from recbrowser.ui.player.player import Player
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -108,7 +109,7 @@ def test_the_untimed_voki_transcript_is_shown_without_click_to_seek(qtbot, data_
     view = pane.transcript.view
     rect = view.document().documentLayout().blockBoundingRect(view.document().findBlockByNumber(1))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(30, int(rect.center().y())))
-    qtbot.wait(100)
+    QApplication.processEvents()  # the click is handled by now: a seek would have been asked for
     assert asked == [] and player.position() < 250
 
 
@@ -134,7 +135,7 @@ def test_switching_between_video_and_audio_calls_switches_the_pane(qtbot, data_d
 
 
 def test_in_the_window_play_fetches_the_webm_and_shows_the_video(qtbot, data_dir, store):
-    from recbrowser.ui.main_window import MainWindow
+    from recbrowser.ui.window.main_window import MainWindow
 
     emu = VokiEmulator(calls=12, seed=3)
     emu.start()

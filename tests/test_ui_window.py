@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 from yeastar_helpers import add_emulated_account
 
-from recbrowser.ui.call_columns import COL_START
-from recbrowser.ui.call_table_model import ROW_ROLE
-from recbrowser.ui.main_window import MainWindow
-from recbrowser.ui.settings import open_settings
+from recbrowser.ui.call_list.call_columns import COL_START
+from recbrowser.ui.call_list.call_table_model import ROW_ROLE
+from recbrowser.ui.common.settings import open_settings
+from recbrowser.ui.window.main_window import MainWindow
 
 # pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
 # while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
@@ -214,8 +214,8 @@ def test_cancelling_an_export_leaves_the_sync_beside_it_running(qtbot, data_dir,
 
 def test_log_view_about_and_error_details_carry_no_secrets(qtbot, data_dir):
     from recbrowser.redact import register_secret
-    from recbrowser.ui.dialogs import error_details, versions
-    from recbrowser.ui.log_view import LogView, read_tail
+    from recbrowser.ui.common.dialogs import error_details, versions
+    from recbrowser.ui.window.log_view import LogView, read_tail
 
     log_file = data_dir.logs / "recbrowser.log"
     log_file.write_text("".join(f"line {i}\n" for i in range(50_000)))
@@ -288,7 +288,7 @@ def test_export_the_selection_says_where_the_files_went(qtbot, data_dir, archive
 
 
 def test_export_dialog_options(qtbot, tmp_path):
-    from recbrowser.ui.export_dialog import ExportDialog
+    from recbrowser.ui.jobs.export_dialog import ExportDialog
 
     dialog = ExportDialog(3, tmp_path)
     qtbot.addWidget(dialog)
@@ -309,5 +309,6 @@ def test_a_refresh_never_undoes_a_filter_it_overtakes(qtbot, data_dir, archived_
     window.filter_bar.direction.setCurrentIndex(window.filter_bar.direction.findData("outbound"))
     window.refresh_calls()  # a sync page lands while the filter's count is still in the worker
     qtbot.waitUntil(lambda: window.model.rowCount() == expected, timeout=WAIT)
-    qtbot.wait(100)
+    assert window.pools.wait(WAIT)  # the overtaken refresh has ended...
+    QApplication.processEvents()  # ...and its answer has been handled
     assert window.model.call_filter.direction == "outbound" and window.model.rowCount() == expected

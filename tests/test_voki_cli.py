@@ -46,7 +46,8 @@ def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, dat
     from recbrowser.credentials import load_secrets, save_secrets
     from recbrowser.providers.voki import forget_tokens
 
-    assert load_secrets(account_name).get("refresh_token")
+    cache_id = _cache_id(data_dir)
+    assert load_secrets(account_name, cache_id=cache_id).get("refresh_token")
     forget_tokens()
     logins = voki.counters["POST /api/auth/login"]
     code, out, err = run(capsys, "accounts", "test", account_name)
@@ -56,11 +57,18 @@ def test_readme_flow_add_test_sync_search_show_download(capsys, monkeypatch, dat
     # A wrong password is one line on stderr and one sign-in request.
 
     forget_tokens()
-    save_secrets(account_name, {"password": "not-it"})
+    save_secrets(account_name, {"password": "not-it"}, cache_id=cache_id)
     before = voki.counters["POST /api/auth/login"]
     code, out, err = run(capsys, "sync")
     assert code == 1 and "rejected the sign-in" in err.splitlines()[-1] and "not-it" not in err
     assert voki.counters["POST /api/auth/login"] == before + 1
+
+
+def _cache_id(data_dir) -> str:
+    from recbrowser.store import Store
+
+    with Store.open(data_dir.database) as store:
+        return store.cache_id
 
 
 class _Terminal(io.StringIO):
@@ -89,7 +97,7 @@ def test_sync_asks_for_the_two_factor_code_on_a_terminal(capsys, monkeypatch, da
         from recbrowser.providers.voki import forget_tokens
 
         forget_tokens()
-        save_secrets(account_name, {"password": emu.password})
+        save_secrets(account_name, {"password": emu.password}, cache_id=_cache_id(data_dir))
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         code, _, err = run(capsys, "sync")
         assert code == 1 and "6-digit code" in err

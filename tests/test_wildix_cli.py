@@ -78,12 +78,9 @@ def test_import_needs_a_wildix_account(capsys, data_dir, tmp_path):
     assert code == 1 and "accounts add wildix" in err and err.count("\n") == 1
 
 
-def test_import_group_can_be_extended_by_another_module():
-    from recbrowser.cli_wildix import import_actions
-
+def test_the_import_group_holds_each_kind_of_import():
+    """Declared once (recbrowser/cli/imports.py): both kinds parse, whichever registers first."""
     parser = build_parser()
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    import_actions(sub).add_parser("other-calls").set_defaults(handler=lambda *a: 0)
-    args = parser.parse_args(["import", "other-calls"])
-    assert args.import_kind == "other-calls"
     assert parser.parse_args(["import", "wildix-webhooks", "f.json"]).file == Path("f.json")
+    args = parser.parse_args(["import", "dialgen-calls", "ids.txt"])
+    assert (args.import_kind, args.file) == ("dialgen-calls", Path("ids.txt"))

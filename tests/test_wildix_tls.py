@@ -19,6 +19,7 @@ def test_self_signed_pbx_downloads_with_the_ca_bundle_and_wda_is_unaffected(stor
     ctx, pem = make_self_signed(tmp_path)
     emu = WildixEmulator(calls=20, seed=4)
     emu.pbx.tls = ctx
+    emu.storage.tls = ctx  # as in life, https storage: a redirect from https to http is refused
     with emu:
         assert emu.account_settings()["pbx_url"].startswith("https://")
         account = add_account(store, emu, ca_bundle=pem)

@@ -50,9 +50,11 @@ def test_v1_row_prefers_unix_timestamp_and_reads_name_number_strings():
 
 
 def test_wrong_display_format_is_a_clear_value_error():
+    from recbrowser.providers.unreadable import UnreadableRecord
+
     row = load("cdr_v2_row.json")
     us = TimeContext("MM/DD/YYYY HH:mm:ss", ZoneInfo("UTC"))
-    with pytest.raises(ValueError, match="does not match the display format 'MM/DD/YYYY HH:mm:ss'"):
+    with pytest.raises(UnreadableRecord, match="does not match the display format 'MM/DD/YYYY HH:mm:ss'"):
         cdr_to_call(row, us)
 
 

@@ -24,6 +24,7 @@ from recbrowser.errors import AuthError, LinkExpired, NotFound, ProtocolError, P
 from recbrowser.providers.bandwidth_map import call_from_recordings, segments_from_transcription, transcript_state
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
 from recbrowser.providers.timeparse import parse_iso
+from recbrowser.providers.unreadable import UnreadableRecord, drain, part_of_call, read_each, record_id
 
 # HttpClient (and httpx, ~50 ms with what it pulls in) is imported when a provider is made,
 # not when the window looks up a provider's title before its first paint.
@@ -78,6 +79,7 @@ class BandwidthProvider:
         from recbrowser.providers.http import HttpClient  # see the note at the top
 
         self.account = account
+        self._unreadable: list[str] = []  # records left out since the last page
         s = account.settings
         who = f"Bandwidth account '{account.name}'"
         self.account_id = (s.get("account_id") or "").strip()
@@ -117,7 +119,7 @@ class BandwidthProvider:
         host = urlsplit(self.token_url).netloc
         try:
             resp = self.http.request("POST", self.token_url, data={"grant_type": "client_credentials"},
-                                     headers={"Authorization": self._basic}, expect_json=True)
+                                     headers={"Authorization": self._basic}, expect_json=True, credentials=True)
             data = resp.json()
         except (AuthError, ProviderError) as e:
             if getattr(e, "status_code", None) in (400, 401, 403):
@@ -250,9 +252,9 @@ class BandwidthProvider:
                     chunk = calls[i : i + SYNC_PAGE]
                     nxt = i + len(chunk)
                     cur = {"window": window, "done": nxt} if nxt < len(calls) else {"window": end, "done": 0}
-                    yield CallPage(chunk, json.dumps(cur), f"{day}, page {i // SYNC_PAGE + 1} of {pages}")
+                    yield CallPage(chunk, json.dumps(cur), f"{day}, page {i // SYNC_PAGE + 1} of {pages}", drain(self._unreadable))
                 if not calls:
-                    yield CallPage([], json.dumps({"window": end, "done": 0}), f"{day}, no calls")
+                    yield CallPage([], json.dumps({"window": end, "done": 0}), f"{day}, no calls", drain(self._unreadable))
                 window, done = end, 0
 
     def fetch_transcript(self, call: Call) -> Call:
@@ -297,20 +299,36 @@ class BandwidthProvider:
     def _window_calls(self, start_ms: int, end_ms: int, pool: ThreadPoolExecutor) -> list[Call]:
         by_call: dict[str, list[dict[str, Any]]] = {}
         seen: set[str] = set()
+        skipped: list[UnreadableRecord] = []
         for meta in self.list_recordings(start_ms - LOOKBACK_MS, end_ms):
+            if not isinstance(meta, dict) or meta.get("recordingId") in (None, "") or meta.get("callId") in (None, ""):
+                rid = meta.get("recordingId") if isinstance(meta, dict) else None
+                skipped.append(UnreadableRecord("recording", record_id(rid), "it names no recordingId or callId"))
+                continue
             rid = str(meta["recordingId"])
             if rid not in seen:  # windows overlap by LOOKBACK_MS
                 seen.add(rid)
                 by_call.setdefault(str(meta["callId"]), []).append(meta)
         now = int(time.time() * 1000)
-        calls = []
+        mine = []
         for call_id, metas in by_call.items():
             starts = [_start(m) for m in metas]
             # A call belongs to each window holding one of its recordings; lookback rows only add recordings.
             if any(s is None or start_ms <= s < end_ms for s in starts):
-                calls.append(call_from_recordings(call_id, metas, now, start_ms))
-        list(pool.map(self._fill_transcript, [c for c in calls if c.transcript_status == "available"]))
+                mine.append((call_id, metas))
+        calls: list[Call] = read_each(mine, lambda c: call_from_recordings(c[0], c[1], now, start_ms), skipped)
+        unreadable: dict[str, UnreadableRecord] = {}
+
+        def fill(call: Call) -> None:
+            try:
+                self._fill_transcript(call)
+            except UnreadableRecord as e:
+                unreadable[call.provider_id] = part_of_call(e, call.provider_id)
+
+        list(pool.map(fill, [c for c in calls if c.transcript_status == "available"]))
+        calls = [c for c in calls if c.provider_id not in unreadable]
         calls.sort(key=lambda c: (c.start_ms, c.provider_id))
+        self._unreadable += [str(e) for e in [*skipped, *unreadable.values()]]
         return calls
 
     def _fill_transcript(self, call: Call) -> None:

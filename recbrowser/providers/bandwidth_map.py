@@ -11,6 +11,7 @@ from typing import Any
 
 from recbrowser.domain import Call, Party, Recording, Segment
 from recbrowser.providers.timeparse import iso_ms
+from recbrowser.providers.unreadable import reads
 
 RETENTION_MS = 30 * 86_400_000  # "Bandwidth will keep recordings for up to 30 days" [C S-B5]
 # ISO 8601 durations as Bandwidth writes them (PT13.67S), plus the day/week forms for safety.
@@ -70,6 +71,7 @@ def transcript_state(meta: dict[str, Any]) -> str:
     return _TRANSCRIPT.get(status, "none")
 
 
+@reads("call", lambda call_id, *_: call_id)
 def call_from_recordings(call_id: str, metas: list[dict[str, Any]], now_ms: int, fallback_start_ms: int = 0) -> Call:
     """One call from all its recordings' metadata (sorted by start); transcripts come later.
     `fallback_start_ms` stands in when no recording carries a readable startTime."""
@@ -126,6 +128,7 @@ def speaker_names(call: Call, channels: int) -> dict[int, tuple[str, str]]:
     return {0: (far.number or "Caller", "caller"), 1: (near.number or "Agent", "agent")}
 
 
+@reads("transcript", lambda _data, _call, recording, *_: recording.provider_id)
 def segments_from_transcription(data: Any, call: Call, recording: Recording, leg: str = "") -> list[Segment]:
     """Both shapes: the older `{transcripts: [{text, confidence}]}` (no timing: one segment per
     transcript, i.e. per channel) and the newer one with `speaker` and timed `clips`."""

@@ -36,6 +36,8 @@ class CallPage:
     calls: list[Call]
     cursor: str | None
     progress: str = ""  # e.g. "2026-05-09, page 3": shown in the progress line
+    # Records left out of this page because they could not be read: "call <id>: <why>".
+    unreadable: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from recbrowser.errors import AuthError, NotFound, ProtocolError, ProviderError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
 from recbrowser.providers.dialgen_map import EXPIRED_REASON, call_from_status
 from recbrowser.providers.timeparse import iso_ms
+from recbrowser.providers.unreadable import UnreadableRecord, drain, record_id
 
 # HttpClient (and httpx, ~50 ms with what it pulls in) is imported when a provider is made,
 # not when the window looks up a provider's title before its first paint.
@@ -49,6 +50,7 @@ class DialgenProvider:
         from recbrowser.providers.http import HttpClient  # see the note at the top
 
         self.account = account
+        self._unreadable: list[str] = []  # records left out since the last page
         self.who = f"Dialgen account '{account.name}'"
         self.base_url = (account.settings.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
         self.user_id = (account.settings.get("user_id") or "").strip()
@@ -136,6 +138,9 @@ class DialgenProvider:
             # A batch lists it but the call store does not have it (yet): one call must not stop the sync.
             log.warning("Dialgen account %s: call %s of batch %s not found", self.account.name, call_id, known["batchId"])
             return None
+        except UnreadableRecord as e:
+            self._unreadable.append(str(e))
+            return None
 
     # -- Provider protocol -------------------------------------------------------------------------
     def test_credentials(self) -> str:
@@ -154,6 +159,9 @@ class DialgenProvider:
                     continue
                 rows, agent = self.batch_calls(bid)
                 agent = agent or str(batch.get("agentId") or "")
+                unlisted = [r for r in rows if not isinstance(r, dict) or r.get("id") in (None, "")]
+                self._unreadable += [f"call {record_id(None)} in batch {record_id(bid)}: it has no id" for _ in unlisted]
+                rows = [r for r in rows if r not in unlisted]
                 wanted = [r for r in rows if since_ms <= (iso_ms(r.get("createdAt")) or since_ms) < until_ms]
                 wanted.sort(key=lambda r: (str(r.get("createdAt") or ""), str(r["id"])))
                 at = int(state.get("at", 0)) if state.get("batch") == bid else 0
@@ -166,10 +174,10 @@ class DialgenProvider:
                     nxt = i + len(chunk)
                     cur = {"done": done, "batch": bid, "at": nxt} if nxt < len(wanted) else {"done": [*done, bid]}
                     where = f"batch {n} of {len(batches)}, page {i // SYNC_PAGE + 1} of {pages}"
-                    yield CallPage(calls, json.dumps(cur), where)
+                    yield CallPage(calls, json.dumps(cur), where, drain(self._unreadable))
                 done = [*done, bid]
                 if not wanted:
-                    yield CallPage([], json.dumps({"done": done}), f"batch {n} of {len(batches)}, no calls")
+                    yield CallPage([], json.dumps({"done": done}), f"batch {n} of {len(batches)}, no calls", drain(self._unreadable))
 
     def fetch_transcript(self, call: Call) -> Call:
         fresh = self.read_call(call.provider_id, {k: call.raw.get(k) for k in ("batchId", "agentId", "contactId")})

@@ -11,6 +11,7 @@ from typing import Any
 
 from recbrowser.domain import Call, Party, Recording, Segment
 from recbrowser.providers.timeparse import iso_ms
+from recbrowser.providers.unreadable import reads
 
 RETENTION_MS = 90 * 86_400_000  # "Recordings are automatically deleted after 90 days" [C-seed]
 EXPIRED_REASON = "audio expired at the provider (Dialgen deletes recordings after 90 days)"
@@ -62,6 +63,7 @@ def segments(transcription: Any, start_ms: int, agent: str = "", caller: str = "
     return out
 
 
+@reads("call", lambda data, *_a, **_k: data.get("id"))
 def call_from_status(data: dict[str, Any], now_ms: int, metric: dict[str, Any] | None = None,
                      extra: dict[str, Any] | None = None) -> Call:
     """`data`: check-status `data` or a webhook/get-metric `callData`; `metric`: get-metric's

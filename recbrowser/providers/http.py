@@ -11,12 +11,18 @@ Sync httpx, called from worker threads. Retry policy:
   was sent is reported, never replayed.
 
 Redirects are followed here, not by httpx, so that auth headers are only sent to the origin of
-the URL the caller gave, and the URL is kept byte for byte (file names with `[` and `]`).
+the URL the caller gave, and the URL is kept byte for byte (file names with `[` and `]`). A
+redirect from https to http is refused (it would put tokens and audio on the wire in clear), a
+request body never follows a redirect to another origin (a 307/308 would re-send a password or
+client secret there), and a credential exchange (a token or sign-in request) is never
+redirected at all. No cookie is ever stored or sent: no provider needs one, and a jar would
+carry one server's cookie to another port of the same host.
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.cookiejar
 import logging
 import os
 import random
@@ -29,20 +35,14 @@ from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
-import httpcore
 import httpx
 
 from recbrowser import errors
+from recbrowser.providers import http_fastpath
 from recbrowser.redact import protect_library_loggers, redact_text, register_secret
 
 log = logging.getLogger("recbrowser.http")
 protect_library_loggers()
-
-# httpcore reads HTTP/1.1 answers 64 KB per recv(); every read then goes through h11's parser
-# and two copies. 256 KB reads cut that per-read cost by about a fifth of a download's CPU
-# time (recv returns what has arrived, so small JSON answers are not held back).
-if getattr(httpcore._sync.http11.HTTP11Connection, "READ_NUM_BYTES", 0) < 256 * 1024:
-    httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES = 256 * 1024
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 POST_RETRY_STATUSES = frozenset({429, 503})
@@ -213,8 +213,10 @@ class HttpClient:
         # Built on first use: a bad CA bundle fails the first request, not the account listing.
         with self._lock:
             if self._client is None:
+                http_fastpath.widen_reads()  # 256 KB per recv() instead of httpcore's 64 KB
+                no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
                 self._client = httpx.Client(timeout=self.timeout, verify=self._ssl_context(), follow_redirects=False,
-                                            headers={"User-Agent": self.user_agent})
+                                            headers={"User-Agent": self.user_agent}, cookies=no_cookies)
             return self._client
 
     def _ssl_context(self) -> ssl.SSLContext:
@@ -243,20 +245,28 @@ class HttpClient:
     def request(
         self, method: str, url: str, *, params: Any = None, json: Any = None, data: Any = None,
         headers: dict[str, str] | None = None, expect_json: bool = False, follow_redirects: bool = True,
+        credentials: bool = False,
     ) -> httpx.Response:
-        """Send with retries; return a 2xx/3xx answer, raise a errors.ProviderError for anything else."""
+        """Send with retries; return a 2xx/3xx answer, raise a errors.ProviderError for anything else.
+
+        `credentials`: this request exchanges a secret for a token (sign-in, get_token, refresh);
+        a redirect answer to it is refused with one sentence instead of being followed.
+        """
         hdrs = dict(headers or {})
         if expect_json:
             hdrs.setdefault("Accept", "application/json")
-        resp = self._with_retries(method, url, params, json, data, hdrs, follow_redirects, stream=False)
+        follow: bool | str = "refuse" if credentials else follow_redirects
+        resp = self._with_retries(method, url, params, json, data, hdrs, follow, stream=False)
         self._raise_for_status(method, resp)
         return resp
 
     def get_json(self, url: str, *, params: Any = None, headers: dict[str, str] | None = None) -> Any:
         return self._parse(self.request("GET", url, params=params, headers=headers, expect_json=True))
 
-    def post_json(self, url: str, *, json: Any = None, params: Any = None, headers: dict[str, str] | None = None) -> Any:
-        return self._parse(self.request("POST", url, json=json, params=params, headers=headers, expect_json=True))
+    def post_json(self, url: str, *, json: Any = None, params: Any = None, headers: dict[str, str] | None = None,
+                  credentials: bool = False) -> Any:
+        return self._parse(self.request("POST", url, json=json, params=params, headers=headers, expect_json=True,
+                                        credentials=credentials))
 
     @contextmanager
     def stream(
@@ -349,7 +359,7 @@ class HttpClient:
             self.sleep(wait)
 
     def _exchange(self, method, url, json, data, headers, follow, stream) -> httpx.Response:
-        """One attempt, following redirects by hand."""
+        """One attempt, following redirects by hand (`follow`: True, False or "refuse")."""
         client = self._http()
         origin = _origin(httpx.URL(url))
         body: dict[str, Any] = {"json": json, "data": data}
@@ -373,6 +383,10 @@ class HttpClient:
             if not follow or resp.status_code not in REDIRECTS or not location:
                 return resp
             resp.close()
+            if follow == "refuse":
+                raise errors.ProtocolError(self._say(
+                    f"{_host_port(target)} redirected the sign-in request ({resp.status_code}); recbrowser never sends "
+                    "credentials to a redirected address, so check the base URL (https and the exact host name)"))
             if hop == MAX_REDIRECTS:
                 break
             try:
@@ -380,10 +394,18 @@ class HttpClient:
             except (httpx.InvalidURL, ValueError):
                 url = ""
             if not url.startswith(("http://", "https://")):
-                resp.close()
                 raise errors.ProtocolError(self._say(f"{_host_port(target)} redirected to an address that is not an http(s) URL"))
             if resp.status_code == 303 or (resp.status_code in (301, 302) and method == "POST"):
                 method, body = "GET", {"json": None, "data": None}
+            following = httpx.URL(url)
+            if target.scheme == "https" and following.scheme == "http":
+                raise errors.ProtocolError(self._say(
+                    f"{_host_port(target)} redirected to the unencrypted address http://{_host_port(following)}; "
+                    "recbrowser never leaves https, so check the base URL"))
+            if _origin(following) != origin and (body["json"] is not None or body["data"] is not None):
+                raise errors.ProtocolError(self._say(
+                    f"{_host_port(target)} redirected {method} {target.path} to another server "
+                    f"({_host_port(following)}); recbrowser does not send the request's data there, so check the base URL"))
         raise errors.ProtocolError(self._say(f"{_host_port(httpx.URL(url))} redirected more than {MAX_REDIRECTS} times; check the base URL"))
 
     def _give_up(self, method: str, url: httpx.URL, where: str, failure, tries: int) -> errors.ProviderError:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, LinkExpired, NotFound, ProtocolError, ProviderError, RateLimited
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
+from recbrowser.providers.unreadable import UnreadableRecord, part_of_call, read_each, record_id
 from recbrowser.providers.voki_map import (
     apply_no_recording,
     apply_recording,
@@ -124,7 +125,7 @@ class VokiProvider:
         self.auth_requests += 1
         try:
             resp = self.auth_http.request("POST", f"{self.base_url}{path}", json=body,
-                                          headers={"X-Tenant": self.tenant}, expect_json=True)
+                                          headers={"X-Tenant": self.tenant}, expect_json=True, credentials=True)
             return resp.json()
         except RateLimited:
             raise RateLimited(self._say("Voki allows 5 sign-in requests a minute and that limit is reached; "
@@ -304,14 +305,27 @@ class VokiProvider:
                     raise ProtocolError(self._say("Voki answered the call list without a list of calls"))
                 meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
                 pages = meta.get("total_pages") if isinstance(meta.get("total_pages"), int) else None
-                calls = [call_from_item(i, since_ms) for i in items if isinstance(i, dict) and i.get("id")]
+                skipped = [UnreadableRecord("call", record_id(None), "it has no id")
+                           for i in items if not isinstance(i, dict) or i.get("id") in (None, "")]
+                listed = [i for i in items if isinstance(i, dict) and i.get("id") not in (None, "")]
+                calls = read_each(listed, lambda i: call_from_item(i, since_ms), skipped)
                 calls = [c for c in calls if since_ms <= c.start_ms < until_ms]
-                list(pool.map(self.fetch_transcript, calls))
+                unreadable = {e.record_id: e for e in pool.map(self._complete, calls) if e is not None}
+                calls = [c for c in calls if record_id(c.provider_id) not in unreadable]
                 last = not items or (pages is not None and page >= pages)
-                yield CallPage(calls, json.dumps({"page": page + 1}), f"page {page} of {pages or '?'}")
+                yield CallPage(calls, json.dumps({"page": page + 1}), f"page {page} of {pages or '?'}",
+                               [str(e) for e in [*skipped, *unreadable.values()]])
                 if last:
                     return
                 page += 1
+
+    def _complete(self, call: Call) -> UnreadableRecord | None:
+        """Fetch the call's recording and transcript; the call's problem if they cannot be read."""
+        try:
+            self.fetch_transcript(call)
+        except UnreadableRecord as e:
+            return part_of_call(e, call.provider_id)
+        return None
 
     def fetch_transcript(self, call: Call) -> Call:
         if not may_have_recording(call):

@@ -17,6 +17,7 @@ from typing import Any
 
 from recbrowser.domain import Call, Party, Recording, Segment
 from recbrowser.providers.timeparse import iso_ms
+from recbrowser.providers.unreadable import reads
 
 # Voki's call states -> ours. Queued/active calls are still running: no recording yet.
 _STATUS = {"completed": "answered", "missed": "missed", "cancelled": "abandoned"}
@@ -92,6 +93,7 @@ def call_start(item: dict[str, Any]) -> int | None:
     return None
 
 
+@reads("call", lambda item, *_: item.get("id"))
 def call_from_item(item: dict[str, Any], fallback_start_ms: int) -> Call:
     """A call from a `GET /api/v1/calls` item; recording and transcript come later."""
     state = str(item.get("status") or "").lower()
@@ -143,6 +145,7 @@ def transcript_state(rec: dict[str, Any]) -> str:
     return "available" if isinstance(t, dict) and str(t.get("text") or "").strip() and not status else "none"
 
 
+@reads("recording", lambda call, rec, *_: rec.get("id") or call.provider_id)
 def apply_recording(call: Call, rec: dict[str, Any]) -> Call:
     """Fill in the recording and the transcript from `GET /calls/:id/recording`'s data."""
     rid = str(rec.get("id") or f"{call.provider_id}-recording")

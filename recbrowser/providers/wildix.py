@@ -17,6 +17,7 @@ from urllib.parse import quote
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, ConnectionFailed, NotFound, ProtocolError, ProviderError, TlsError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
+from recbrowser.providers.unreadable import UnreadableRecord, drain, part_of_call, read_each, record_id
 from recbrowser.providers.wildix_map import (
     TRANSCRIPT_FETCH,
     TRANSCRIPT_PROCESSING,
@@ -89,6 +90,7 @@ class WildixProvider:
         from recbrowser.providers.http import HttpClient  # see the note at the top
 
         self.account = account
+        self._unreadable: list[str] = []  # records left out since the last page
         settings = account.settings
         try:
             self.pbx_url = _with_scheme(settings["pbx_url"])
@@ -207,28 +209,44 @@ class WildixProvider:
             day = datetime.fromtimestamp(window / 1000, UTC).strftime("%Y-%m-%d")
             pages = max(1, -(-len(calls) // SYNC_PAGE))
             for i in range(done, len(calls), SYNC_PAGE):
-                chunk = [self.fetch_transcript(c) for c in calls[i : i + SYNC_PAGE]]
-                nxt = i + len(chunk)
+                nxt = min(i + SYNC_PAGE, len(calls))
+                chunk = self._with_transcript(calls[i:nxt])
                 cur = {"window": window, "done": nxt} if nxt < len(calls) else {"window": end, "done": 0}
-                yield CallPage(chunk, json.dumps(cur), f"{day}, page {i // SYNC_PAGE + 1} of {pages}")
+                yield CallPage(chunk, json.dumps(cur), f"{day}, page {i // SYNC_PAGE + 1} of {pages}", drain(self._unreadable))
             if not calls:
-                yield CallPage([], json.dumps({"window": end, "done": 0}), f"{day}, no calls")
+                yield CallPage([], json.dumps({"window": end, "done": 0}), f"{day}, no calls", drain(self._unreadable))
             window, done = end, 0
 
     def _window_calls(self, start_ms: int, end_ms: int) -> list[Call]:
         flows: dict[str, dict[int, dict[str, Any]]] = {}
+        skipped: list[UnreadableRecord] = []
         for rec in self._conversations(start_ms, end_ms):
+            if not isinstance(rec, dict) or rec.get("id") in (None, ""):
+                skipped.append(UnreadableRecord("call", record_id(None), "a call record has no id"))
+                continue
             # The same flow is listed once per side that saw it [T S-W5]: one flow per (id, flowIndex).
             by_index = flows.setdefault(str(rec["id"]), {})
             idx = flow_index(rec)
             by_index[idx] = merge_copies(by_index[idx], rec) if idx in by_index else rec
-        calls = []
-        for call_id, by_index in flows.items():
-            call = records_to_call(call_id, list(by_index.values()), unit="s")
-            if start_ms <= call.start_ms < end_ms:
-                calls.append(call)  # transcripts are fetched page by page, so a cancel stops soon
+        calls = read_each(list(flows.items()), lambda f: records_to_call(f[0], list(f[1].values()), unit="s"), skipped)
+        # Transcripts are fetched page by page, so a cancel stops soon.
+        calls = [c for c in calls if start_ms <= c.start_ms < end_ms]
         calls.sort(key=lambda c: (c.start_ms, c.provider_id))
+        self._unreadable += [str(e) for e in skipped]
         return calls
+
+    def _with_transcript(self, calls: list[Call]) -> list[Call]:
+        """The calls with their transcripts; a call whose transcript cannot be read is left out."""
+        skipped: list[UnreadableRecord] = []
+        done = read_each(calls, self._transcript_of, skipped)
+        self._unreadable += [str(e) for e in skipped]
+        return done
+
+    def _transcript_of(self, call: Call) -> Call:
+        try:
+            return self.fetch_transcript(call)
+        except UnreadableRecord as e:
+            raise part_of_call(e, call.provider_id) from None
 
     def fetch_transcript(self, call: Call) -> Call:
         """One GET per flow that WDA reports as transcribed; a flow still processing, or not

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from recbrowser.domain import Call, Leg, Party, Recording, Segment
+from recbrowser.providers.unreadable import reads
 
 _DIRECTIONS = {"INBOUND": "inbound", "OUTBOUND": "outbound", "INTERNAL": "internal"}
 _STATUSES = {"COMPLETED": "answered", "MISSED": "missed"}
@@ -111,6 +112,7 @@ def pauses_of(rec: Recording) -> list[dict[str, Any]]:
     return out
 
 
+@reads("call", lambda call_id, *_a, **_k: call_id)
 def records_to_call(call_id: str, records: list[dict[str, Any]], unit: str, extra: dict[str, Any] | None = None) -> Call:
     """All flows (CallRecords) of one call id -> one Call; each flow becomes a Leg with its index.
 
@@ -185,6 +187,7 @@ def hms_ms(text: Any) -> int | None:
     return int(round((h * 3600 + mnt * 60 + s) * 1000))
 
 
+@reads("transcript", lambda _chunks, _flow, _rec, leg, *_: leg)
 def chunks_to_segments(chunks: list[Any], flow: dict[str, Any] | None, rec: Recording | None, leg: str) -> list[Segment]:
     """Every chunk shape -> Segments with offsets from the start of the leg's recording.
 

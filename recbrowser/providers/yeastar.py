@@ -19,6 +19,7 @@ from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import AuthError, LinkExpired, NotFound, ProtocolError, ProviderError
 from recbrowser.providers.base import CallPage, MediaSource, SettingField, register
 from recbrowser.providers.timeparse import DEFAULT_DISPLAY_FORMAT, format_display_time, zone
+from recbrowser.providers.unreadable import UnreadableRecord, drain, part_of_call, read_each
 from recbrowser.providers.yeastar_map import TimeContext, apply_ai_legs, cdr_to_call, recording_from_row
 
 # HttpClient (and httpx, ~50 ms with what it pulls in) is imported when a provider is made,
@@ -86,6 +87,7 @@ class YeastarProvider:
         from recbrowser.providers.http import HttpClient  # see the note at the top
 
         self.account = account
+        self._unreadable: list[str] = []  # records left out since the last page
         settings = account.settings
         try:
             self.base_url = settings["base_url"].rstrip("/")
@@ -121,7 +123,7 @@ class YeastarProvider:
             return tok.access
 
     def _auth(self, endpoint: str, body: dict[str, str]) -> _Token:
-        data = self.http.post_json(f"{self.base_url}/openapi/v1.0/{endpoint}", json=body)
+        data = self.http.post_json(f"{self.base_url}/openapi/v1.0/{endpoint}", json=body, credentials=True)
         code = _errcode(data)
         if code != 0:
             msg = str(data.get("errmsg", "")).strip() if isinstance(data, dict) else ""
@@ -210,9 +212,9 @@ class YeastarProvider:
                 chunk = calls[i : i + SYNC_PAGE]
                 nxt = i + len(chunk)
                 cur = json.dumps({"window": window, "done": nxt}) if nxt < len(calls) else json.dumps({"window": end, "done": 0})
-                yield CallPage(chunk, cur, f"{day}, page {i // SYNC_PAGE + 1} of {pages}")
+                yield CallPage(chunk, cur, f"{day}, page {i // SYNC_PAGE + 1} of {pages}", drain(self._unreadable))
             if not calls:
-                yield CallPage([], json.dumps({"window": end, "done": 0}), f"{day}, no calls")
+                yield CallPage([], json.dumps({"window": end, "done": 0}), f"{day}, no calls", drain(self._unreadable))
             window, done = end, 0
 
     def fetch_transcript(self, call: Call) -> Call:
@@ -259,23 +261,32 @@ class YeastarProvider:
     def _window_calls(self, start_ms: int, end_ms: int) -> list[Call]:
         rows: dict[str, dict[str, Any]] = {}
         for row in self._cdr_rows(start_ms, end_ms):
-            rows.setdefault(str(row.get("uid")), row)  # v2 first: its row wins over v1's
-        calls = []
+            uid = row.get("uid") if isinstance(row, dict) else None
+            rows.setdefault(str(uid), row)  # v2 first: its row wins over v1's
+        calls: list[Call] = []
+        skipped: list[UnreadableRecord] = []
         for uid in sorted(rows):
             try:
                 call = cdr_to_call(rows[uid], self.times)
-            except ValueError as e:
-                raise ProtocolError(
-                    f"Yeastar account '{self.account.name}': {e}; set the account's time_format to the PBX's "
-                    "System > Date and Time > Display Format."
-                ) from None
+            except UnreadableRecord as e:
+                skipped.append(e)
+                continue
             if start_ms <= call.start_ms < end_ms:
                 calls.append(call)
-        if not calls:
-            return calls  # an empty day costs two requests, not five
-        recordings = self._recordings(start_ms, end_ms)
-        ai = self._ai_legs(start_ms, end_ms)
-        for call in calls:
+        if not calls and skipped and all(_wrong_time_format(e) for e in skipped):
+            raise ProtocolError(  # every row: the account's setting, not the rows, is wrong
+                f"Yeastar account '{self.account.name}': {skipped[0].why}; set the account's time_format to the PBX's "
+                "System > Date and Time > Display Format."
+            )
+        if calls:  # an empty day costs two requests, not five
+            recordings = self._recordings(start_ms, end_ms)
+            ai = self._ai_legs(start_ms, end_ms)
+            calls = read_each(calls, lambda call: self._complete(call, recordings, ai), skipped)
+        self._unreadable += [str(e) for e in skipped]
+        return calls
+
+    def _complete(self, call: Call, recordings: dict[str, list[dict[str, Any]]], ai: dict[str, list[dict[str, Any]]]) -> Call:
+        try:
             call.recordings = [recording_from_row(r, self.times, call.start_ms) for r in recordings.get(call.provider_id, [])]
             call.has_audio = bool(call.recordings)
             if not call.has_audio:
@@ -286,7 +297,9 @@ class YeastarProvider:
                 apply_ai_legs(call, ai[call.provider_id], self.times)
             else:
                 call.segments = []
-        return calls
+        except UnreadableRecord as e:
+            raise part_of_call(e, call.provider_id) from None
+        return call
 
     def _cdr_rows(self, start_ms: int, end_ms: int) -> Iterator[dict[str, Any]]:
         begin = format_display_time(start_ms, self.times.display_format, self.times.tz)
@@ -343,7 +356,12 @@ class YeastarProvider:
             rows = data.get("data") or []
             if not isinstance(rows, list):
                 raise ProtocolError(f"Yeastar account '{self.account.name}': {endpoint} answered without a list of rows.")
-            yield from (r for r in rows if isinstance(r, dict) and r.get("uid") is not None)
+            kind = "recording" if endpoint.startswith("recording") else "call"
+            for r in rows:
+                if isinstance(r, dict) and r.get("uid") not in (None, ""):
+                    yield r
+                else:  # nothing to key it by: left out, but counted, never silently
+                    self._unreadable.append(f"{kind} without an id: it has no uid")
             total = data.get("total_number")
             if len(rows) < PAGE_SIZE or (isinstance(total, int) and page * PAGE_SIZE >= total):
                 return
@@ -372,3 +390,7 @@ def _find_display_format(info: dict[str, Any]) -> str | None:
         if isinstance(data, dict) and isinstance(data.get(key), str):
             return data[key]
     return None
+
+
+def _wrong_time_format(e: UnreadableRecord) -> bool:
+    return isinstance(e.__cause__, ValueError) and "display format" in str(e.__cause__)

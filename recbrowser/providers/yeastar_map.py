@@ -13,6 +13,7 @@ from typing import Any
 
 from recbrowser.domain import Call, Leg, Party, Recording, Segment
 from recbrowser.providers.timeparse import parse_display_time, to_ms
+from recbrowser.providers.unreadable import reads
 
 _DIRECTIONS = {"inbound": "inbound", "outbound": "outbound", "internal": "internal"}
 _STATUSES = {
@@ -57,6 +58,7 @@ def seconds_ms(value: Any) -> int | None:
         return None
 
 
+@reads("call", lambda row, *_: row.get("uid"))
 def cdr_to_call(row: dict[str, Any], times: TimeContext) -> Call:
     """One CDR row from `cdr/search` v1 or v2 (the two differ in field names)."""
     uid = str(row["uid"])
@@ -88,6 +90,7 @@ def cdr_to_call(row: dict[str, Any], times: TimeContext) -> Call:
     )
 
 
+@reads("recording", lambda row, *_: row.get("id"))
 def recording_from_row(row: dict[str, Any], times: TimeContext, call_start_ms: int | None) -> Recording:
     file_name = str(row.get("file") or "")
     start_ms = file_start_ms(file_name, times)
@@ -115,6 +118,7 @@ def file_start_ms(file_name: str, times: TimeContext) -> int | None:
     return to_ms(naive.replace(tzinfo=times.tz))
 
 
+@reads("transcript", lambda call, *_: call.provider_id)
 def apply_ai_legs(call: Call, legs: list[dict[str, Any]], times: TimeContext) -> None:
     """Fill legs, segments and summary from the `cdr/aidownload` entries of one call.
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import inspect
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from recbrowser import credentials
 from recbrowser.domain import Account
-from recbrowser.errors import UserFacingError
+from recbrowser.errors import CredentialError, UserFacingError
 from recbrowser.providers.base import Provider, provider_class
 from recbrowser.providers.timeparse import strptime_format, zone
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> type:
@@ -59,28 +62,48 @@ def _check_time_settings(settings: dict[str, str]) -> None:
         raise UserFacingError(str(e)) from None
 
 
-def add_account(store: Store, provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> Account:
+def add_account(store: CallStore, provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> Account:
     """Secrets go to the keyring first: if the keyring refuses, nothing is stored at all."""
     cls = validate(provider, name, settings, secrets)
     if store.account(name) is not None:
         raise UserFacingError(f"An account named '{name}' already exists.")
     defaults = {f.key: f.default for f in cls.settings_schema if f.default and not f.secret}
-    credentials.save_secrets(name, secrets)
+    cache_id = store.cache_id
+    credentials.save_secrets(name, secrets, cache_id=cache_id)
     try:
         return store.add_account(Account(name=name, provider=provider, settings={**defaults, **settings}))
     except BaseException:
-        credentials.delete_secrets(name)
+        credentials.delete_secrets(name, cache_id=cache_id)
         raise
 
 
-def remove_account(store: Store, name: str) -> None:
+def remove_account(store: CallStore, name: str) -> None:
+    """All or nothing: the cached calls are deleted in a transaction that commits only once the
+    secret is gone, so a keyring that refuses leaves everything as it was, a cache that cannot
+    be written (read-only) refuses before the secret is touched, and a retry after any failure
+    finishes the job."""
     if store.account(name) is None:
         raise UserFacingError(f"There is no account named '{name}'.")
-    store.remove_account(name)
-    credentials.delete_secrets(name)
+    with store.transaction():
+        store.remove_account(name)
+        try:
+            credentials.delete_secrets(name, cache_id=store.cache_id)
+        except CredentialError as e:
+            reason = str(e)
+            raise type(e)(f"Account '{name}' was not removed, and nothing of it was deleted: "
+                          f"{reason[:1].lower()}{reason[1:]}") from None
 
 
-def get_account(store: Store, name: str) -> Account:
+def load_secrets(account: Account) -> dict[str, str]:
+    """The account's secrets from the keyring, under its cache's key."""
+    return credentials.load_secrets(account.name, cache_id=account.cache_id or None)
+
+
+def save_secrets(account: Account, secrets: dict[str, str]) -> None:
+    credentials.save_secrets(account.name, secrets, cache_id=account.cache_id or None)
+
+
+def get_account(store: CallStore, name: str) -> Account:
     account = store.account(name)
     if account is None:
         names = ", ".join(a.name for a in store.accounts()) or "none yet: add one with `recbrowser accounts add`"
@@ -88,7 +111,7 @@ def get_account(store: Store, name: str) -> Account:
     return account
 
 
-def only_account(store: Store, provider: str, name: str | None) -> Account:
+def only_account(store: CallStore, provider: str, name: str | None) -> Account:
     """The named account, or the only account of this provider when no name is given."""
     if name:
         return get_account(store, name)
@@ -108,14 +131,14 @@ def open_provider(account: Account, secrets: dict[str, str] | None = None) -> Pr
     cls = provider_class(account.provider)
     if secrets is not None:  # demo or test secrets: nothing to keep
         return cls(account, secrets)
-    secrets = credentials.load_secrets(account.name)
+    secrets = load_secrets(account)
     if "keep_secret" not in inspect.signature(cls).parameters:
         return cls(account, secrets)
 
     def keep_secret(name: str, value: str) -> None:
         # A provider that rotates a credential (Voki's refresh token) hands the new one here.
-        current = credentials.load_secrets(account.name)
+        current = load_secrets(account)
         if current.get(name) != value:
-            credentials.save_secrets(account.name, {**current, name: value})
+            save_secrets(account, {**current, name: value})
 
     return cls(account, secrets, keep_secret=keep_secret)

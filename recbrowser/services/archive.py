@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recbrowser.domain import Account, call_ref
 from recbrowser.errors import AuthError, CredentialError, DiskFull, UserFacingError
@@ -19,8 +20,10 @@ from recbrowser.providers.base import Provider
 from recbrowser.retention import DAY_MS
 from recbrowser.services import accounts as account_service
 from recbrowser.services.downloads import DownloadCancelled, download_call
-from recbrowser.store import Store
 from recbrowser.store.expiry import ExpiringRecording
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 
 @dataclass
@@ -47,14 +50,14 @@ class ArchiveSummary:
         return out + "."
 
 
-def plan(store: Store, within_days: float, account: str | None = None, now_ms: int | None = None) -> list[ExpiringRecording]:
+def plan(store: CallStore, within_days: float, account: str | None = None, now_ms: int | None = None) -> list[ExpiringRecording]:
     """What would be archived: recordings not downloaded yet that expire within `within_days`."""
     now = int(time.time() * 1000) if now_ms is None else now_ms
     return store.expiring_recordings(now, now + int(within_days * DAY_MS), account)
 
 
 def archive_expiring(
-    store: Store,
+    store: CallStore,
     media_root: Path,
     within_days: float,
     *,

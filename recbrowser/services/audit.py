@@ -12,9 +12,12 @@ import socket
 import time
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from recbrowser.store import Store
 from recbrowser.store.audit import AuditEntry
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 PLAYED = "played"
 DOWNLOADED = "downloaded"
@@ -32,7 +35,7 @@ def who() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def record(store: Store, action: str, calls: Iterable[tuple[str, str]], detail: str = "") -> None:
+def record(store: CallStore, action: str, calls: Iterable[tuple[str, str]], detail: str = "") -> None:
     """Log `action` for each (account name, provider call id)."""
     now = int(time.time() * 1000)
     store.log_access([AuditEntry(now, who(), action, account, call_id, detail) for account, call_id in calls])

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from recbrowser.domain import Account, Call, Recording, call_ref
 from recbrowser.errors import NotFound, UserFacingError
 from recbrowser.providers.bandwidth_map import is_downloadable, transcript_state
 from recbrowser.services import audit
-from recbrowser.store import Store
-from recbrowser.store.calls import DELETED_MARK as MARK
+from recbrowser.store.records import DELETED_MARK as MARK
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 ACTIONS = ("transcribe", "delete-transcription", "delete-media", "delete-recording")
 DELETIONS = ACTIONS[1:]
@@ -33,7 +36,7 @@ class ActionResult:
     message: str
 
 
-def run_action(store: Store, account: Account, provider, call_id: str, action: str,
+def run_action(store: CallStore, account: Account, provider, call_id: str, action: str,
                recording_id: str | None = None) -> list[ActionResult]:
     """Apply `action` to one recording of a cached call, or to each of its recordings."""
     if action not in ACTIONS:

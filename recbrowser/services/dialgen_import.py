@@ -17,12 +17,14 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from recbrowser.domain import Account, Call
 from recbrowser.errors import NotFound, UserFacingError
 from recbrowser.providers.dialgen_map import call_from_status
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 log = logging.getLogger("recbrowser.dialgen_import")
 
@@ -97,7 +99,7 @@ def _item(item: Any) -> str | dict[str, Any] | None:
     return cid if isinstance(cid, str) and _ID.match(cid) else None
 
 
-def import_file(store: Store, account: Account, path: Path, reader: CallReader | None) -> ImportResult:
+def import_file(store: CallStore, account: Account, path: Path, reader: CallReader | None) -> ImportResult:
     if account.provider != "dialgen":
         raise UserFacingError(f"Account '{account.name}' is a {account.provider} account; choose a Dialgen account.")
     try:
@@ -108,7 +110,7 @@ def import_file(store: Store, account: Account, path: Path, reader: CallReader |
     return import_items(store, account, read_items(text, result), reader, result)
 
 
-def import_items(store: Store, account: Account, items: Iterator[str | dict[str, Any]],
+def import_items(store: CallStore, account: Account, items: Iterator[str | dict[str, Any]],
                  reader: CallReader | None, result: ImportResult | None = None) -> ImportResult:
     assert account.id is not None
     result = result or ImportResult()  # read_items counts skipped lines into the same result

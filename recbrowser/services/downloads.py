@@ -32,12 +32,14 @@ from recbrowser.errors import (
     UserFacingError,
 )
 from recbrowser.filenames import safe_filename, unique_name
+from recbrowser.private import make_private, private_dir, private_open
 from recbrowser.providers.base import MediaSource, Provider
-from recbrowser.services import audit, media_stream
-from recbrowser.store import Store
+from recbrowser.services import audit, media_check, media_stream
 
 if TYPE_CHECKING:
     import httpx
+
+    from recbrowser.store.api import CallStore
 
 log = logging.getLogger("recbrowser.downloads")
 
@@ -112,7 +114,7 @@ def account_media_dir(media_root: Path, account: Account) -> Path:
 
 
 def download_call(
-    store: Store,
+    store: CallStore,
     account: Account,
     provider: Provider,
     call: Call,
@@ -129,10 +131,16 @@ def download_call(
     out = []
     for rec in call.recordings:
         have = cached.get(rec.provider_id)
-        if have and Path(have.path).is_file() and Path(have.path).stat().st_size == have.size:
+        found = media_check.state(have) if have else media_check.MISSING
+        if have and found == media_check.OK:
+            make_private(Path(have.path))  # a file an older version wrote 0644
             out.append(Downloaded(rec.provider_id, Path(have.path), have.size, have.sha256, fresh=False))
             continue
-        out.append(_download_recording(store, account, provider, call, rec, media_root, progress, cancelled))
+        damaged = Path(have.path) if have and found == media_check.DAMAGED else None
+        if damaged:
+            log.warning("%s/%s: the cached %s does not match its SHA-256; fetching it again",
+                        account.name, call.provider_id, damaged.name)
+        out.append(_download_recording(store, account, provider, call, rec, media_root, progress, cancelled, damaged))
     fresh = [f for f in out if f.fresh]
     if fresh:
         audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)],
@@ -140,9 +148,12 @@ def download_call(
     return out
 
 
-def _download_recording(store, account, provider, call, rec: Recording, media_root, progress, cancelled) -> Downloaded:
+def _download_recording(store, account, provider, call, rec: Recording, media_root, progress, cancelled,
+                        damaged: Path | None = None) -> Downloaded:
+    """`damaged`: the cached file that failed its check; replaced only once a good copy is in."""
     folder = account_media_dir(media_root, account)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(media_root)
+    private_dir(folder)
     name = _cache_name(folder, rec, call)
     target = folder / name
     src = provider.resolve_media(call, rec)
@@ -162,6 +173,9 @@ def _download_recording(store, account, provider, call, rec: Recording, media_ro
         slot.release()
         if lock:
             lock.release()
+    if damaged is not None and damaged.parent == target.parent:
+        os.replace(target, damaged)
+        target = damaged
     store.record_media(account.id, rec.provider_id, str(target), size, digest)
     return Downloaded(rec.provider_id, target, size, digest, fresh=True)
 
@@ -210,7 +224,7 @@ def _fetch_once(provider, src: MediaSource, target: Path, part: Path, progress, 
             total = _expected_total(resp, offset, src)
             digest = hashlib.sha256()
             mode = "r+b" if offset else "wb"
-            with open(part, mode) as f:
+            with private_open(part, mode) as f:
                 if offset:
                     for block in iter(lambda: f.read(CHUNK), b""):
                         digest.update(block)  # the part already on disk counts towards the hash

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from recbrowser.domain import Account, Call, parse_call_ref
 from recbrowser.errors import LinkExpired, NotFound, UserFacingError
 from recbrowser.providers.base import Provider
-from recbrowser.services import audit, transcript_formats
+from recbrowser.services import audit, media_check, transcript_formats
 from recbrowser.services.audio_convert import AudioUnreadable, EncodeFailed, conversion_pool, convert
 from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
 from recbrowser.services.export_manifest import (
@@ -42,7 +42,10 @@ from recbrowser.services.export_prefetch import AHEAD, Prefetcher
 from recbrowser.services.export_privacy import CallPrivacy
 from recbrowser.services.export_select import select_calls
 from recbrowser.services.export_target import ExportTarget, disk_full, os_error
-from recbrowser.store import MediaFile, Store
+from recbrowser.store import MediaFile
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 __all__ = ["ExportOptions", "ExportProgress", "ExportSummary", "Outcome", "run_export", "select_calls"]
 
@@ -67,7 +70,7 @@ class _Pending:
 
 
 def run_export(
-    store: Store,
+    store: CallStore,
     refs: list[str],
     dest: Path,
     options: ExportOptions,
@@ -117,7 +120,7 @@ class _Job:
         self.estimated: dict[str, int] = {}  # ref -> its part of bytes_total until its real size is known
         self.started = time.monotonic()
         self.pool = None
-        self.prefetch = Prefetcher(store.path, media_root, stop)
+        self.prefetch = Prefetcher(store.location, media_root, stop)
         self.ahead: dict[str, Call | None] = {}  # calls read for download-ahead, used once
         self.rewrote = False  # a transcript of an earlier run's call was written again
         self.superseded: dict[str, set[str]] = {}  # ref -> files of its earlier export, exported again now
@@ -370,7 +373,8 @@ class _Job:
             return self._local_media(account.name, call) if account else {}
 
         have = cached()
-        missing = [r for r in call.recordings if r.provider_id not in have]
+        # A cached file that no longer matches its SHA-256 is fetched again (download_call replaces it).
+        missing = [r for r in call.recordings if r.provider_id not in have or not media_check.intact(have[r.provider_id])]
         if not missing:
             return have
         now = time.time() * 1000

@@ -16,11 +16,14 @@ import json
 import os
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recbrowser.domain import Call
+from recbrowser.private import private_open
 from recbrowser.services.export_names import call_fields
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 JOURNAL = ".recbrowser-export.jsonl"
 CSV_COLUMNS = (
@@ -48,7 +51,7 @@ def call_metadata(call: Call, account: str, provider: str, tz: tzinfo | None) ->
     }
 
 
-def local_data(store: Store, account: str, call_id: str) -> dict[str, Any]:
+def local_data(store: CallStore, account: str, call_id: str) -> dict[str, Any]:
     """The supervisor's own tags and notes on a call (kept in the cache, never synced)."""
     notes = [{"offset_ms": n.offset_ms, "at": _at(n.offset_ms), "text": n.text,
               "created_utc": datetime.fromtimestamp(n.created_ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
@@ -114,7 +117,7 @@ def write_file(path: Path, data: bytes) -> tuple[int, str]:
     """Write through `<name>.part`, fsync, rename: a file without `.part` is always complete."""
     part = path.with_name(path.name + ".part")
     try:
-        with open(part, "wb") as f:
+        with private_open(part, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -139,7 +142,7 @@ def copy_checked(src: Path, dst: Path, size: int, sha256: str) -> tuple[int, str
     part = dst.with_name(dst.name + ".part")
     digest, n = hashlib.sha256(), 0
     try:
-        with open(src, "rb") as fin, open(part, "wb") as fout:
+        with open(src, "rb") as fin, private_open(part, "wb") as fout:
             for block in iter(lambda: fin.read(1 << 20), b""):
                 digest.update(block)
                 fout.write(block)

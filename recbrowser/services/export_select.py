@@ -5,15 +5,20 @@ Returned oldest first (then by ref), so names made unique with " (2)" are the sa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from recbrowser.domain import parse_call_ref
 from recbrowser.errors import UserFacingError
-from recbrowser.store import CallFilter, Store
+from recbrowser.store import CallFilter
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 _PAGE = 500
 
 
 def select_calls(
-    store: Store, *, refs: list[str] | None = None, query: str | None = None, call_filter: CallFilter | None = None
+    store: CallStore, *, refs: list[str] | None = None, query: str | None = None, call_filter: CallFilter | None = None
 ) -> list[str]:
     found: dict[str, int] = {}
     if refs:

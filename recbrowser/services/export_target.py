@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from recbrowser.errors import DiskFull, UserFacingError
+from recbrowser.private import private_dir, private_open
 from recbrowser.services.export_manifest import JOURNAL
 
 ARCHIVE_PART = ".archive.zip.part"  # the ZIP being built, inside the staging folder
@@ -141,7 +142,7 @@ class ExportTarget:
         if self.is_zip:
             if self.dest.is_dir():
                 raise UserFacingError(f"{self.dest} is a folder: name the ZIP file differently.")
-            self.staging.mkdir(exist_ok=True)
+            private_dir(self.staging)
             if self.dest.is_file() and not (self.staging / JOURNAL).exists():
                 self._unpack_finished_zip()
                 self.unpacked = True
@@ -159,7 +160,7 @@ class ExportTarget:
                 raise UserFacingError(f"Both {self.dest} and {self.staging} exist: remove the one you do not need.")
             else:
                 os.rename(self.dest, self.staging)  # continue a finished export: checked and extended in place
-        self.staging.mkdir(exist_ok=True)
+        private_dir(self.staging)  # 0700: no one else reads the recordings while they are written
 
     def _unpack_finished_zip(self) -> None:
         """Re-running into a finished ZIP: its verified entries count as done, the rest is redone."""
@@ -169,7 +170,7 @@ class ExportTarget:
                 for row in doc.get("calls", []):
                     for f in row.get("files", []):
                         out = self.staging / f["name"]
-                        with zf.open(f["name"]) as src, open(out, "wb") as dst:
+                        with zf.open(f["name"]) as src, private_open(out, "wb") as dst:
                             shutil.copyfileobj(src, dst, 1 << 20)
                         # The entry keeps its date in the new archive: a file not written again is not newer.
                         stamp = datetime(*zf.getinfo(f["name"]).date_time).timestamp()
@@ -250,7 +251,7 @@ class _Archive:
 
     def __init__(self, part: Path, staging: Path) -> None:
         self.part, self.staging = part, staging
-        self._raw = open(part, "wb")  # noqa: SIM115 - closed by close() or abort()
+        self._raw = private_open(part, "wb")  # closed by close() or abort()
         self._zip = zipfile.ZipFile(self._raw, "w", allowZip64=True)
         self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
         self._queued: set[str] = set()

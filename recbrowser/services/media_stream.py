@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from recbrowser.providers.http_fastpath import raw_socket
+
 if TYPE_CHECKING:
     import httpx
 
@@ -47,17 +49,7 @@ def direct_socket(resp: httpx.Response) -> socket.socket | None:
     length = headers.get("content-length", "")
     if not length.isdigit() or int(length) < FAST_FROM:
         return None
-    try:
-        from httpcore._backends.sync import SyncStream
-    except ImportError:  # another httpcore: its layout is unknown, stay on the public path
-        return None
-    stream = resp.extensions.get("network_stream")
-    # SyncStream holds the TCP socket, or the SSLSocket that httpcore wrapped with our context;
-    # TLS inside a proxy's TLS (TLSinTLSStream) or any other stream keeps httpx's path.
-    if type(stream) is not SyncStream:
-        return None
-    sock = stream.get_extra_info("socket")
-    return sock if isinstance(sock, socket.socket) else None
+    return raw_socket(resp)  # httpcore's internals: providers/http_fastpath.py
 
 
 class _Stage:

@@ -12,12 +12,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.providers.base import Provider
-from recbrowser.store import CallFilter, Store
+from recbrowser.providers.unreadable import UnreadableRecord
+from recbrowser.store import CallFilter
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 log = logging.getLogger("recbrowser.sync")
 
@@ -28,7 +33,11 @@ PENDING_DAYS = 7  # transcripts still pending after this long are left for the u
 PENDING_MAX = 200  # per sync, so a backlog cannot make one sync endless
 
 STATE_SYNCED_UNTIL = "synced_until"
-STATE_RUN = "sync_run"  # the sync in progress: its window and the cursor after the last saved page
+STATE_RUN = "sync_run"  # the plain sync in progress: its window and the cursor after the last saved page
+# An explicit range (`sync --since 2000-01-01`) in progress, kept apart from the plain sync's run:
+# an interrupted look years back must not make every later plain sync wade through it before
+# reaching today's calls. It is resumed when the same range is asked for again.
+STATE_RANGE = "sync_range"
 
 
 @dataclass
@@ -47,6 +56,16 @@ class SyncResult:
     error: str | None = None
     cancelled: bool = False
     new_transcripts: int = 0  # pending transcripts of earlier calls that have now arrived
+    unreadable: list[str] = field(default_factory=list)  # records skipped: "call <id>: <why>"
+
+    def unreadable_sentence(self) -> str:
+        """E.g. "1 call could not be read: call 42: a number is out of range." ("" when none)."""
+        if not self.unreadable:
+            return ""
+        n = len(self.unreadable)
+        first = self.unreadable[0]
+        more = f" (and {n - 1} more; the log has each id)" if n > 1 else ""
+        return f"{n} {'call' if n == 1 else 'calls'} could not be read: {first}{more}."
 
     @property
     def ok(self) -> bool:
@@ -71,22 +90,47 @@ class CancelToken:
         return self._event.is_set()
 
 
-def sync_window(store: Store, account: Account, since_ms: int | None, until_ms: int | None) -> tuple[int, int, str | None]:
-    """The window this sync covers, and the cursor to resume at when a run was interrupted."""
+def sync_window(store: CallStore, account: Account, since_ms: int | None, until_ms: int | None) -> tuple[int, int, str | None]:
+    """The window this sync covers, and the cursor to resume at when the same run was interrupted.
+
+    A plain sync (no since/until) starts from the account's watermark, or resumes an interrupted
+    plain sync; an explicit range resumes only an interrupted run of that same range.
+    """
     assert account.id is not None
     now = int(time.time() * 1000)
-    saved = store.get_state(account.id, STATE_RUN)
-    if saved and since_ms is None and until_ms is None:
-        run = json.loads(saved)
-        return int(run["since"]), max(int(run["until"]), now), run.get("cursor")
-    if since_ms is None:
-        synced = store.get_state(account.id, STATE_SYNCED_UNTIL)
+    synced = store.get_state(account.id, STATE_SYNCED_UNTIL)
+    if since_ms is None and until_ms is None:
+        saved = _saved_run(store, account, STATE_RUN)
+        if saved and "explicit" not in saved and synced and saved["since"] < int(synced) - OVERLAP_MS:
+            # Saved by a version that kept both kinds of run in one place: this one was a range.
+            with store.transaction():
+                store.set_state(account.id, STATE_RUN, None)
+                store.set_state(account.id, STATE_RANGE, json.dumps({**saved, "explicit": True}))
+            saved = None
+        if saved:
+            return saved["since"], max(saved["until"], now), saved.get("cursor")
         since_ms = int(synced) - OVERLAP_MS if synced else now - FIRST_SYNC_DAYS * DAY_MS
+        return since_ms, now, None
+    if since_ms is None:
+        since_ms = int(synced) - OVERLAP_MS if synced else now - FIRST_SYNC_DAYS * DAY_MS
+    saved = _saved_run(store, account, STATE_RANGE)
+    if saved and saved["since"] == since_ms and until_ms in (None, saved["until"]):
+        return since_ms, until_ms if until_ms is not None else max(saved["until"], now), saved.get("cursor")
     return since_ms, until_ms if until_ms is not None else now, None
 
 
+def _saved_run(store: CallStore, account: Account, key: str) -> dict | None:
+    assert account.id is not None
+    saved = store.get_state(account.id, key)
+    if not saved:
+        return None
+    run = json.loads(saved)
+    run["since"], run["until"] = int(run["since"]), int(run["until"])
+    return run
+
+
 def sync_account(
-    store: Store,
+    store: CallStore,
     account: Account,
     provider: Provider,
     *,
@@ -99,22 +143,26 @@ def sync_account(
     assert account.id is not None
     result = SyncResult(account.name)
     explicit = since_ms is not None or until_ms is not None
+    run_key = STATE_RANGE if explicit else STATE_RUN
     since_ms, until_ms, cursor = sync_window(store, account, since_ms, until_ms)
     log.info("sync %s: %d..%d%s", account.name, since_ms, until_ms, " (resuming)" if cursor else "")
     try:
         for page in provider.list_calls(since_ms, until_ms, cursor):
             with store.transaction():
                 result.new += store.upsert_calls(account.id, page.calls)
-                run = {"since": since_ms, "until": until_ms, "cursor": page.cursor}
-                store.set_state(account.id, STATE_RUN, json.dumps(run))
+                run = {"since": since_ms, "until": until_ms, "cursor": page.cursor, "explicit": explicit}
+                store.set_state(account.id, run_key, json.dumps(run))
             result.calls += len(page.calls)
+            result.unreadable += page.unreadable
+            for what in page.unreadable:
+                log.warning("sync %s: skipped %s", account.name, what)
             if progress:
                 progress(SyncProgress(account.name, page.progress, result.calls, result.new))
             if cancel and cancel.cancelled:
                 raise Cancelled
         result.new_transcripts = refresh_pending(store, account, provider, cancel)
         with store.transaction():
-            store.set_state(account.id, STATE_RUN, None)
+            store.set_state(account.id, run_key, None)
             previous = store.get_state(account.id, STATE_SYNCED_UNTIL)
             # An explicit older window must not move the watermark backwards.
             if not explicit or previous is None or int(previous) < until_ms:
@@ -130,7 +178,7 @@ def sync_account(
     return result
 
 
-def refresh_pending(store: Store, account: Account, provider: Provider, cancel: CancelToken | None = None) -> int:
+def refresh_pending(store: CallStore, account: Account, provider: Provider, cancel: CancelToken | None = None) -> int:
     """Ask again for the transcripts of recent calls still marked pending.
 
     The sync window only re-reads the last couple of hours, but a transcription pipeline can
@@ -147,7 +195,11 @@ def refresh_pending(store: Store, account: Account, provider: Provider, cancel: 
         call = store.get_call(account.name, row.provider_id)
         if call is None:
             continue
-        call = provider.fetch_transcript(call)
+        try:
+            call = provider.fetch_transcript(call)
+        except UnreadableRecord as e:  # keep what the cache has; the next sync asks again
+            log.warning("sync %s: skipped the transcript of %s", account.name, e)
+            continue
         if call.transcript_status != "pending":
             with store.transaction():
                 store.upsert_calls(account.id, [call])
@@ -156,7 +208,7 @@ def refresh_pending(store: Store, account: Account, provider: Provider, cancel: 
 
 
 def sync_accounts(
-    store: Store,
+    store: CallStore,
     accounts: Iterable[Account],
     open_provider: Callable[[Account], Provider],
     **kwargs,

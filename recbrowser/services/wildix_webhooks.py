@@ -14,12 +14,15 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recbrowser.domain import Account, Call, Segment
 from recbrowser.errors import UserFacingError
+from recbrowser.providers.unreadable import UnreadableRecord
 from recbrowser.providers.wildix_map import chunks_to_segments, flow_index, leg_id, records_to_call, text_to_segments
-from recbrowser.store import Store
+
+if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore
 
 log = logging.getLogger("recbrowser.wildix_webhooks")
 
@@ -82,7 +85,7 @@ def _skip(result: ImportResult, where: int, why: str) -> None:
         result.problems.append(f"item {where}: {why}")
 
 
-def import_file(store: Store, account: Account, path: Path) -> ImportResult:
+def import_file(store: CallStore, account: Account, path: Path) -> ImportResult:
     if account.provider != "wildix":
         raise UserFacingError(f"Account '{account.name}' is a {account.provider} account; choose a Wildix account.")
     try:
@@ -94,7 +97,7 @@ def import_file(store: Store, account: Account, path: Path) -> ImportResult:
     return import_events(store, account, read_events(lines, result), result)
 
 
-def import_events(store: Store, account: Account, events: Iterable[dict[str, Any]], result: ImportResult | None = None) -> ImportResult:
+def import_events(store: CallStore, account: Account, events: Iterable[dict[str, Any]], result: ImportResult | None = None) -> ImportResult:
     """Fold the events per call (last call:completed wins; transcripts per flow), then upsert."""
     assert account.id is not None
     result = result or ImportResult()
@@ -129,7 +132,17 @@ def import_events(store: Store, account: Account, events: Iterable[dict[str, Any
                 _skip(result, result.events + result.skipped + 1, f"{kind} without chunks or text")
                 continue
         result.events += 1
-    calls = [c for cid in dict.fromkeys([*completed, *chunks, *texts]) if (c := _call(store, account, cid, completed, chunks, texts))]
+    calls = []
+    for cid in dict.fromkeys([*completed, *chunks, *texts]):
+        try:
+            call = _call(store, account, cid, completed, chunks, texts)
+        except UnreadableRecord as e:  # one call of the wrong shape: the others are still imported
+            result.skipped += 1
+            if len(result.problems) < 5:
+                result.problems.append(str(e))
+            continue
+        if call is not None:
+            calls.append(call)
     for i in range(0, len(calls), BATCH):
         with store.transaction():
             result.new += store.upsert_calls(account.id, calls[i : i + BATCH])
@@ -139,7 +152,7 @@ def import_events(store: Store, account: Account, events: Iterable[dict[str, Any
     return result
 
 
-def _call(store: Store, account: Account, call_id: str, completed, chunks, texts) -> Call | None:
+def _call(store: CallStore, account: Account, call_id: str, completed, chunks, texts) -> Call | None:
     cached = store.get_call(account.name, call_id)
     if call_id in completed:
         data = completed[call_id]

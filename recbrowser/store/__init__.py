@@ -1,11 +1,15 @@
-"""The local SQLite cache of accounts, calls, transcripts and media files.
+"""The archive of accounts, calls, transcripts and media files, and the SQLite cache that keeps it.
 
-One `Store` is one connection: each thread (UI, each worker) opens its own. Writes outside an
+Callers outside this package hold a `CallStore` (store/api.py: the interface and what each
+method promises) from `open_store(location)`, or look at an archive before opening it through
+`opener(location)`; they never name the SQLite classes. `Store` is the SQLite implementation:
+one `Store` is one connection, and each thread (UI, each worker) opens its own. Writes outside an
 explicit `transaction()` are committed one call at a time; sync wraps each page in one.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -19,25 +23,43 @@ from recbrowser.store import calls as _calls
 from recbrowser.store import listing as _listing
 from recbrowser.store import media as _media
 from recbrowser.store import migrations as _migrations
-from recbrowser.store.database import Transactions
-from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile, Note, SearchSyntaxError
+from recbrowser.store.database import Transactions, failure_sentence
+from recbrowser.store.records import (
+    CallFilter,
+    CallRow,
+    Cursor,
+    Interrupted,
+    LegRow,
+    MediaFile,
+    Note,
+    SearchSyntaxError,
+)
 
 # The audit log, expiry and search modules load with their first use: the window's first
 # paint needs none of them (their dataclasses and regexes are ~2 ms of its start).
 if TYPE_CHECKING:
+    from recbrowser.store.api import CallStore, FirstCount, ListReader, Location, Progress, StoreOpener
     from recbrowser.store.audit import AuditEntry
     from recbrowser.store.expiry import ExpiringRecording
 
-__all__ = ["CallFilter", "CallRow", "Cursor", "LegRow", "MediaFile", "Note", "SearchSyntaxError", "Store"]
+__all__ = ["CallFilter", "CallRow", "Cursor", "Interrupted", "LegRow", "MediaFile", "Note", "SearchSyntaxError",
+           "SQLiteOpener", "Store", "engine_versions", "failure_sentence", "open_store", "opener", "register_opener",
+           "unregister_opener"]
 
 T = TypeVar("T")
 
 
 class Store:
+    """The SQLite cache: implements api.CallStore (tests/test_store_api.py checks it)."""
+
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
         self._tx = Transactions(conn)
+
+    @property
+    def location(self) -> Path:
+        return self.path
 
     @classmethod
     def open(cls, path: str | Path, *, migrations: list[_migrations.Migration] | None = None) -> Store:
@@ -84,6 +106,11 @@ class Store:
             yield
         finally:
             self._conn.execute("COMMIT")
+
+    @property
+    def cache_id(self) -> str:
+        """This cache's random id, made when it was created (or updated to schema 6)."""
+        return _accounts.cache_id(self._conn)
 
     # -- accounts -------------------------------------------------------------------------------
     def add_account(self, account: Account) -> Account:
@@ -153,6 +180,17 @@ class Store:
         scroll through a million calls."""
         self._conn.execute(f"PRAGMA cache_size = {-int(mb) * 1024}")
 
+    def jump_is_quick(self, f: CallFilter) -> bool:
+        return _listing.jump_is_quick(f)
+
+    def pages_are_quick(self, f: CallFilter) -> bool:
+        return _listing.pages_are_quick(f)
+
+    def open_list_reader(self, cache_mb: int = 16) -> ListReader:
+        from recbrowser.store.list_reader import SQLiteListReader  # a worker's, after the first paint
+
+        return SQLiteListReader(self.path, cache_mb)
+
     def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
         return _listing.legs(self._conn, account_name, provider_id)
 
@@ -207,3 +245,72 @@ class Store:
 
     def all_tags(self) -> list[str]:
         return _media.all_tags(self._conn)
+
+
+class SQLiteOpener:
+    """api.StoreOpener for a cache file: what is done before (or instead of) `Store.open`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+
+    @property
+    def location(self) -> Path:
+        return self.path
+
+    def open(self) -> Store:
+        return Store.open(self.path)
+
+    def updates_pending(self) -> int:
+        return _migrations.pending(self.path)
+
+    def update(self, progress: Progress | None = None) -> None:
+        _migrations.upgrade(self.path, progress=progress)
+
+    def announce_update(self, say: Callable[[str], None]) -> None:
+        _migrations.announce(self.path, say)
+
+    def count_first(self) -> FirstCount:
+        from recbrowser.store.first_count import SQLiteFirstCount
+
+        return SQLiteFirstCount(self.path)
+
+
+# "scheme:" -> the opener of the archives whose location starts with it (see register_opener).
+_OPENERS: dict[str, Callable[[str], StoreOpener]] = {}
+
+
+def register_opener(scheme: str, make: Callable[[str], StoreOpener]) -> None:
+    """Let `opener` / `open_store` reach the archives whose location is "<scheme>:..." (a second
+    implementation of api.CallStore, e.g. the team archive) with `make(location)`. Any other
+    location is the path of an SQLite cache file. A scheme has two letters or more (a Windows
+    drive letter is a path)."""
+    if len(scheme) < 2 or not scheme.isidentifier():
+        raise ValueError(f"A location scheme has two letters or more: {scheme!r}")
+    _OPENERS[scheme.lower()] = make
+
+
+def unregister_opener(scheme: str) -> None:
+    """Undo `register_opener` (tests; a profile removed)."""
+    _OPENERS.pop(scheme.lower(), None)
+
+
+def opener(location: Location) -> StoreOpener:
+    """How to reach the archive at `location` (api.StoreOpener): a cache file's path, or a
+    location of a registered scheme. Makes no connection."""
+    # By its text: a location handed around as a Path (the UI's `database`) keeps its scheme.
+    text = os.fspath(location)
+    scheme, sep, _ = text.partition(":")
+    if sep and (make := _OPENERS.get(scheme.lower())) is not None:
+        return make(text)
+    return SQLiteOpener(location)
+
+
+def open_store(location: Location) -> CallStore:
+    """Open the archive at `location`, its schema brought up to date (api.StoreOpener.open): the
+    one way code outside this package gets a store (each thread its own)."""
+    return opener(location).open()
+
+
+def engine_versions() -> dict[str, str]:
+    """The database engines' versions, for the About box and bug reports."""
+    return {"SQLite": sqlite3.sqlite_version}

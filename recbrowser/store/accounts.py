@@ -30,8 +30,16 @@ def _check_settings(account: Account) -> str:
     return json.dumps(account.settings, ensure_ascii=False, sort_keys=True)
 
 
-def _row_to_account(row: tuple) -> Account:
-    return Account(id=row[0], name=row[1], provider=row[2], settings=json.loads(row[3]))
+def cache_id(conn: sqlite3.Connection) -> str:
+    try:
+        row = conn.execute("SELECT value FROM cache_meta WHERE key = 'cache_id'").fetchone()
+    except sqlite3.OperationalError:  # a cache opened with fewer migrations (tests of the updates)
+        return ""
+    return row[0] if row else ""
+
+
+def _row_to_account(row: tuple, cache: str) -> Account:
+    return Account(id=row[0], name=row[1], provider=row[2], settings=json.loads(row[3]), cache_id=cache)
 
 
 _COLUMNS = "id, name, provider, settings_json"
@@ -46,16 +54,18 @@ def add_account(conn: sqlite3.Connection, account: Account) -> Account:
         )
     except sqlite3.IntegrityError:
         raise UserFacingError(f"An account named '{account.name}' already exists.") from None
-    return Account(name=account.name, provider=account.provider, settings=dict(account.settings), id=cur.lastrowid)
+    return Account(name=account.name, provider=account.provider, settings=dict(account.settings), id=cur.lastrowid,
+                   cache_id=cache_id(conn))
 
 
 def accounts(conn: sqlite3.Connection) -> list[Account]:
-    return [_row_to_account(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM accounts ORDER BY name")]
+    cache = cache_id(conn)
+    return [_row_to_account(r, cache) for r in conn.execute(f"SELECT {_COLUMNS} FROM accounts ORDER BY name")]
 
 
 def account(conn: sqlite3.Connection, name: str) -> Account | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE name = ?", (name,)).fetchone()
-    return _row_to_account(row) if row else None
+    return _row_to_account(row, cache_id(conn)) if row else None
 
 
 def account_id(conn: sqlite3.Connection, name: str) -> int | None:

@@ -18,6 +18,7 @@ from typing import Any
 from recbrowser.domain import Call, Leg, Party, Recording, Segment
 from recbrowser.errors import StoreError
 from recbrowser.store.accounts import now_ms
+from recbrowser.store.records import DELETED_MARK, GONE_MARK
 
 CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limit
 
@@ -58,11 +59,8 @@ INSERT_RECORDING = (
 )
 
 
-# Local facts about a recording, kept in its raw JSON so every reader (CLI, window, export) sees
-# them: {what: ISO time} of deletions made from recbrowser (provider_deletions), and when the
-# provider stopped listing a recording that we keep because it was downloaded or deleted by us.
-DELETED_MARK = "recbrowserDeleted"
-GONE_MARK = "recbrowserGone"
+# DELETED_MARK and GONE_MARK (records.py): local facts about a recording, kept in its raw JSON
+# (provider_deletions, and recordings kept after the provider stopped listing them).
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode  # built once: dumps() builds one per call
 

@@ -109,6 +109,25 @@ def damaged_cache(database: Path) -> str:
     return f"The cache {database} is damaged (database disk image is malformed) and was left as it is: {restore}."
 
 
+def failure_sentence(error: BaseException, database: Path | None) -> str | None:
+    """One sentence for an SQLite error no caller caught (damaged, busy, read-only, cannot be
+    opened), or None when `error` is not SQLite's."""
+    if not isinstance(error, sqlite3.DatabaseError):
+        return None
+    where = database if database is not None else "the cache"
+    text = str(error).lower()
+    if "malformed" in text or "corrupt" in text or "not a database" in text:
+        return damaged_cache(database) if database is not None else f"The cache is damaged ({error})."
+    if "locked" in text or "busy" in text:
+        return f"The cache {where} is busy in another program (a sync or the window): wait for it, or close it, and try again."
+    if "readonly" in text or "read-only" in text:
+        return (f"The cache {where} is read-only here: reading works, but this command changes it; "
+                "run it as the folder's owner or pass --data-dir with a folder you can write to.")
+    if "unable to open" in text:
+        return f"Cannot open the cache {where}: check the folder's permissions, or pass --data-dir to use another folder."
+    return None
+
+
 def configure(conn: sqlite3.Connection, path: Path) -> None:
     """Pragmas for a file we are allowed to write (called after the version check)."""
     if is_read_only(path):

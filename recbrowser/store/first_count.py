@@ -1,4 +1,5 @@
-"""`FirstCount`: how many calls the window's list starts with, counted on a thread of its own.
+"""`SQLiteFirstCount` (api.FirstCount): how many calls the window's list starts with, counted on
+a thread of its own.
 
 Started before the window's own imports: a count of a million calls takes 10-90 ms (more when
 the file is not in the page cache yet), and SQLite lets go of the GIL while it counts, so it is
@@ -21,7 +22,7 @@ from recbrowser.store.records import CallFilter
 log = logging.getLogger("recbrowser.store")
 
 
-class FirstCount:
+class SQLiteFirstCount:
     """`result()` waits for the count: None when it could not be made here (no cache yet, one
     that needs updating first, a damaged file): the window then counts after its own open."""
 

@@ -248,7 +248,18 @@ def v5_start_filters_index(db: Database) -> None:
     db.execute("CREATE INDEX tags_tag_nocase ON tags(tag COLLATE NOCASE)")
 
 
-MIGRATIONS: list[Migration] = [v1_initial, v2_provider_deletions, v3_sort_indexes, v4_audit_log, v5_start_filters_index]
+def v6_cache_id(db: Database) -> None:
+    """A random id for this cache, made once: the keyring keys each account's secrets by it and
+    the account name, so two data folders with an account of the same name keep their own."""
+    import uuid
+
+    db.execute("CREATE TABLE cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO cache_meta (key, value) VALUES ('cache_id', ?)", [uuid.uuid4().hex])
+
+
+MIGRATIONS: list[Migration] = [
+    v1_initial, v2_provider_deletions, v3_sort_indexes, v4_audit_log, v5_start_filters_index, v6_cache_id,
+]
 
 # For the progress estimate only: how many indexes over calls each step builds (by position in
 # MIGRATIONS), and what one costs against copying the file: building one index is ~12 SQLite

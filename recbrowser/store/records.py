@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from recbrowser.errors import UserFacingError
+from recbrowser.errors import StoreError, UserFacingError
 
 # A keyset cursor: (sort value, call id) of the last row of a page. Opaque to callers.
 Cursor = tuple[Any, int]
+
+# Local facts about a recording that every reader (CLI, window, export) sees, kept in
+# `Recording.raw` by every store (api.CallStore.get_call): {what: ISO time} of deletions made
+# from recbrowser (`mark_deleted`), and when the provider stopped listing a recording that is
+# kept because it was downloaded or deleted by us.
+DELETED_MARK = "recbrowserDeleted"
+GONE_MARK = "recbrowserGone"
 
 # One per column of the call list. "account" orders by account name, then start time.
 SORTS = ("start", "duration", "from", "to", "status", "account", "direction", "agent", "audio", "transcript")
@@ -94,3 +101,10 @@ class Note:
 
 class SearchSyntaxError(UserFacingError):
     """The search text has nothing to search for."""
+
+
+class Interrupted(StoreError):
+    """A list read stopped by `ListReader.interrupt()` from another thread (the user moved on)."""
+
+    def __init__(self, message: str = "The read of the call list was stopped.") -> None:
+        super().__init__(message)

@@ -1,0 +1,58 @@
+"""Files only the user can read: recordings, logs and exports in progress are 0600 in 0700
+folders, whatever the umask and whether a folder existed before (an older version, or the
+user, may have made it 0755). Recordings and transcripts are personal data: another account
+on the same computer must not be able to play or read them.
+
+On Windows the modes are ignored (a user's profile folders are private there already).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger("recbrowser.private")
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and its parents) if needed, 0700; an existing one loses group and other access."""
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    _restrict(path)
+    return path
+
+
+def make_private(path: Path) -> None:
+    """An existing file loses group and other access (one an older version wrote 0644)."""
+    _restrict(path)
+
+
+def _restrict(path: Path) -> None:
+    # Only takes access away: a folder its owner made read-only (0500) stays read-only.
+    if os.name != "posix":
+        return
+    try:
+        mode = os.stat(path).st_mode & 0o777
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+    except FileNotFoundError:
+        pass
+    except PermissionError:  # not ours (a shared folder): leave it; logged, never printed (read commands still work)
+        log.info("cannot make %s private: it belongs to another user", path)
+
+
+def opener(path: str | os.PathLike[str], flags: int) -> int:
+    """For open(..., opener=opener): a new file is created 0600, an existing one made 0600."""
+    fd = os.open(path, flags, FILE_MODE)
+    if os.name == "posix":
+        os.fchmod(fd, FILE_MODE)
+    return fd
+
+
+def private_open(path: str | os.PathLike[str], mode: str = "wb", **kw: Any) -> IO[Any]:
+    """open() for a file recbrowser writes: created 0600, never readable by others meanwhile."""
+    return open(path, mode, opener=opener, **kw)  # noqa: SIM115 - the caller closes it

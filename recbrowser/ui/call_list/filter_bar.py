@@ -1,0 +1,170 @@
+"""The filter bar above the call list: date preset, account, direction, number, tag, audio, transcript."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from recbrowser.domain import DIRECTIONS, STATUSES
+from recbrowser.store import CallFilter
+from recbrowser.ui.common.flow_layout import FlowLayout
+from recbrowser.ui.common.line_edits import clear_button_with_first_text
+from recbrowser.ui.common.signals import emit
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDateEdit
+
+CUSTOM = "custom"
+DATE_PRESETS = (("All dates", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30), ("Custom range…", CUSTOM))
+NUMBER_DEBOUNCE_MS = 300
+
+
+def since_for(days: int | None, now: float | None = None) -> int | None:
+    """Start of the window in epoch ms: midnight today (local) minus `days - 1` days."""
+    if days is None:
+        return None
+    today = datetime.fromtimestamp(now if now is not None else time.time()).date()
+    return local_midnight(today - timedelta(days=max(0, days - 1)))
+
+
+def local_midnight(day: date) -> int:
+    """The first moment of `day` in the user's zone, in epoch ms, with that day's own offset:
+    counting back in days from today's offset is an hour off across a change of summer time."""
+    return int(datetime(day.year, day.month, day.day).astimezone().timestamp() * 1000)
+
+
+class FilterBar(QWidget):
+    changed = Signal(object)  # the new CallFilter
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dates = QComboBox(toolTip="Calls that started in this period (your time zone)")
+        for label, days in DATE_PRESETS:
+            self.dates.addItem(label, days)
+        # Custom range: first and last day, both included, in the user's time zone. Its two date
+        # boxes are made when the range is first chosen: the first QDateEdit costs ~5 ms, which
+        # the window's first paint need not wait for.
+        self.range_box = QWidget()
+        self.range_box.hide()
+        self.since: QDateEdit | None = None
+        self.until: QDateEdit | None = None
+        self.account = QComboBox(toolTip="Only this account's calls")
+        self.account.addItem("All accounts", None)
+        self.direction = QComboBox(toolTip="Call direction")
+        self.direction.addItem("Any direction", None)
+        for d in DIRECTIONS:
+            if d != "unknown":
+                self.direction.addItem(d.capitalize(), d)
+        self.status = QComboBox(toolTip="Call outcome")
+        self.status.addItem("Any status", None)
+        for st in STATUSES:
+            if st != "unknown":
+                self.status.addItem(st.capitalize(), st)
+        self.number = QLineEdit(placeholderText="Number", toolTip="Part of the caller's or callee's number")
+        clear_button_with_first_text(self.number)
+        self.number.setMinimumWidth(120)
+        self.number.setMaximumWidth(180)
+        self.tag = QLineEdit(placeholderText="Tag", toolTip="Only calls with this tag (any case)")
+        clear_button_with_first_text(self.tag)
+        self.tag.setMinimumWidth(90)
+        self.tag.setMaximumWidth(140)
+        self._tags = QStringListModel(self)
+        completer = QCompleter(self._tags, self.tag)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.tag.setCompleter(completer)
+        self.has_audio = QCheckBox("Has audio")
+        self.has_transcript = QCheckBox("Has transcript")
+        self.count = QLabel()
+
+        # Wraps onto a second line when narrow: in one row the bar was 940 px wide at least, and on
+        # a 1280 px screen the splitter took that from the accounts and search column.
+        layout = FlowLayout(self, spacing=6)
+        layout.setContentsMargins(6, 4, 6, 4)
+        for w in (self.dates, self.range_box, self.account, self.direction, self.status, self.number, self.tag,
+                  self.has_audio, self.has_transcript, self.count):
+            layout.addWidget(w)
+
+        self._number_timer = QTimer(self, singleShot=True, interval=NUMBER_DEBOUNCE_MS)
+        self._number_timer.timeout.connect(self._emit)
+        self.number.textChanged.connect(lambda _t: self._number_timer.start())
+        self.tag.textChanged.connect(lambda _t: self._number_timer.start())
+        self.dates.currentIndexChanged.connect(self._show_range)
+        for combo in (self.dates, self.account, self.direction, self.status):
+            combo.currentIndexChanged.connect(self._emit)
+        for box in (self.has_audio, self.has_transcript):
+            box.toggled.connect(self._emit)
+
+    def set_accounts(self, names: list[str]) -> None:
+        current = self.account.currentData()
+        self.account.blockSignals(True)
+        self.account.clear()
+        self.account.addItem("All accounts", None)
+        for name in names:
+            self.account.addItem(name, name)
+        index = self.account.findData(current)
+        self.account.setCurrentIndex(max(0, index))
+        self.account.blockSignals(False)
+        if current is not None and index < 0:
+            self._emit()  # the account shown was removed: show everything
+
+    def set_tags(self, tags: list[str]) -> None:
+        """The tags in use (Store.all_tags()), offered as the user types in the tag box."""
+        self._tags.setStringList(tags)
+
+    def set_count(self, shown: int) -> None:
+        self.count.setText(f"{shown:,} call{'s' if shown != 1 else ''}")
+
+    def _show_range(self, _index: int) -> None:
+        custom = self.dates.currentData() == CUSTOM
+        if custom:
+            self._range_edits()
+        self.range_box.setVisible(custom)
+
+    def _range_edits(self) -> tuple[QDateEdit, QDateEdit]:
+        """The custom range's first and last day boxes, made the first time they are needed."""
+        if self.since is not None and self.until is not None:
+            return self.since, self.until
+        from PySide6.QtWidgets import QDateEdit
+
+        self.since = QDateEdit(QDate.currentDate().addDays(-6), calendarPopup=True, toolTip="From this day")
+        self.until = QDateEdit(QDate.currentDate(), calendarPopup=True, toolTip="To this day (included)")
+        row = QHBoxLayout(self.range_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        for edit in (self.since, self.until):
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self._emit)
+            row.addWidget(edit)
+        return self.since, self.until
+
+    def date_range(self) -> tuple[int | None, int | None]:
+        preset = self.dates.currentData()
+        if preset != CUSTOM:
+            return since_for(preset), None
+        since, until = self._range_edits()
+        first, last = sorted((since.date(), until.date()))
+        start = date(first.year(), first.month(), first.day())
+        end = date(last.year(), last.month(), last.day()) + timedelta(days=1)
+        return local_midnight(start), local_midnight(end)
+
+    def current(self) -> CallFilter:
+        since_ms, until_ms = self.date_range()
+        return CallFilter(
+            account=self.account.currentData(),
+            since_ms=since_ms,
+            until_ms=until_ms,
+            direction=self.direction.currentData(),
+            status=self.status.currentData(),
+            number=self.number.text().strip() or None,
+            tag=self.tag.text().strip() or None,
+            has_audio=True if self.has_audio.isChecked() else None,
+            has_transcript=True if self.has_transcript.isChecked() else None,
+        )
+
+    def _emit(self, *_args) -> None:
+        emit(self.changed, self.current())

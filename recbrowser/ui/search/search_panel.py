@@ -1,0 +1,157 @@
+"""The search box and its results: search as you type, in a worker, newest query wins.
+
+Each query gets a generation number; results carry it back, and results of any generation
+but the latest are dropped, so a slow old search never replaces a newer one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+
+from recbrowser.domain import SearchHit
+from recbrowser.ui.common.icons import icon
+from recbrowser.ui.common.line_edits import clear_button_with_first_text
+from recbrowser.ui.common.signals import emit
+from recbrowser.ui.common.workers import run_task
+from recbrowser.ui.search.search_results import HIT_ROLE, SearchResultsModel
+
+DEBOUNCE_MS = 250
+LIMIT = 100
+
+SearchFn = Callable[[str], list[SearchHit]]
+
+
+class SearchPanel(QWidget):
+    hitActivated = Signal(object)  # SearchHit: open the call and play from the sentence
+    resultsShown = Signal(int)  # generation whose results are now on screen
+
+    def __init__(self, search: SearchFn, pool: QThreadPool | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._search = search
+        self._pool = pool
+        self.generation = 0
+        self.shown_generation = 0
+        self._pending_open = False  # Enter pressed before the results came: open the first one
+        self._delegate_set = False  # with the first results: nothing to draw before
+        self.box = QLineEdit(placeholderText="Search transcripts  ( / )")
+        clear_button_with_first_text(self.box)
+        self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.box.installEventFilter(self)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.model = SearchResultsModel(self)
+        self.results = QListView()
+        self.results.setModel(self.model)
+        self.results.setWordWrap(True)
+        self.results.setUniformItemSizes(False)
+        self.results.setResizeMode(QListView.ResizeMode.Adjust)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.results.activated.connect(self._activate)  # Enter, and double-click on most styles
+        self.results.doubleClicked.connect(self._activate)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.box)
+        layout.addWidget(self.status)
+        layout.addWidget(self.results, 1)
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.search_now)
+        self.box.textChanged.connect(self._on_typed)
+        self._show_hint()
+
+    def _on_typed(self, _text: str) -> None:
+        self._pending_open = False
+        self._timer.start()
+
+    def focus_search(self) -> None:
+        self.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.box.selectAll()
+
+    def search_now(self) -> int:
+        self._timer.stop()
+        self.generation += 1
+        generation, query = self.generation, self.box.text().strip()
+        if not query:
+            self.model.set_hits([])
+            self.shown_generation = generation
+            self._show_hint()
+            return generation
+        self.status.setText("Searching…")
+        run_task(
+            lambda _report: self._search(query),
+            lambda hits: self._deliver(generation, query, hits),
+            lambda message, _details: self._failed(generation, message),
+            pool=self._pool,
+            name="search",
+            owner=self,
+        )
+        return generation
+
+    def _deliver(self, generation: int, query: str, hits: list[SearchHit]) -> None:
+        if generation != self.generation:
+            return  # the user typed on: an older query's answer must not replace a newer one
+        if hits and not self._delegate_set:
+            from recbrowser.ui.search.search_hit_delegate import HitDelegate
+
+            self.results.setItemDelegate(HitDelegate(self.results))
+            self._delegate_set = True
+        self.model.set_hits(hits)
+        self.shown_generation = generation
+        more = "+" if len(hits) >= LIMIT else ""
+        self.status.setText(f"{len(hits)}{more} sentence{'s' if len(hits) != 1 else ''} match “{query}”" if hits else f"Nothing matches “{query}”.")
+        if hits:
+            self.results.setCurrentIndex(self.model.index(0))
+        emit(self.resultsShown, generation)
+        if self._pending_open and hits:
+            self._activate(self.model.index(0))
+        self._pending_open = False
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation == self.generation:
+            self.model.set_hits([])
+            self.shown_generation = generation
+            self.status.setText(message)
+
+    def _show_hint(self) -> None:
+        self.status.setText("Words, a \"quoted phrase\" or a prefix*; Enter plays the sentence.")
+
+    def _activate(self, index: QModelIndex) -> None:
+        hit = index.data(HIT_ROLE)
+        if hit is not None:
+            emit(self.hitActivated, hit)
+
+    def step(self, forward: bool) -> SearchHit | None:
+        """Next/previous result: select it and open it."""
+        count = self.model.rowCount()
+        if not count:
+            return None
+        row = self.results.currentIndex().row()
+        row = (row + (1 if forward else -1)) % count if row >= 0 else 0
+        index = self.model.index(row)
+        self.results.setCurrentIndex(index)
+        self._activate(index)
+        return index.data(HIT_ROLE)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.box and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self._timer.isActive() or self.shown_generation != self.generation:
+                    self._pending_open = True
+                    self.search_now()
+                    return True
+                current = self.results.currentIndex()
+                if current.isValid():
+                    self._activate(current)
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.model.rowCount():
+                self.results.setFocus()
+                row = 0 if key == Qt.Key.Key_Down else self.model.rowCount() - 1
+                self.results.setCurrentIndex(self.model.index(row))
+                return True
+        return super().eventFilter(obj, event)

@@ -1,0 +1,128 @@
+"""`--screenshot FILE.png`: wait for the demo sync, open a call with a transcript, load its
+audio at a sentence so the highlight shows, render the window to a PNG and quit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from recbrowser.ui.call_pane.call_controller import PlayRequest
+
+log = logging.getLogger("recbrowser.ui.window.screenshot")
+
+TIMEOUT_MS = 120_000
+SETTLE_MS = 400  # let layouts and the highlight paint before grabbing
+SIZE = (1600, 900)
+SIZES = [250, 880, 470]
+QUERY = "refund"  # shows the search results with a highlighted hit next to the call
+
+
+class ScreenshotDirector:
+    def __init__(self, window, path: str) -> None:
+        self.window = window
+        self.path = Path(path)
+        self.exit_code = 1
+        self._ref: str | None = None
+        self._done = False
+        window.resize(*SIZE)
+        self._synced = False
+        window.sync.finished.connect(self._sync_finished)
+        window.callsRefreshed.connect(self._refreshed)
+        self._media_loaded = False
+        window.callShown.connect(self._call_shown)
+        window.player.readyChanged.connect(self._player_ready)
+        window.calls.downloadFailed.connect(lambda _m: QTimer.singleShot(SETTLE_MS, self.grab))
+        QTimer.singleShot(TIMEOUT_MS, self._timeout)
+
+    def demo_failed(self, message: str) -> None:
+        print(f"recbrowser: the demo could not start: {message}", file=sys.stderr)
+        self.grab()
+        self.exit_code = 1
+        QApplication.instance().exit(1)
+
+    def _sync_finished(self, _results) -> None:
+        self._synced = True  # the window now recounts in a worker; pick a call once it has
+
+    def without_sync(self) -> None:
+        self._after_sync([])
+
+    def _after_sync(self, _results) -> None:
+        if self._ref is not None or self._done:
+            return
+        self.window.splitter.setSizes(SIZES)  # now that the window has its screenshot size
+        model = self.window.model
+        chosen = None
+        rows = [(i, model.row(i)) for i in range(min(model.rowCount(), 400))]
+        candidates = [(i, r) for i, r in rows if r is not None and r.transcript_status == "available" and r.has_audio]
+        # Named parties usually mean named speakers, which make the better picture. Voki's video
+        # shows no frame until it plays and its transcript has no timings: an audio call shows
+        # the synced transcript, which is what the picture is for.
+        named = [i for i, r in candidates if r.from_name and r.to_name and r.provider != "voki"]
+        if named or candidates:
+            chosen = (named or [i for i, _ in candidates])[0]
+        if chosen is None:
+            if model.rowCount() == 0:
+                QTimer.singleShot(SETTLE_MS, self.grab)
+                return
+            chosen = 0
+        self._ref = model.row(chosen).ref
+        self.window.search.box.setText(QUERY)
+        self.window.search.search_now()
+        self.window.table.selectRow(chosen)
+        self.window.table.setFocus()
+
+    def _call_shown(self, ref: str) -> None:
+        if ref != self._ref or self._done:
+            return
+        account, _, provider_id = ref.partition("/")
+        call = self.window.call_pane.call
+        if call is None or not call.recordings:
+            QTimer.singleShot(SETTLE_MS, self.grab)
+            return
+        timed = [s.start_ms for s in call.segments or [] if s.start_ms is not None]
+        # Land in the third sentence: the highlight shows with context above and below.
+        start = timed[min(2, len(timed) - 1)] + 200 if timed else 0
+        if self.window.player.label == ref and self.window.player.path is not None:
+            self.window.player.seek(start)
+            QTimer.singleShot(SETTLE_MS, self.grab)
+        else:
+            self.window.request_play(PlayRequest(account, provider_id, start, autoplay=False))
+
+    def _refreshed(self) -> None:
+        if self._media_loaded:
+            QTimer.singleShot(SETTLE_MS, self.grab)  # the list now says "downloaded" too
+        elif self._synced:
+            self._after_sync(None)
+
+    def _player_ready(self, ready: bool) -> None:
+        if ready and self.window.player.label == self._ref and not self._done:
+            self._media_loaded = True
+            QTimer.singleShot(3_000, self.grab)  # in case the list has nothing to re-read
+
+    def grab(self, attempts: int = 20) -> None:
+        if self._done:
+            return
+        search = self.window.search
+        if search.shown_generation != search.generation and attempts > 0:
+            QTimer.singleShot(100, lambda: self.grab(attempts - 1))  # the search answer is on its way
+            return
+        self._done = True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.window.call_pane.transcript.set_position(self.window.player.position())
+        ok = self.window.grab().save(str(self.path))
+        self.exit_code = 0 if ok else 1
+        if not ok:
+            print(f"recbrowser: could not write {self.path}", file=sys.stderr)
+        self.window.close()
+        QApplication.instance().exit(self.exit_code)
+
+    def _timeout(self) -> None:
+        if not self._done:
+            log.warning("screenshot: the demo did not finish in time; saving what is shown")
+            self.grab()
+            self.exit_code = 1
+            QApplication.instance().exit(1)
