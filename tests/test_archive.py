@@ -56,8 +56,9 @@ def test_cli_archives_what_expires_soonest_then_has_nothing_left(capsys, monkeyp
         assert audio[ref] == "downloaded", ref
     code, out, _ = run(capsys, "archive", "--within", str(within))
     assert code == 0 and "Nothing to archive" in out
-    code, _, err = run(capsys, "archive", "--within", "0")
-    assert code == 2 and "above 0" in err
+    with pytest.raises(SystemExit) as usage:  # a usage error, from the argument's type
+        run(capsys, "archive", "--within", "0")
+    assert usage.value.code == 2 and "above 0" in capsys.readouterr().err
 
 
 def test_soonest_first_and_the_window_is_respected(store, data_dir, bandwidth):

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from recbrowser import __version__
+from recbrowser.cli.args import check_range, query_first
 from recbrowser.cli.common import UsageError
 from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
@@ -67,10 +68,44 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
     return p
 
 
+def _command_parser(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser:
+    """The parser of command `name` (its usage line is the one to show), else `parser`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            return action.choices[name]
+    return parser
+
+
+def _search_words(argv: list[str], search: argparse.ArgumentParser) -> list[str]:
+    """argv with the words of a `search` query marked as such (see args.query_first)."""
+    at = next(i for i in range(len(argv)) if command_word(argv[: i + 1]) == "search")
+    options = {o: a.nargs != 0 for o, a in search._option_string_actions.items() if o != "--query"}
+    return argv[: at + 1] + query_first(argv[at + 1:], options)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The parsed command line; bad usage exits 2 with the command's usage and one sentence."""
+    word = command_word(argv)
+    parser = build_parser(commands=names_a_command(argv), command=word)
+    command = _command_parser(parser, word)
+    args = parser.parse_args(_search_words(argv, command) if word == "search" and command is not parser else argv)
+    check_range(command, args)
+    if args.command == "search":
+        args.query = " ".join([*args.query, *args.query_words]).strip()
+        if not args.query:
+            command.error("type something to look for, e.g. recbrowser search refund")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(commands=names_a_command(argv), command=command_word(argv))
-    args = parser.parse_args(argv)
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the terminal's encoding could not read (surrogate escapes)
+            print(f"recbrowser: the argument {ascii(arg)} is not valid UTF-8 text; retype it.", file=sys.stderr)
+            return 2
+    args = parse(argv)
     if not (args.demo or args.command is None):
         collector_on()  # off for a window's start-up only (recbrowser/startup.py)
     dd = data_dir(args.data_dir)
@@ -100,6 +135,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nrecbrowser: interrupted; what was saved is kept, run the command again to continue.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `recbrowser calls | head`
+        from recbrowser.cli.errors import output_closed
+
+        return output_closed()
+    except Exception as e:  # noqa: BLE001 - the last line of defence: one sentence, details in the log
+        from recbrowser.cli.errors import report
+
+        return report(e, dd.database)
 
 
 def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:

@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from recbrowser.cli.common import iso_arg, load_call
+from recbrowser.cli.args import MAX_LIMIT, iso_arg, whole_number
+from recbrowser.cli.common import load_call
 from recbrowser.store import CallFilter
 
 if TYPE_CHECKING:
@@ -23,14 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--status")
     c.add_argument("--has-audio", action=argparse.BooleanOptionalAction, default=None)
     c.add_argument("--has-transcript", action=argparse.BooleanOptionalAction, default=None)
-    c.add_argument("--limit", type=int, default=50)
+    c.add_argument("--limit", type=whole_number(1, MAX_LIMIT, 50), default=50)
     c.add_argument("--json", action="store_true")
     c.set_defaults(handler=cmd_calls)
 
     q = sub.add_parser("search", help='search transcripts and summaries: words, "a phrase", pric*, -word, a OR b')
-    q.add_argument("query")
+    q.add_argument("query", nargs="*", help="what to look for; a word starting with '-' excludes that word")
+    q.add_argument("--query", action="append", dest="query_words", default=[], help=argparse.SUPPRESS)
     q.add_argument("--account")
-    q.add_argument("--limit", type=int, default=20)
+    q.add_argument("--limit", type=whole_number(1, MAX_LIMIT, 20), default=20)
     q.add_argument("--json", action="store_true")
     q.set_defaults(handler=cmd_search)
 

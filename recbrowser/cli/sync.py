@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from recbrowser.cli.common import ProgressLine, iso_arg, open_signed_in
+from recbrowser.cli.args import iso_arg
+from recbrowser.cli.common import ProgressLine, open_signed_in
 from recbrowser.errors import UserFacingError
 
 if TYPE_CHECKING:

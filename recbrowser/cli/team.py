@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from recbrowser.cli.common import UsageError
+from recbrowser.cli.common import UsageError, stdin_text
 
 SECRETS_EXAMPLE = '{"password": "...", "access_key": "...", "secret_key": "..."}'
 
@@ -41,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def read_secrets() -> dict[str, str]:
     try:
-        data = json.loads(sys.stdin.read() or "{}")
+        data = json.loads(stdin_text() or "{}")
     except ValueError:
         data = None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import inspect
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from recbrowser import credentials
 from recbrowser.domain import Account
 from recbrowser.errors import CredentialError, UserFacingError
 from recbrowser.providers.base import Provider, provider_class
+from recbrowser.providers.timeparse import strptime_format, zone
 
 if TYPE_CHECKING:
     from recbrowser.store.api import CallStore
@@ -23,6 +25,11 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
     # '/' separates account and call in a CALL ref; a trailing '#N' is how long secrets are chunked.
     if not name or "/" in name or name != name.strip() or re.search(r"#\d+$", name):
         raise UserFacingError("An account name must be non-empty, without '/', a trailing '#number' or surrounding spaces.")
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+        # Control and format characters (escape codes, bidi overrides) would rewrite the terminal
+        # or make two names look alike in lists and file names.
+        raise UserFacingError("An account name cannot contain control characters (escape codes, tabs, "
+                              "direction overrides): use letters, digits, spaces and punctuation.")
     fields = {f.key: f for f in cls.settings_schema}
     for key in settings:
         if key not in fields:
@@ -30,6 +37,10 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
             raise UserFacingError(f"{cls.title} accounts have no setting {key!r}; the settings are: {known}.")
         if fields[key].secret:
             raise UserFacingError(f"{key} is a secret: pass it with --secrets-stdin, never on the command line.")
+        if not settings[key].strip():
+            # An empty base_url would quietly mean the vendor's cloud, not the PBX the user meant.
+            raise UserFacingError(f"The setting {key} is empty: give it a value, or leave it out to use the default.")
+    _check_time_settings(settings)
     for key in secrets:
         if key not in fields or not fields[key].secret:
             known = ", ".join(f.key for f in cls.settings_schema if f.secret)
@@ -38,6 +49,17 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
     if missing:
         raise UserFacingError(f"A {cls.title} account needs {', '.join(missing)}.")
     return cls
+
+
+def _check_time_settings(settings: dict[str, str]) -> None:
+    """A time zone or PBX time format that does not exist is refused now, not at the first sync."""
+    try:
+        if settings.get("timezone"):
+            zone(settings["timezone"])
+        if settings.get("time_format"):
+            strptime_format(settings["time_format"])
+    except ValueError as e:
+        raise UserFacingError(str(e)) from None
 
 
 def add_account(store: CallStore, provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> Account:
@@ -56,17 +78,20 @@ def add_account(store: CallStore, provider: str, name: str, settings: dict[str, 
 
 
 def remove_account(store: CallStore, name: str) -> None:
-    """All or nothing: the secret goes first, then the cached calls, so a keyring that refuses
-    leaves everything as it was, and a retry after any failure finishes the job."""
+    """All or nothing: the cached calls are deleted in a transaction that commits only once the
+    secret is gone, so a keyring that refuses leaves everything as it was, a cache that cannot
+    be written (read-only) refuses before the secret is touched, and a retry after any failure
+    finishes the job."""
     if store.account(name) is None:
         raise UserFacingError(f"There is no account named '{name}'.")
-    try:
-        credentials.delete_secrets(name, cache_id=store.cache_id)
-    except CredentialError as e:
-        reason = str(e)
-        raise type(e)(f"Account '{name}' was not removed, and nothing of it was deleted: "
-                      f"{reason[:1].lower()}{reason[1:]}") from None
-    store.remove_account(name)
+    with store.transaction():
+        store.remove_account(name)
+        try:
+            credentials.delete_secrets(name, cache_id=store.cache_id)
+        except CredentialError as e:
+            reason = str(e)
+            raise type(e)(f"Account '{name}' was not removed, and nothing of it was deleted: "
+                          f"{reason[:1].lower()}{reason[1:]}") from None
 
 
 def load_secrets(account: Account) -> dict[str, str]:

@@ -117,6 +117,7 @@ class _Job:
         self.providers: dict[str, Provider] = {}
         self.taken: set[str] = set()
         self.calls_done = self.bytes_done = self.bytes_total = 0
+        self.estimated: dict[str, int] = {}  # ref -> its part of bytes_total until its real size is known
         self.started = time.monotonic()
         self.pool = None
         self.prefetch = Prefetcher(store.location, media_root, stop)
@@ -131,7 +132,8 @@ class _Job:
             self.target.clean_stray({n for n in self.journal.writing if not self._kept(n)})
             self.journal.open(self.settings)
             self.taken.update(row["stem"].lower() for row in self.journal.rows.values() if row.get("stem"))
-            self.bytes_total = sum(self._source_size(r) for r in self.refs)
+            self.estimated = {r: self._source_size(r) for r in self.refs}
+            self.bytes_total = sum(self.estimated.values())
             for i, ref in enumerate(self.refs):
                 if self.stop():
                     return self._cancel()
@@ -157,8 +159,15 @@ class _Job:
         return any(name == f["name"] for row in self.journal.rows.values() for f in row.get("files", []))
 
     def _source_size(self, ref: str) -> int:
+        """The bytes a call's recordings will take: the cached files' sizes where they are in
+        the media cache, else what the provider declared (Bandwidth, Dialgen and Wildix declare
+        nothing: 0, corrected as each call is done)."""
         call = self._call(ref)
-        return sum(r.size or 0 for r in call.recordings) if call else 0
+        if call is None:
+            return 0
+        account = parse_call_ref(ref)[0]
+        cached = {m.recording_provider_id: m.size for m in self.store.media_for_call(account, call.provider_id)}
+        return sum(cached.get(r.provider_id) or r.size or 0 for r in call.recordings)
 
     def _call(self, ref: str) -> Call | None:
         try:
@@ -272,7 +281,7 @@ class _Job:
         self.rows[ref] = row
         self.target.add_to_archive([f["name"] for f in row["files"]])
         self.summary.skipped.append(Outcome(ref, reason))
-        self._advance(sum(r.size or 0 for r in call.recordings), ref)
+        self._advance(self.estimated.get(ref, 0), ref)
         return True
 
     def _fetch_new(self, call: Call, account_name: str) -> str | None:
@@ -444,11 +453,14 @@ class _Job:
     def _advance(self, nbytes: int, ref: str) -> None:
         self.calls_done += 1
         self.bytes_done += nbytes
+        # The total counted this call at its estimate: now it is known, so "of N" stays true.
+        self.bytes_total += nbytes - self.estimated.pop(ref, 0)
         self._emit(ref)
 
     def _emit(self, current: str, extra: int = 0) -> None:
         if self.report:
-            self.report(ExportProgress(self.calls_done, len(self.refs), self.bytes_done + extra, self.bytes_total,
+            done = self.bytes_done + extra  # a download under way may pass a size nobody declared
+            self.report(ExportProgress(self.calls_done, len(self.refs), done, max(done, self.bytes_total),
                                        time.monotonic() - self.started, current))
 
     def _download_progress(self, p: DownloadProgress) -> None:

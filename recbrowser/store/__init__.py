@@ -23,7 +23,7 @@ from recbrowser.store import calls as _calls
 from recbrowser.store import listing as _listing
 from recbrowser.store import media as _media
 from recbrowser.store import migrations as _migrations
-from recbrowser.store.database import Transactions
+from recbrowser.store.database import Transactions, failure_sentence
 from recbrowser.store.records import (
     CallFilter,
     CallRow,
@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from recbrowser.store.expiry import ExpiringRecording
 
 __all__ = ["CallFilter", "CallRow", "Cursor", "Interrupted", "LegRow", "MediaFile", "Note", "SearchSyntaxError",
-           "SQLiteOpener", "Store", "engine_versions", "open_store", "opener", "register_opener", "unregister_opener"]
+           "SQLiteOpener", "Store", "engine_versions", "failure_sentence", "open_store", "opener", "register_opener",
+           "unregister_opener"]
 
 T = TypeVar("T")
 
@@ -79,6 +80,9 @@ class Store:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            self._conn.close()  # a damaged file: no statistics written into it on the way out
+            return
         self.close()
 
     @contextmanager

@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recbrowser.errors import SchemaTooNew, StoreError
-from recbrowser.store.database import backup, configure, connect, not_a_cache, read_only, restrict_mode
+from recbrowser.store.database import (
+    backup,
+    configure,
+    connect,
+    damaged_cache,
+    is_read_only,
+    not_a_cache,
+    read_only,
+    restrict_mode,
+)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -272,8 +281,8 @@ def current_version(conn: sqlite3.Connection, path: Path) -> int:
                 f"{path} is an SQLite database but not a recbrowser cache: pass --data-dir to use another folder."
             )
         row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-    except sqlite3.DatabaseError:
-        raise StoreError(not_a_cache(path)) from None
+    except sqlite3.DatabaseError as e:
+        raise StoreError(damaged_cache(path) if "malformed" in str(e) else not_a_cache(path)) from None
     return int(row[0] or 0)
 
 
@@ -320,11 +329,17 @@ def open_cache(path: str | Path, migrations: Sequence[Migration] | None = None,
         refuse_newer(version, len(MIGRATIONS if migrations is None else migrations))
         configure(conn, path)
         migrate(conn, path, version, migrations, progress)
-        restrict_mode(path)
+        if not is_read_only(path):
+            restrict_mode(path)
     except sqlite3.DatabaseError as e:
         conn.close()
         if "locked" in str(e) or "busy" in str(e):
             raise StoreError(f"The cache {path} is busy in another program: close it and try again.") from None
+        if "malformed" in str(e):
+            raise StoreError(damaged_cache(path)) from None
+        if "readonly" in str(e):
+            raise StoreError(f"The cache {path} is read-only here and this recbrowser must update it first: run it "
+                             "once as the folder's owner, or pass --data-dir with a folder you can write to.") from None
         raise StoreError(not_a_cache(path)) from None
     except BaseException:
         conn.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
@@ -27,9 +27,14 @@ def since_for(days: int | None, now: float | None = None) -> int | None:
     """Start of the window in epoch ms: midnight today (local) minus `days - 1` days."""
     if days is None:
         return None
-    today = datetime.fromtimestamp(now if now is not None else time.time()).astimezone()
-    midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
-    return int((midnight - timedelta(days=max(0, days - 1))).timestamp() * 1000)
+    today = datetime.fromtimestamp(now if now is not None else time.time()).date()
+    return local_midnight(today - timedelta(days=max(0, days - 1)))
+
+
+def local_midnight(day: date) -> int:
+    """The first moment of `day` in the user's zone, in epoch ms, with that day's own offset:
+    counting back in days from today's offset is an hour off across a change of summer time."""
+    return int(datetime(day.year, day.month, day.day).astimezone().timestamp() * 1000)
 
 
 class FilterBar(QWidget):
@@ -143,9 +148,9 @@ class FilterBar(QWidget):
             return since_for(preset), None
         since, until = self._range_edits()
         first, last = sorted((since.date(), until.date()))
-        start = datetime(first.year(), first.month(), first.day()).astimezone()
-        end = datetime(last.year(), last.month(), last.day()).astimezone() + timedelta(days=1)
-        return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+        start = date(first.year(), first.month(), first.day())
+        end = date(last.year(), last.month(), last.day()) + timedelta(days=1)
+        return local_midnight(start), local_midnight(end)
 
     def current(self) -> CallFilter:
         since_ms, until_ms = self.date_range()
