@@ -125,6 +125,8 @@ class Player(QObject):
         media = self._backend()
         Status = self._Status
         path = Path(path)
+        if self._path != path:
+            compat.unload_finished(media)  # a call's next recording, right after the last one ended
         self._set_ready(False)
         emit(self.problem, "")
         self._failed = False
