@@ -130,3 +130,27 @@ def test_a_transferred_yeastar_call_says_the_second_leg_is_speaking(qtbot, data_
     finally:
         emu.stop()
         forget_tokens()
+
+
+def test_j_and_k_leave_and_come_back_to_a_call_with_two_recordings(qtbot, data_dir, store, wildix_two_flows):
+    emu, emu_call = wildix_two_flows
+    window, pane = open_window(qtbot, data_dir, store, "wx", emu.secrets(), emu_call.id)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 2, timeout=WAIT)
+    row = next(r for r in range(window.model.rowCount())
+               if window.model.row(r) is not None and window.model.row(r).provider_id == emu_call.id)
+    window.table.selectRow(row)
+    call = pane.call
+    index = next(i for i, s in enumerate(call.segments) if s.leg == call.recordings[1].leg and s.start_ms is not None)
+    click_sentence(qtbot, pane.transcript, index)
+    qtbot.waitUntil(lambda: pane.controls.recording.text().startswith("Recording 2 of 2"), timeout=WAIT)
+    window.actions["next_call"].trigger()  # J
+    qtbot.waitUntil(lambda: pane.call is not None and pane.call.provider_id != emu_call.id, timeout=WAIT)
+    assert window.player.label != f"wx/{emu_call.id}"  # the other call's recording is not the one held
+    assert not pane.controls.recording.text().startswith("Recording 2 of 2")
+    window.actions["previous_call"].trigger()  # K
+    qtbot.waitUntil(lambda: pane.call is not None and pane.call.provider_id == emu_call.id, timeout=WAIT)
+    # Back on the call: its first recording is loaded (cached), and a leg-2 sentence still plays from the second.
+    qtbot.waitUntil(lambda: pane.controls.recording.text().startswith("Recording 1 of 2"), timeout=WAIT)
+    click_sentence(qtbot, pane.transcript, index)
+    second = cached_path(store, "wx", call.provider_id, call.recordings[1].provider_id)
+    qtbot.waitUntil(lambda: str(window.player.path) == second and pane.transcript.current_index == index, timeout=WAIT)
