@@ -154,3 +154,20 @@ def test_j_and_k_leave_and_come_back_to_a_call_with_two_recordings(qtbot, data_d
     click_sentence(qtbot, pane.transcript, index)
     second = cached_path(store, "wx", call.provider_id, call.recordings[1].provider_id)
     qtbot.waitUntil(lambda: str(window.player.path) == second and pane.transcript.current_index == index, timeout=WAIT)
+
+
+def test_a_search_hit_in_the_second_flow_plays_from_the_second_recording(qtbot, data_dir, store, wildix_two_flows):
+    from recbrowser.domain import SearchHit
+
+    emu, emu_call = wildix_two_flows
+    window, pane = open_window(qtbot, data_dir, store, "wx", emu.secrets(), emu_call.id)
+    call = pane.call
+    index, segment = next((i, s) for i, s in enumerate(call.segments)
+                          if s.leg == call.recordings[1].leg and s.start_ms is not None and s.start_ms > 1000)
+    # What the search panel hands over on Enter: the hit names the call and the sentence, not the recording.
+    hit = SearchHit(f"wx/{call.provider_id}", "wx", call.provider_id, call.start_ms, segment.speaker, segment.start_ms,
+                    segment.text, segment.text)
+    window.call_presenter.open_hit(hit)
+    qtbot.waitUntil(lambda: window.player.ready and window.player.is_playing(), timeout=WAIT)
+    assert str(window.player.path) == cached_path(store, "wx", call.provider_id, call.recordings[1].provider_id)
+    qtbot.waitUntil(lambda: pane.transcript.current_index == index, timeout=WAIT)
