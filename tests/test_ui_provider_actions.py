@@ -151,3 +151,47 @@ def test_only_providers_that_offer_an_action_get_it(qtbot, data_dir, store, band
         select(qtbot, window, single(emu, transcript=None).call_id, single(emu, transcript="available").call_id)
         assert not any(window.actions[a].isEnabled() for a in CALL_ACTIONS)
         assert window.actions["delete_recording"].toolTip() == "Select at most 1 calls for this."
+
+
+def test_delete_media_confirmed_names_the_call_and_keeps_the_local_copy(qtbot, data_dir, store, bandwidth):
+    emu, account = bandwidth
+    rec = single(emu, fmt="wav")
+    provider = provider_for(account, emu)
+    [local] = download_call(store, account, provider, store.get_call("bw", rec.call_id), data_dir.media)
+    provider.close()
+    before = local.path.read_bytes()
+    window = open_window(qtbot, data_dir, store, {"bw": emu.secrets()})
+    [row] = select(qtbot, window, rec.call_id)
+    assert window.actions["delete_media"].isEnabled()
+    assert window.actions["delete_media"] in window.menus["&Call"].actions()  # beside the other provider actions
+    answerer = Answerer(QMessageBox, lambda box: next(b for b in box.buttons() if b.text().startswith("Delete at")).click(),
+                        name="confirm_delete")
+    message = run(qtbot, window, "delete_media")
+    answerer.stop()
+    [asked] = answerer.texts
+    assert row.from_number in asked and row.to_number in asked  # names the call
+    assert "deleted for good" in asked and "local copy stays" in asked
+    # At Bandwidth: the media only; the recording's metadata is still listed.
+    gone = emu.by_id(rec.recording_id)
+    assert gone is not None and gone.media_deleted and deletes(emu) == 1
+    assert message.startswith("The media of recording") and "local copy" in message
+    assert window.status.text.text() == message
+    assert local.path.read_bytes() == before and store.media_for_call("bw", rec.call_id)
+    qtbot.waitUntil(lambda: any(window.model.row(r).provider_id == rec.call_id and not window.model.row(r).has_audio
+                                for r in range(window.model.rowCount())), timeout=WAIT)
+
+
+def test_delete_media_that_cannot_reach_bandwidth_says_so_in_one_sentence(qtbot, data_dir, store, bandwidth):
+    emu, _account = bandwidth
+    rec = single(emu, fmt="wav")
+    window = open_window(qtbot, data_dir, store, {"bw": emu.secrets()})
+    select(qtbot, window, rec.call_id)
+    emu.stop()  # Bandwidth unreachable once the user has confirmed
+    answerer = Answerer(QMessageBox, lambda box: next(b for b in box.buttons() if b.text().startswith("Delete at")).click(),
+                        name="confirm_delete")
+    message = run(qtbot, window, "delete_media")
+    answerer.stop()
+    assert message and "\n" not in message and "Traceback" not in message and message.endswith(".")
+    assert window.status.text.text() == message
+    assert store.get_call("bw", rec.call_id).has_audio  # nothing marked deleted
+    assert not window.provider_actions.busy and window.actions["delete_media"].isEnabled()

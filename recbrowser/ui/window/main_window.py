@@ -176,7 +176,8 @@ class MainWindow(QMainWindow):
         self.provider_presenter = parts.ProviderActionsPresenter(
             self.provider_actions, self.table, self.accounts_panel, status,
             {i: a[i] for i in (ActionId.ADD_DIALGEN_CALLS, ActionId.REQUEST_TRANSCRIPTION,
-                               ActionId.DELETE_TRANSCRIPTION, ActionId.DELETE_RECORDING)}, self,
+                               ActionId.DELETE_TRANSCRIPTION, ActionId.DELETE_MEDIA, ActionId.DELETE_RECORDING)},
+            self,
             accounts=self.accounts, current_call=self.current_call, reload_call=self.calls.load,
             refresh_calls=self.refresh_calls)
         self.archive_presenter = parts.ArchivePresenter(

@@ -1,5 +1,6 @@
-"""`--screenshot FILE.png`: wait for the demo sync, open a call with a transcript, load its
-audio at a sentence so the highlight shows, render the window to a PNG and quit."""
+"""`--screenshot FILE.png`: wait for the demo sync, open a call with a transcript (one with
+several legs when there is one: the player then says which recording and leg is playing),
+load its audio at a sentence so the highlight shows, render the window to a PNG and quit."""
 
 from __future__ import annotations
 
@@ -62,8 +63,9 @@ class ScreenshotDirector:
         # shows no frame until it plays and its transcript has no timings: an audio call shows
         # the synced transcript, which is what the picture is for.
         named = [i for i, r in candidates if r.from_name and r.to_name and r.provider != "voki"]
-        if named or candidates:
-            chosen = (named or [i for i, _ in candidates])[0]
+        legs = [i for i, r in candidates if r.leg_count > 1 and r.provider != "voki"]
+        if legs or named or candidates:
+            chosen = (legs or named or [i for i, _ in candidates])[0]
         if chosen is None:
             if model.rowCount() == 0:
                 QTimer.singleShot(SETTLE_MS, self.grab)
@@ -83,14 +85,20 @@ class ScreenshotDirector:
         if call is None or not call.recordings:
             QTimer.singleShot(SETTLE_MS, self.grab)
             return
-        timed = [s.start_ms for s in call.segments or [] if s.start_ms is not None]
-        # Land in the third sentence: the highlight shows with context above and below.
-        start = timed[min(2, len(timed) - 1)] + 200 if timed else 0
-        if self.window.player.label == ref and self.window.player.path is not None:
+        timeline = self.window.call_pane.timeline
+        places = [p for p in (timeline.place_of(s) for s in call.segments or []) if p is not None] if timeline else []
+        # Land in the third sentence: the highlight shows with context above and below; on a
+        # call with several recordings, in the last one (the player names it and its leg).
+        last = [p for p in places if p.recording == places[-1].recording] if places else []
+        chosen = (last[min(1, len(last) - 1)] if len(call.recordings) > 1 and last
+                  else places[min(2, len(places) - 1)] if places else None)
+        recording, start = (chosen.recording, chosen.offset_ms + 200) if chosen else (0, 0)
+        if (self.window.player.label == ref and self.window.player.path is not None
+                and self.window.call_pane.playing_recording == recording):
             self.window.player.seek(start)
             QTimer.singleShot(SETTLE_MS, self.grab)
         else:
-            self.window.request_play(PlayRequest(account, provider_id, start, autoplay=False))
+            self.window.request_play(PlayRequest(account, provider_id, start, autoplay=False, recording=recording))
 
     def _refreshed(self) -> None:
         if self._media_loaded:
@@ -112,7 +120,9 @@ class ScreenshotDirector:
             return
         self._done = True
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.window.call_pane.transcript.set_position(self.window.player.position())
+        pane = self.window.call_pane
+        pane.transcript.set_position(self.window.player.position(), pane.playing_recording)
+        pane.set_recording(pane.playing_recording)  # the recording and leg line follows the highlight
         ok = self.window.grab().save(str(self.path))
         self.exit_code = 0 if ok else 1
         if not ok:
