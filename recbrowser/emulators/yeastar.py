@@ -236,8 +236,13 @@ class YeastarEmulator(EmulatorServer):
             send_json(req.handler, {"errcode": 60001, "errmsg": "DATA NOT FOUND"}, status=404)
 
     def _check_token(self, req: Request) -> None:
-        if not self.tokens.valid(req.query.get("access_token", "")):
+        if not self.tokens.valid(req.query.get("access_token", "")) or self._token_expiry_fault(req):
             raise YeastarApiError(10004)
+
+    def _token_expiry_fault(self, req: Request) -> bool:
+        """The `token-expiry` fault (path= narrows it, after=N lets N requests through first):
+        every live token lapses, as when 30 minutes pass between two requests. Step-2 links
+        (the AI transcript file, a recording) can meet it as well as the API calls."""
         fault = self.faults.peek("token-expiry", req.path)
         if fault is not None:
             with self._state:
@@ -247,7 +252,8 @@ class YeastarEmulator(EmulatorServer):
                 self._expiry_seen[id(fault)] = 0
                 self.count("fault:token-expiry")
                 self.expire_tokens()
-                raise YeastarApiError(10004)
+                return True
+        return False
 
     def _new_link(self, name: str, kind: str, payload: Any) -> str:
         now = time.time()
@@ -463,7 +469,7 @@ class YeastarEmulator(EmulatorServer):
                 self.media_requests += 1
         if not req.headers.get("User-Agent", "").strip():
             return send_json(h, {"errcode": 10005, "errmsg": "ACCESS DENIED"})
-        if not token_ok:
+        if not token_ok or self._token_expiry_fault(req):
             return send_json(h, {"errcode": 10004, "errmsg": "TOKEN EXPIRED"})
         if link is None or link[0] <= time.time() or self.faults.take("expired-url", req.path):
             self.count("download:expired")
