@@ -439,12 +439,15 @@ class YeastarEmulator(EmulatorServer):
                       c.talk_s - cut_s - ring2)]
         out = []
         for n, frm, to, who, said, t0, ring, talk in parts:
+            # The caller waits on hold while the first agent transfers (talk_duration excludes it).
+            hold = min(2, talk) if n == 1 and len(parts) > 1 else 0
+            talk -= hold
             leg_hex = (int(c.uid[-5:], 16) * 31 + n * 7919) & 0xFFFFF
             out.append({
                 "uid": c.uid, "leg_id": f"{datetime.fromtimestamp(t0, self.tz):%Y%m%d%H%M%S}-{leg_hex:05X}",
                 "leg": n, "time": self.display(t0), "call_type": c.call_type, "call_from": frm[1], "call_to": to[1],
-                "status": "ANSWERED", "call_duration": ring + talk, "ring_duration": ring, "talk_duration": talk,
-                "hold_duration": 0,
+                "status": "ANSWERED", "call_duration": ring + talk + hold, "ring_duration": ring, "talk_duration": talk,
+                "hold_duration": hold,
                 "ai_transcription": [{"source_number": (who if p.speaker == "agent" else customer)[1], "content": p.text,
                                       "timestamp": rec0 + p.offset_ms, "duration": p.duration_ms // 1000} for p in said],
                 "ai_summary": " ".join(_SUMMARY[p.key] for p in said if p.key in _SUMMARY)
