@@ -179,6 +179,21 @@ def call_text(account: str, call: Call, media: list[Any], states: dict[str, str]
     if call.segments:
         out += ["", "Transcript"]
         out += [f"  [{clock(s.start_ms)}] {s.speaker or '-'}: {s.text}" for s in call.segments]
+    elif call.transcript_status == "pending":
+        out += ["", pending_note(call.start_ms)]
     else:
         out += ["", f"Transcript: {call.transcript_status}"]
     return "\n".join(out)
+
+
+def pending_note(start_ms: int, now_ms: int | None = None) -> str:
+    """What "pending" means for this call: asked again by later syncs, or no longer."""
+    from recbrowser.services.sync import DAY_MS, PENDING_DAYS
+
+    until = start_ms + PENDING_DAYS * DAY_MS
+    now = now_ms if now_ms is not None else int(datetime.now().timestamp() * 1000)
+    if until > now:
+        return (f"Transcript pending: the provider has not finished it yet; each sync asks again, "
+                f"until {local_time(until)}.")
+    return (f"Transcript pending: the provider had not finished it {PENDING_DAYS} days after the call; "
+            "syncs no longer ask for it.")
