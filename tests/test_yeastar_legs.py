@@ -24,3 +24,22 @@ def test_a_transferred_call_keeps_each_legs_times_and_the_second_agent_is_an_age
     said_by_agent2 = [s for s in call.segments if s.leg == second.provider_id and c.agent2[1] in s.speaker]
     assert said_by_agent2 and all(s.role == "agent" for s in said_by_agent2)
     assert call.queue == "Support"  # the v2 CDR row's queue
+
+
+def test_hold_and_ring_time_show_in_show_and_the_export_manifest(store, data_dir, tmp_path):
+    from export_helpers import export, read_export
+
+    from recbrowser.cli_format import call_text
+
+    with YeastarEmulator(calls=120, seed=3) as emu:
+        c = next(c for c in emu.cdrs if c.agent2 is not None and c.transcript)
+        account = add_emulated_account(store, emu)
+        assert sync(store, account, emu).ok
+        summary = export(store, emu, data_dir, tmp_path / "out", refs=[f"hq/{c.uid}"], audio="original")
+    assert summary.exported
+    text = call_text("hq", store.get_call("hq", c.uid), [])
+    assert "on hold 00:02" in text and "leg 1" in text and "Inbound answered" in text
+    manifest, _ = read_export(tmp_path / "out")
+    row = manifest["calls"][0]
+    assert row["hold_s"] == 2 and row["ring_s"] == c.ring_s and row["queue"] == "Support"
+    assert [leg["hold_s"] for leg in row["leg_details"]] == [2, 0]
