@@ -32,6 +32,7 @@ def test_a_transferred_calls_second_channel_is_the_party_it_was_transferred_to(s
     said = {s.role: s.speaker for s in call.segments}
     assert said["agent"] == f"{TRANSFER_TARGET} (transferred to)"
     assert said["caller"] == transferred.far
+    assert call.details["transferred_to"] == TRANSFER_TARGET
     for x in emu.exchanges:
         if x.path.startswith("/api/v2"):
             check_exchange(x)

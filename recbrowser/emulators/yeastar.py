@@ -279,7 +279,7 @@ class YeastarEmulator(EmulatorServer):
             raise YeastarApiError(10005)  # INFERENCE: the docs give no code for bad credentials
         pair = self.tokens.issue()
         if pair is None:
-            raise YeastarApiError(60002)  # INFERENCE: the 8-token cap is documented, its code is not
+            raise YeastarApiError(60002)  # MAX LIMITATION EXCEEDED [S-Y7]; that get_token uses it for the cap is INFERENCE
         return self._token_answer(pair)
 
     def _refresh_token(self, req: Request) -> dict[str, Any]:

@@ -103,6 +103,9 @@ def call_from_recordings(call_id: str, metas: list[dict[str, Any]], now_ms: int,
         recordings=recordings,
         raw={"recordings": metas},
     )
+    # A <Transfer>: who it went to, the caller ID the B-leg saw, and the A-leg's call.
+    labels = {"transferTo": "transferred_to", "transferCallerId": "transfer_caller_id", "parentCallId": "parent_call"}
+    call.details = {label: str(m[key]) for m in metas for key, label in labels.items() if m.get(key)}
     return call
 
 
