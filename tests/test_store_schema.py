@@ -277,3 +277,13 @@ def test_a_process_killed_in_the_middle_of_an_update_leaves_a_usable_cache(tmp_p
     with Store.open(path) as s:  # the next start runs the step again
         assert s.count_calls(CallFilter(direction="inbound")) == 10_000
     assert version(path) == len(migrations.MIGRATIONS)
+
+
+def test_a_resync_without_the_transcript_keeps_the_sentiment_and_language_read_from_it(tmp_path):
+    with Store.open(from_fixture(tmp_path, 7)) as s:
+        call = s.get_call("hq", "1001")
+        call.segments, call.sentiment, call.language = None, "", ""  # the transcript was not fetched this time
+        with s.transaction():
+            s.upsert_calls(s.account("hq").id, [call])
+        again = s.get_call("hq", "1001")
+        assert (again.sentiment, again.language, again.transcript_status) == ("negative", "en", "available")

@@ -30,16 +30,21 @@ _CALL_COLUMNS = (
 )
 # Updated on every re-sync. first_seen_ms and the id never change, so notes and tags
 # (which point at the id) survive; this is why we never use INSERT OR REPLACE on calls.
-_ALWAYS = [c for c in _CALL_COLUMNS if c not in ("account_id", "provider_id", "first_seen_ms", "summary", "transcript_status")]
+_ALWAYS = [c for c in _CALL_COLUMNS if c not in ("account_id", "provider_id", "first_seen_ms", "summary", "transcript_status",
+                                                  "sentiment", "language")]
 _INSERT = f"INSERT INTO calls (id, {', '.join(_CALL_COLUMNS)}) VALUES (?, {', '.join('?' * len(_CALL_COLUMNS))}) ON CONFLICT (account_id, provider_id) DO UPDATE SET "
 _SET_ALWAYS = ", ".join(f"{c} = excluded.{c}" for c in _ALWAYS)
 # The transcript came with this page: take the provider's summary and status as they are.
-UPSERT_WITH_TRANSCRIPT = _INSERT + _SET_ALWAYS + ", summary = excluded.summary, transcript_status = excluded.transcript_status"
+UPSERT_WITH_TRANSCRIPT = (_INSERT + _SET_ALWAYS + ", summary = excluded.summary, transcript_status = excluded.transcript_status"
+                          ", sentiment = excluded.sentiment, language = excluded.language")
 # No transcript in this page: keep the cached one, and never let 'available' fall back to
 # 'pending'/'none' (the cached text is still there).
 UPSERT_KEEP_TRANSCRIPT = (
     _INSERT + _SET_ALWAYS + ", transcript_status = CASE WHEN calls.transcript_status = 'available' "
     "THEN 'available' ELSE excluded.transcript_status END"
+    # What was read from the kept transcript stays with it when this page says nothing.
+    ", sentiment = CASE WHEN excluded.sentiment = '' THEN calls.sentiment ELSE excluded.sentiment END"
+    ", language = CASE WHEN excluded.language = '' THEN calls.language ELSE excluded.language END"
 )
 _SEGMENT_COLUMNS = "call_id, seq, leg, speaker, role, start_ms, end_ms, text, confidence"
 INSERT_SEGMENT = f"INSERT INTO segments (id, {_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
