@@ -62,3 +62,14 @@ def test_the_eight_token_cap_is_named_not_blamed_on_the_secret(store, yeastar):
     p.close()
     assert "8" in str(e.value) and "tokens" in str(e.value)
     assert "Client Secret" not in str(e.value)
+
+
+def test_an_account_holding_a_kept_token_can_still_be_edited(store, yeastar, account_name):
+    account = accounts.add_account(store, "yeastar", account_name, yeastar.account_settings(), yeastar.secrets())
+    p = accounts.open_provider(account)
+    p.test_credentials()
+    p.close()
+    stored = accounts.load_secrets(store.account(account_name))
+    assert "api_token" in stored
+    # What the account form does on Save: the stored secrets with the ones typed in.
+    accounts.validate("yeastar", account_name, yeastar.account_settings(), {**stored, "client_secret": "new"})

@@ -88,6 +88,7 @@ def forget_tokens() -> None:
 class YeastarProvider:
     name: ClassVar[str] = "yeastar"
     title: ClassVar[str] = "Yeastar P-Series"
+    kept_secrets: ClassVar[tuple[str, ...]] = (TOKEN_SECRET,)  # written by keep_secret, not by the user
     settings_schema: ClassVar[tuple[SettingField, ...]] = (
         SettingField("base_url", "PBX address", help="e.g. https://192.168.5.150:8088 or https://yourpbx.ras.yeastar.com"),
         SettingField("client_id", "Client ID", help="PBX web portal: Integrations > API"),

@@ -30,7 +30,10 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
             raise UserFacingError(f"{cls.title} accounts have no setting {key!r}; the settings are: {known}.")
         if fields[key].secret:
             raise UserFacingError(f"{key} is a secret: pass it with --secrets-stdin, never on the command line.")
+    kept = set(getattr(cls, "kept_secrets", ()))  # tokens the connector keeps in the entry itself
     for key in secrets:
+        if key in kept:
+            continue
         if key not in fields or not fields[key].secret:
             known = ", ".join(f.key for f in cls.settings_schema if f.secret)
             raise UserFacingError(f"{cls.title} accounts have no secret {key!r}; the secrets are: {known}.")
