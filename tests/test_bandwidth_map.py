@@ -89,6 +89,8 @@ def test_new_transcription_shape_gives_timed_segments_in_ms():
 
 def test_multi_channel_recording_has_one_speaker_per_channel_in_both_shapes():
     meta = {**example_metadata(), "channels": 2, "direction": "inbound", "from": "+15551110000", "to": "+15552220000"}
+    for key in ("parentCallId", "transferCallerId", "transferTo"):  # a call that was not transferred
+        meta.pop(key, None)
     call = call_from_recordings(meta["callId"], [meta], now_ms=0)
     rec = call.recordings[0]
     old = {"transcripts": [{"text": "Hello, I have a question.", "confidence": 0.9},
@@ -100,6 +102,15 @@ def test_multi_channel_recording_has_one_speaker_per_channel_in_both_shapes():
                                          "endTimeSeconds": 1.5}, {"speaker": 0, "text": "Hi.", "startTimeSeconds": 2}]}
     segs = segments_from_transcription(new, call, rec)
     assert [(s.role, s.start_ms, s.end_ms) for s in segs] == [("agent", 250, 1500), ("caller", 2000, None)]
+
+
+def test_the_spec_examples_transfer_fields_label_the_channels():
+    meta = {**example_metadata(), "channels": 2, "direction": "inbound"}
+    call = call_from_recordings(meta["callId"], [meta], now_ms=0)
+    old = {"transcripts": [{"text": "A-leg words.", "confidence": 0.9}, {"text": "B-leg words.", "confidence": 0.8}]}
+    segs = segments_from_transcription(old, call, call.recordings[0])
+    assert [(s.speaker, s.role) for s in segs] == [
+        (meta["transferCallerId"], "caller"), (f"{meta['transferTo']} (transferred to)", "agent")]
 
 
 def test_garbage_transcriptions_give_no_segments():

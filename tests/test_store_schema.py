@@ -72,12 +72,13 @@ def test_every_past_schema_fixture_opens_and_reads(tmp_path, n):
 
 def test_a_newer_schema_is_refused_and_the_file_left_alone(tmp_path):
     path = tmp_path / "c.sqlite3"
-    cache_from_newer_version(path, 7)
+    newer = len(migrations.MIGRATIONS) + 1
+    cache_from_newer_version(path, newer)
     before = digest(path)
     with pytest.raises(SchemaTooNew) as e:
         Store.open(path)
     assert str(e.value) == (
-        f"This cache was written by a newer recbrowser (schema 7; this version knows {len(migrations.MIGRATIONS)}): "
+        f"This cache was written by a newer recbrowser (schema {newer}; this version knows {len(migrations.MIGRATIONS)}): "
         "update recbrowser, or pass --data-dir to use another folder."
     )
     assert digest(path) == before
@@ -92,6 +93,31 @@ def test_a_deletion_recorded_in_v2_outlives_a_re_sync(tmp_path):
         again = s.get_call("hq", "1001")
         assert "media" in again.recordings[0].raw["recbrowserDeleted"]
         assert not again.has_audio and again.audio_reason == "the recording was deleted at Yeastar on 2023-11-14"
+
+
+def test_a_v6_cache_gains_the_provider_columns_empty_and_fills_them_on_the_next_sync(tmp_path):
+    with Store.open(from_fixture(tmp_path, 6)) as s:
+        call = s.get_call("hq", "1001")
+        assert (call.sentiment, call.queue, call.provider_tags, call.details) == ("", "", [], {})
+        call.sentiment, call.queue, call.department, call.provider_tags = "positive", "Sales", "Retail", ["promo"]
+        call.legs[0].ring_ms, call.legs[0].hold_ms, call.legs[0].call_type = 4000, 0, "Inbound"
+        with s.transaction():
+            s.upsert_calls(s.account("hq").id, [call])
+        assert [r.ref for r in s.list_calls(CallFilter(queue="Sales"))[0]] == ["hq/1001"]
+        assert s.count_calls(CallFilter(sentiment="negative")) == 0
+        row = s.call_row("hq", "1001")
+        assert (row.sentiment, row.department, row.provider_tags) == ("positive", "Retail", ["promo"])
+        assert [(leg.ring_ms, leg.hold_ms, leg.call_type) for leg in s.call_legs("hq", "1001")] == [(4000, 0, "Inbound")]
+
+
+def test_the_v7_columns_read_back_from_a_v7_cache(tmp_path):
+    with Store.open(from_fixture(tmp_path, 7)) as s:
+        call = s.get_call("hq", "1001")
+        assert (call.sentiment, call.queue, call.department, call.provider_tags, call.language) == (
+            "negative", "Billing", "Finance", ["vip"], "en")
+        assert call.details == {"trunk": "Telekom-SIP"}
+        assert (call.legs[0].ring_ms, call.legs[0].hold_ms, call.legs[0].call_type) == (5000, 12000, "Inbound")
+        assert s.count_calls(CallFilter(queue="Billing")) == 1 and s.count_calls(CallFilter(sentiment="negative")) == 1
 
 
 def _v2_add_call_rating(db) -> None:
@@ -185,10 +211,15 @@ def _v4_cache_with_calls(tmp_path: Path, n: int) -> Path:
     path = tmp_path / "recbrowser.sqlite3"
     with Store.open(path, migrations=migrations.MIGRATIONS[:4]) as s:
         account = s.add_account(Account(name="hq", provider="yeastar"))
-        page = [Call(provider_id=f"c{i}", start_ms=1_700_000_000_000 + i * 1000, direction=("inbound", "outbound")[i % 2],
-                     status=("answered", "missed")[i % 3 == 0]) for i in range(n)]
-        with s.transaction():
-            s.upsert_calls(account.id, page)
+    # Rows as that release wrote them (today's upsert writes columns a v4 file does not have).
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany(
+            "INSERT INTO calls (account_id, provider_id, start_ms, direction, status, has_audio, leg_count, "
+            "first_seen_ms, updated_ms) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0)",
+            [(account.id, f"c{i}", 1_700_000_000_000 + i * 1000, ("inbound", "outbound")[i % 2],
+              ("answered", "missed")[i % 3 == 0]) for i in range(n)])
+    conn.close()
     return path
 
 
@@ -246,3 +277,13 @@ def test_a_process_killed_in_the_middle_of_an_update_leaves_a_usable_cache(tmp_p
     with Store.open(path) as s:  # the next start runs the step again
         assert s.count_calls(CallFilter(direction="inbound")) == 10_000
     assert version(path) == len(migrations.MIGRATIONS)
+
+
+def test_a_resync_without_the_transcript_keeps_the_sentiment_and_language_read_from_it(tmp_path):
+    with Store.open(from_fixture(tmp_path, 7)) as s:
+        call = s.get_call("hq", "1001")
+        call.segments, call.sentiment, call.language = None, "", ""  # the transcript was not fetched this time
+        with s.transaction():
+            s.upsert_calls(s.account("hq").id, [call])
+        again = s.get_call("hq", "1001")
+        assert (again.sentiment, again.language, again.transcript_status) == ("negative", "en", "available")

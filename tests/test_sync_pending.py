@@ -7,12 +7,13 @@ import time
 from recbrowser.domain import Account
 from recbrowser.emulators.wildix import WildixEmulator
 from recbrowser.providers.wildix import WildixProvider
+from recbrowser.services import sync as sync_service
 from recbrowser.services.sync import sync_account
 
 HOUR = 3_600_000
 
 
-def test_a_pending_transcript_older_than_the_sync_overlap_arrives_on_a_later_sync(store):
+def test_a_pending_transcript_older_than_the_sync_overlap_arrives_on_a_later_sync(store, monkeypatch):
     with WildixEmulator(calls=30, seed=4, now_ms=int(time.time() * 1000)) as emu:
         now = int(time.time() * 1000)
         late = next(
@@ -35,6 +36,7 @@ def test_a_pending_transcript_older_than_the_sync_overlap_arrives_on_a_later_syn
         assert store.get_call("wx", late.id).transcript_status == "pending"
 
         emu.never.clear()  # the pipeline caught up, hours later
+        monkeypatch.setattr(sync_service, "now_ms", lambda: now + 3 * HOUR)
         second = run()  # the default window re-reads only the last 2 hours
         assert second.ok, second.error
         call = store.get_call("wx", late.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -13,7 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
 from store_helpers import cache_from_newer_version
 
-from recbrowser.domain import Account, Call
+from recbrowser.domain import Account
 from recbrowser.errors import SchemaTooNew
 from recbrowser.store import CallFilter, Store, migrations
 from recbrowser.ui.jobs.migration_progress import TITLE, open_store_with_progress
@@ -25,9 +26,13 @@ def old_cache(path, n: int):
     """A cache as the release before v5 wrote it."""
     with Store.open(path, migrations=migrations.MIGRATIONS[:4]) as s:
         account = s.add_account(Account(name="hq", provider="yeastar"))
-        with s.transaction():
-            s.upsert_calls(account.id, [Call(provider_id=f"c{i}", start_ms=1_700_000_000_000 + i, direction="inbound")
-                                        for i in range(n)])
+    # Plain SQL: today's upsert writes columns a v4 file does not have.
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany("INSERT INTO calls (account_id, provider_id, start_ms, direction, first_seen_ms, updated_ms) "
+                         "VALUES (?, ?, ?, 'inbound', 0, 0)",
+                         [(account.id, f"c{i}", 1_700_000_000_000 + i) for i in range(n)])
+    conn.close()
 
 
 def watch_dialogs(app: QApplication) -> tuple[QTimer, list[str], list[bool]]:

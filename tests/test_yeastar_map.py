@@ -101,3 +101,20 @@ def test_unknown_fields_are_ignored_and_missing_optional_ones_tolerated():
     apply_ai_legs(c, legs, BERLIN)
     assert [(s.text, s.start_ms) for s in c.segments] == [("no speaker, no timestamp", None), ("ok", None)]
     assert c.segments[0].speaker == "Unknown speaker"
+
+
+def test_seed_leg_keeps_its_ring_and_hold_time_and_call_type():
+    legs = load("aidownload_seed.json")
+    tz = TimeContext("YYYY/MM/DD HH:mm:ss", ZoneInfo("Asia/Shanghai"))
+    call = Call(provider_id="20260509214921EFE9A", start_ms=tz.parse("2026/05/09 21:49:21"), direction="internal",
+                from_party=Party("3200"), to_party=Party("7000"))
+    apply_ai_legs(call, legs, tz)
+    leg = call.legs[0]
+    assert (leg.ring_ms, leg.hold_ms, leg.talk_ms, leg.call_type) == (3000, 0, 10_000, "Internal")
+    assert call.hold_ms == 0
+
+
+def test_v2_row_keeps_its_queue():
+    row = load("cdr_v2_row.json")
+    call = cdr_to_call(row, TimeContext("YYYY/MM/DD HH:mm:ss", ZoneInfo("Europe/Paris")))
+    assert call.queue == row["queues"][0]["name"] == "SAV"

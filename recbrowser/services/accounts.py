@@ -41,7 +41,10 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
             # An empty base_url would quietly mean the vendor's cloud, not the PBX the user meant.
             raise UserFacingError(f"The setting {key} is empty: give it a value, or leave it out to use the default.")
     _check_time_settings(settings)
+    kept = set(getattr(cls, "kept_secrets", ()))  # tokens the connector keeps in the entry itself
     for key in secrets:
+        if key in kept:
+            continue
         if key not in fields or not fields[key].secret:
             known = ", ".join(f.key for f in cls.settings_schema if f.secret)
             raise UserFacingError(f"{cls.title} accounts have no secret {key!r}; the secrets are: {known}.")

@@ -390,9 +390,11 @@ class _Job:
             if ahead is None or any(r.provider_id not in cached() for r in missing):
                 download_call(self.store, account, self._provider(account), call, self.media_root,
                               progress=self._download_progress, cancelled=self.stop)
-        except (NotFound, LinkExpired) as e:
+        except NotFound as e:  # only the provider saying so makes a recording gone
             row["audio_note"] = f"no audio: the provider no longer has the recording ({e})"
             return None
+        except LinkExpired as e:  # a fresh link was refused too: an auth or link problem, not a loss
+            raise _CallFailed(f"its recording could not be downloaded: {e}") from None
         except DownloadCancelled:
             raise _CallFailed("cancelled during the download") from None
         except UserFacingError as e:

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 JOURNAL = ".recbrowser-export.jsonl"
 CSV_COLUMNS = (
     "ref", "account", "provider", "call_id", "start", "start_utc", "direction", "from", "from_name", "to", "to_name",
-    "agent", "status", "duration_s", "talk_s", "legs", "has_audio", "audio_reason", "transcript_status",
+    "agent", "status", "duration_s", "talk_s", "ring_s", "hold_s", "queue", "department", "sentiment",
+    "provider_tags", "language", "legs", "has_audio", "audio_reason", "transcript_status", "summary",
     "recording_ids", "tags", "notes", "export_status", "export_reason", "audio_note", "transcript_note", "files", "file_sizes", "file_sha256",
     "export_audio", "export_transcripts", "export_name_template", "export_time_zone", "export_redact_pii",
 )
@@ -45,10 +46,21 @@ def call_metadata(call: Call, account: str, provider: str, tz: tzinfo | None) ->
         "to": call.to_party.number, "to_name": call.to_party.name, "agent": call.agent, "status": call.status,
         "duration_s": f["duration"] if call.duration_ms is not None else None,
         "talk_s": f["talk"] if call.talk_ms is not None else None, "legs": len(call.legs), "has_audio": call.has_audio,
+        "ring_s": f["ring"] if call.ring_ms is not None else None,
+        "hold_s": f["hold"] if call.hold_ms is not None else None,
+        "queue": call.queue, "department": call.department, "sentiment": call.sentiment,
+        "provider_tags": list(call.provider_tags), "language": call.language, "details": call.details,
+        "leg_details": [{"index": leg.index, "call_type": leg.call_type, "status": leg.status,
+                         "ring_s": _seconds(leg.ring_ms), "talk_s": _seconds(leg.talk_ms), "hold_s": _seconds(leg.hold_ms)}
+                        for leg in call.legs],
         "audio_reason": call.audio_reason, "transcript_status": call.transcript_status, "summary": call.summary,
         "recording_ids": [r.provider_id for r in call.recordings],
         "recording_files": [r.file_name for r in call.recordings],
     }
+
+
+def _seconds(ms: int | None) -> int | None:
+    return round(ms / 1000) if ms is not None else None
 
 
 def local_data(store: CallStore, account: str, call_id: str) -> dict[str, Any]:
@@ -80,6 +92,7 @@ def csv_text(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
             **row,
             "recording_ids": ";".join(row.get("recording_ids", [])),
             "tags": ";".join(row.get("tags", [])),
+            "provider_tags": ";".join(row.get("provider_tags", [])),
             "notes": _notes_cell(row.get("notes", [])),
             "has_audio": "yes" if row.get("has_audio") else "no",
             "files": ";".join(f["name"] for f in files),

@@ -257,14 +257,32 @@ def v6_cache_id(db: Database) -> None:
     db.execute("INSERT INTO cache_meta (key, value) VALUES ('cache_id', ?)", [uuid.uuid4().hex])
 
 
+def v7_provider_insights(db: Database) -> None:
+    """What the providers say about a call beyond the basics, in columns of their own so the
+    list, the filters and the export can use them (they were only in raw JSON, if at all):
+    sentiment, queue, department, the provider's tags (a JSON list, apart from the user's own
+    tags), the transcript's language, other labelled facts (details_json), and per leg the
+    ring and hold time and the provider's call type. ADD COLUMN with a constant default does
+    not rewrite the table; the two indexes serve the queue and sentiment filters."""
+    for column, default in (("sentiment", "''"), ("queue", "''"), ("department", "''"), ("provider_tags", "'[]'"),
+                            ("language", "''"), ("details_json", "'{}'")):
+        db.execute(f"ALTER TABLE calls ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")
+    db.execute("ALTER TABLE legs ADD COLUMN ring_ms INTEGER")
+    db.execute("ALTER TABLE legs ADD COLUMN hold_ms INTEGER")
+    db.execute("ALTER TABLE legs ADD COLUMN call_type TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX calls_queue ON calls(queue)")
+    db.execute("CREATE INDEX calls_sentiment ON calls(sentiment)")
+
+
 MIGRATIONS: list[Migration] = [
     v1_initial, v2_provider_deletions, v3_sort_indexes, v4_audit_log, v5_start_filters_index, v6_cache_id,
+    v7_provider_insights,
 ]
 
 # For the progress estimate only: how many indexes over calls each step builds (by position in
 # MIGRATIONS), and what one costs against copying the file: building one index is ~12 SQLite
 # instructions (~1 µs) a call; the copy ~20 µs a 4 KiB page (measured at a million calls).
-INDEXES_BUILT = {2: 4, 4: 1}
+INDEXES_BUILT = {2: 4, 4: 1, 6: 2}
 OPS_PER_CALL = 12
 COPY_UNITS_PER_PAGE = 20
 REPORT_EVERY_S = 0.1

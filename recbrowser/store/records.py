@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from recbrowser.errors import StoreError, UserFacingError
@@ -35,6 +35,8 @@ class CallFilter:
     has_transcript: bool | None = None  # transcript_status == 'available'
     transcript_status: str | None = None  # exactly this status ('none', 'pending', 'available')
     tag: str | None = None  # calls carrying this tag (any case)
+    queue: str | None = None  # the provider's queue, exactly
+    sentiment: str | None = None  # the provider's sentiment word, exactly
     sort: str = "start"  # one of SORTS
     descending: bool = True
 
@@ -62,6 +64,15 @@ class CallRow:
     downloaded: bool  # a media file of one of its recordings is in the local cache
     leg_count: int
     expires_ms: int | None = None  # when the provider deletes the first of its recordings
+    # What the provider says beyond the basics ("" / None / [] when it says nothing).
+    sentiment: str = ""
+    queue: str = ""
+    department: str = ""
+    provider_tags: list[str] = field(default_factory=list)  # the provider's, not the user's tags
+    ring_ms: int | None = None
+    hold_ms: int | None = None
+    language: str = ""
+    summary: str = ""
 
 
 @dataclass
@@ -77,6 +88,9 @@ class LegRow:
     status: str
     duration_ms: int | None
     talk_ms: int | None
+    ring_ms: int | None = None
+    hold_ms: int | None = None
+    call_type: str = ""
 
 
 @dataclass
