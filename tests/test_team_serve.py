@@ -166,3 +166,25 @@ def test_sigterm_finishes_the_current_page_releases_the_lease_and_exits_0(team, 
                                           (acc.id,)).fetchone()
     # Released, not left to run out (600 s): the next worker may take it at once.
     assert holder == "" and expires_ms <= time.time() * 1000
+
+
+def test_a_provider_that_keeps_failing_is_one_log_line_and_the_other_accounts_are_served(
+        team, data_dir, pg_url, tmp_path):
+    archive, servers = team()
+    broken = next(s for s in servers if s.provider == "wildix")
+    broken.add_fault("5xx:times=0,status=503")
+    log = tmp_path / "serve.log"
+    worker = start_serve(data_dir.root, archive, log, "--once")
+    assert worker.wait(240) == 0
+    text = log.read_text()
+    assert "Traceback" not in text, text
+    name = next(n for n, s in archive.accounts.items() if s is broken)
+    failures = [line for line in text.splitlines() if f"serve {name}:" in line and "retrying in" in line]
+    assert len(failures) == 1, text
+    served = archived_calls(pg_url)
+    assert name not in served
+    assert set(served) == set(archive.accounts) - {name}
+    with psycopg.connect(pg_url) as conn:  # it comes back after the backoff, not the full interval
+        due = conn.execute("SELECT l.expires_ms FROM leases l JOIN accounts a ON a.id = l.account_id "
+                           "WHERE a.name = %s", (name,)).fetchone()[0]
+    assert time.time() * 1000 < due <= time.time() * 1000 + 60_000
