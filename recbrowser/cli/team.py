@@ -117,10 +117,11 @@ def cmd_serve(args: argparse.Namespace, store, dd) -> int:
         raise UsageError("team serve works on a team archive: name its profile with --team NAME (or RECBROWSER_TEAM).")
     options = ServeOptions(interval_s=args.interval, lease_s=args.lease, once=args.once)
     worker = open_worker(dd, team, key_file=args.key_file, options=options)
-    # A service's journal (systemd) is its stderr: each account's outcome, one line, there too.
+    # A service's journal (systemd) is its stderr: each account's outcome and each fault, one line.
     for handler in logging.getLogger("recbrowser").handlers:
         if type(handler) is logging.StreamHandler:
             handler.setLevel(min(handler.level, logging.INFO))
+            handler.addFilter(lambda r: r.levelno >= logging.WARNING or r.name == "recbrowser.team.serve")
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     print(f"Serving team archive '{team}' as {options.holder}"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from recbrowser.domain import Account
 from recbrowser.paths import DataDir
+from recbrowser.store import open_store
 from recbrowser.store.postgres import PUBLIC_KEY, PgStore, create_login, grant, init_archive, make_service
 from recbrowser.team import profiles, sealing
 
@@ -39,6 +40,9 @@ class TeamArchive:
 def set_up_team_archive(dd: DataDir, pg: PostgresServer, s3: S3Server, emulators: list[EmulatorServer], *,
                         owner_url: str, dbname: str, bucket: str, key_folder: Path, name: str = "team") -> TeamArchive:
     """`owner_url`: the database's owner (or the superuser) on database `dbname` of `pg`."""
+    # The local cache, made before the workers start: two processes creating one fresh SQLite
+    # cache at the same moment make one of them fail as "busy" (switching it to WAL needs it alone).
+    open_store(dd.database).close()
     public, private = sealing.new_key_pair()
     init_archive(owner_url, public_key=public)
     key_file = key_folder / f"{name}-team.key"
