@@ -188,3 +188,26 @@ def test_a_provider_that_keeps_failing_is_one_log_line_and_the_other_accounts_ar
         due = conn.execute("SELECT l.expires_ms FROM leases l JOIN accounts a ON a.id = l.account_id "
                            "WHERE a.name = %s", (name,)).fetchone()[0]
     assert time.time() * 1000 < due <= time.time() * 1000 + 60_000
+
+
+def test_serve_without_a_team_is_a_usage_error_in_one_sentence(capsys, data_dir, monkeypatch):
+    from cli_helpers import run
+
+    monkeypatch.delenv("RECBROWSER_TEAM", raising=False)
+    code, out, err = run(capsys, "team", "serve", "--once")
+    assert code == 2
+    assert err.count("\n") == 1 and "--team NAME" in err and "Traceback" not in err
+
+
+def test_a_key_file_of_another_team_is_refused_in_one_sentence(team, capsys, data_dir, monkeypatch, tmp_path):
+    from cli_helpers import run
+
+    from recbrowser.team import sealing
+
+    archive, _ = team()
+    other = tmp_path / "other.key"
+    sealing.write_key_file(other, sealing.new_key_pair()[1])
+    monkeypatch.setenv("RECBROWSER_TEAM", archive.serve_profile)
+    code, out, err = run(capsys, "team", "serve", "--once", "--key-file", str(other))
+    assert code == 1
+    assert err.count("\n") == 1 and "private key does not belong" in err
