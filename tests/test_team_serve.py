@@ -211,3 +211,26 @@ def test_a_key_file_of_another_team_is_refused_in_one_sentence(team, capsys, dat
     code, out, err = run(capsys, "team", "serve", "--once", "--key-file", str(other))
     assert code == 1
     assert err.count("\n") == 1 and "private key does not belong" in err
+
+
+def test_a_long_sync_keeps_renewing_its_lease_so_no_other_worker_takes_the_account(team, data_dir, pg_url, tmp_path):
+    archive, _ = team([SLOW])
+    log = tmp_path / "serve.log"
+    worker = start_serve(data_dir.root, archive, log, lease_s=1)
+    try:
+        account, holder = wait_for(lambda: mid_sync_holder(pg_url), what="a sync in progress")
+
+        def lease():
+            with psycopg.connect(pg_url) as conn:
+                return conn.execute("SELECT l.holder, l.expires_ms FROM leases l JOIN accounts a ON a.id = l.account_id "
+                                    "WHERE a.name = %s", (account,)).fetchone()
+
+        first = lease()[1]
+        # Renewed while the sync goes on: past its first 1 s, still this worker's.
+        wait_for(lambda: (row := lease())[0] == holder and row[1] > first + 500, what="a renewed lease")
+        assert stop(worker) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    no_traceback(log)
