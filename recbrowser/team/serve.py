@@ -112,7 +112,7 @@ class Worker:
         result = PassResult()
         seen: set[int] = set()
         while not self.stopping:
-            account_id = store.acquire_lease(self.options.holder, self._lease_ms())
+            account_id = store.acquire_lease(self.options.holder, self.lease_ms())
             if account_id is None:
                 break
             if account_id in seen:  # due again already (a failure's backoff): next pass
@@ -204,7 +204,7 @@ class Worker:
         result.failed.append(account.name)
         return _now_ms() + int(wait_s * 1000)
 
-    def _lease_ms(self) -> int:
+    def lease_ms(self) -> int:
         return int(self.options.lease_s * 1000)
 
 
@@ -230,7 +230,7 @@ class _Heartbeat:
         try:
             with self.worker.open_store() as store:
                 while not self._done.wait(options.lease_s / 3):
-                    if not store.renew_lease(self.account_id, options.holder, self.worker._lease_ms()):
+                    if not store.renew_lease(self.account_id, options.holder, self.worker.lease_ms()):
                         log.warning("serve: lost the lease of account %d to another worker; stopping it after this page",
                                     self.account_id)
                         self.token.cancel()
