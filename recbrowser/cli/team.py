@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
+import sys
+from pathlib import Path
 
 from recbrowser.cli.common import UsageError, stdin_text
 
@@ -36,6 +40,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm = actions.add_parser("remove", help="remove a team profile and its keyring entry (the archive is untouched)")
     rm.add_argument("name", metavar="NAME")
     rm.set_defaults(handler=cmd_remove)
+
+    sv = actions.add_parser("serve", help="with --team NAME: the headless worker that syncs the archive's accounts "
+                                          "and archives their recordings (run one or more)")
+    sv.add_argument("--once", action="store_true", help="one pass over the accounts due now, then exit")
+    sv.add_argument("--interval", type=_seconds, default=900.0, metavar="SECONDS",
+                    help="how often each account is synced (default 900)")
+    sv.add_argument("--lease", type=_seconds, default=300.0, metavar="SECONDS",
+                    help="how long another worker waits for the accounts of one that died (default 300)")
+    sv.add_argument("--key-file", type=Path, metavar="PATH",
+                    help="the team's private key file (default: this host's keyring)")
+    sv.set_defaults(handler=cmd_serve)
 
 
 def read_secrets() -> dict[str, str]:
@@ -78,4 +93,39 @@ def cmd_remove(args: argparse.Namespace, store, dd) -> int:
 
     profiles.remove_profile(dd, args.name)
     print(f"Removed team profile '{args.name}' and its keyring entry (the team archive itself is untouched).")
+    return 0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+def cmd_serve(args: argparse.Namespace, store, dd) -> int:
+    """Runs until SIGTERM or Ctrl-C: the page being written is finished, the lease released, exit 0."""
+    import signal
+
+    from recbrowser.team.serve import ServeOptions, open_worker
+
+    team = getattr(args, "team", None) or os.environ.get("RECBROWSER_TEAM")
+    if not team:
+        raise UsageError("team serve works on a team archive: name its profile with --team NAME (or RECBROWSER_TEAM).")
+    options = ServeOptions(interval_s=args.interval, lease_s=args.lease, once=args.once)
+    worker = open_worker(dd, team, key_file=args.key_file, options=options)
+    # A service's journal (systemd) is its stderr: each account's outcome and each fault, one line.
+    for handler in logging.getLogger("recbrowser").handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setLevel(min(handler.level, logging.INFO))
+            handler.addFilter(lambda r: r.levelno >= logging.WARNING or r.name == "recbrowser.team.serve")
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: worker.stop())
+    print(f"Serving team archive '{team}' as {options.holder}"
+          + (" (one pass)." if args.once else f" (each account every {args.interval:g} s; stop with SIGTERM)."),
+          file=sys.stderr, flush=True)
+    worker.run()
     return 0

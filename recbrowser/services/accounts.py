@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from recbrowser import credentials
@@ -129,19 +130,26 @@ def only_account(store: CallStore, provider: str, name: str | None) -> Account:
     )
 
 
-def open_provider(account: Account, secrets: dict[str, str] | None = None) -> Provider:
-    """A connector for the account, with its secrets from the keyring unless given."""
+def open_provider(account: Account, secrets: dict[str, str] | None = None, *,
+                  keep_secret: Callable[[str, str], None] | None = None) -> Provider:
+    """A connector for the account, with its secrets from the keyring unless given.
+
+    Given `secrets` come from elsewhere (demo or test secrets, or a team archive's sealed blob
+    that `team serve` unsealed); `keep_secret` then receives a credential the provider rotates
+    (Voki's refresh token), where the caller keeps it. Without it the rotated value lives only
+    as long as the connector."""
     cls = provider_class(account.provider)
-    if secrets is not None:  # demo or test secrets: nothing to keep
-        return cls(account, secrets)
+    rotates = "keep_secret" in inspect.signature(cls).parameters
+    if secrets is not None:
+        return cls(account, secrets, keep_secret=keep_secret) if rotates and keep_secret else cls(account, secrets)
     secrets = load_secrets(account)
-    if "keep_secret" not in inspect.signature(cls).parameters:
+    if not rotates:
         return cls(account, secrets)
 
-    def keep_secret(name: str, value: str) -> None:
+    def keep_in_keyring(name: str, value: str) -> None:
         # A provider that rotates a credential (Voki's refresh token) hands the new one here.
         current = load_secrets(account)
         if current.get(name) != value:
             save_secrets(account, {**current, name: value})
 
-    return cls(account, secrets, keep_secret=keep_secret)
+    return cls(account, secrets, keep_secret=keep_in_keyring)

@@ -156,6 +156,20 @@ def _download_recording(store, account, provider, call, rec: Recording, media_ro
     private_dir(folder)
     name = _cache_name(folder, rec, call)
     target = folder / name
+    size, digest = fetch_recording(provider, call, rec, target, progress=progress, cancelled=cancelled)
+    if damaged is not None and damaged.parent == target.parent:
+        os.replace(target, damaged)
+        target = damaged
+    store.record_media(account.id, rec.provider_id, str(target), size, digest)
+    return Downloaded(rec.provider_id, target, size, digest, fresh=True)
+
+
+def fetch_recording(provider: Provider, call: Call, rec: Recording, target: Path, *,
+                    progress: Callable[[DownloadProgress], None] | None = None,
+                    cancelled: Callable[[], bool] = lambda: False) -> tuple[int, str]:
+    """Fetch one recording from the provider into `target` (through `target.part`, fsynced,
+    renamed); returns (size, SHA-256). Records nothing: the caller decides where it is kept
+    (the media cache here, the team's object storage in `team serve`)."""
     src = provider.resolve_media(call, rec)
     lock = _serial_lock(src.serial_key)
     slot = _host_slot(src.url)
@@ -164,20 +178,15 @@ def _download_recording(store, account, provider, call, rec: Recording, media_ro
     slot.acquire()
     try:
         try:
-            size, digest = _fetch(provider, src, target, progress, cancelled)
+            return _fetch(provider, src, target, progress, cancelled)
         except LinkExpired:
             log.info("link for %s expired; asking the provider for a new one", rec.provider_id)
             src = provider.resolve_media(call, rec)
-            size, digest = _fetch(provider, src, target, progress, cancelled)
+            return _fetch(provider, src, target, progress, cancelled)
     finally:
         slot.release()
         if lock:
             lock.release()
-    if damaged is not None and damaged.parent == target.parent:
-        os.replace(target, damaged)
-        target = damaged
-    store.record_media(account.id, rec.provider_id, str(target), size, digest)
-    return Downloaded(rec.provider_id, target, size, digest, fresh=True)
 
 
 def _cache_name(folder: Path, rec: Recording, call: Call) -> str:

@@ -130,3 +130,8 @@ def make_service(conn: psycopg.Connection, user: str) -> None:
 def make_admin(conn: psycopg.Connection, user: str) -> None:
     _require_user(conn, user)
     conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(ADMIN), sql.Identifier(user)))
+
+
+def create_login(conn: psycopg.Connection, user: str, password: str) -> None:
+    """A new PostgreSQL login role (what a DBA does before `team grant`; the demo's service login)."""
+    conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(user), sql.Literal(password)))

@@ -50,3 +50,11 @@ def explain(url: str, error: BaseException) -> str:
     if "pg_hba" in text or "no pg_hba.conf entry" in text:
         return f"The team archive at {at} does not accept connections from this computer: ask your admin to allow it (pg_hba.conf)."
     return f"The team archive at {at} cannot be reached: check the host and port, and that PostgreSQL is running there."
+
+
+def with_password(url: str, password: str | None) -> str:
+    """The connection string for `url` with the login's password added (kept out of profiles and
+    command lines: it comes from the keyring). Never show the result; `where(url)` is for that."""
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(url, password=password) if password else url

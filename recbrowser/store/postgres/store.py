@@ -268,3 +268,7 @@ class PgStore:
 
     def release_lease(self, account_id: int, holder: str, due_ms: int) -> None:
         self._run(pg_team.release_lease, account_id, holder, due_ms)
+
+    def unarchived_recordings(self, account_id: int, limit: int = 500) -> list[tuple[str, str]]:
+        """(call id, recording id) pairs listed but not yet in object storage (`team serve`)."""
+        return self._run(pg_team.unarchived_recordings, account_id, limit)
