@@ -28,15 +28,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--s3-endpoint", metavar="URL", help="the S3 server, e.g. https://minio.example.com:9000 (default: AWS)")
     c.add_argument("--s3-region", metavar="R")
     c.add_argument("--secrets-stdin", action="store_true", required=True, help=f"read {SECRETS_EXAMPLE} from stdin")
-    c.set_defaults(handler=cmd_connect)
+    c.set_defaults(handler=cmd_connect, without_archive=True)
 
     ls = actions.add_parser("list", help="list this desktop's team archive profiles")
     ls.add_argument("--json", action="store_true")
-    ls.set_defaults(handler=cmd_list)
+    ls.set_defaults(handler=cmd_list, without_archive=True)
 
     rm = actions.add_parser("remove", help="remove a team profile and its keyring entry (the archive is untouched)")
     rm.add_argument("name", metavar="NAME")
-    rm.set_defaults(handler=cmd_remove)
+    rm.set_defaults(handler=cmd_remove, without_archive=True)
 
 
 def read_secrets() -> dict[str, str]:
