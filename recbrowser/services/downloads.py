@@ -123,7 +123,14 @@ def download_call(
     progress: Callable[[DownloadProgress], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> list[Downloaded]:
-    """Download every recording of a call that the cache does not already hold."""
+    """Download every recording of a call that the cache does not already hold. From a team
+    archive's object storage, not the provider, when `store` is one (`provider` unused)."""
+    from recbrowser.team.accounts import is_team_archive
+
+    if is_team_archive(store):
+        from recbrowser.team.media_cache import download_call as from_archive
+
+        return from_archive(store, account, call, media_root, cancelled=cancelled)
     if not call.recordings:
         reason = call.audio_reason or "the provider reports no recording"
         raise NotFound(f"Call {call.provider_id} of account '{account.name}' has no recording: {reason}.")
