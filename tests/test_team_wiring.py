@@ -327,3 +327,27 @@ def test_no_such_profile_is_one_sentence():
 
 def test_pg_dump_is_where_the_tests_expect_it():
     assert shutil.which("pg_dump", path=str(PG_BIN)), "postgresql 15's pg_dump is missing: the suite needs it"
+
+
+def test_the_window_says_the_archive_is_unreachable_and_opens_it_on_retry(team):
+    from recbrowser.team.opener import use_team
+    from recbrowser.team.s3_server import free_ports
+    from recbrowser.ui.window.app import open_until_reachable
+
+    port = free_ports(1)[0]
+    assert team.connect("flaky", f"postgresql://postgres@127.0.0.1:{port}/archive", "pw", team.s3.read_key)[0] == 0
+    dd = use_team(team.data_dir, "flaky")
+    asked: list[str] = []
+
+    def retry(message: str) -> bool:  # the admin fixes the address, then the user presses Retry
+        asked.append(message)
+        assert team.connect("flaky", team.db, team.server.password, team.s3.read_key)[0] == 0
+        return True
+
+    with open_until_reachable(dd, retry) as store:
+        assert str(store.location) == "team:flaky"
+    assert len(asked) == 1 and f"127.0.0.1:{port}/archive" in asked[0] and "PostgreSQL is running" in asked[0]
+    # Quit instead: the sentence is raised for the window to show.
+    assert team.connect("flaky", f"postgresql://postgres@127.0.0.1:{port}/archive", "pw", team.s3.read_key)[0] == 0
+    with pytest.raises(Exception, match="cannot be reached"):
+        open_until_reachable(dd, lambda message: False)
