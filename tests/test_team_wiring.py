@@ -267,6 +267,13 @@ def test_download_fetches_from_object_storage_and_verifies_sha256_and_an_unarchi
     assert path.stat().st_mode & 0o777 == 0o600
     code, out, err = team.cli("download", "north/no000001", team=user)
     assert code == 0 and "already in the cache" in out
+    code, out, err = team.cli("show", "north/no000001", "--json", team=user)
+    assert code == 0, err
+    assert [(m["path"], m["sha256"], m["state"]) for m in json.loads(out)["media"]] == [(str(path), digest, "ok")]
+    code, out, err = team.cli("calls", "--json", "--limit", "1000", team=user)
+    assert code == 0, err
+    archived = next(c for c in json.loads(out)["calls"] if c["ref"] == "north/no000001")
+    assert archived["audio"] not in ("missing", "damaged")  # in object storage: not a local file gone
     code, out, err = team.cli("download", "north/no000002", team=user)
     assert code == 1 and "not in the team archive yet" in err and err.count("\n") == 2  # the line, the cache total
 

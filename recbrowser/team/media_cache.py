@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,21 @@ def local_media(store: Any, media_root: Path, account_name: str, call: Call) -> 
     return out
 
 
-def download_call(store: Any, account: Account, call: Call, media_root: Path, *,
-                  cancelled: Callable[[], bool] = lambda: False) -> list:
-    """services.downloads.download_call on a team archive: every recording of the call from
-    object storage (what the cache holds intact already is kept). -> list[Downloaded]"""
-    from recbrowser.services import audit, media_check
-    from recbrowser.services.downloads import DownloadCancelled, Downloaded
+@dataclass(frozen=True)
+class LocalCopy:
+    recording_provider_id: str
+    path: Path
+    size: int
+    sha256: str
+    fresh: bool  # fetched now (False: the cache held it intact)
+
+
+def fetch_call(store: Any, account: Account, call: Call, media_root: Path, *,
+               cancelled: Callable[[], bool] = lambda: False) -> list[LocalCopy] | None:
+    """Every recording of the call from object storage into the media cache (what it holds
+    intact already is kept): services.downloads.download_call on a team archive. None when
+    `cancelled()` said stop before a fetch."""
+    from recbrowser.services import media_check
     from recbrowser.team.opener import open_media
 
     if not call.recordings:
@@ -65,18 +75,15 @@ def download_call(store: Any, account: Account, call: Call, media_root: Path, *,
         mine = local_copy(media_root, account.name, rec, archived[rec.provider_id])
         path = Path(mine.path)
         if media_check.state(mine) == media_check.OK:
-            out.append(Downloaded(rec.provider_id, path, mine.size, mine.sha256, fresh=False))
+            out.append(LocalCopy(rec.provider_id, path, mine.size, mine.sha256, fresh=False))
             continue
         if cancelled():
-            raise DownloadCancelled()
+            return None
         private_dir(media_root)
         private_dir(path.parent.parent)
         private_dir(path.parent)
         media = media or open_media(store.location)
         media.get(mine.sha256, path, mine.size)  # verified: a mismatch raises and keeps nothing
         make_private(path)
-        out.append(Downloaded(rec.provider_id, path, mine.size, mine.sha256, fresh=True))
-    fresh = [f for f in out if f.fresh]
-    if fresh:
-        audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)], ", ".join(f.path.name for f in fresh))
+        out.append(LocalCopy(rec.provider_id, path, mine.size, mine.sha256, fresh=True))
     return out
