@@ -1,8 +1,12 @@
-"""`recbrowser team connect|list|remove`: this desktop's connection profiles for team archives.
+"""`recbrowser team init|connect|list|remove|grant|revoke`: setting up team archives, and this
+computer's connection profiles for them.
 
-`team connect NAME --db URL --media s3://BUCKET[/PREFIX] [--s3-endpoint URL] [--s3-region R]
---secrets-stdin` reads {"password", "access_key", "secret_key"} from stdin into the keyring;
-the rest goes to a 0600 file in the data folder.
+`team init --db URL --media s3://BUCKET[/PREFIX] ... --secrets-stdin [--key-file PATH]` (the
+admin, once) sets an archive up (recbrowser/team/archive_setup.py). `team connect NAME --db URL
+--media s3://BUCKET[/PREFIX] [--s3-endpoint URL] [--s3-region R] --secrets-stdin [--key-file PATH]`
+reads {"password", "access_key", "secret_key"} from stdin into the keyring; the rest goes to a
+0600 file in the data folder. init, connect, list and remove open no archive (`without_archive`);
+`--team NAME team grant|revoke USER ACCOUNT...` run on the admin's archive.
 """
 
 from __future__ import annotations
