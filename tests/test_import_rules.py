@@ -22,7 +22,7 @@ SQL = ("sqlite3", "sqlite_utils")
 QT = ("PySide6", "shiboken6", "PyQt5", "PyQt6")
 # The store's public face; audit and expiry are imported for their records (AuditEntry,
 # ExpiringRecording), which load with the store's first use of them, not at start-up.
-# `recbrowser.store.postgres` is the team archive's face for team/ (`team serve`: leases, sealed secrets).
+# recbrowser.store.postgres: the team archive's face (its store, opener, set-up functions, leases, sealed secrets).
 STORE_PUBLIC = ("recbrowser.store", "recbrowser.store.api", "recbrowser.store.records", "recbrowser.store.audit",
                 "recbrowser.store.expiry", "recbrowser.store.postgres")
 # The entry points that launch the window: `cli.main` opens it (also for --demo), started by

@@ -27,6 +27,8 @@ from recbrowser.store import (
 from recbrowser.store.api import CallStore, FirstCount, ListReader, StoreOpener
 from recbrowser.store.first_count import SQLiteFirstCount
 from recbrowser.store.list_reader import SQLiteListReader
+from recbrowser.store.postgres import PgFirstCount, PgOpener, PgStore
+from recbrowser.store.postgres.list_reader import PgListReader
 
 
 def members(cls) -> set[str]:
@@ -48,6 +50,26 @@ def parameters(fn) -> list[tuple[str, object, object]]:
 ])
 def test_the_sqlite_classes_have_every_method_of_the_interface_with_its_parameters_and_no_other(
         interface, implementation, extra):
+    wanted = members(interface)
+    assert members(implementation) - extra == wanted
+    for name in sorted(wanted):
+        assert parameters(getattr(implementation, name)) == parameters(getattr(interface, name)), name
+
+
+# What only the team archive has besides the interface: opening by URL or from a pool, its
+# connection for the admin's functions, interrupting its own query, sealed secrets, team
+# settings and the serve workers' leases.
+PG_EXTRA = {"open", "from_pool", "path", "connection", "interrupt", "set_sealed_secret", "sealed_secret", "team_setting",
+            "set_team_setting", "acquire_lease", "renew_lease", "release_lease", "grant", "revoke"}
+
+
+@pytest.mark.parametrize(("interface", "implementation", "extra"), [
+    (CallStore, PgStore, PG_EXTRA),
+    (ListReader, PgListReader, set()),
+    (StoreOpener, PgOpener, set()),
+    (FirstCount, PgFirstCount, set()),
+])
+def test_the_team_archive_classes_have_every_method_of_the_interface_with_its_parameters(interface, implementation, extra):
     wanted = members(interface)
     assert members(implementation) - extra == wanted
     for name in sorted(wanted):

@@ -37,9 +37,9 @@ def test_a_real_server_starts_answers_and_stop_removes_everything():
 
 def test_the_server_runs_as_an_unprivileged_user_when_we_are_root(postgres_server):
     # PostgreSQL refuses to run as root; CI runs as root: the backend must belong to `nobody`.
-    with psycopg.connect(postgres_server.url) as conn:
+    with psycopg.connect(postgres_server.url) as conn:  # looked at while the backend still runs
         pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    uid = os.stat(f"/proc/{pid}").st_uid
+        uid = os.stat(f"/proc/{pid}").st_uid
     expected = pwd.getpwnam("nobody").pw_uid if os.geteuid() == 0 else os.geteuid()
     assert uid == expected
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -44,6 +45,7 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
     p = argparse.ArgumentParser(prog="recbrowser", description="Call recordings and transcripts from five providers.")
     p.add_argument("--version", action="version", version=f"recbrowser {__version__}")
     p.add_argument("--data-dir", help="folder for the cache, media, settings and logs (or RECBROWSER_DATA_DIR)")
+    p.add_argument("--team", metavar="NAME", help="use the team archive of this profile (or RECBROWSER_TEAM); see `team connect`")
     p.add_argument("--demo", action="store_true", help="start the provider emulators and show their demo calls")
     p.add_argument("--screenshot", metavar="FILE.png", help="save a picture of the window once it shows calls, and quit")
     p.add_argument("--headless", action="store_true", help="with --demo: print the demo in the terminal, no window")
@@ -120,6 +122,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.handler(args)
         ensure(dd)
         setup_logging(dd.logs, verbose=args.verbose)
+        if getattr(args, "without_archive", False):  # team init|connect|list|remove: no archive to open
+            return args.handler(args, None, dd)
+        if team := args.team or os.environ.get("RECBROWSER_TEAM"):  # the team archive replaces the cache
+            from recbrowser.team.opener import use_team
+
+            dd = use_team(dd, team)
         if args.demo or args.command is None:
             return window_or_demo(args, dd)
         archive = opener(dd.database)

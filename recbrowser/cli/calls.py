@@ -89,7 +89,12 @@ def cmd_show(args, store: CallStore, dd) -> int:
     from recbrowser.services import media_check
 
     account_name, call = load_call(store, args.call)
-    media = store.media_for_call(account_name, call.provider_id)
+    if dd.team:  # the archive records object keys: show this desktop's copies
+        from recbrowser.team.media_cache import local_media
+
+        media = list(local_media(store, dd.media, account_name, call).values())
+    else:
+        media = store.media_for_call(account_name, call.provider_id)
     states = {m.recording_provider_id: media_check.state(m) for m in media}  # reads each file: its SHA-256
     if args.json:
         notes = store.notes(account_name, call.provider_id)

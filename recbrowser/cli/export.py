@@ -80,7 +80,9 @@ def cmd_export(args, store: CallStore, dd) -> int:
 
     try:
         summary = run_export(store, refs, Path(args.to), options, media_root=dd.media,
-                             open_provider=account_service.open_provider, progress=progress)
+                             # A team archive's recordings come from its object storage, not the provider.
+                             open_provider=(lambda account: None) if dd.team else account_service.open_provider,
+                             progress=progress)
     finally:
         bar.done()
     _print_summary(summary, len(refs))

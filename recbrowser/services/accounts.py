@@ -67,10 +67,15 @@ def _check_time_settings(settings: dict[str, str]) -> None:
 
 
 def add_account(store: CallStore, provider: str, name: str, settings: dict[str, str], secrets: dict[str, str]) -> Account:
-    """Secrets go to the keyring first: if the keyring refuses, nothing is stored at all."""
+    """Secrets go to the keyring first: if the keyring refuses, nothing is stored at all. On a
+    team archive they are sealed to its serving hosts instead (recbrowser/team/accounts.py)."""
     cls = validate(provider, name, settings, secrets)
     if store.account(name) is not None:
         raise UserFacingError(f"An account named '{name}' already exists.")
+    from recbrowser.team import accounts as team_accounts  # small; loads nothing of psycopg
+
+    if team_accounts.is_team_archive(store):
+        return team_accounts.add_account(store, cls, provider, name, settings, secrets)
     defaults = {f.key: f.default for f in cls.settings_schema if f.default and not f.secret}
     cache_id = store.cache_id
     credentials.save_secrets(name, secrets, cache_id=cache_id)
@@ -88,6 +93,11 @@ def remove_account(store: CallStore, name: str) -> None:
     finishes the job."""
     if store.account(name) is None:
         raise UserFacingError(f"There is no account named '{name}'.")
+    from recbrowser.team import accounts as team_accounts
+
+    if team_accounts.is_team_archive(store):  # its sealed secrets go with it (ON DELETE CASCADE)
+        store.remove_account(name)
+        return
     with store.transaction():
         store.remove_account(name)
         try:

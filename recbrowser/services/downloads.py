@@ -123,7 +123,12 @@ def download_call(
     progress: Callable[[DownloadProgress], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> list[Downloaded]:
-    """Download every recording of a call that the cache does not already hold."""
+    """Download every recording of a call that the cache does not already hold. From a team
+    archive's object storage, not the provider, when `store` is one (`provider` unused)."""
+    from recbrowser.team.accounts import is_team_archive
+
+    if is_team_archive(store):
+        return _from_team_archive(store, account, call, media_root, cancelled)
     if not call.recordings:
         reason = call.audio_reason or "the provider reports no recording"
         raise NotFound(f"Call {call.provider_id} of account '{account.name}' has no recording: {reason}.")
@@ -145,6 +150,19 @@ def download_call(
     if fresh:
         audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)],
                      ", ".join(f.path.name for f in fresh))
+    return out
+
+
+def _from_team_archive(store, account: Account, call: Call, media_root: Path, cancelled) -> list[Downloaded]:
+    from recbrowser.team.media_cache import fetch_call
+
+    copies = fetch_call(store, account, call, media_root, cancelled=cancelled)
+    if copies is None:
+        raise DownloadCancelled()
+    out = [Downloaded(c.recording_provider_id, c.path, c.size, c.sha256, fresh=c.fresh) for c in copies]
+    fresh = [f for f in out if f.fresh]
+    if fresh:
+        audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)], ", ".join(f.path.name for f in fresh))
     return out
 
 

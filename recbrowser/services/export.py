@@ -43,6 +43,8 @@ from recbrowser.services.export_privacy import CallPrivacy
 from recbrowser.services.export_select import select_calls
 from recbrowser.services.export_target import ExportTarget, disk_full, os_error
 from recbrowser.store import MediaFile
+from recbrowser.team import media_cache as team_media
+from recbrowser.team.accounts import is_team_archive
 
 if TYPE_CHECKING:
     from recbrowser.store.api import CallStore
@@ -153,7 +155,8 @@ class _Job:
             raise
         finally:
             for p in self.providers.values():
-                p.close()
+                if p is not None:  # a team archive's media need no provider
+                    p.close()
 
     def _kept(self, name: str) -> bool:
         return any(name == f["name"] for row in self.journal.rows.values() for f in row.get("files", []))
@@ -191,6 +194,8 @@ class _Job:
 
     def _local_media(self, account_name: str, call: Call) -> dict[str, MediaFile]:
         """The call's recordings whose file is in the media cache, by recording id."""
+        if is_team_archive(self.store):  # the archive records object keys: this desktop's copies
+            return team_media.local_media(self.store, self.media_root, account_name, call)
         return {m.recording_provider_id: m for m in self.store.media_for_call(account_name, call.provider_id)
                 if Path(m.path).is_file()}
 

@@ -139,6 +139,7 @@ class CallController(QObject):
             # Imported on the first play, not at start-up (~10 ms before the window's first paint).
             from recbrowser.services import media_check
             from recbrowser.services.downloads import DownloadCancelled, download_call
+            from recbrowser.team.accounts import is_team_archive
 
             store = open_store(database)
             try:
@@ -153,11 +154,13 @@ class CallController(QObject):
                 if wanted in cached and media_check.intact(cached[wanted]):
                     return resolved, Path(cached[wanted].path)  # the archive plays even when the provider is down
                 # Not cached, or changed since its download (its SHA-256 differs): fetched again.
-                provider = open_provider(account, secrets)
+                # A team archive's recordings come from its object storage: no provider, no secret.
+                provider = None if is_team_archive(store) else open_provider(account, secrets)
                 try:
                     files = download_call(store, account, provider, call, media_root, progress=report, cancelled=cancel.is_set)
                 finally:
-                    provider.close()
+                    if provider is not None:
+                        provider.close()
                 return resolved, next((f.path for f in files if f.recording_id == wanted), files[0].path)
             except DownloadCancelled:
                 return request, Path()
