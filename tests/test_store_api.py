@@ -58,9 +58,10 @@ def test_the_sqlite_classes_have_every_method_of_the_interface_with_its_paramete
 
 # What only the team archive has besides the interface: opening by URL or from a pool, its
 # connection for the admin's functions, interrupting its own query, sealed secrets, team
-# settings and the serve workers' leases.
+# settings, the serve workers' leases and the recordings they still have to archive.
 PG_EXTRA = {"open", "from_pool", "path", "connection", "interrupt", "set_sealed_secret", "sealed_secret", "team_setting",
-            "set_team_setting", "acquire_lease", "renew_lease", "release_lease", "grant", "revoke"}
+            "set_team_setting", "acquire_lease", "renew_lease", "release_lease", "grant", "revoke",
+            "unarchived_recordings"}
 
 
 @pytest.mark.parametrize(("interface", "implementation", "extra"), [
