@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from bandwidth_helpers import fresh_bandwidth_tokens  # noqa: F401
-from cli_helpers import run, set_args
+from support.bandwidth_helpers import fresh_bandwidth_tokens  # noqa: F401
+from support.cli_helpers import run, set_args
 
 from recbrowser.emulators.bandwidth import BandwidthEmulator
 

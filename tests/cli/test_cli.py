@@ -12,16 +12,9 @@ import threading
 import time
 
 import pytest
-from cli_helpers import run, set_args
+from support.cli_helpers import add_account, run, set_args
 
 from recbrowser.cli import main
-
-
-def add_account(capsys, monkeypatch, emu, name):
-    settings = emu.account_settings()
-    sets = set_args(settings)
-    return run(capsys, "accounts", "add", "yeastar", "--name", name, *sets, "--secrets-stdin",
-               stdin=json.dumps(emu.secrets()), monkeypatch=monkeypatch)
 
 
 def test_readme_flow_add_sync_calls_search_show_download(capsys, monkeypatch, data_dir, yeastar, account_name, tmp_path):

@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from cli_helpers import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from yeastar_helpers import add_emulated_account, sync
+from support.cli_helpers import run
+from support.yeastar_helpers import add_emulated_account, sync
 
 import recbrowser
 from recbrowser.cli import main

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_helpers import run, set_args
+from support.cli_helpers import run, set_args
 
 from recbrowser.emulators.wildix import WildixEmulator
 

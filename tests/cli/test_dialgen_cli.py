@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from cli_helpers import run, set_args
+from support.cli_helpers import run, set_args
 
 from recbrowser.emulators.dialgen import DialgenEmulator
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_helpers import run, set_args
+from support.cli_helpers import run, set_args
 
 
 def _ready(capsys, monkeypatch, yeastar, name) -> tuple[str, Path]:

@@ -1,6 +1,6 @@
 """`recbrowser export` as a user runs it: real keyring, real emulator, real ffmpeg, real files.
 
-Run with `./run test tests/test_export_cli.py` (it starts the keyring these tests need).
+Run with `./run test tests/cli/test_export_cli.py` (it starts the keyring these tests need).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from cli_helpers import run, set_args
-from export_helpers import check_round_trip, leftovers, read_export, sha
-from test_cli import add_account
+from support.cli_helpers import add_account, run, set_args
+from support.export_helpers import check_round_trip, leftovers, read_export, sha
 
 from recbrowser.store import Store
 
@@ -140,7 +139,7 @@ def test_ctrl_c_then_run_again_completes(data_dir, account_name, tmp_path):
 
 
 def test_redact_pii_from_the_command_line(capsys, monkeypatch, data_dir, yeastar, account_name, tmp_path):
-    from test_pii import pii_call
+    from support.export_helpers import pii_call
 
     synced(capsys, monkeypatch, yeastar, account_name)
     with Store.open(data_dir.database) as store:

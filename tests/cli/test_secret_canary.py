@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_helpers import set_args
+from support.cli_helpers import set_args
 
 CANARY = "CANARY-s3cr3t-7f1d9a2b4c6e8f00"
 

@@ -8,8 +8,8 @@ import json
 import sys
 
 import pytest
-from cli_helpers import run, set_args
-from voki_helpers import fresh_voki_tokens  # noqa: F401
+from support.cli_helpers import run, set_args
+from support.voki_helpers import fresh_voki_tokens  # noqa: F401
 
 from recbrowser.emulators.voki import VokiEmulator
 

@@ -7,14 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_helpers import run, set_args
+from support.cli_helpers import run, set_args
+from support.paths import FIXTURES
 
 from recbrowser.cli import build_parser
 from recbrowser.domain import Account
 from recbrowser.emulators.wildix import WildixEmulator
 from recbrowser.store import Store
 
-FIX = Path(__file__).parent / "fixtures" / "wildix"
+FIX = FIXTURES / "wildix"
 
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from openapi_check import OpenApi
+from support.openapi_check import OpenApi
 
 SPEC = {"components": {"schemas": {
     "id": {"type": "string", "pattern": "^c[a-z0-9]{3}$", "minLength": 4, "maxLength": 4},

@@ -10,16 +10,17 @@ import threading
 import wave
 from array import array
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from support.paths import FIXTURES
 
 from recbrowser.emulators import EMULATORS, start_emulators
 from recbrowser.emulators.yeastar import YeastarEmulator
 
-FIXTURES = Path(__file__).parent / "fixtures" / "yeastar"
+FIXTURES = FIXTURES / "yeastar"
 NOW_MS = 1_795_000_000_000  # a fixed instant: the same seed must give the same calls
 TOKEN_FIELDS = {"errcode", "errmsg", "access_token_expire_time", "access_token", "refresh_token_expire_time",
                 "refresh_token"}

@@ -19,17 +19,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cli_helpers import run, set_args
-from needs import missing
 from PySide6.QtGui import QImage
+from support.cli_helpers import run, set_args
+from support.needs import missing
+from support.paths import REPO
 
 from recbrowser.store import CallFilter, Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 DESKTOP = ROOT / "recbrowser" / "resources" / "desktop"
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="builds and checks the Linux bundle")
-# Qt's FFmpeg threads and pytest-qt's message capture deadlock (see test_ui_demo.py).
-pytestmark = pytest.mark.no_qt_log
 
 
 def pyproject_version() -> str:

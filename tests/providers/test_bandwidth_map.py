@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pytest
-import yaml
+from support.bandwidth_spec import example_metadata, spec
 
 from recbrowser.providers.bandwidth_map import (
     RETENTION_MS,
@@ -16,27 +13,6 @@ from recbrowser.providers.bandwidth_map import (
     segments_from_transcription,
 )
 from recbrowser.providers.timeparse import parse_iso
-
-SPEC = Path(__file__).parent / "fixtures" / "bandwidth" / "bandwidth-openapi.yml"
-
-
-@cache
-def spec() -> dict:
-    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-
-
-def example_metadata() -> dict:
-    """A callRecordingMetadata built from the example value of each of its properties."""
-    schemas = spec()["components"]["schemas"]
-    out = {}
-    for key, prop in schemas["callRecordingMetadata"]["properties"].items():
-        target = schemas[prop["$ref"].rsplit("/", 1)[-1]]
-        if "example" in target:
-            out[key] = target["example"]
-    out["transcription"] = {k: v.get("example", "available")
-                            for k, v in schemas["recordingTranscriptionMetadata"]["properties"].items()}
-    out["transcription"]["status"] = "available"
-    return out
 
 
 @pytest.mark.parametrize(("text", "ms"), [

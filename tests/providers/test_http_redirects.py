@@ -7,8 +7,8 @@ import json
 import uuid
 
 import pytest
-from certs import make_self_signed
-from test_http_policy import LoopbackServer, ok_json, reply
+from support.certs import make_self_signed
+from support.loopback import LoopbackServer, ok_json, reply
 
 from recbrowser.domain import Account
 from recbrowser.errors import ProtocolError

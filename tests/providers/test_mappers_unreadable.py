@@ -12,25 +12,25 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_bandwidth_map import example_metadata
-from test_dialgen_spec import spec as dialgen_spec
-from test_voki_map import SEED as VOKI_RECORDING
-from test_wildix_map import CALL_ID as WILDIX_CALL_ID
-from yeastar_helpers import add_emulated_account, all_calls, sync
+from support.bandwidth_spec import example_metadata
+from support.dialgen_spec import spec as dialgen_spec
+from support.paths import FIXTURES
+from support.voki_helpers import SEED as VOKI_RECORDING
+from support.wildix_helpers import CALL_ID as WILDIX_CALL_ID
+from support.yeastar_helpers import add_emulated_account, all_calls, sync
 
 from recbrowser.domain import Account, Call
 from recbrowser.providers import bandwidth_map, dialgen_map, voki_map, wildix_map, yeastar_map
 from recbrowser.providers.unreadable import UnreadableRecord
 from recbrowser.store import Store
 
-FIX = Path(__file__).parent / "fixtures"
+FIX = FIXTURES
 DROP = object()  # "remove this key"
 HOSTILE = st.one_of(
     st.sampled_from([None, 1e308, -1e308, -1, 0, float("nan"), float("inf"), 2**63, -(2**63) - 1, 10**30, True,
@@ -198,8 +198,8 @@ def test_one_bad_record_is_skipped_counted_logged_and_the_rest_of_the_page_store
 
 
 def test_the_command_line_says_how_many_calls_could_not_be_read(capsys, monkeypatch, data_dir, yeastar, account_name):
-    from cli_helpers import run
-    from test_cli import add_account as add_by_cli
+    from support.cli_helpers import add_account as add_by_cli
+    from support.cli_helpers import run
 
     bad = next(c for c in yeastar.cdrs if c.in_v2 and not c.in_v1)
     v2_row = yeastar._v2_row

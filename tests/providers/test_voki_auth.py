@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from voki_helpers import add_account, all_calls, fresh_voki_tokens, provider_for, sync  # noqa: F401
+from support.voki_helpers import add_account, all_calls, fresh_voki_tokens, provider_for, sync  # noqa: F401
 
 from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.errors import AuthError, RateLimited
@@ -53,7 +53,7 @@ def test_two_factor_without_a_secret_asks_for_the_code_then_verify_code_finishes
         assert emu.counters["POST /api/auth/login"] == 1
         # The sync service turns it into a sentence on the account, too.
         other = add_account(store, emu, name="vk2", email=emu.email.upper())
-        from voki_helpers import forget_tokens
+        from support.voki_helpers import forget_tokens
 
         forget_tokens()
         failed = sync(store, other, emu, provider=provider_for(other, emu, totp_secret=""))
@@ -113,7 +113,7 @@ def test_a_kept_refresh_token_is_used_before_the_password(store):
         assert sync(store, account, emu, provider=first).ok
         first.close()
         assert kept["refresh_token"] and emu.counters["POST /api/auth/login"] == 1
-        from voki_helpers import forget_tokens
+        from support.voki_helpers import forget_tokens
 
         forget_tokens()  # a new process: only the keyring remembers
         second = provider_for(account, emu, refresh_token=kept["refresh_token"])

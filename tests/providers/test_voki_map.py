@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from support.voki_helpers import SEED
+
 from recbrowser.domain import Call
 from recbrowser.providers.voki_map import (
     apply_no_recording,
@@ -12,13 +14,6 @@ from recbrowser.providers.voki_map import (
     summary_text,
     unwrap,
 )
-
-SEED = {"data": {"id": "r1a2b3c4-d5e6-7890-abcd-ef1234567890", "call_id": "1a2b3c4d-5e6f-7890-abcd-ef1234567890",
-                 "format": "webm", "duration": 345, "file_size": 15234567,
-                 "download_url": "/api/v1/calls/1a2b3c4d-5e6f-7890-abcd-ef1234567890/recording/download",
-                 "transcription": {"status": "completed", "text": "Bom dia, Sr. Silva. Tudo bem? Sim! Obrigado.",
-                                   "language": "pt-BR"},
-                 "created_at": "2026-02-15T14:36:00Z"}}
 
 
 def test_the_seed_recording_becomes_a_webm_with_untimed_sentences():

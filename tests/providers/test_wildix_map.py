@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
+from support.paths import FIXTURES
+from support.wildix_helpers import CALL_ID
 
 from recbrowser.providers.wildix_map import chunks_to_segments, hms_ms, records_to_call, text_to_segments
 
-FIX = Path(__file__).parent / "fixtures" / "wildix"
-CALL_ID = "it_w000001_1721833634.195"
+FIX = FIXTURES / "wildix"
 
 
 def official_call():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from certs import make_self_signed
-from test_wildix_sync import add_account, provider, sync
+from support.certs import make_self_signed
+from support.wildix_helpers import add_account, provider, sync
 
 from recbrowser.emulators import start_emulators
 from recbrowser.emulators.wildix import WildixEmulator

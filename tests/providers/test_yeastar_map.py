@@ -1,10 +1,10 @@
 """The Yeastar mapping, checked on the vendor's own example payloads."""
 
 import json
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.paths import FIXTURES
 
 from recbrowser.domain import Call, Party
 from recbrowser.providers.yeastar_map import (
@@ -16,7 +16,7 @@ from recbrowser.providers.yeastar_map import (
     recording_from_row,
 )
 
-FIX = Path(__file__).parent / "fixtures" / "yeastar"
+FIX = FIXTURES / "yeastar"
 BERLIN = TimeContext("YYYY/MM/DD HH:mm:ss", ZoneInfo("Europe/Berlin"))
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from certs import make_self_signed
-from yeastar_helpers import add_emulated_account, all_calls, sync
+from support.certs import make_self_signed
+from support.yeastar_helpers import add_emulated_account, all_calls, sync
 
 from recbrowser.emulators.yeastar import YeastarEmulator
 

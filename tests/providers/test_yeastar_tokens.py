@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from export_helpers import export, synced
-from yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
+from support.export_helpers import export, synced
+from support.yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
 
 from recbrowser.errors import AuthError
 from recbrowser.providers.yeastar import forget_tokens

@@ -3,7 +3,7 @@
 - SQL stays in store/: no sqlite3 or sqlite_utils import anywhere else, and outside store/ only
   its public face is imported (store/__init__, the interface in store/api.py, the records), so a
   second implementation of the store needs no change outside it.
-- Qt stays in ui/ (tests/test_qt_free.py also imports every other module and checks that no Qt
+- Qt stays in ui/ (tests/rules/test_qt_free.py also imports every other module and checks that no Qt
   module got loaded on the way).
 - providers/ turn an API into domain objects: they import neither store/ nor services/.
 - Nothing outside ui/ imports ui/, but the entry points that launch the window.
@@ -16,7 +16,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PKG = Path(__file__).resolve().parent.parent / "recbrowser"
+from support.paths import REPO
+
+PKG = REPO / "recbrowser"
 
 SQL = ("sqlite3", "sqlite_utils")
 QT = ("PySide6", "shiboken6", "PyQt5", "PyQt6")

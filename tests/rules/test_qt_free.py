@@ -5,9 +5,10 @@ test_import_rules.py; this imports every module and checks that no Qt got loaded
 
 import subprocess
 import sys
-from pathlib import Path
 
-PKG = Path(__file__).resolve().parent.parent / "recbrowser"
+from support.paths import REPO
+
+PKG = REPO / "recbrowser"
 QT = ("PySide6", "shiboken6", "PyQt5", "PyQt6")
 
 

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from bandwidth_helpers import DAY_MS, add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
-from cli_helpers import run, set_args
-from own_mounts import mount_tmpfs, with_own_mounts
+from support.bandwidth_helpers import DAY_MS, add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
+from support.cli_helpers import run, set_args
+from support.own_mounts import mount_tmpfs, with_own_mounts
 
 from recbrowser.emulators.bandwidth import BandwidthEmulator
 from recbrowser.providers.bandwidth import forget_tokens

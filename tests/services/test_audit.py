@@ -6,8 +6,8 @@ import json
 import sqlite3
 
 import pytest
-from bandwidth_helpers import add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
-from cli_helpers import run
+from support.bandwidth_helpers import add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
+from support.cli_helpers import run
 
 from recbrowser.domain import Account
 from recbrowser.emulators.bandwidth import BandwidthEmulator

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from bandwidth_helpers import add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
+from support.bandwidth_helpers import add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
 
 from recbrowser.emulators.bandwidth import BandwidthEmulator
 from recbrowser.errors import UserFacingError

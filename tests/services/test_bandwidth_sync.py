@@ -6,7 +6,7 @@ import hashlib
 import wave
 
 import pytest
-from bandwidth_helpers import (  # noqa: F401  (the fixtures are used by pytest)
+from support.bandwidth_helpers import (  # noqa: F401  (the fixtures are used by pytest)
     DAY_MS,
     add_account,
     all_calls,

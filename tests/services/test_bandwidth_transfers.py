@@ -5,8 +5,8 @@ loopback and the spec: channel labels from transferTo / transferCallerId / paren
 from __future__ import annotations
 
 import pytest
-from bandwidth_helpers import add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
-from test_bandwidth_spec import check_exchange
+from support.bandwidth_helpers import add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
+from support.bandwidth_spec import check_exchange
 
 from recbrowser.domain import Call, Party, Recording
 from recbrowser.emulators import speech

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from dialgen_helpers import add_account, all_calls, provider_for, sync
+from support.dialgen_helpers import add_account, all_calls, provider_for, sync
 
 from recbrowser.emulators.dialgen import DialgenEmulator
 from recbrowser.errors import UserFacingError

@@ -4,8 +4,8 @@ points and call status kept. Real emulator over loopback, answers checked agains
 
 from __future__ import annotations
 
-from dialgen_helpers import add_account, provider_for, sync
-from test_dialgen_spec import check_exchange
+from support.dialgen_helpers import add_account, provider_for, sync
+from support.dialgen_spec import check_exchange
 
 from recbrowser.emulators.dialgen import LIVE_MS, DialgenEmulator
 from recbrowser.services.downloads import download_call

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from dialgen_helpers import DAY_MS, add_account, all_calls, provider_for, sync
+from support.dialgen_helpers import DAY_MS, add_account, all_calls, provider_for, sync
 
 from recbrowser.emulators.dialgen import LIVE_MS, DialgenEmulator
 from recbrowser.errors import AuthError, LinkExpired, NotFound

@@ -13,8 +13,8 @@ import threading
 import time
 
 import pytest
-from certs import make_self_signed
-from own_mounts import mount_tmpfs, resize_tmpfs, with_own_mounts
+from support.certs import make_self_signed
+from support.own_mounts import mount_tmpfs, resize_tmpfs, with_own_mounts
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.errors import DiskFull, DownloadIncomplete, TlsError

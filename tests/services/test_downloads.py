@@ -8,7 +8,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
+from support.yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
 
 from recbrowser.errors import DownloadIncomplete
 from recbrowser.services.downloads import download_call

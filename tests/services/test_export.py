@@ -11,8 +11,8 @@ import wave
 import zipfile
 
 import pytest
-from export_helpers import check_round_trip, export, leftovers, read_export, refs_of, sha, synced
-from needs import missing
+from support.export_helpers import check_round_trip, export, leftovers, read_export, refs_of, sha, synced
+from support.needs import missing
 
 from recbrowser.domain import Call, Party, Recording, Segment
 from recbrowser.errors import UserFacingError
@@ -184,7 +184,7 @@ def test_two_exports_to_the_same_place(store, yeastar, data_dir, tmp_path, name)
 
 @pytest.mark.parametrize("name", ["c", "c.zip"])
 def test_cancel_then_run_again_finishes_the_rest(store, yeastar, data_dir, tmp_path, name):
-    from yeastar_helpers import provider_for
+    from support.yeastar_helpers import provider_for
 
     from recbrowser.services.export import ExportOptions, run_export
 

@@ -6,16 +6,16 @@ import shutil
 import subprocess
 import sys
 import wave
-from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
 from pydub import AudioSegment
+from support.paths import FIXTURES
 
 from recbrowser.services.audio_convert import AudioUnreadable, convert, wav_codec
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-COMMITTED = Path(__file__).parent / "fixtures" / "audio"  # samples made once with sox (make_gsm.sh)
+COMMITTED = FIXTURES / "audio"  # samples made once with sox (make_gsm.sh)
 AudioSegment.converter = FFMPEG
 
 SOURCES = {  # name: (ffmpeg output options, container)

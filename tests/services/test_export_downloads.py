@@ -8,8 +8,8 @@ import sys
 import threading
 import time
 
-from export_helpers import synced
-from yeastar_helpers import all_calls, provider_for
+from support.export_helpers import synced
+from support.yeastar_helpers import all_calls, provider_for
 
 from recbrowser.domain import Account, Call, Recording
 from recbrowser.emulators.server import EmulatorServer, send_media
@@ -145,7 +145,7 @@ def test_a_full_disk_during_a_download_leaves_nothing_that_looks_complete(store,
 def test_export_downloads_the_next_calls_ahead_in_parallel(store, data_dir, tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    from export_helpers import export, refs_of
+    from support.export_helpers import export, refs_of
 
     from recbrowser.emulators import server as server_module
     from recbrowser.emulators.yeastar import YeastarEmulator

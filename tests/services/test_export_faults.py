@@ -12,8 +12,8 @@ import time
 import uuid
 
 import pytest
-from export_helpers import check_round_trip, export, leftovers, refs_of, synced
-from own_mounts import mount_tmpfs, resize_tmpfs, with_own_mounts
+from support.export_helpers import check_round_trip, export, leftovers, refs_of, synced
+from support.own_mounts import mount_tmpfs, resize_tmpfs, with_own_mounts
 
 from recbrowser.errors import UserFacingError
 

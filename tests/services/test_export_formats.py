@@ -7,10 +7,10 @@ Set RECBROWSER_UPDATE_SNAPSHOTS=1 to rewrite the snapshots after an intended cha
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.paths import SNAPSHOTS
 
 from recbrowser.domain import Call, Party, Recording, Segment
 from recbrowser.errors import UserFacingError
@@ -18,7 +18,7 @@ from recbrowser.services import transcript_formats
 from recbrowser.services.export_manifest import call_metadata, csv_text, json_text
 from recbrowser.services.export_names import DEFAULT_TEMPLATE, call_fields, check_template, render_stem, unique_stem
 
-SNAPSHOTS = Path(__file__).parent / "snapshots" / "export"
+SNAPSHOTS = SNAPSHOTS / "export"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

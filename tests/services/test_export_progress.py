@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from export_helpers import refs_of, synced
-from yeastar_helpers import provider_for
+from support.export_helpers import refs_of, synced
+from support.yeastar_helpers import provider_for
 
 from recbrowser.services.export import ExportOptions, run_export
 

@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from export_helpers import export, leftovers, read_export, refs_of, sha, synced
+from support.export_helpers import export, leftovers, read_export, refs_of, sha, synced
 
 from recbrowser.store import CallFilter
 
@@ -154,7 +154,7 @@ def test_a_zip_rerun_keeps_the_dates_of_entries_it_did_not_rewrite(store, yeasta
 
 
 def test_a_cancelled_rerun_into_a_zip_is_finished_with_the_new_notes(store, yeastar, data_dir, tmp_path):
-    from yeastar_helpers import provider_for
+    from support.yeastar_helpers import provider_for
 
     from recbrowser.services.export import ExportOptions, run_export
 
@@ -234,7 +234,7 @@ def test_a_rerun_that_cannot_fetch_the_new_recording_keeps_the_earlier_export(st
 def test_a_call_whose_one_recording_became_two_loses_the_old_file_to_the_new_ones(store, data_dir, tmp_path):
     from dataclasses import replace
 
-    from bandwidth_helpers import add_account, provider_for, sync
+    from support.bandwidth_helpers import add_account, provider_for, sync
 
     from recbrowser.emulators.bandwidth import BandwidthEmulator
     from recbrowser.services.export import ExportOptions, run_export

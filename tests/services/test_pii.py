@@ -8,9 +8,8 @@ import io
 import json
 
 import pytest
-from export_helpers import export, read_export, synced
+from support.export_helpers import export, pii_call, read_export, synced
 
-from recbrowser.domain import Call, Party, Segment
 from recbrowser.errors import UserFacingError
 from recbrowser.services.pii import CARD, EMAIL, PHONE, Redactor, luhn_ok
 
@@ -69,21 +68,6 @@ def test_the_calls_own_numbers_in_any_spelling_but_not_extensions():
     assert red.text("Please call 030 123456 back, or 30123456.") == f"Please call {PHONE} back, or {PHONE}."
     assert red.number("+49 30 123456") == PHONE and red.number("201") == "201"
     assert Redactor().text("Please call 30123456 back.") == "Please call 30123456 back."  # without the option
-
-
-def pii_call() -> Call:
-    return Call(
-        provider_id="pii-1", start_ms=1_778_330_000_000, direction="inbound", from_party=Party("+4930123456", "+4930123456"),
-        to_party=Party("201", "Anna"), status="answered", has_audio=False, audio_reason="the call was not answered",
-        transcript_status="available", summary="Card 4111 1111 1111 1111 charged twice on 2026-05-09; refund $12.50.",
-        recordings=[],
-        segments=[
-            Segment("My card is 4111 1111 1111 1111.", speaker="Caller", start_ms=0, end_ms=2000),
-            Segment("Mail me at mia@example.com or call 0171 2345678.", speaker="Caller", start_ms=2000, end_ms=4000),
-            Segment("Your refund of $12.50 goes out on 2026-05-12 at 14:30.", speaker="Anna", start_ms=4000, end_ms=6000),
-            Segment("Call me back on 030 123456.", speaker="Caller", start_ms=6000, end_ms=8000),
-        ],
-    )
 
 
 @pytest.mark.parametrize("dest_name", ["redacted", "redacted.zip"])

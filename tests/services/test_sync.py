@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
+from support.yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
 
 from recbrowser.services.sync import CancelToken, sync_account, sync_accounts
 from recbrowser.store import Store

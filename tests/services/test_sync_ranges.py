@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from yeastar_helpers import add_emulated_account, sync
+from support.yeastar_helpers import add_emulated_account, sync
 
 from recbrowser.services.sync import STATE_RANGE, STATE_RUN, STATE_SYNCED_UNTIL, CancelToken
 

@@ -4,7 +4,7 @@ was made (created_at) are kept, and the department; real emulator over loopback.
 from __future__ import annotations
 
 import pytest
-from voki_helpers import add_account, fresh_voki_tokens, sync  # noqa: F401
+from support.voki_helpers import add_account, fresh_voki_tokens, sync  # noqa: F401
 
 from recbrowser.cli.format import call_text
 from recbrowser.emulators.voki import VokiEmulator

@@ -7,7 +7,7 @@ import subprocess
 
 import imageio_ffmpeg
 import pytest
-from voki_helpers import DAY_MS, add_account, all_calls, fresh_voki_tokens, provider_for, sync  # noqa: F401
+from support.voki_helpers import DAY_MS, add_account, all_calls, fresh_voki_tokens, provider_for, sync  # noqa: F401
 
 from recbrowser.domain import Recording
 from recbrowser.emulators import video

@@ -6,7 +6,7 @@ import hashlib
 import wave
 
 import pytest
-from test_wildix_sync import DAY, add_account, provider, sync
+from support.wildix_helpers import DAY, add_account, provider, sync
 
 from recbrowser.emulators import speech
 from recbrowser.emulators.wildix import WildixEmulator

@@ -9,8 +9,8 @@ import json
 import time
 
 import pytest
-from export_helpers import read_export
-from store_helpers import all_calls
+from support.export_helpers import read_export
+from support.store_helpers import all_calls
 
 from recbrowser.cli.format import call_text
 from recbrowser.domain import Account

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
-from test_wildix_sync import add_account, snapshot, sync
+from support.paths import FIXTURES
+from support.wildix_helpers import add_account, snapshot, sync
 
 from recbrowser.domain import Account
 from recbrowser.emulators.wildix import WildixEmulator
 from recbrowser.errors import UserFacingError
 from recbrowser.services.wildix_webhooks import import_file
 
-FIX = Path(__file__).parent / "fixtures" / "wildix"
+FIX = FIXTURES / "wildix"
 
 
 @pytest.fixture

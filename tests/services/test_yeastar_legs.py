@@ -3,7 +3,7 @@ type, and the agent who took the call over speaks as the agent."""
 
 from __future__ import annotations
 
-from yeastar_helpers import add_emulated_account, sync
+from support.yeastar_helpers import add_emulated_account, sync
 
 from recbrowser.emulators.yeastar import YeastarEmulator
 
@@ -27,7 +27,7 @@ def test_a_transferred_call_keeps_each_legs_times_and_the_second_agent_is_an_age
 
 
 def test_hold_and_ring_time_show_in_show_and_the_export_manifest(store, data_dir, tmp_path):
-    from export_helpers import export, read_export
+    from support.export_helpers import export, read_export
 
     from recbrowser.cli.format import call_text
 

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_ui_support import fill
+from support.ui_helpers import fill
 
 from recbrowser.errors import StoreError
 from recbrowser.store import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from voki_helpers import DAY_MS, add_account, fresh_voki_tokens, sync  # noqa: F401  (fixture)
-from yeastar_helpers import add_emulated_account, all_calls
-from yeastar_helpers import sync as sync_yeastar
+from support.voki_helpers import DAY_MS, add_account, fresh_voki_tokens, sync  # noqa: F401  (fixture)
+from support.yeastar_helpers import add_emulated_account, all_calls
+from support.yeastar_helpers import sync as sync_yeastar
 
 from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.errors import UserFacingError

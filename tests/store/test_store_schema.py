@@ -9,13 +9,14 @@ import stat
 from pathlib import Path
 
 import pytest
-from store_helpers import cache_from_newer_version
+from support.paths import FIXTURES
+from support.store_helpers import cache_from_newer_version
 
 from recbrowser.domain import Account, Call, Segment
 from recbrowser.errors import SchemaTooNew, StoreError
 from recbrowser.store import CallFilter, Store, migrations
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = FIXTURES
 
 
 def digest(path: Path) -> str:

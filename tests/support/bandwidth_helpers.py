@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from store_helpers import all_calls as all_calls  # re-exported: tests import it from here
 
 from recbrowser.domain import Account
 from recbrowser.providers.bandwidth import BandwidthProvider, forget_tokens
 from recbrowser.providers.http import HttpClient
 from recbrowser.services.sync import sync_account
 from recbrowser.store import Store
+from support.store_helpers import all_calls as all_calls  # re-exported: tests import it from here
 
 DAY_MS = 86_400_000
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 
 from recbrowser.cli import main
@@ -20,3 +21,10 @@ def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
 def set_args(settings: dict[str, str]) -> list[str]:
     """`--set KEY=VALUE` for each account setting (an emulator's `account_settings()`)."""
     return [x for k, v in settings.items() for x in ("--set", f"{k}={v}")]
+
+
+def add_account(capsys, monkeypatch, emu, name):
+    settings = emu.account_settings()
+    sets = set_args(settings)
+    return run(capsys, "accounts", "add", "yeastar", "--name", name, *sets, "--secrets-stdin",
+               stdin=json.dumps(emu.secrets()), monkeypatch=monkeypatch)

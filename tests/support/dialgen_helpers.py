@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from store_helpers import all_calls as all_calls  # re-exported: tests import it from here
-
 from recbrowser.domain import Account
 from recbrowser.providers.dialgen import DialgenProvider
 from recbrowser.services.sync import sync_account
 from recbrowser.store import Store
+from support.store_helpers import all_calls as all_calls  # re-exported: tests import it from here
 
 DAY_MS = 86_400_000
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import imageio_ffmpeg
 from pydub import AudioSegment
-from yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
 
+from recbrowser.domain import Call, Party, Segment
 from recbrowser.services.export import ExportOptions, run_export
+from support.yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
 
 AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -78,3 +79,18 @@ def check_round_trip(store, dest, fmt, setting=None):
     assert set(files) == listed  # nothing unlisted, nothing missing
     assert audio >= 3
     return manifest
+
+
+def pii_call() -> Call:
+    return Call(
+        provider_id="pii-1", start_ms=1_778_330_000_000, direction="inbound", from_party=Party("+4930123456", "+4930123456"),
+        to_party=Party("201", "Anna"), status="answered", has_audio=False, audio_reason="the call was not answered",
+        transcript_status="available", summary="Card 4111 1111 1111 1111 charged twice on 2026-05-09; refund $12.50.",
+        recordings=[],
+        segments=[
+            Segment("My card is 4111 1111 1111 1111.", speaker="Caller", start_ms=0, end_ms=2000),
+            Segment("Mail me at mia@example.com or call 0171 2345678.", speaker="Caller", start_ms=2000, end_ms=4000),
+            Segment("Your refund of $12.50 goes out on 2026-05-12 at 14:30.", speaker="Anna", start_ms=4000, end_ms=6000),
+            Segment("Call me back on 030 123456.", speaker="Caller", start_ms=6000, end_ms=8000),
+        ],
+    )

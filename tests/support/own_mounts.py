@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from needs import missing
+
+from support.needs import missing
+from support.paths import REPO
 
 INSIDE = "RECBROWSER_TEST_OWN_MOUNTS"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 
 
 def with_own_mounts(test: Callable[..., Any]) -> Callable[..., Any]:

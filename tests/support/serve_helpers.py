@@ -1,5 +1,5 @@
 """`team serve` as separate processes over a real archive (PostgreSQL + SeaweedFS) and the five
-provider emulators on loopback, shared by tests/test_team_serve.py and the serve benchmark."""
+provider emulators on loopback, shared by tests/team/test_team_serve.py and the serve benchmark."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import psycopg
 
 from recbrowser.demo.team_setup import TeamArchive
 from recbrowser.services.sync import FIRST_SYNC_DAYS, STATE_RUN, STATE_SYNCED_UNTIL
+from support.paths import REPO
 
 PROVIDERS = ["yeastar", "bandwidth", "wildix", "dialgen", "voki"]
-REPO = Path(__file__).resolve().parent.parent
 
 
 def start_serve(dd_root: Path, archive: TeamArchive, log: Path, *extra: str, lease_s: float = 3.0) -> subprocess.Popen:

@@ -1,7 +1,5 @@
 """Shared pieces of the window tests: bulk calls through the real store, and a real call with
 speech audio and a transcript synced and downloaded from the Yeastar emulator.
-
-(Named test_ui_* so it sits with the UI tests; it holds no tests itself.)
 """
 
 from __future__ import annotations
@@ -16,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
 
 from recbrowser.domain import Account, Call, Party, Recording, Segment
 from recbrowser.services.downloads import download_call
 from recbrowser.store import Store
+from support.yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
 
 DAY_MS = 86_400_000
 DIRECTIONS = ("inbound", "outbound", "internal")

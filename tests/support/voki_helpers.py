@@ -45,3 +45,11 @@ def sync(store: Store, account: Account, emu, provider: VokiProvider | None = No
 def all_calls(store: Store):
     rows, _ = store.list_calls(CallFilter(), limit=10_000)
     return rows
+
+
+SEED = {"data": {"id": "r1a2b3c4-d5e6-7890-abcd-ef1234567890", "call_id": "1a2b3c4d-5e6f-7890-abcd-ef1234567890",
+                 "format": "webm", "duration": 345, "file_size": 15234567,
+                 "download_url": "/api/v1/calls/1a2b3c4d-5e6f-7890-abcd-ef1234567890/recording/download",
+                 "transcription": {"status": "completed", "text": "Bom dia, Sr. Silva. Tudo bem? Sim! Obrigado.",
+                                   "language": "pt-BR"},
+                 "created_at": "2026-02-15T14:36:00Z"}}

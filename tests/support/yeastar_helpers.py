@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from store_helpers import all_calls as all_calls  # re-exported: tests import it from here
-
 from recbrowser.domain import Account
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import sync_account
 from recbrowser.store import Store
+from support.store_helpers import all_calls as all_calls  # re-exported: tests import it from here
 
 
 def add_emulated_account(store: Store, emu, name: str = "hq", **overrides) -> Account:

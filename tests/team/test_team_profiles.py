@@ -7,7 +7,7 @@ import uuid
 
 import keyring
 import pytest
-from cli_helpers import run
+from support.cli_helpers import run
 
 from recbrowser.credentials import TEAM_SERVICE
 

@@ -10,7 +10,7 @@ import uuid
 
 import psycopg
 import pytest
-from serve_helpers import (
+from support.serve_helpers import (
     PROVIDERS,
     all_served,
     archived_calls,
@@ -191,7 +191,7 @@ def test_a_provider_that_keeps_failing_is_one_log_line_and_the_other_accounts_ar
 
 
 def test_serve_without_a_team_is_a_usage_error_in_one_sentence(capsys, data_dir, monkeypatch):
-    from cli_helpers import run
+    from support.cli_helpers import run
 
     monkeypatch.delenv("RECBROWSER_TEAM", raising=False)
     code, out, err = run(capsys, "team", "serve", "--once")
@@ -200,7 +200,7 @@ def test_serve_without_a_team_is_a_usage_error_in_one_sentence(capsys, data_dir,
 
 
 def test_a_key_file_of_another_team_is_refused_in_one_sentence(team, capsys, data_dir, monkeypatch, tmp_path):
-    from cli_helpers import run
+    from support.cli_helpers import run
 
     from recbrowser.team import sealing
 

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import keyring
 import pytest
-from needs import missing
+from support.keyring_helpers import KEYRING_PASSWORD, unlock_default_collection
+from support.needs import missing
 
 from recbrowser import credentials
 from recbrowser.credentials import CHUNK, SERVICE, delete_secrets, keyring_status, load_secrets, save_secrets
 from recbrowser.errors import CredentialError, KeyringLocked, KeyringUnavailable, SecretMissing
-
-KEYRING_PASSWORD = os.environ.get("RECBROWSER_TEST_KEYRING_PASSWORD", "pw")
 
 
 @pytest.fixture
@@ -111,24 +110,6 @@ def test_damaged_entries_are_reported_without_their_content(account):
 
 
 # -- a locked keyring -------------------------------------------------------------------------------
-def _unlock_default_collection(password: str) -> None:
-    """Unlock gnome-keyring's default collection without a prompt (its test-only D-Bus method)."""
-    from jeepney import DBusAddress, new_method_call
-    from jeepney.io.blocking import open_dbus_connection
-
-    secrets = "/org/freedesktop/secrets"
-    service = DBusAddress(secrets, bus_name="org.freedesktop.secrets", interface="org.freedesktop.Secret.Service")
-    internal = DBusAddress(
-        secrets, bus_name="org.freedesktop.secrets", interface="org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
-    )
-    with open_dbus_connection(bus="SESSION") as conn:
-        path = conn.send_and_get_reply(new_method_call(service, "ReadAlias", "s", ("default",))).body[0]
-        session = conn.send_and_get_reply(new_method_call(service, "OpenSession", "sv", ("plain", ("s", "")))).body[1]
-        master = (session, b"", password.encode(), "text/plain")
-        reply = conn.send_and_get_reply(new_method_call(internal, "UnlockWithMasterPassword", "o(oayays)", (path, master)))
-        assert reply.header.message_type.name == "method_return", f"could not unlock the test keyring: {reply.body}"
-
-
 @pytest.mark.timeout(120)  # a desktop session would show an unlock prompt; headless it fails at once
 def test_locked_keyring_is_reported_as_locked(account):
     import secretstorage
@@ -148,7 +129,7 @@ def test_locked_keyring_is_reported_as_locked(account):
             assert "the system keyring is locked: unlock it" in msg
             assert "wrong" not in msg and "password" not in msg.lower().replace("passwords and keys", "")
     finally:
-        _unlock_default_collection(KEYRING_PASSWORD)
+        unlock_default_collection(KEYRING_PASSWORD)
         bus.close()
     assert keyring_status().ok
     assert load_secrets(account) == {"token": "before-lock"}

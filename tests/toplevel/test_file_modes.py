@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from cli_helpers import run, set_args
+from support.cli_helpers import run, set_args
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import uuid
 
 import keyring
 import pytest
-from test_credentials import KEYRING_PASSWORD, _unlock_default_collection
+from support.keyring_helpers import KEYRING_PASSWORD, unlock_default_collection
 
 from recbrowser import credentials
 from recbrowser.credentials import SERVICE
@@ -94,7 +94,7 @@ def test_removing_with_the_keyring_locked_removes_nothing_and_a_retry_finishes(t
         with pytest.raises(KeyringLocked) as err:
             account_service.remove_account(work, name)
     finally:
-        _unlock_default_collection(KEYRING_PASSWORD)
+        unlock_default_collection(KEYRING_PASSWORD)
         bus.close()
     msg = str(err.value)
     assert msg.startswith(f"Account '{name}' was not removed, and nothing of it was deleted: ")
@@ -113,7 +113,7 @@ def test_accounts_remove_with_the_keyring_locked_says_one_sentence_and_a_retry_f
     import json
 
     import secretstorage
-    from cli_helpers import run, set_args
+    from support.cli_helpers import run, set_args
 
     code, _, err = run(capsys, "accounts", "add", "yeastar", "--name", name, *set_args(SETTINGS), "--secrets-stdin",
                        stdin=json.dumps({"client_secret": "s"}), monkeypatch=monkeypatch)
@@ -124,7 +124,7 @@ def test_accounts_remove_with_the_keyring_locked_says_one_sentence_and_a_retry_f
     try:
         code, out, err = run(capsys, "accounts", "remove", name)
     finally:
-        _unlock_default_collection(KEYRING_PASSWORD)
+        unlock_default_collection(KEYRING_PASSWORD)
         bus.close()
     assert code == 1 and len(err.strip().splitlines()) == 1 and "was not removed" in err and "locked" in err, err
     code, out, _ = run(capsys, "accounts", "list")

@@ -12,7 +12,8 @@ import json
 import subprocess
 import sys
 
-from test_ui_support import fill
+from support.paths import FIXTURES
+from support.ui_helpers import fill
 
 from recbrowser.store import Store
 
@@ -118,7 +119,6 @@ def test_recbrowser_updates_an_older_cache_then_shows_its_calls(tmp_path):
     """A cache written by an older version (schema 4, from tests/fixtures): the real start updates
     it under its progress dialog, then the window shows the calls that were in it."""
     import sqlite3
-    from pathlib import Path
 
     from recbrowser.paths import data_dir as make_data_dir
     from recbrowser.paths import ensure
@@ -126,7 +126,7 @@ def test_recbrowser_updates_an_older_cache_then_shows_its_calls(tmp_path):
 
     folder = ensure(make_data_dir(str(tmp_path / "old")))
     conn = sqlite3.connect(folder.database)
-    conn.executescript((Path(__file__).parent / "fixtures" / "schema_v4.sql").read_text())
+    conn.executescript((FIXTURES / "schema_v4.sql").read_text())
     calls = conn.execute("SELECT count(*) FROM calls").fetchone()[0]
     conn.close()
     lines = start_recbrowser(folder.root, "window shown:")

@@ -17,10 +17,6 @@ from recbrowser.ui.accounts.account_form import AccountForm
 from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
 from recbrowser.ui.accounts.accounts_panel import AccountsPanel
 
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
-
 WAIT = 15_000
 
 
@@ -134,9 +130,9 @@ def test_removing_an_account_runs_in_a_worker_and_reaches_the_window_after_the_d
     import sqlite3
     import time
 
-    from modal_helpers import Answerer
     from PySide6.QtWidgets import QMessageBox
-    from yeastar_helpers import add_emulated_account, sync
+    from support.modal_helpers import Answerer
+    from support.yeastar_helpers import add_emulated_account, sync
 
     from recbrowser.errors import SecretMissing
     from recbrowser.store import CallFilter

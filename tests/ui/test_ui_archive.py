@@ -11,9 +11,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from bandwidth_helpers import DAY_MS, add_account, fresh_bandwidth_tokens  # noqa: F401  (fixture)
-from modal_helpers import Answerer
-from test_ui_window import WAIT, no_message_boxes, open_window
+from support.bandwidth_helpers import DAY_MS, add_account, fresh_bandwidth_tokens  # noqa: F401  (fixture)
+from support.modal_helpers import Answerer
+from support.window_helpers import WAIT, no_message_boxes, open_window
 
 from recbrowser.emulators.bandwidth import BandwidthEmulator
 from recbrowser.providers.bandwidth import forget_tokens
@@ -23,8 +23,6 @@ from recbrowser.store import CallFilter
 from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.jobs.archive_dialog import DAYS_KEY, ArchiveDialog
 from recbrowser.ui.window.main_window import MainWindow
-
-pytestmark = pytest.mark.no_qt_log
 
 WITHIN = 20
 
@@ -146,7 +144,7 @@ def test_a_rejected_secret_is_one_sentence(qtbot, data_dir, store, bandwidth):
 def test_at_start_up_the_reminder_looks_a_week_ahead(qtbot, data_dir, store):
     import time
 
-    from bandwidth_helpers import sync
+    from support.bandwidth_helpers import sync
 
     # Calls made 20 to 34 days ago: some recordings are gone, some go within the week, some later.
     emu = BandwidthEmulator(calls=30, seed=8, now_ms=int(time.time() * 1000) - 20 * DAY_MS)

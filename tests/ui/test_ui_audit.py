@@ -7,17 +7,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
-from modal_helpers import Answerer
-from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
-from test_ui_window import WAIT, open_window
+from support.modal_helpers import Answerer
+from support.ui_helpers import archive, archived_store, speech_call  # noqa: F401  (fixtures)
+from support.window_helpers import WAIT, open_window
 
 from recbrowser.services import audit
 from recbrowser.services.export import ExportOptions
 from recbrowser.ui.common.formatting import local_full
 from recbrowser.ui.window.audit_dialog import AuditDialog
-
-pytestmark = pytest.mark.no_qt_log
 
 
 def test_played_and_exported_calls_are_in_the_audit_log(qtbot, data_dir, archived_store, speech_call, tmp_path):  # noqa: F811

@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from test_ui_support import fill
+from support.ui_helpers import fill
 
 from recbrowser.domain import Call, Leg, Party
 from recbrowser.store import CallFilter
@@ -28,10 +28,6 @@ from recbrowser.ui.call_list.call_columns import (
 )
 from recbrowser.ui.call_list.call_table_model import BLOCK, CACHE_BLOCKS, ROW_ROLE, CallTableModel
 from recbrowser.ui.call_list.call_table_view import CallTableView
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
 
 
 def test_model_counts_everything_but_reads_only_what_is_shown(qtbot, store):

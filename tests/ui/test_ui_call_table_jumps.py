@@ -9,14 +9,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtCore import Qt
-from test_ui_support import bulk_calls, fill
+from support.ui_helpers import bulk_calls, fill
 
 from recbrowser.store import CallFilter
 from recbrowser.ui.call_list.call_columns import COL_DURATION, COL_START
 from recbrowser.ui.call_list.call_table_model import BLOCK, PLACEHOLDER, ROW_ROLE, CallTableModel
 from recbrowser.ui.call_list.call_table_view import CallTableView
-
-pytestmark = pytest.mark.no_qt_log
 
 
 def shown(qtbot, store, call_filter: CallFilter, sort: int | None = None):

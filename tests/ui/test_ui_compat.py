@@ -15,8 +15,6 @@ from PySide6.QtCore import QObject, Signal
 
 from recbrowser.ui import compat
 
-pytestmark = pytest.mark.no_qt_log
-
 
 @pytest.mark.parametrize("name", sorted(compat.TARGETS))
 def test_each_workaround_targets_the_pyside_and_python_in_use(name):

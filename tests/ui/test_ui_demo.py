@@ -13,14 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import subprocess
 import sys
 
-import pytest
 from PySide6.QtGui import QImage
 
 from recbrowser.store import CallFilter, Store
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
 
 SCRIPT = """
 import sys

@@ -10,15 +10,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import json
 
 import pytest
-from dialgen_helpers import add_account
-from modal_helpers import Answerer
+from support.dialgen_helpers import add_account
+from support.modal_helpers import Answerer
 
 from recbrowser.emulators.dialgen import DialgenEmulator
 from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.jobs.dialgen_add_dialog import DialgenAddDialog
 from recbrowser.ui.window.main_window import MainWindow
-
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 30_000
 

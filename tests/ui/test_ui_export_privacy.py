@@ -7,18 +7,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
-from export_helpers import read_export
-from modal_helpers import Answerer
 from PySide6.QtWidgets import QDialogButtonBox
-from test_pii import pii_call
-from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
-from test_ui_window import WAIT, open_window
+from support.export_helpers import pii_call, read_export
+from support.modal_helpers import Answerer
+from support.ui_helpers import archive, archived_store, speech_call  # noqa: F401  (fixtures)
+from support.window_helpers import WAIT, open_window
 
 from recbrowser.services.pii import CARD, EMAIL, PHONE
 from recbrowser.ui.jobs.export_dialog import ExportDialog
-
-pytestmark = pytest.mark.no_qt_log
 
 
 def test_export_with_masking_from_the_window(qtbot, data_dir, archived_store, speech_call, tmp_path):  # noqa: F811

@@ -6,13 +6,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
-from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
+from support.ui_helpers import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.window.main_window import MainWindow
-
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 20_000
 

@@ -14,8 +14,6 @@ from PySide6.QtWidgets import QApplication
 
 from recbrowser.ui.common.icons import app_icon, icon
 
-pytestmark = pytest.mark.no_qt_log
-
 
 def ink(pixmap) -> set[str]:
     """The opaque colours drawn (the antialiased edges left out)."""

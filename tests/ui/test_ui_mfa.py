@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox
-from voki_helpers import DAY_MS, add_account, forget_tokens, fresh_voki_tokens  # noqa: F401
+from support.voki_helpers import DAY_MS, add_account, forget_tokens, fresh_voki_tokens  # noqa: F401
 
 from recbrowser.emulators.voki import VokiEmulator
 from recbrowser.providers.voki import PAGE_SIZE
@@ -18,8 +18,6 @@ from recbrowser.providers.voki_map import totp
 from recbrowser.ui.accounts.mfa_dialog import MfaDialog
 from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.window.main_window import MainWindow
-
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 30_000
 CALLS = 12

@@ -12,14 +12,12 @@ import threading
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
-from store_helpers import cache_from_newer_version
+from support.store_helpers import cache_from_newer_version
 
 from recbrowser.domain import Account
 from recbrowser.errors import SchemaTooNew
 from recbrowser.store import CallFilter, Store, migrations
 from recbrowser.ui.jobs.migration_progress import TITLE, open_store_with_progress
-
-pytestmark = pytest.mark.no_qt_log
 
 
 def old_cache(path, n: int):

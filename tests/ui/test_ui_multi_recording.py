@@ -11,19 +11,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import time
 
 import pytest
-from test_ui_transcript import click_sentence
-from test_wildix_sync import add_account as add_wildix
-from test_wildix_sync import sync as sync_wildix
-from yeastar_helpers import add_emulated_account as add_yeastar
-from yeastar_helpers import sync as sync_yeastar
+from support.wildix_helpers import add_account as add_wildix
+from support.wildix_helpers import sync as sync_wildix
+from support.window_helpers import click_sentence
+from support.yeastar_helpers import add_emulated_account as add_yeastar
+from support.yeastar_helpers import sync as sync_yeastar
 
 from recbrowser.emulators.wildix import WildixEmulator
 from recbrowser.emulators.yeastar import YeastarEmulator
 from recbrowser.providers.yeastar import forget_tokens
 from recbrowser.ui.common.settings import open_settings
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads (see test_ui_player.py).
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 15_000
 DAY = 86_400_000

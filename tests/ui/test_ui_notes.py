@@ -7,20 +7,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
-from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
+from support.ui_helpers import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.domain import call_ref
 from recbrowser.store import CallFilter, Store
 from recbrowser.ui.call_pane.call_pane import TAB_NOTES, CallPane
 from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 20_000  # generous: a loaded shared machine slows media loading and window activation
 
@@ -230,7 +225,7 @@ def test_many_tags_wrap_instead_of_widening_the_pane(qtbot, data_dir, archived_s
 def test_notes_and_tags_made_in_the_window_survive_a_resync(qtbot, data_dir, store, yeastar):
     import time
 
-    from yeastar_helpers import add_emulated_account
+    from support.yeastar_helpers import add_emulated_account
 
     from recbrowser.ui.window.main_window import MainWindow
 
@@ -269,7 +264,7 @@ def test_a_note_and_tag_made_as_the_call_opens_are_not_wiped_by_its_late_load(qt
     """Open a call and at once add a note and a tag (fast typing on a busy machine): the load that
     read before the writes must not answer after them and show an empty pane."""
     from PySide6.QtCore import QThreadPool
-    from test_ui_support import fill
+    from support.ui_helpers import fill
 
     from recbrowser.ui.call_pane.call_notes import CallNotes
 

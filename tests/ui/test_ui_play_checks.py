@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool
-from yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
+from support.yeastar_helpers import add_emulated_account, all_calls, provider_for, sync
 
 from recbrowser.services.downloads import download_call
 from recbrowser.ui.call_pane.call_controller import CallController, PlayRequest

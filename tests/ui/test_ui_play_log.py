@@ -6,17 +6,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
 from PySide6.QtCore import QThreadPool
-from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
+from support.ui_helpers import archive, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.services import audit
 from recbrowser.store import Store
 from recbrowser.ui.call_pane.call_pane import CallPane
 from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
-
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 10_000
 

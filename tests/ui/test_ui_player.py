@@ -7,15 +7,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
+from support.ui_helpers import archive, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.ui.common.settings import Preferences, UiState, clamp_rate, open_settings
 from recbrowser.ui.player.player import Player
 from recbrowser.ui.player.player_controls import PlayerControls
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 10_000
 

@@ -8,18 +8,16 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from bandwidth_helpers import add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
-from modal_helpers import Answerer
 from PySide6.QtWidgets import QMessageBox
-from voki_helpers import fresh_voki_tokens  # noqa: F401
+from support.bandwidth_helpers import add_account, fresh_bandwidth_tokens, provider_for, sync  # noqa: F401
+from support.modal_helpers import Answerer
+from support.voki_helpers import fresh_voki_tokens  # noqa: F401
 
 from recbrowser.emulators.bandwidth import BandwidthEmulator
 from recbrowser.services.downloads import download_call
 from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.jobs.provider_actions import CALL_ACTIONS, offers
 from recbrowser.ui.window.main_window import MainWindow
-
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 30_000
 
@@ -127,8 +125,8 @@ def test_delete_cancelled_sends_nothing(qtbot, data_dir, store, bandwidth):
 
 
 def test_only_providers_that_offer_an_action_get_it(qtbot, data_dir, store, bandwidth, monkeypatch):
-    from voki_helpers import add_account as add_voki
-    from voki_helpers import sync as sync_voki
+    from support.voki_helpers import add_account as add_voki
+    from support.voki_helpers import sync as sync_voki
 
     from recbrowser.emulators.voki import VokiEmulator
 

@@ -8,17 +8,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import threading
 
-import pytest
 from PySide6.QtCore import Qt, QThreadPool
-from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
+from support.ui_helpers import archive, archived_store, speech_call  # noqa: F401  (fixtures)
 
 from recbrowser.domain import SearchHit
 from recbrowser.ui.search.search_hit_delegate import snippet_html
 from recbrowser.ui.search.search_panel import SearchPanel
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 10_000
 

@@ -6,7 +6,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
 from PySide6.QtGui import QAction, QKeySequence
 
 from recbrowser.ui.call_list.call_table_view import LIST_SHORTCUTS
@@ -16,10 +15,6 @@ from recbrowser.ui.common.dialogs import ShortcutsDialog
 from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
 from recbrowser.ui.window.actions import ACTIONS
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
 
 
 def test_no_key_is_bound_twice(qapp):

@@ -8,16 +8,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
 from PySide6.QtWidgets import QApplication
-from test_ui_support import archive, archived_store, fill  # noqa: F401  (fixtures)
+from support.ui_helpers import archive, archived_store, fill  # noqa: F401  (fixtures)
 
 from recbrowser.ui.call_pane.call_pane import CallPane
 from recbrowser.ui.common.settings import open_settings
 from recbrowser.ui.window.first_paint import AfterFirstPaint
 from recbrowser.ui.window.main_window import MainWindow
-
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 15_000
 

@@ -6,19 +6,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
-from PySide6.QtCore import QPoint, Qt
-from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
+from PySide6.QtCore import Qt
+from support.ui_helpers import archive, speech_call  # noqa: F401  (fixtures)
+from support.window_helpers import click_sentence
 
 from recbrowser.domain import Segment
 from recbrowser.store import CallFilter
 from recbrowser.ui.call_pane.transcript_pane import TranscriptPane
 from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 10_000
 SEGMENTS = [
@@ -44,15 +40,6 @@ def pane_with_player(qtbot, data_dir, segments, path=None):
         with qtbot.waitSignal(player.readyChanged, timeout=WAIT, check_params_cb=bool):
             player.load(path)
     return pane, player
-
-
-def click_sentence(qtbot, pane: TranscriptPane, index: int) -> None:
-    view = pane.view
-    block = view.document().findBlockByNumber(index)
-    rect = view.document().documentLayout().blockBoundingRect(block)
-    view.scroll_to(index)
-    y = int(rect.top() + rect.height() / 2) - view.verticalScrollBar().value()
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(int(rect.left()) + 20, y))
 
 
 def test_bisect_picks_the_sentence_being_spoken(qtbot, data_dir):
@@ -125,7 +112,7 @@ def test_clicking_a_sentence_of_a_call_not_downloaded_plays_from_there(qtbot, da
     # The whole window on a fresh sync: the click fetches the recording, then plays from the sentence.
     import time
 
-    from yeastar_helpers import add_emulated_account
+    from support.yeastar_helpers import add_emulated_account
 
     from recbrowser.ui.window.main_window import MainWindow
 

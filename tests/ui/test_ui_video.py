@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
-from test_ui_support import archive, speech_call  # noqa: F401  (fixtures)
-from voki_helpers import add_account, fresh_voki_tokens, provider_for, sync  # noqa: F401  (fixture)
+from support.ui_helpers import archive, speech_call  # noqa: F401  (fixtures)
+from support.voki_helpers import add_account, fresh_voki_tokens, provider_for, sync  # noqa: F401  (fixture)
 
 from recbrowser.domain import Call
 from recbrowser.emulators.voki import VokiEmulator
@@ -23,10 +23,6 @@ from recbrowser.store import Store
 from recbrowser.ui.call_pane.call_pane import CallPane
 from recbrowser.ui.common.settings import Preferences, open_settings
 from recbrowser.ui.player.player import Player
-
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
 
 WAIT = 15_000
 

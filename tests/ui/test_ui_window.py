@@ -11,43 +11,23 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
-from test_ui_support import archive, archived_store, speech_call  # noqa: F401  (fixtures)
-from yeastar_helpers import add_emulated_account
+from PySide6.QtWidgets import QApplication
+from support.paths import REPO
+from support.ui_helpers import archive, archived_store, speech_call  # noqa: F401  (fixtures)
+from support.window_helpers import WAIT, no_message_boxes, open_window
+from support.yeastar_helpers import add_emulated_account
 
 from recbrowser.ui.call_list.call_columns import COL_START
 from recbrowser.ui.call_list.call_table_model import ROW_ROLE
-from recbrowser.ui.common.settings import open_settings
-from recbrowser.ui.window.main_window import MainWindow
 
-# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
-# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler.
-pytestmark = pytest.mark.no_qt_log
-
-WAIT = 15_000
 DAY_MS = 86_400_000
-
-
-def open_window(qtbot, data_dir, store, secrets=None) -> MainWindow:
-    window = MainWindow(data_dir, store, open_settings(data_dir.settings))
-    window.demo_secrets.update(secrets or {})
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
-    return window
 
 
 def ago(days: float) -> int:
     return int(time.time() * 1000 - days * DAY_MS)
-
-
-def no_message_boxes() -> bool:
-    return not any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets())
 
 
 def test_sync_from_the_window_fills_the_list(qtbot, data_dir, store, yeastar):
@@ -154,7 +134,7 @@ def big_emulator():
         proc.wait(10)
 
 
-PROBE = Path(__file__).resolve().parent.parent / "benchmarks" / "ui_gap_probe.py"
+PROBE = REPO / "benchmarks" / "ui_gap_probe.py"
 
 
 def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(data_dir, big_emulator):
@@ -174,6 +154,7 @@ def test_the_ui_thread_never_blocks_during_a_sync_of_20000_calls(data_dir, big_e
     # written or fetched there) freezes the window for seconds. The gap figures themselves are
     # measured by benchmarks/bench_ui.py (docs/benchmarks.md), not asserted on a shared machine.
     assert out["max_gap"] < 1000, f"the window froze for {out['max_gap']} ms during the sync"
+
 
 def test_cancel_stops_a_sync_after_the_page_it_is_writing(qtbot, data_dir, store, yeastar):
     add_emulated_account(store, yeastar)
