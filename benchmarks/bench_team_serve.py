@@ -22,7 +22,7 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from serve_helpers import (  # noqa: E402
+from support.serve_helpers import (  # noqa: E402
     PROVIDERS,
     all_served,
     archived_calls,

@@ -2,7 +2,7 @@
 recordings, media, transcriptions and the delete/transcribe actions, over real HTTP on 127.0.0.1.
 
 Paths, parameters and bodies follow the spec; every answer validates against its schema
-(tests/test_bandwidth_spec.py checks). Where the documents are silent the choice is INFERENCE:
+(tests/emulators/test_bandwidth_spec.py checks). Where the documents are silent the choice is INFERENCE:
 
 - `listAccountCallRecordings` answers in ascending `startTime` order and cuts at 1,000 entries;
 - a bad client ID/secret at the token URL -> 401 `{"error": "invalid_client"}` (RFC 6749 shape);

@@ -1,7 +1,7 @@
 """A Dialgen emulator (REFERENCE.md section 5, dialgen-openapi.json): the API host plus a separate
 "recordings" host serving MP3 at signed, expiring URLs, over real HTTP on 127.0.0.1.
 
-Answers follow the spec's schemas (tests/test_dialgen_spec.py checks). Where the documents are
+Answers follow the spec's schemas (tests/emulators/test_dialgen_spec.py checks). Where the documents are
 silent the choice is INFERENCE:
 
 - a wrong userId -> 403 `{"error": "Forbidden", ...}` (the spec's Forbidden response);

@@ -50,7 +50,7 @@ T = TypeVar("T")
 
 
 class Store:
-    """The SQLite cache: implements api.CallStore (tests/test_store_api.py checks it)."""
+    """The SQLite cache: implements api.CallStore (tests/store/test_store_api.py checks it)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn

@@ -4,9 +4,9 @@
 the team archive on PostgreSQL is another). They get one from `recbrowser.store.open_store(location)`
 or, to look at an archive before opening it (a schema update, the window's first count), from
 `recbrowser.store.opener(location)`: a `StoreOpener`. Nothing outside `recbrowser/store/`
-touches a database connection, SQL or a database driver's exceptions (tests/test_import_rules.py).
+touches a database connection, SQL or a database driver's exceptions (tests/rules/test_import_rules.py).
 
-Promises every implementation keeps (tests/test_store*.py check them on SQLite):
+Promises every implementation keeps (tests/store/test_store*.py check them on SQLite):
 - One `CallStore` is used by one thread at a time: each thread (the UI, each worker) opens its own
   with `open_store(store.location)`. Only `open_list_reader` and `ListReader.interrupt` may be
   called from another thread.
@@ -21,7 +21,7 @@ Promises every implementation keeps (tests/test_store*.py check them on SQLite):
   process is the only writer.
 
 This module is for type checkers and the conformance test: modules on the window's first-paint
-path import it under `TYPE_CHECKING` only (tests/test_startup_imports.py).
+path import it under `TYPE_CHECKING` only (tests/ui/test_startup_imports.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 most void calls (the player, the transcript) call `keep_none_alive()` themselves too, so they
 are safe wherever they are built (tests, benchmarks). Each workaround first measures whether
 its bug is there, so a fixed PySide, or a Python whose None and True are immortal (3.12+),
-changes nothing. tests/test_ui_compat.py fails when PySide6 or Python leave the versions
+changes nothing. tests/ui/test_ui_compat.py fails when PySide6 or Python leave the versions
 named in TARGETS: then check whether the bug is gone and drop or re-target the workaround.
 
 1. Void calls lose None (PySide6 6.12.0, Python 3.11). Every call of a Qt method that
@@ -24,7 +24,7 @@ named in TARGETS: then check whether the bug is gone and drop or re-target the w
    media backend, as PySide6 6.12.0 ships it): `play()` reports playing, the position never
    moves and nothing is heard. A call's recordings play one after the other, so the next one
    is loaded right at the end of the last: `unload_finished` unloads the finished file first.
-   Always on (it costs one stop); tests/test_ui_multi_recording.py fails without it.
+   Always on (it costs one stop); tests/ui/test_ui_multi_recording.py fails without it.
 """
 
 from __future__ import annotations
