@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool
-from test_team_wiring import add_accounts, team  # noqa: F401 -- the fixture
+from support.team_archive import add_accounts
 
 from recbrowser.store.postgres import PgStore
 from recbrowser.team.media_store import MediaStore
