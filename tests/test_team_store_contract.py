@@ -111,6 +111,22 @@ def test_filters_count_and_list_the_same_calls(both, f):
     assert _walk(pg, f, page=5) == _walk(lite, f, page=5)
 
 
+def test_queue_and_sentiment_filters_count_and_list_the_same_calls(both):
+    lite, pg, _, _ = both
+    rows = _walk(lite, CallFilter())
+    queues, sentiments = {r.queue for r in rows} - {""}, {r.sentiment for r in rows} - {""}
+    assert queues and sentiments  # the emulators' calls carry both (Wildix, Dialgen)
+    filters = [CallFilter(queue=q) for q in queues] + [CallFilter(sentiment=s) for s in sentiments]
+    filters += [CallFilter(queue=q, sort="duration", descending=False) for q in queues]
+    filters += [CallFilter(sentiment=s, sort="account") for s in sentiments]
+    for f in filters:
+        expected = _walk(lite, f, page=3)
+        assert expected and all(f.queue in (None, r.queue) and f.sentiment in (None, r.sentiment) for r in expected)
+        assert pg.count_calls(f) == lite.count_calls(f) == len(expected)
+        assert _walk(pg, f, page=3) == expected
+    assert pg.count_calls(CallFilter(queue="no such queue")) == 0
+
+
 def test_a_time_window_and_jumps_agree(both):
     lite, pg, _, _ = both
     rows = _walk(lite, CallFilter())
