@@ -49,27 +49,30 @@ _UPSERT = (
     + ", ".join(f"{c} = excluded.{c}" for c in _ALWAYS) + ", updated_ms = excluded.updated_ms, {transcript} "
     "WHERE ({old}) IS DISTINCT FROM ({new})"
 )
-# What sentiment and language become when the page has no transcript: what was read from the
-# kept transcript stays with it unless the page says something.
-_KEPT = {c: f"CASE WHEN excluded.{c} = '' THEN calls.{c} ELSE excluded.{c} END" for c in ("sentiment", "language")}
+# What the transcript's columns become when the page has none: the cached transcript is kept, so
+# 'available' never falls back (the text is there), and what was read from it (sentiment,
+# language) stays unless the page says something. Compared as these same expressions, so a
+# re-sync that changes nothing rewrites nothing.
+_KEPT = {
+    "transcript_status": "CASE WHEN calls.transcript_status = 'available' THEN 'available' ELSE excluded.transcript_status END",
+    **{c: f"CASE WHEN excluded.{c} = '' THEN calls.{c} ELSE excluded.{c} END" for c in ("sentiment", "language")},
+}
 _TRANSCRIPT = {
     # The transcript came with this page: take the provider's summary, status, sentiment, language as they are.
-    True: (", ".join(f"{c} = excluded.{c}" for c in _WITH_TRANSCRIPT),
-           {c: f"excluded.{c}" for c in _WITH_TRANSCRIPT}),
-    # None in this page: keep the cached one, and never let 'available' fall back (the text is there).
-    False: ("transcript_status = CASE WHEN calls.transcript_status = 'available' THEN 'available' "
-            "ELSE excluded.transcript_status END, " + ", ".join(f"{c} = {e}" for c, e in _KEPT.items()),
-            {"transcript_status": "excluded.transcript_status", **_KEPT}),
+    True: {c: f"excluded.{c}" for c in _WITH_TRANSCRIPT},
+    False: _KEPT,
 }
 
 
-def _upsert(transcript: str, kept: dict[str, str]) -> str:
-    old = [_COMPARE.get(c, "{}." + c).format("calls") for c in [*_ALWAYS, *kept]]
-    new = [_COMPARE.get(c, "{}." + c).format("excluded") for c in _ALWAYS] + list(kept.values())
-    return _UPSERT.format(transcript=transcript, old=", ".join(old), new=", ".join(new))
+def _upsert(transcript: dict[str, str]) -> str:
+    old = [_COMPARE.get(c, "{}." + c).format("calls") for c in [*_ALWAYS, *transcript]]
+    new = [_COMPARE.get(c, "{}." + c).format("excluded") for c in _ALWAYS] + list(transcript.values())
+    sets = ", ".join(f"{c} = {e}" for c, e in transcript.items())
+    return _UPSERT.format(transcript=sets, old=", ".join(old), new=", ".join(new))
 
 
-UPSERT = {w: _upsert(t, kept) for w, (t, kept) in _TRANSCRIPT.items()}
+UPSERT = {w: _upsert(t) for w, t in _TRANSCRIPT.items()}
+
 _SEGMENT_COLUMNS = ("seq", "leg", "speaker", "role", "start_ms", "end_ms", "text", "confidence")
 _LEG_COLUMNS = ("seq", "idx", "provider_id", "start_ms", "from_number", "from_name", "to_number", "to_name", "status",
                 "duration_ms", "talk_ms", "ring_ms", "hold_ms", "call_type")
