@@ -15,6 +15,7 @@ from recbrowser.services import sync as sync_service
 from recbrowser.services.sync import STATE_PENDING_ASKS, sync_account
 from recbrowser.store.postgres import admin
 from recbrowser.store.postgres.store import PgStore
+from recbrowser.store.records import CallFilter
 
 HOUR = 3_600_000
 
@@ -86,4 +87,7 @@ def test_a_pending_transcript_is_asked_again_with_backoff_and_arrives_on_the_arc
         assert second.ok, second.error
         call = store.get_call("wx", late.id)
         assert call is not None and call.transcript_status == "available" and call.segments
+        # what the late transcript says of the call is on the archive too: shown, filtered on
+        assert call.sentiment and "sentences_by_sentiment" in call.details
+        assert late.id in {r.provider_id for r in store.list_calls(CallFilter(sentiment=call.sentiment), limit=100)[0]}
         assert late.id not in json.loads(store.get_state(account.id, STATE_PENDING_ASKS) or "{}")
