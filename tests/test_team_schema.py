@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from recbrowser.domain import Call
+from recbrowser.domain import Account, Call
 from recbrowser.errors import SchemaTooNew
 from recbrowser.store.postgres import admin, schema
 from recbrowser.store.postgres.store import PgStore
@@ -155,3 +155,22 @@ def test_a_recbrowser_that_knows_only_version_1_refuses_a_version_2_archive(pg_u
         admin.init_archive(pg_url, migrations=schema.MIGRATIONS[:1])
     with psycopg.connect(pg_url) as conn:
         assert schema.current_version(conn) == 2
+
+
+def test_on_a_fresh_archive_a_sentences_call_check_probes_the_calls_key(pg_url):
+    # Every sentence, leg and recording written checks its call (the foreign key's own query,
+    # as PostgreSQL plans it once per session: generic). Before statistics exist, any index on
+    # (account_id, ..., id) looks as cheap as the key; a sort index would walk the whole account
+    # for each check and make a first sync quadratic.
+    admin.init_archive(pg_url)
+    with PgStore.open(pg_url) as store:
+        account = store.add_account(Account(name="a", provider="yeastar"))
+        assert account.id is not None
+        with store.transaction():
+            store.upsert_calls(account.id, [Call(provider_id=f"c{i}", start_ms=i) for i in range(500)])
+        conn = store.connection
+        conn.execute("PREPARE fk_check(bigint, bigint) AS SELECT 1 FROM ONLY calls x "
+                     "WHERE account_id = $1 AND id = $2 FOR KEY SHARE OF x")
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE fk_check(1, 2)"))
+    assert "Index Scan using calls_key on calls" in plan or "Index Scan using calls_pkey on calls" in plan, plan
