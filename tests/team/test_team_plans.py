@@ -29,7 +29,9 @@ def archive(postgres_server):
         for a in ("north", "south"):
             account = owner.add_account(Account(name=a, provider="yeastar"))
             calls = [Call(provider_id=f"{a}{i}", start_ms=i * 1000, duration_ms=None if i % 7 == 0 else i,
-                          from_party=Party(f"+1{i:04d}"), status=("answered", "missed")[i % 2]) for i in range(2000)]
+                          from_party=Party(f"+1{i:04d}"), status=("answered", "missed")[i % 2],
+                          queue=("Sales", "Support", "Billing", "")[i % 4],
+                          sentiment=("positive", "neutral", "negative")[i % 3]) for i in range(2000)]
             with owner.transaction():
                 owner.upsert_calls(account.id, calls)
             for i in range(0, 2000, 100):
@@ -76,3 +78,24 @@ def test_a_supervisors_page_after_a_cursor_seeks_in_the_sorts_index(archive, pg_
                 assert "tags_tag" in plan and "tag_key = " in plan, plan
             else:  # the cursor is a seek in the sort's index, not a test of every row before it
                 assert "Index Cond" in plan and "ROW(" in plan and "Filter: (ROW(" not in plan, plan
+
+
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("f", [CallFilter(queue="Sales"), CallFilter(sentiment="negative")], ids=["queue", "sentiment"])
+def test_a_supervisors_queue_or_sentiment_page_seeks_in_that_filters_index(archive, pg_login, f, descending):
+    # Plain text equality is LEAKPROOF: under row-level security the value stays an index
+    # condition, next to the cursor's seek, instead of a filter on every call of the account.
+    alice, alice_url = pg_login("alice")
+    alice_url = alice_url.rsplit("/", 1)[0] + "/" + archive.rsplit("/", 1)[1]
+    with psycopg.connect(archive, autocommit=True) as su:
+        admin.grant(su, alice, ["north", "south"])
+    column = "queue" if f.queue else "sentiment"
+    with PgStore.open(alice_url) as store:
+        query, params = _page_statement(store, CallFilter(queue=f.queue, sentiment=f.sentiment, descending=descending))
+        with store.connection.transaction():
+            store.connection.execute("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(r[0] for r in store.connection.execute(b"EXPLAIN " + query.encode(), params))
+        assert f"calls_{column}" in plan, plan
+        conditions = [line for line in plan.splitlines() if "Index Cond" in line and f"{column} = " in line]
+        assert conditions and "ROW(" in conditions[0], plan
+        assert not [line for line in plan.splitlines() if "Filter:" in line and f"{column} = " in line], plan

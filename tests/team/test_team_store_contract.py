@@ -3,18 +3,22 @@ into both (the real sync, over loopback), and every read a user sees must give t
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
 from dataclasses import asdict
+from datetime import UTC
 
 import psycopg
 import pytest
 from psycopg import sql
 
+from recbrowser.cli.format import call_text, row_json
 from recbrowser.domain import Account
 from recbrowser.emulators import EMULATORS, start_emulators
 from recbrowser.services.accounts import open_provider
+from recbrowser.services.export_manifest import call_metadata
 from recbrowser.services.sync import sync_account
 from recbrowser.store import CallFilter, Store
 from recbrowser.store.calls import DELETED_MARK
@@ -111,6 +115,22 @@ def test_filters_count_and_list_the_same_calls(both, f):
     assert _walk(pg, f, page=5) == _walk(lite, f, page=5)
 
 
+def test_queue_and_sentiment_filters_count_and_list_the_same_calls(both):
+    lite, pg, _, _ = both
+    rows = _walk(lite, CallFilter())
+    queues, sentiments = {r.queue for r in rows} - {""}, {r.sentiment for r in rows} - {""}
+    assert queues and sentiments  # the emulators' calls carry both (Wildix, Dialgen)
+    filters = [CallFilter(queue=q) for q in queues] + [CallFilter(sentiment=s) for s in sentiments]
+    filters += [CallFilter(queue=q, sort="duration", descending=False) for q in queues]
+    filters += [CallFilter(sentiment=s, sort="account") for s in sentiments]
+    for f in filters:
+        expected = _walk(lite, f, page=3)
+        assert expected and all(f.queue in (None, r.queue) and f.sentiment in (None, r.sentiment) for r in expected)
+        assert pg.count_calls(f) == lite.count_calls(f) == len(expected)
+        assert _walk(pg, f, page=3) == expected
+    assert pg.count_calls(CallFilter(queue="no such queue")) == 0
+
+
 def test_a_time_window_and_jumps_agree(both):
     lite, pg, _, _ = both
     rows = _walk(lite, CallFilter())
@@ -150,6 +170,22 @@ def test_every_call_reads_back_whole_and_equal(both):
         assert _stable(pg.get_call(row.account, row.provider_id)) == expected, row.ref
         assert pg.call_legs(row.account, row.provider_id) == lite.call_legs(row.account, row.provider_id)
         assert pg.call_row(row.account, row.provider_id) == lite.call_row(row.account, row.provider_id)
+
+
+def test_calls_json_show_and_the_export_manifest_print_the_same_from_both(both):
+    lite, pg, _, _ = both
+    providers = {a.name: a.provider for a in lite.accounts()}
+    ordered = 0
+    for row in _walk(lite, CallFilter()):
+        pg_row = pg.call_row(row.account, row.provider_id)
+        assert json.dumps(row_json(pg_row)) == json.dumps(row_json(row)), row.ref  # calls --json, key order too
+        call, pg_call = (_stable(s.get_call(row.account, row.provider_id)) for s in (lite, pg))
+        assert call_text(row.account, pg_call, []) == call_text(row.account, call, []), row.ref  # show
+        metadata = [json.dumps(call_metadata(c, row.account, providers[row.account], UTC)) for c in (call, pg_call)]
+        assert metadata[1] == metadata[0], row.ref  # export manifest: the provider's order of the facts kept
+        jsonb_order = sorted(call.details, key=lambda k: (len(k.encode()), k.encode()))  # how jsonb keeps keys
+        ordered += list(call.details) != jsonb_order
+    assert ordered  # some provider's facts come in an order jsonb would not have kept
 
 
 def _words(store) -> list[str]:
