@@ -194,6 +194,11 @@ class PgStore:
     def limit_cache(self, mb: int) -> None:
         """Nothing to do: the server owns its caches (the SQLite store caps its page cache)."""
 
+    def category_values(self) -> dict[str, list[str]]:
+        from recbrowser.store.postgres.categories import category_values
+
+        return self._run(category_values)
+
     def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
         return self._run(pg_listing.legs, account_name, provider_id)
 
