@@ -72,7 +72,8 @@ def test_provider_columns_are_hidden_at_first_chosen_from_the_header_menu_and_re
         shown[r.provider_id] = (model.index(row, COL_SENTIMENT).data(), model.index(row, COL_QUEUE).data())
     supported = [pid for pid, (_s, queue) in shown.items() if queue == "Support"]
     assert supported and len(supported) == sum(1 for r in rows.values() if r.queue == "Support")
-    assert {s for s, _q in shown.values()} - {""} <= {"positive", "neutral", "negative"}
+    assert {s for s, _q in shown.values()} - {""} <= {"Positive", "Neutral", "Negative"}
+    assert all(s == rows[pid].sentiment.capitalize() for pid, (s, _q) in shown.items())
     assert any(s for s, _q in shown.values()), "the emulator's calls carry a sentiment"
     # Not sortable (no index for it): a click on the header leaves the list sorted by start time.
     window.table.sortByColumn(COL_SENTIMENT, header.sortIndicatorOrder())

@@ -117,7 +117,7 @@ def _extra(r, col: int) -> str:
         return clock(ms) if ms is not None else ""
     if col == COL_PROVIDER_TAGS:
         return ", ".join(r.provider_tags)
-    return {COL_SENTIMENT: r.sentiment, COL_QUEUE: r.queue, COL_DEPARTMENT: r.department,
+    return {COL_SENTIMENT: r.sentiment.capitalize(), COL_QUEUE: r.queue, COL_DEPARTMENT: r.department,
             COL_LANGUAGE: r.language}.get(col, "")
 
 
