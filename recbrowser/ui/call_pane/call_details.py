@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from recbrowser.domain import Call
-from recbrowser.ui.common.formatting import clock, local_full, pending_note, transcript_label
+from recbrowser.ui.common.formatting import clock, local_full, local_time, pending_note, transcript_label
 
 DAY_MS = 86_400_000
 
@@ -131,16 +131,20 @@ def _legs_html(call: Call) -> str:
     types = any(leg.call_type for leg in call.legs)
     times = [(what, attr) for what, attr in (("Ringing", "ring_ms"), ("On hold", "hold_ms"))
              if any(getattr(leg, attr) is not None for leg in call.legs)]
-    cell = "<td style='padding-right:10px'>{}</td>"
+    # Short cells never wrap (a narrow pane broke "answered" in two); the parties may.
+    cell = "<td style='padding-right:10px; white-space:nowrap'>{}</td>"
     heads = ["#", "Started", "From → To", "Status", *(["Type"] if types else []), "Length", *(w for w, _a in times)]
     out = [f"<h4>Legs ({len(call.legs)})</h4><table cellspacing='0'><tr>",
-           *(f"<th align='left'>{h}</th>" for h in heads), "</tr>"]
+           *(f"<th align='left' style='padding-right:10px; white-space:nowrap'>{h}</th>" for h in heads), "</tr>"]
     for leg in call.legs:
         parties = f"{leg.from_party.label() or '?'} → {leg.to_party.label() or '?'}"
-        cells = [str(leg.index), _e(local_full(leg.start_ms)), html.escape(parties), _e(leg.status),
+        # The time of day only: the call's own Started row above has the date.
+        cells = [str(leg.index), _e(local_time(leg.start_ms)), html.escape(parties), _e(leg.status),
                  *([html.escape(leg.call_type)] if types else []), clock(leg.duration_ms),
                  *(clock(getattr(leg, attr)) if getattr(leg, attr) is not None else "" for _w, attr in times)]
-        out.append("<tr>" + "".join(cell.format(c) for c in cells) + "</tr>")
+        row = [cell.format(c) for c in cells]
+        row[2] = f"<td style='padding-right:10px'>{cells[2]}</td>"
+        out.append("<tr>" + "".join(row) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
