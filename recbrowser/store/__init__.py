@@ -191,6 +191,9 @@ class Store:
 
         return SQLiteListReader(self.path, cache_mb)
 
+    def category_values(self) -> dict[str, list[str]]:
+        return _listing.category_values(self._conn)
+
     def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
         return _listing.legs(self._conn, account_name, provider_id)
 

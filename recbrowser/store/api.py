@@ -267,6 +267,12 @@ class CallStore(Protocol):
         data (a filter that may match a handful of calls in a million is not)."""
         ...
 
+    def category_values(self) -> dict[str, list[str]]:
+        """The values the cache holds for each category the filter bar offers ("queue",
+        "sentiment": the names of CallFilter's fields), A to Z, blanks left out. Cheap enough
+        for the UI thread: a seek per value, however many calls."""
+        ...
+
     def open_list_reader(self, cache_mb: int = 16) -> ListReader:
         """A reader of the call list on a connection of its own, for a worker, that another
         thread can interrupt. May be called from any thread (it does not use this store's

@@ -402,3 +402,20 @@ def call_row(conn: sqlite3.Connection, account_name: str, provider_id: str) -> C
         (account_name, provider_id),
     ).fetchone()
     return _row(r) if r else None
+
+
+# The columns whose values the filter bar offers (each has its own index: migrations.v7_provider_insights).
+CATEGORIES = ("queue", "sentiment")
+
+
+def category_values(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Each category's values in the cache, A to Z. A hop from value to value along the
+    column's index (one seek per value, not a read of every call), then in name order."""
+    out: dict[str, list[str]] = {}
+    for column in CATEGORIES:  # a name from the tuple above, never user input
+        rows = conn.execute(
+            f"WITH RECURSIVE v(x) AS (SELECT min({column}) FROM calls WHERE {column} > '' "
+            f"UNION ALL SELECT (SELECT min({column}) FROM calls WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) "
+            "SELECT x FROM v WHERE x IS NOT NULL")
+        out[column] = sorted((r[0] for r in rows), key=str.casefold)
+    return out

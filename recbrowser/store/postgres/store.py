@@ -233,6 +233,11 @@ class PgStore:
             raise UserFacingError("This team archive connection cannot open a second one for the call list.")
         return PgListReader(self._url, **({"password": self._password} if self._password else {}))
 
+    def category_values(self) -> dict[str, list[str]]:
+        from recbrowser.store.postgres.categories import category_values
+
+        return self._run(category_values)
+
     def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
         return self._run(pg_listing.legs, account_name, provider_id)
 

@@ -1,6 +1,6 @@
 """`--screenshot FILE.png`: wait for the demo sync, open a call with a transcript (one with
-several legs when there is one: the player then says which recording and leg is playing),
-load its audio at a sentence so the highlight shows, render the window to a PNG and quit."""
+several legs when there is one: the player then says which recording and leg is playing; one
+the provider gave a sentiment, shown in the list's Sentiment column), load its audio at a sentence so the highlight shows, render the window to a PNG and quit."""
 
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ class ScreenshotDirector:
         # the synced transcript, which is what the picture is for.
         named = [i for i, r in candidates if r.from_name and r.to_name and r.provider != "voki"]
         legs = [i for i, r in candidates if r.leg_count > 1 and r.provider != "voki"]
+        legs.sort(key=lambda i: not rows[i][1].sentiment)  # one with a sentiment first (stable)
         if legs or named or candidates:
             chosen = (legs or named or [i for i, _ in candidates])[0]
         if chosen is None:
@@ -72,10 +73,24 @@ class ScreenshotDirector:
                 return
             chosen = 0
         self._ref = model.row(chosen).ref
+        self._show_sentiment()
         self.window.search.box.setText(QUERY)
         self.window.search.search_now()
         self.window.table.selectRow(chosen)
         self.window.table.setFocus()
+
+    def _show_sentiment(self) -> None:
+        """The Sentiment column, chosen as from the header's menu, moved next to Direction so
+        the picture shows it whole, with the Status column's "(2 legs)"."""
+        from recbrowser.ui.call_list.call_columns import COL_DIRECTION, COL_FROM, COL_SENTIMENT, COL_TO
+
+        table = self.window.table
+        table.set_extra_columns(["sentiment"])
+        header = table.horizontalHeader()
+        header.moveSection(header.visualIndex(COL_SENTIMENT), header.visualIndex(COL_DIRECTION) + 1)
+        table.setColumnWidth(COL_SENTIMENT, 76)
+        for col in (COL_FROM, COL_TO):
+            table.setColumnWidth(col, 134)  # long names are elided anyway
 
     def _call_shown(self, ref: str) -> None:
         if ref != self._ref or self._done:
