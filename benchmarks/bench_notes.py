@@ -73,8 +73,8 @@ def transcript(sentences: int, notes: int) -> None:
 
 
 def cache(calls: int) -> None:
-    from store_helpers import all_calls
-    from test_ui_support import fill
+    from support.store_helpers import all_calls
+    from support.ui_helpers import fill
 
     from recbrowser.store import Store
 

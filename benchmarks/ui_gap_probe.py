@@ -3,7 +3,7 @@ print the gaps between 10 ms ticks of the UI thread as one JSON line.
 
     python benchmarks/ui_gap_probe.py DATA_DIR '{"settings": {...}, "secrets": {...}}'
 
-Used by tests/test_ui_window.py (does the window ever freeze?) and benchmarks/bench_ui.py
+Used by tests/ui/test_ui_window.py (does the window ever freeze?) and benchmarks/bench_ui.py
 (how long are the gaps?). It runs in its own process, as the app does: a test process full of
 earlier windows and players would measure the garbage collection of its own leftovers.
 """

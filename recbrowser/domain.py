@@ -71,6 +71,9 @@ class Leg:
     status: str = "unknown"
     duration_ms: int | None = None
     talk_ms: int | None = None
+    ring_ms: int | None = None
+    hold_ms: int | None = None
+    call_type: str = ""  # the provider's own word for this leg (Yeastar: Inbound, Internal...)
 
 
 @dataclass
@@ -107,6 +110,15 @@ class Call:
     audio_reason: str = ""  # why there is no audio, when there is none
     transcript_status: str = "none"
     summary: str = ""
+    # What the provider says about the call beyond the basics (empty when it says nothing).
+    sentiment: str = ""  # the provider's overall word: positive, neutral, negative...
+    queue: str = ""
+    department: str = ""
+    provider_tags: list[str] = field(default_factory=list)  # the provider's tags, not the user's own
+    language: str = ""  # of the transcript, as the provider names it (en, en-US...)
+    # Other labelled facts, shown as they are: trunk, intent, key points, call status,
+    # interaction metrics, recording pauses, owner... {label: text, number or list}
+    details: dict[str, Any] = field(default_factory=dict)
     legs: list[Leg] = field(default_factory=list)
     recordings: list[Recording] = field(default_factory=list)
     # None: transcript not fetched in this sync (keep what the cache has); []: no transcript.

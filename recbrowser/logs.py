@@ -49,6 +49,19 @@ class RotatingLog(logging.FileHandler):
         os.replace(self.baseFilename, f"{self.baseFilename}.1")
 
 
+class WithoutTraceback(logging.Formatter):
+    """The terminal gets the record's one line; its traceback goes to the log file only (and to
+    the terminal with --verbose): a supervisor never sees Python's internals."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
 def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     root = logging.getLogger("recbrowser")
     root.setLevel(logging.DEBUG)
@@ -57,18 +70,22 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
         h.close()
     handlers: list[logging.Handler] = []
     if log_dir is not None:
-        private_dir(log_dir)
         path = log_dir / "recbrowser.log"
-        for n in range(1, BACKUPS + 1):
-            make_private(path.with_name(f"{path.name}.{n}"))
-        fh = RotatingLog(path)
-        fh.setLevel(logging.DEBUG if verbose or os.environ.get("RECBROWSER_DEBUG") else logging.INFO)
-        handlers.append(fh)
+        try:
+            private_dir(log_dir)
+            for n in range(1, BACKUPS + 1):
+                make_private(path.with_name(f"{path.name}.{n}"))
+            fh = RotatingLog(path)
+        except OSError:
+            fh = None  # a read-only data folder: reading the cache still works, without a log
+        if fh is not None:
+            fh.setLevel(logging.DEBUG if verbose or os.environ.get("RECBROWSER_DEBUG") else logging.INFO)
+            handlers.append(fh)
     err = logging.StreamHandler()
     err.setLevel(logging.DEBUG if verbose else logging.ERROR)
     handlers.append(err)
     for h in handlers:
-        h.setFormatter(logging.Formatter(FORMAT))
+        h.setFormatter(logging.Formatter(FORMAT) if h is not err or verbose else WithoutTraceback(FORMAT))
         h.addFilter(RedactingFilter())
         root.addHandler(h)
     root.propagate = False

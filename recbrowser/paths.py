@@ -13,14 +13,18 @@ APP = "recbrowser"
 
 @dataclass(frozen=True)
 class DataDir:
-    """The folders recbrowser keeps its files in (the logs may live outside `root`)."""
+    """The folders recbrowser keeps its files in (the logs may live outside `root`). With `team`
+    (`--team NAME`), the database is that team archive ("team:NAME", see recbrowser/team/opener.py);
+    the media cache, settings and logs stay here."""
 
     root: Path
     logs: Path
+    team: str | None = None
 
     @property
     def database(self) -> Path:
-        return self.root / "recbrowser.sqlite3"
+        # A Path like every cache location; recbrowser.store.opener reads its "team:" scheme.
+        return Path(f"team:{self.team}") if self.team else self.root / "recbrowser.sqlite3"
 
     @property
     def media(self) -> Path:

@@ -47,7 +47,7 @@ def collector_on(*, freeze: bool = False) -> None:
 
 def command_word(argv: Sequence[str]) -> str | None:
     """The command argv names (its first word that is not an option or an option's value)."""
-    takes_value = {"--data-dir", "--screenshot"}
+    takes_value = {"--data-dir", "--screenshot", "--team"}
     skip = False
     for arg in argv:
         if skip:

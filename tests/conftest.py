@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
-from needs import missing
+from support.needs import missing
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The emulators run on loopback: the app's 10 requests/s per host would only make tests slow.
 # The rate limiter itself is tested in test_http_policy.py. Subprocesses inherit this.
 os.environ["RECBROWSER_MAX_RPS"] = "0"
+
+# pytest-qt's Qt message capture runs Python in Qt's FFmpeg threads; a warning raised there
+# while the UI thread waits on that thread deadlocks on the GIL. The app installs no handler, so
+# the tests that run the window or the bundled app install none either.
+NO_QT_LOG = tuple(Path(__file__).parent / name for name in ("ui", "packaging"))
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if item.path.is_relative_to(NO_QT_LOG[0]) or item.path.is_relative_to(NO_QT_LOG[1]):
+        item.add_marker(pytest.mark.no_qt_log)
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from recbrowser import __version__
+from recbrowser.cli.args import check_range, query_first
 from recbrowser.cli.common import UsageError
 from recbrowser.errors import UserFacingError
 from recbrowser.logs import setup_logging
@@ -44,6 +46,7 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
     p = argparse.ArgumentParser(prog="recbrowser", description="Call recordings and transcripts from five providers.")
     p.add_argument("--version", action="version", version=f"recbrowser {__version__}")
     p.add_argument("--data-dir", help="folder for the cache, media, settings and logs (or RECBROWSER_DATA_DIR)")
+    p.add_argument("--team", metavar="NAME", help="use the team archive of this profile (or RECBROWSER_TEAM); see `team connect`")
     p.add_argument("--demo", action="store_true", help="start the provider emulators and show their demo calls")
     p.add_argument("--screenshot", metavar="FILE.png", help="save a picture of the window once it shows calls, and quit")
     p.add_argument("--headless", action="store_true", help="with --demo: print the demo in the terminal, no window")
@@ -68,10 +71,44 @@ def build_parser(commands: bool = True, command: str | None = None) -> argparse.
     return p
 
 
+def _command_parser(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser:
+    """The parser of command `name` (its usage line is the one to show), else `parser`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            return action.choices[name]
+    return parser
+
+
+def _search_words(argv: list[str], search: argparse.ArgumentParser) -> list[str]:
+    """argv with the words of a `search` query marked as such (see args.query_first)."""
+    at = next(i for i in range(len(argv)) if command_word(argv[: i + 1]) == "search")
+    options = {o: a.nargs != 0 for o, a in search._option_string_actions.items() if o != "--query"}
+    return argv[: at + 1] + query_first(argv[at + 1:], options)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The parsed command line; bad usage exits 2 with the command's usage and one sentence."""
+    word = command_word(argv)
+    parser = build_parser(commands=names_a_command(argv), command=word)
+    command = _command_parser(parser, word)
+    args = parser.parse_args(_search_words(argv, command) if word == "search" and command is not parser else argv)
+    check_range(command, args)
+    if args.command == "search":
+        args.query = " ".join([*args.query, *args.query_words]).strip()
+        if not args.query:
+            command.error("type something to look for, e.g. recbrowser search refund")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(commands=names_a_command(argv), command=command_word(argv))
-    args = parser.parse_args(argv)
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the terminal's encoding could not read (surrogate escapes)
+            print(f"recbrowser: the argument {ascii(arg)} is not valid UTF-8 text; retype it.", file=sys.stderr)
+            return 2
+    args = parse(argv)
     if not (args.demo or args.command is None):
         collector_on()  # off for a window's start-up only (recbrowser/startup.py)
     dd = data_dir(args.data_dir)
@@ -86,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.handler(args)
         ensure(dd)
         setup_logging(dd.logs, verbose=args.verbose)
+        if getattr(args, "without_archive", False):  # team init|connect|list|remove: no archive to open
+            return args.handler(args, None, dd)
+        if team := args.team or os.environ.get("RECBROWSER_TEAM"):  # the team archive replaces the cache
+            from recbrowser.team.opener import use_team
+
+            dd = use_team(dd, team)
         if args.demo or args.command is None:
             return window_or_demo(args, dd)
         archive = opener(dd.database)
@@ -101,6 +144,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nrecbrowser: interrupted; what was saved is kept, run the command again to continue.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `recbrowser calls | head`
+        from recbrowser.cli.errors import output_closed
+
+        return output_closed()
+    except Exception as e:  # noqa: BLE001 - the last line of defence: one sentence, details in the log
+        from recbrowser.cli.errors import report
+
+        return report(e, dd.database)
 
 
 def window_or_demo(args: argparse.Namespace, dd: DataDir) -> int:

@@ -39,7 +39,8 @@ def cmd_accounts(args, store: CallStore, dd) -> int:
             settings[key.strip()] = value
         secrets = read_secrets() if args.secrets_stdin else {}
         account = account_service.add_account(store, args.provider, args.name, settings, secrets)
-        print(f"Added {account.provider} account '{account.name}'; its secrets are in the system keyring.")
+        where = "sealed to the team's serving hosts" if dd.team else "in the system keyring"
+        print(f"Added {account.provider} account '{account.name}'; its secrets are {where}.")
     elif args.action == "list":
         accounts = store.accounts()
         if args.json:
@@ -51,7 +52,10 @@ def cmd_accounts(args, store: CallStore, dd) -> int:
                 print(f"{a.name}\t{a.provider}\t{a.settings.get('base_url', '')}")
     elif args.action == "remove":
         account_service.remove_account(store, args.name)
-        print(f"Removed account '{args.name}', its cached calls and its keyring entry (downloaded media files are kept).")
+        if dd.team:
+            print(f"Removed account '{args.name}' from the team archive, with its calls and sealed secrets.")
+        else:
+            print(f"Removed account '{args.name}', its cached calls and its keyring entry (downloaded media files are kept).")
     elif args.action == "test":
         account = account_service.get_account(store, args.name)
         provider = open_signed_in(account)

@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from recbrowser.cli.args import MAX_DAYS, days_arg
 from recbrowser.cli.format import local_time
 from recbrowser.domain import call_ref
 from recbrowser.services.archive import ArchiveProgress, archive_expiring, plan
@@ -22,16 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Download every recording that the provider deletes within the given number of days and "
         "that is not in the media cache yet, soonest first. Run it after `sync` (e.g. daily from cron).",
     )
-    p.add_argument("--within", type=float, default=7, metavar="DAYS", help="expiring within this many days (default 7)")
+    p.add_argument("--within", type=days_arg, default=7, metavar="DAYS",
+                   help=f"expiring within this many days, above 0 and up to {MAX_DAYS:,} (default 7)")
     p.add_argument("--account", help="only this account")
     p.add_argument("--dry-run", action="store_true", help="list what would be downloaded, download nothing")
     p.set_defaults(handler=cmd_archive)
 
 
 def cmd_archive(args: argparse.Namespace, store: CallStore, dd) -> int:
-    if args.within <= 0:
-        print("recbrowser: --within takes a number of days above 0, e.g. --within 7", file=sys.stderr)
-        return 2
     items = plan(store, args.within, args.account)
     if args.dry_run:
         for item in items:

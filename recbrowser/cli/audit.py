@@ -9,7 +9,7 @@ import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from recbrowser.cli.common import iso_arg
+from recbrowser.cli.args import MAX_LIMIT, iso_arg, whole_number
 from recbrowser.cli.format import local_time
 from recbrowser.domain import call_ref
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("call", nargs="?", metavar="CALL", help="only this call (a ref as `calls` prints it)")
     p.add_argument("--account", help="only this account")
     p.add_argument("--since", type=iso_arg, help="only entries from this time on (ISO 8601, e.g. 2026-11-01)")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--limit", type=whole_number(1, MAX_LIMIT, 200), default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_audit)
 

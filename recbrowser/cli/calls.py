@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from recbrowser.cli.common import iso_arg, load_call, percent
+from recbrowser.cli.args import MAX_LIMIT, iso_arg, percent, whole_number
+from recbrowser.cli.common import load_call
 from recbrowser.store import CallFilter
 
 if TYPE_CHECKING:
@@ -27,14 +28,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="calls whose silence is over this share of the recording (conversation figures)")
     c.add_argument("--agent-talk-over", type=percent, metavar="PERCENT",
                    help="calls where the agent speaks over this share of the talk time")
-    c.add_argument("--limit", type=int, default=50)
+    c.add_argument("--limit", type=whole_number(1, MAX_LIMIT, 50), default=50)
     c.add_argument("--json", action="store_true")
     c.set_defaults(handler=cmd_calls)
 
     q = sub.add_parser("search", help='search transcripts and summaries: words, "a phrase", pric*, -word, a OR b')
-    q.add_argument("query")
+    q.add_argument("query", nargs="*", help="what to look for; a word starting with '-' excludes that word")
+    q.add_argument("--query", action="append", dest="query_words", default=[], help=argparse.SUPPRESS)
     q.add_argument("--account")
-    q.add_argument("--limit", type=int, default=20)
+    q.add_argument("--limit", type=whole_number(1, MAX_LIMIT, 20), default=20)
     q.add_argument("--json", action="store_true")
     q.set_defaults(handler=cmd_search)
 
@@ -93,7 +95,12 @@ def cmd_show(args, store: CallStore, dd) -> int:
     from recbrowser.services import conversation, media_check
 
     account_name, call = load_call(store, args.call)
-    media = store.media_for_call(account_name, call.provider_id)
+    if dd.team:  # the archive records object keys: show this desktop's copies
+        from recbrowser.team.media_cache import local_media
+
+        media = list(local_media(store, dd.media, account_name, call).values())
+    else:
+        media = store.media_for_call(account_name, call.provider_id)
     states = {m.recording_provider_id: media_check.state(m) for m in media}  # reads each file: its SHA-256
     figures = conversation.kept_figures(store, account_name, call.provider_id)
     if any(s == media_check.OK for s in states.values()) and (figures is None or not figures.from_audio):

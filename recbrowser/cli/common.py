@@ -3,12 +3,10 @@ in on the terminal, and looking up a call by its ref."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from recbrowser.errors import UserFacingError
@@ -21,35 +19,27 @@ class UsageError(Exception):
     """Bad usage: one sentence on stderr, exit status 2."""
 
 
-def iso_arg(text: str) -> int:
-    from recbrowser.providers.timeparse import to_ms
-
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use e.g. 2026-05-09 or 2026-05-09T14:30") from None
-    return to_ms(dt if dt.tzinfo else dt.astimezone())
-
-
-def percent(text: str) -> float:
-    """A share as the filters take it: 20, 20 % or 20%, from 0 to 100."""
-    try:
-        value = float(text.strip().rstrip("%").strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage; use e.g. 20 for 20 %") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 100")
-    return value
-
-
 def read_secrets() -> dict[str, str]:
     try:
-        data = json.loads(sys.stdin.read() or "{}")
+        data = json.loads(stdin_text() or "{}")
     except ValueError:
         raise UsageError('--secrets-stdin expects one JSON object, e.g. {"client_secret": "..."}') from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise UsageError('--secrets-stdin expects one JSON object of strings, e.g. {"client_secret": "..."}')
     return data
+
+
+def stdin_text() -> str:
+    """What stdin holds, as text: the bytes decoded as UTF-8 (a BOM allowed), whatever the
+    terminal's encoding; bytes that are not UTF-8 are a usage error that never shows them."""
+    try:
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        text.encode("utf-8")  # no lone surrogates (text read with surrogateescape)
+    except UnicodeError:
+        # Not shown: the bytes are (part of) a secret.
+        raise UsageError("--secrets-stdin: the secrets are not valid UTF-8 text; save them as UTF-8 and try again") from None
+    return text
 
 
 class ProgressLine:

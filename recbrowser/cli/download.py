@@ -35,8 +35,8 @@ def cmd_download(args, store: CallStore, dd) -> int:
             try:
                 account_name, call = load_call(store, ref)
                 account = account_service.get_account(store, account_name)
-                if account_name not in providers:
-                    providers[account_name] = account_service.open_provider(account)
+                if account_name not in providers:  # a team archive's media come from its object storage
+                    providers[account_name] = None if dd.team else account_service.open_provider(account)
                 files = download_call(store, account, providers[account_name], call, dd.media)
             except UserFacingError as e:
                 failed += 1
@@ -57,7 +57,8 @@ def cmd_download(args, store: CallStore, dd) -> int:
                 print(f"{ref}\t{path}\t{f.size} bytes\t{state}")
     finally:
         for p in providers.values():
-            p.close()
+            if p is not None:
+                p.close()
     files, size = store.media_totals()
     noun = "recording" if files == 1 else "recordings"
     print(f"Media cache: {files:,} {noun}, {size / 1_048_576:,.1f} MB in {dd.media}", file=sys.stderr)

@@ -7,13 +7,14 @@ import argparse
 import json
 import time
 
+from recbrowser.cli.args import whole_number
 from recbrowser.cli.common import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     e = sub.add_parser("emulate", help="run provider emulators on 127.0.0.1 until interrupted")
     e.add_argument("--provider", action="append", dest="providers", metavar="NAME")
-    e.add_argument("--calls", type=int, default=40)
+    e.add_argument("--calls", type=whole_number(0, 100_000, 40), default=40)
     e.add_argument("--fault", action="append", default=[], metavar="SPEC", dest="faults")
     e.set_defaults(handler=cmd_emulate)
 

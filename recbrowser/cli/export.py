@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recbrowser.cli.common import ProgressLine, UsageError, iso_arg
+from recbrowser.cli.args import MAX_WORKERS, iso_arg, whole_number
+from recbrowser.cli.common import ProgressLine, UsageError
 from recbrowser.services import accounts as account_service
 from recbrowser.services.export import ExportOptions, ExportProgress, ExportSummary, run_export, select_calls
 from recbrowser.services.export_names import DEFAULT_TEMPLATE, FIELD_NAMES
@@ -40,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"comma-separated, from {','.join(FORMATS)}; 'none' for no transcripts (default: txt)")
     p.add_argument("--name", default=DEFAULT_TEMPLATE, metavar="TEMPLATE",
                    help=f"file-name template; fields: {', '.join(FIELD_NAMES)} (default: %(default)s)")
-    p.add_argument("--workers", type=int, help="audio conversion processes (default: one per CPU core)")
+    p.add_argument("--workers", type=whole_number(1, MAX_WORKERS, 4),
+                   help=f"audio conversion processes, 1 to {MAX_WORKERS} (default: one per CPU core)")
     p.add_argument("--redact-pii", action="store_true",
                    help="mask card numbers, phone numbers and e-mail addresses in transcripts, summaries and notes")
     p.add_argument("--redact-call-numbers", action="store_true",
@@ -78,7 +80,9 @@ def cmd_export(args, store: CallStore, dd) -> int:
 
     try:
         summary = run_export(store, refs, Path(args.to), options, media_root=dd.media,
-                             open_provider=account_service.open_provider, progress=progress)
+                             # A team archive's recordings come from its object storage, not the provider.
+                             open_provider=(lambda account: None) if dd.team else account_service.open_provider,
+                             progress=progress)
     finally:
         bar.done()
     _print_summary(summary, len(refs))

@@ -63,6 +63,14 @@ def row_json(row: Any, files: dict[str, str] | None = None) -> dict[str, Any]:
         "audio_expires": iso_utc(row.expires_ms),
         "transcript": row.transcript_status,
         "legs": row.leg_count,
+        "ring_ms": row.ring_ms,
+        "hold_ms": row.hold_ms,
+        "queue": row.queue,
+        "department": row.department,
+        "sentiment": row.sentiment,
+        "provider_tags": row.provider_tags,
+        "language": row.language,
+        "summary": row.summary,
         "conversation": conversation.as_json(row.figures),
     }
 
@@ -124,6 +132,14 @@ def call_json(account: str, call: Call, media: list[Any], notes: list[Any],
     return d
 
 
+def _fact(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_fact(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {_fact(v)}" for k, v in value.items())
+    return str(value)
+
+
 def call_text(account: str, call: Call, media: list[Any], states: dict[str, str] | None = None,
               figures: CallFigures | None = None) -> str:
     out = [
@@ -132,12 +148,22 @@ def call_text(account: str, call: Call, media: list[Any], states: dict[str, str]
         f"  from      {call.from_party.label()}",
         f"  to        {call.to_party.label()}",
         f"  agent     {call.agent or '-'}",
-        f"  length    {clock(call.duration_ms)} (ringing {clock(call.ring_ms)}, talking {clock(call.talk_ms)})",
+        f"  length    {clock(call.duration_ms)} (ringing {clock(call.ring_ms)}, talking {clock(call.talk_ms)}"
+        f"{f', on hold {clock(call.hold_ms)}' if call.hold_ms else ''})",
     ]
+    for label, value in (("queue", call.queue), ("department", call.department), ("sentiment", call.sentiment),
+                         ("tags", ", ".join(call.provider_tags)), ("language", call.language)):
+        if value:
+            out.append(f"  {label:<9} {value}")
+    for key, value in call.details.items():
+        out.append(f"  {key.replace('_', ' ')}: {_fact(value)}")
     for leg in call.legs:
+        times = ", ".join(f"{what} {clock(ms)}" for what, ms in (("ringing", leg.ring_ms), ("talking", leg.talk_ms),
+                                                                  ("on hold", leg.hold_ms)) if ms is not None)
         out.append(
             f"  leg {leg.index}     {local_time(leg.start_ms)}  {leg.from_party.label()} -> {leg.to_party.label()}"
-            f"  {leg.status}  {clock(leg.duration_ms)}"
+            f"  {leg.call_type + ' ' if leg.call_type else ''}{leg.status}  {clock(leg.duration_ms)}"
+            + (f" ({times})" if times else "")
         )
     local = {m.recording_provider_id: m for m in media}
     for rec in call.recordings:
@@ -160,6 +186,21 @@ def call_text(account: str, call: Call, media: list[Any], states: dict[str, str]
     if call.segments:
         out += ["", "Transcript"]
         out += [f"  [{clock(s.start_ms)}] {s.speaker or '-'}: {s.text}" for s in call.segments]
+    elif call.transcript_status == "pending":
+        out += ["", pending_note(call.start_ms)]
     else:
         out += ["", f"Transcript: {call.transcript_status}"]
     return "\n".join(out)
+
+
+def pending_note(start_ms: int, now_ms: int | None = None) -> str:
+    """What "pending" means for this call: asked again by later syncs, or no longer."""
+    from recbrowser.services.sync import DAY_MS, PENDING_DAYS
+
+    until = start_ms + PENDING_DAYS * DAY_MS
+    now = now_ms if now_ms is not None else int(datetime.now().timestamp() * 1000)
+    if until > now:
+        return (f"Transcript pending: the provider has not finished it yet; each sync asks again, "
+                f"until {local_time(until)}.")
+    return (f"Transcript pending: the provider had not finished it {PENDING_DAYS} days after the call; "
+            "syncs no longer ask for it.")

@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recbrowser.cli.common import UsageError, iso_arg
+from recbrowser.cli.args import iso_arg
+from recbrowser.cli.common import UsageError
 from recbrowser.errors import UserFacingError
 from recbrowser.store import CallFilter
 
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_report(args: argparse.Namespace, store: CallStore, dd) -> int:
     from recbrowser.private import private_open
     from recbrowser.services import accounts as account_service
-    from recbrowser.services import report
+    from recbrowser.services import conversation, report
 
     target = Path(args.to).expanduser()
     kind = target.suffix.lower()
@@ -42,9 +43,13 @@ def cmd_report(args: argparse.Namespace, store: CallStore, dd) -> int:
         raise UsageError(f"--to {args.to}: name a .csv, .html or .png file.")
     if not target.parent.is_dir():
         raise UserFacingError(f"Cannot write {target}: the folder {target.parent} does not exist.")
+    keeper = conversation.figure_store(store)
+    if keeper is None:  # the team archive keeps no conversation figures yet (store/api.py FigureStore)
+        raise UserFacingError("The team archive has no report yet: run recbrowser report without --team, "
+                              "on this computer's own cache.")
     if args.account:
         account_service.get_account(store, args.account)
-    data = store.report(CallFilter(account=args.account, since_ms=args.since, until_ms=args.until))
+    data = keeper.report(CallFilter(account=args.account, since_ms=args.since, until_ms=args.until))
     title = "Calls" + (f" of {args.account}" if args.account else "") + _period(args.since, args.until)
     if kind == ".png":
         from recbrowser.cli import render_report_png  # the launcher: the only way into ui/

@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from recbrowser.cli.common import ProgressLine, iso_arg, open_signed_in
+from recbrowser.cli.args import iso_arg
+from recbrowser.cli.common import ProgressLine, open_signed_in
 from recbrowser.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ def cmd_sync(args, store: CallStore, dd) -> int:
     from recbrowser.services import accounts as account_service
     from recbrowser.services.sync import sync_accounts
 
+    if dd.team:
+        raise UserFacingError(f"The team archive '{dd.team}' is synced by its serving hosts (`recbrowser --team "
+                              f"{dd.team} team serve`), not from a desktop: its calls show here as they arrive.")
     accounts = [account_service.get_account(store, args.account)] if args.account else store.accounts()
     if not accounts:
         raise UserFacingError("No accounts yet: add one with `recbrowser accounts add PROVIDER --name NAME ...`.")

@@ -2,14 +2,17 @@
 recordings, media, transcriptions and the delete/transcribe actions, over real HTTP on 127.0.0.1.
 
 Paths, parameters and bodies follow the spec; every answer validates against its schema
-(tests/test_bandwidth_spec.py checks). Where the documents are silent the choice is INFERENCE:
+(tests/emulators/test_bandwidth_spec.py checks). Where the documents are silent the choice is INFERENCE:
 
 - `listAccountCallRecordings` answers in ascending `startTime` order and cuts at 1,000 entries;
 - a bad client ID/secret at the token URL -> 401 `{"error": "invalid_client"}` (RFC 6749 shape);
 - a wrong account ID in the path -> 403 `authorization-error`; an unknown id -> 404;
 - after `deleteRecordingMedia` the metadata stays, with `status` "deleted" and no `mediaUrl`;
 - a multi-channel recording has the far party on channel 0 and our side on channel 1;
-- recordings older than `NEW_SHAPE_DAYS` carry the pre-2026-06-23 transcription shape.
+- recordings older than `NEW_SHAPE_DAYS` carry the pre-2026-06-23 transcription shape;
+- the first inbound two-channel recording is of a call transferred with <Transfer>: it carries
+  `transferTo` (an agent's mobile) and `transferCallerId` (our number), and its channel 1 is that
+  agent; the refusal of a transcription outside 0.5 s..4 h says so in its `description`.
 
 Calls are planned up front from the seed (cheap); audio is rendered on first download.
 """
@@ -41,6 +44,7 @@ APP_ID = "04e88489-df02-4e34-a0ee-27a91849555f"
 _PATH = re.compile(r"^/api/v2/accounts/(?P<acc>[^/]+)/(?:recordings|calls/(?P<call>[^/]+)/recordings"
                    r"(?:/(?P<rec>[^/]+)(?:/(?P<sub>media|transcription))?)?)$")
 _AGENT_NUMBERS = ["+19195550100", "+19195550101", "+19195550102"]
+TRANSFER_TARGET = "+19195550177"  # an agent's mobile a call is transferred to
 
 
 @dataclass(slots=True)
@@ -170,7 +174,11 @@ class BandwidthEmulator(EmulatorServer):
                 later = start + dialogue.total_ms + rng.randint(2000, 20_000)
                 out.append(EmuRecording(call_id, _id(rng, "r"), later, direction, rec.far, rec.near, 1, "wav",
                                         speech.plan_dialogue(rng), "available"))
-        return sorted(out, key=lambda r: (r.start_ms, r.recording_id))
+        out.sort(key=lambda r: (r.start_ms, r.recording_id))
+        transferred = next((r for r in out if r.channels == 2 and r.direction == "inbound"), None)
+        if transferred is not None:  # the call was handed on with <Transfer> to an agent's mobile
+            transferred.extra.update(transferTo=TRANSFER_TARGET, transferCallerId=transferred.near)
+        return out
 
     def _reindex(self) -> None:
         self._keys = [r.start_ms for r in self.recordings]
@@ -388,7 +396,11 @@ class BandwidthEmulator(EmulatorServer):
         body = req.json()
         if body is not None and not isinstance(body, dict):
             return self._reply(req, self.error("validation", "The body must be a transcribeRecording object"), 400)
-        if r.dialogue.total_ms <= 500 or r.media_deleted:
+        if not 500 < r.dialogue.total_ms < 4 * 3_600_000:
+            return self._reply(req, self.error(
+                "validation", "Recordings must be longer than 500 milliseconds and shorter than 4 hours to be "
+                "transcribed"), 400)
+        if r.media_deleted:
             return self._reply(req, self.error("validation", "The recording cannot be transcribed"), 400)
         r.transcript = "available"  # INFERENCE: at once; real transcriptions take a while ("processing")
         self._empty(req)

@@ -1,7 +1,7 @@
 """A Dialgen emulator (REFERENCE.md section 5, dialgen-openapi.json): the API host plus a separate
 "recordings" host serving MP3 at signed, expiring URLs, over real HTTP on 127.0.0.1.
 
-Answers follow the spec's schemas (tests/test_dialgen_spec.py checks). Where the documents are
+Answers follow the spec's schemas (tests/emulators/test_dialgen_spec.py checks). Where the documents are
 silent the choice is INFERENCE:
 
 - a wrong userId -> 403 `{"error": "Forbidden", ...}` (the spec's Forbidden response);
@@ -100,6 +100,9 @@ class DialgenEmulator(EmulatorServer):
         self._sign_key = f"emulator-{seed}".encode()
         self._audio: OrderedDict[str, bytes] = OrderedDict()
         self._state = threading.Lock()
+        # Calls whose check-status answer leaves out recordingUrl (its schema has it; the seed
+        # names get-metric as the source): the connector must fall back to get-metric.
+        self.status_without_url: set[str] = set()
         self.calls, self.batches = self._generate(calls, batch_size, days)
         self.by_id = {c.call_id: c for c in self.calls}
         self.hidden: set[str] = set()  # ids the batches list but the call endpoints answer 404 for
@@ -252,7 +255,7 @@ class DialgenEmulator(EmulatorServer):
                                 "agent": c.agent, "transcription": self.transcription(c)}
         if c.status != "ONGOING":
             data["endedAt"] = iso(c.start_ms + c.dialogue.total_ms)
-        if url := self.recording_url(c):
+        if (url := self.recording_url(c)) and c.call_id not in self.status_without_url:
             data["recordingUrl"] = url
         self._reply(req, {"success": True, "data": data})
 
@@ -284,7 +287,9 @@ class DialgenEmulator(EmulatorServer):
                 "transcription": {"messages": self.transcription(c)},
                 "summary": f"{c.name} called about {', '.join(t.removeprefix('ask_') for t in topics) or 'an account'}.",
                 "metricJson": {"intent": "SUPPORT", "sentiment": sentiment, "confidence": 0.9,
-                               "keyPoints": topics, "callStatus": "SUCCESS"}}
+                               "keyPoints": topics, "callStatus": "SUCCESS"},
+                # The seed's get-metric answer carries the recording URL (its documented source).
+                **({"recordingUrl": url} if (url := self.recording_url(c)) else {})}
 
     def webhook(self, c: EmuCall) -> dict[str, Any]:
         data = {**self.metric_data(c), "transcription": self.transcription(c), "batchId": c.batch_id,

@@ -18,7 +18,7 @@ Kinds and their own keys:
 ``errcode``           answer ``{"errcode": code, "errmsg": ...}`` instead; ``code=N`` (default -1).
 ``expired-url``       provider-specific: a download link is treated as expired.
 ``token-expiry``      provider-specific: after ``after=N`` more API requests (default 0) the live
-                      access tokens are declared expired.
+                      access tokens are declared expired (Yeastar: step-2 download links too).
 ====================  =========================================================================
 
 Examples: ``429:times=3,retry_after=1,path=cdr/search``, ``5xx:times=2``, ``slow:seconds=0.2,times=0``,

@@ -253,13 +253,19 @@ class VokiEmulator(EmulatorServer):
                 "customer_phone": f"+55119{c.customer:04d}{c.agent:04d}", "inserted_at": _iso(c.start_ms - 20_000),
                 "started_at": _iso(c.start_ms), "ended_at": _iso(c.start_ms + talk * 1000), "duration": talk}
 
+    @staticmethod
+    def language(c: EmuCall) -> str:
+        """Whisper's language tag: the seed's pt-BR for some customers, English for the rest."""
+        return "pt-BR" if c.customer % 3 == 0 else "en"
+
     def recording(self, c: EmuCall) -> dict[str, Any]:
         d = video.dialogue(c.topic)
         text = self.transcript(c) if c.recording == "ok" else None
         return {"id": "r" + c.id[1:], "call_id": c.id, "format": "webm", "duration": d.total_ms // 1000,
                 "file_size": len(video.webm(c.topic)),
                 "download_url": f"/api/v1/calls/{c.id}/recording/download",
-                "transcription": {"status": "completed" if text else "processing", "text": text, "language": "en"},
+                "transcription": {"status": "completed" if text else "processing", "text": text,
+                                  "language": self.language(c)},
                 "created_at": _iso(c.start_ms + d.total_ms + 60_000)}
 
     def _call(self, req: Request) -> None:

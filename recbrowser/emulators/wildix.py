@@ -13,7 +13,11 @@ Where the sources are silent the choice is an INFERENCE, marked here:
 - the PBX answers 401 `{"type":"error","reason":...}` to a wrong token and to a Company API Key
   (a WMS older than 7.09); recordings older than a day redirect (302) to presigned storage,
   which refuses a request carrying Authorization (400, as S3 does) and lapsed links (403);
-- `429:retry_after=-1` answers 429 without Retry-After (this emulator only).
+- `429:retry_after=-1` answers 429 without Retry-After (this emulator only);
+- AI summaries ("transcriptions and AI summaries" [C-seed], route undocumented): GET
+  `/v2/history/calls/{id}/flows/{n}/summary` -> `{"summary": {"text", "language", ...}}`, 404
+  `CallSummaryNotFoundException` while the transcript is not available (or for `late_summaries`);
+- chunk `sentiment` per sentence: negative for a complaint, positive for thanks, else neutral.
 """
 
 from __future__ import annotations
@@ -41,6 +45,13 @@ _FIRST = ["Lena", "Jonas", "Marie", "Paul", "Sofia", "Lukas", "Emma", "Noah"]
 _LAST = ["Becker", "Fischer", "Weber", "Meyer", "Wagner", "Koch"]
 _ALNUM = string.ascii_letters + string.digits
 _WDA = "/v2/history/"
+# What a WDA summary says about each topic (sentence keys of speech.TOPICS).
+_SUMMARY = {
+    "ask_price": "The caller asked about the price of the premium plan; the agent quoted forty nine euros a month.",
+    "ask_invoice": "The caller was charged twice on the last invoice; the agent issued a refund due within five days.",
+    "ask_delivery": "The caller asked when the order would arrive; the agent said next week, on Tuesday.",
+}
+_SENTIMENT = {"ask_invoice": "negative", "card_number": "negative", "caller_bye": "positive", "refund_eta": "positive"}
 
 
 @dataclass(slots=True)
@@ -103,6 +114,8 @@ class WildixEmulator(EmulatorServer):
         self.key_expired = self.token_expired = False
         self.late: dict[tuple[str, int], int] = {}  # (call id, flow) -> 404s still to answer before the transcript
         self.never: set[tuple[str, int]] = set()  # AVAILABLE in the listing, 404 for ever
+        self.late_summaries: dict[tuple[str, int], int] = {}  # (call id, flow) -> 404s before the summary
+        self.summary_requests = 0
         self.extra_fields: dict[str, Any] = {}  # added to every listed CallRecord (unknown fields)
         self.drop_fields: set[str] = set()  # removed from every listed CallRecord (missing fields)
         self.storage_authorization: list[str] = []  # Authorization headers that reached the storage host
@@ -230,13 +243,33 @@ class WildixEmulator(EmulatorServer):
             "connectTime": conv(flow.wait_ms), "holdTime": conv(flow.hold_ms), "direction": call.direction, "callStatus": flow.status,
             "caller": flow.caller, "callee": flow.callee, "destination": flow.callee["phone"],
             "serviceNumber": flow.callee["phone"], "remotePhone": remote["phone"] if remote["type"] == "REMOTE" else "",
-            "trunkName": "SIPTRUNK" if call.direction != "INTERNAL" else "", "tags": [], "flags": [],
+            "trunkName": "SIPTRUNK" if call.direction != "INTERNAL" else "", "tags": self._tags(call), "flags": [],
+            **({"queueName": "Support", "queueId": "q-6400", "queueTime": conv(flow.wait_ms)}
+               if call.direction == "INBOUND" else {}),
             "transcriptionStatus": flow.transcription, "transcriptionLanguage": "en-US",
             "attachments": [{"recording": self._attachment(flow)}] if flow.rec_file else [],
         }
         for key in self.drop_fields:
             rec.pop(key, None)
         return {**rec, **self.extra_fields}
+
+    @staticmethod
+    def _tags(call: EmulatedCall) -> list[str]:
+        """Tags a supervisor set in Wildix on some calls (deterministic per call)."""
+        n = int(hashlib.sha256(call.id.encode()).hexdigest()[:2], 16)
+        return ["vip"] if n % 4 == 0 else ["follow-up", "billing"] if n % 4 == 1 else []
+
+    def complete_transcription(self, call_id: str) -> None:
+        """The pipeline finishes a flow that was still processing: listed AVAILABLE from now on."""
+        with self._state:
+            for flow in self.by_id[call_id].flows:
+                if flow.transcription == "POST_TRANSCRIPTION":
+                    flow.transcription = "AVAILABLE"
+
+    def summary(self, call: EmulatedCall, flow: Flow) -> str:
+        assert flow.dialogue is not None
+        said = " ".join(_SUMMARY[p.key] for p in flow.dialogue.placements if p.key in _SUMMARY)
+        return said or "The agent greeted the caller and transferred the call."
 
     def _attachment(self, flow: Flow) -> dict[str, Any]:
         assert flow.rec_start is not None and flow.dialogue is not None
@@ -257,7 +290,8 @@ class WildixEmulator(EmulatorServer):
         gap = flow.rec_start - flow.start_ms
         return [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{call.id}/{flow.index}/{i}")), "time": flow.start_ms,
                  "speaker": agent_side if p.speaker == "agent" else other, "text": p.text, "language": "en-US",
-                 "isFinal": True, "start": gap + p.offset_ms, "end": gap + p.offset_ms + p.duration_ms, "sentiment": "neutral"}
+                 "isFinal": True, "start": gap + p.offset_ms, "end": gap + p.offset_ms + p.duration_ms,
+                 "sentiment": _SENTIMENT.get(p.key, "neutral")}
                 for i, p in enumerate(flow.dialogue.placements)]
 
     def webhook_events(self, call: EmulatedCall) -> list[dict[str, Any]]:
@@ -351,6 +385,16 @@ class WildixEmulator(EmulatorServer):
         if len(parts) == 3:
             return 200, {"call": self.record(call, flow, "ms")}
         key = (call.id, idx)
+        if parts[3:] == ["summary"]:
+            with self._state:
+                self.summary_requests += 1
+                late = self.late_summaries.get(key, 0)
+                if late:
+                    self.late_summaries[key] = late - 1
+            if flow.transcription != "AVAILABLE" or late:
+                return self._error(404, "CallSummaryNotFoundException", "Call summary not found")
+            return 200, {"summary": {"id": call.id, "flowIndex": idx, "language": "en-US", "time": flow.end_ms + 1500,
+                                     "text": self.summary(call, flow)}}
         with self._state:
             late = self.late.get(key, 0)
             if late:

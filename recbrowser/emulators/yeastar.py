@@ -236,8 +236,13 @@ class YeastarEmulator(EmulatorServer):
             send_json(req.handler, {"errcode": 60001, "errmsg": "DATA NOT FOUND"}, status=404)
 
     def _check_token(self, req: Request) -> None:
-        if not self.tokens.valid(req.query.get("access_token", "")):
+        if not self.tokens.valid(req.query.get("access_token", "")) or self._token_expiry_fault(req):
             raise YeastarApiError(10004)
+
+    def _token_expiry_fault(self, req: Request) -> bool:
+        """The `token-expiry` fault (path= narrows it, after=N lets N requests through first):
+        every live token lapses, as when 30 minutes pass between two requests. Step-2 links
+        (the AI transcript file, a recording) can meet it as well as the API calls."""
         fault = self.faults.peek("token-expiry", req.path)
         if fault is not None:
             with self._state:
@@ -247,7 +252,8 @@ class YeastarEmulator(EmulatorServer):
                 self._expiry_seen[id(fault)] = 0
                 self.count("fault:token-expiry")
                 self.expire_tokens()
-                raise YeastarApiError(10004)
+                return True
+        return False
 
     def _new_link(self, name: str, kind: str, payload: Any) -> str:
         now = time.time()
@@ -273,7 +279,7 @@ class YeastarEmulator(EmulatorServer):
             raise YeastarApiError(10005)  # INFERENCE: the docs give no code for bad credentials
         pair = self.tokens.issue()
         if pair is None:
-            raise YeastarApiError(60002)  # INFERENCE: the 8-token cap is documented, its code is not
+            raise YeastarApiError(60002)  # MAX LIMITATION EXCEEDED [S-Y7]; that get_token uses it for the cap is INFERENCE
         return self._token_answer(pair)
 
     def _refresh_token(self, req: Request) -> dict[str, Any]:
@@ -433,12 +439,15 @@ class YeastarEmulator(EmulatorServer):
                       c.talk_s - cut_s - ring2)]
         out = []
         for n, frm, to, who, said, t0, ring, talk in parts:
+            # The caller waits on hold while the first agent transfers (talk_duration excludes it).
+            hold = min(2, talk) if n == 1 and len(parts) > 1 else 0
+            talk -= hold
             leg_hex = (int(c.uid[-5:], 16) * 31 + n * 7919) & 0xFFFFF
             out.append({
                 "uid": c.uid, "leg_id": f"{datetime.fromtimestamp(t0, self.tz):%Y%m%d%H%M%S}-{leg_hex:05X}",
                 "leg": n, "time": self.display(t0), "call_type": c.call_type, "call_from": frm[1], "call_to": to[1],
-                "status": "ANSWERED", "call_duration": ring + talk, "ring_duration": ring, "talk_duration": talk,
-                "hold_duration": 0,
+                "status": "ANSWERED", "call_duration": ring + talk + hold, "ring_duration": ring, "talk_duration": talk,
+                "hold_duration": hold,
                 "ai_transcription": [{"source_number": (who if p.speaker == "agent" else customer)[1], "content": p.text,
                                       "timestamp": rec0 + p.offset_ms, "duration": p.duration_ms // 1000} for p in said],
                 "ai_summary": " ".join(_SUMMARY[p.key] for p in said if p.key in _SUMMARY)
@@ -463,7 +472,7 @@ class YeastarEmulator(EmulatorServer):
                 self.media_requests += 1
         if not req.headers.get("User-Agent", "").strip():
             return send_json(h, {"errcode": 10005, "errmsg": "ACCESS DENIED"})
-        if not token_ok:
+        if not token_ok or self._token_expiry_fault(req):
             return send_json(h, {"errcode": 10004, "errmsg": "TOKEN EXPIRED"})
         if link is None or link[0] <= time.time() or self.faults.take("expired-url", req.path):
             self.count("download:expired")

@@ -181,6 +181,9 @@ class BandwidthProvider:
         if status == 404:
             return NotFound(f"{who}: Bandwidth has no {what} (404{detail}); it was deleted, is older than the "
                             f"30 days Bandwidth keeps recordings, or the account ID {self.account_id} is wrong.")
+        if status in (400, 405, 409, 415) and detail:
+            # Bandwidth's own words say what it refused and why (voiceApiError.description).
+            return ProviderError(f"{who}: Bandwidth refused the request for {what} ({status}{detail}).")
         return e
 
     # -- recordings -----------------------------------------------------------------------------

@@ -103,6 +103,9 @@ def call_from_recordings(call_id: str, metas: list[dict[str, Any]], now_ms: int,
         recordings=recordings,
         raw={"recordings": metas},
     )
+    # A <Transfer>: who it went to, the caller ID the B-leg saw, and the A-leg's call.
+    labels = {"transferTo": "transferred_to", "transferCallerId": "transfer_caller_id", "parentCallId": "parent_call"}
+    call.details = {label: str(m[key]) for m in metas for key, label in labels.items() if m.get(key)}
     return call
 
 
@@ -117,15 +120,25 @@ def _audio_reason(metas: list[dict[str, Any]], now_ms: int) -> str:
     return "Bandwidth offers no download link for this recording yet"
 
 
-def speaker_names(call: Call, channels: int) -> dict[int, tuple[str, str]]:
+def speaker_names(call: Call, channels: int, meta: dict[str, Any] | None = None) -> dict[int, tuple[str, str]]:
     """Speaker index -> (label, role). Multi-channel: one transcript per channel, the first the
-    far party (caller / called party, or the A-leg), the second our side (PlayAudio, SpeakSentence,
-    the B-leg) [C S-B1]. Mono: the engine's own speaker numbers, roles unknown."""
+    far party (caller / called party), the second our side (PlayAudio, SpeakSentence) [C S-B1].
+    During a <Transfer> the first is the A-leg and the second the B-leg [C-seed]: the B-leg is
+    the party the call was transferred to (`transferTo`), and on the B-leg's own recording
+    (`parentCallId` set) the A-leg party is the caller ID it was given (`transferCallerId`).
+    Mono: the engine's own speaker numbers, roles unknown."""
     if channels < 2:
         return {}
+    meta = meta or {}
     far = call.from_party if call.direction != "outbound" else call.to_party
     near = call.to_party if call.direction != "outbound" else call.from_party
-    return {0: (far.number or "Caller", "caller"), 1: (near.number or "Agent", "agent")}
+    far_label, near_label = far.number or "Caller", near.number or "Agent"
+    transfer_to, caller_id = str(meta.get("transferTo") or ""), str(meta.get("transferCallerId") or "")
+    if transfer_to:
+        near_label = f"{transfer_to} (transferred to)"
+    if meta.get("parentCallId") and caller_id:
+        far_label = caller_id
+    return {0: (far_label, "caller"), 1: (near_label, "agent")}
 
 
 @reads("transcript", lambda _data, _call, recording, *_: recording.provider_id)
@@ -135,7 +148,7 @@ def segments_from_transcription(data: Any, call: Call, recording: Recording, leg
     if not isinstance(data, dict):
         return []
     channels = recording.raw.get("channels") if isinstance(recording.raw.get("channels"), int) else 1
-    names = speaker_names(call, channels)
+    names = speaker_names(call, channels, recording.raw)
 
     def who(index: Any) -> tuple[str, str]:
         if isinstance(index, int) and not isinstance(index, bool):

@@ -189,6 +189,9 @@ class DialgenProvider:
         # Always a fresh read: the signed URL in the store may have expired long ago.
         status = self.call_status(call.provider_id)
         url = status.get("recordingUrl")
+        agent, contact = call.raw.get("agentId"), call.raw.get("contactId")
+        if (not isinstance(url, str) or not url) and agent and contact:
+            url = self.metric(call.provider_id, str(agent), str(contact)).get("recordingUrl")  # the seed's source
         if not isinstance(url, str) or not url:
             expired = recording.expires_ms is not None and recording.expires_ms <= time.time() * 1000
             why = EXPIRED_REASON if expired else "Dialgen gives no recording URL for it"

@@ -100,6 +100,7 @@ def call_from_status(data: dict[str, Any], now_ms: int, metric: dict[str, Any] |
     tstate = "available" if segs else "pending" if live or (status == "COMPLETED" and not expired and not
                                                              merged.get("transcription")) else "none"
     ids = {k: merged.get(k) for k in ("batchId", "agentId", "contactId", "callSid") if merged.get(k)}
+    sentiment, details = _metrics(metric.get("metricJson"))
     return Call(
         provider_id=call_id,
         start_ms=start,
@@ -113,10 +114,27 @@ def call_from_status(data: dict[str, Any], now_ms: int, metric: dict[str, Any] |
         audio_reason="" if has_audio else _reason(status, url, expired),
         transcript_status=tstate,
         summary=str(metric.get("summary") or data.get("summary") or ""),
+        sentiment=sentiment,
+        details=details,
         recordings=recordings,
         segments=segs if segs or not live else None,
         raw={"status": data, "metric": metric, **ids, **(extra or {})},
     )
+
+
+# get-metric's default metrics [S-D4] under the labels recbrowser shows; custom metrics keep their names.
+_METRIC_LABELS = {"intent": "intent", "keyPoints": "key_points", "callStatus": "call_status", "confidence": "confidence",
+                  "actionItems": "action_items", "selfEvaluation": "self_evaluation"}
+
+
+def _metrics(metric_json: Any) -> tuple[str, dict[str, Any]]:
+    """(sentiment, the other metrics) of get-metric's `metricJson`; empty values are left out."""
+    if not isinstance(metric_json, dict):
+        return "", {}
+    sentiment = str(metric_json.get("sentiment") or "").lower()
+    details = {_METRIC_LABELS.get(k, k): v for k, v in metric_json.items()
+               if k != "sentiment" and v not in (None, "", [], {}) and isinstance(v, str | int | float | list | dict)}
+    return sentiment, details
 
 
 def _reason(status: str, url: str, expired: bool) -> str:

@@ -2,7 +2,7 @@
 
 Written for httpcore 1.0.9 (pinned in pyproject.toml and requirements.lock); each piece checks
 that the internals it needs are still there and falls back to httpx's public path when not.
-tests/test_http_fastpath.py fails when httpcore leaves that version: then check both again.
+tests/providers/test_http_fastpath.py fails when httpcore leaves that version: then check both again.
 
 1. Bigger reads. httpcore reads HTTP/1.1 answers 64 KB per recv(); every read then goes
    through h11's parser and two copies. 256 KB reads cut that per-read cost by about a fifth of

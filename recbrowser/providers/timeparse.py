@@ -7,8 +7,10 @@ to strptime directives once.
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import UTC, datetime, tzinfo
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,12 +48,52 @@ def strptime_format(display_format: str) -> str:
 def zone(name: str | None) -> tzinfo:
     """The named IANA zone, or this computer's zone when none is set."""
     if not name:
-        local = datetime.now().astimezone().tzinfo
-        return local if local is not None else UTC
+        return local_zone()
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder, a name too long
         raise ValueError(f"{name!r} is not a time zone name; use one like Europe/Berlin or America/New_York.") from None
+
+
+def local_zone() -> tzinfo:
+    """This computer's time zone with its rules (summer and winter time), never today's fixed
+    offset: `TZ` when it names an IANA zone, else the zone /etc/localtime links to, else the C
+    library's local time (which follows TZ and /etc/localtime too)."""
+    names = [os.environ.get("TZ", "").removeprefix(":")]
+    with suppress(OSError):
+        target = os.path.realpath("/etc/localtime")
+        if "/zoneinfo/" in target:
+            names.append(target.split("/zoneinfo/", 1)[1])
+    for name in names[:1] if names[0] else names[1:]:
+        with suppress(ZoneInfoNotFoundError, ValueError, OSError):
+            return ZoneInfo(name)
+    return SystemLocalTime()
+
+
+class SystemLocalTime(tzinfo):
+    """The C library's local time as a tzinfo: each moment gets its own offset (a POSIX TZ
+    string such as CET-1CEST, or a platform without IANA names)."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return self._local(dt).utcoffset() or timedelta(0)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return self._local(dt).dst()
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self._local(dt).tzname()
+
+    def fromutc(self, dt: datetime) -> datetime:
+        local = dt.replace(tzinfo=UTC).astimezone()
+        return local.replace(tzinfo=self)
+
+    @staticmethod
+    def _local(dt: datetime | None) -> datetime:
+        # A naive wall time's astimezone() asks mktime() for that moment's offset.
+        return (dt or datetime.now()).replace(tzinfo=None).astimezone()
+
+    def __repr__(self) -> str:
+        return "SystemLocalTime()"
 
 
 def parse_display_time(text: str, display_format: str, tz: tzinfo) -> int:

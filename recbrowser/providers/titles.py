@@ -2,7 +2,7 @@
 
 The window's account list shows them before its first paint: importing the five connectors
 for their `title` would cost ~15 ms, and even providers.base ~2 ms (its dataclasses).
-tests/test_providers_titles.py keeps this table equal to each class's title.
+tests/providers/test_providers_titles.py keeps this table equal to each class's title.
 """
 
 from __future__ import annotations

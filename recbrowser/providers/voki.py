@@ -78,6 +78,7 @@ def _origin(url: str) -> str:
 class VokiProvider:
     name: ClassVar[str] = "voki"
     title: ClassVar[str] = "Voki"
+    kept_secrets: ClassVar[tuple[str, ...]] = ("refresh_token",)  # written by keep_secret, not by the user
     settings_schema: ClassVar[tuple[SettingField, ...]] = (
         SettingField("base_url", "Voki address", required=False, default=DEFAULT_BASE_URL),
         SettingField("tenant", "Tenant", help="your company's slug, as in the X-Tenant header, e.g. avanter"),

@@ -120,6 +120,7 @@ def call_from_item(item: dict[str, Any], fallback_start_ms: int) -> Call:
         audio_reason=no_recording_reason(state),
         transcript_status="none",
         segments=[],
+        department=str(item.get("department_name") or ""),
         raw={"call": item},
     )
 
@@ -163,6 +164,10 @@ def apply_recording(call: Call, rec: dict[str, Any]) -> Call:
         call.duration_ms = call.recordings[0].duration_ms
     call.transcript_status = transcript_state(rec)
     t = rec.get("transcription") if isinstance(rec.get("transcription"), dict) else {}
+    call.language = str(t.get("language") or "")
+    created = iso_ms(rec.get("created_at"))
+    if created is not None:  # when Voki made the file (after the call), not when its audio starts
+        call.details = {**call.details, "recording_created_at": str(rec["created_at"])}
     if call.transcript_status == "available":
         # Whisper's text has no timings: untimed segments, never invented offsets.
         call.segments = [Segment(text=s) for s in split_sentences(str(t.get("text") or ""))]

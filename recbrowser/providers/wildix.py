@@ -25,6 +25,7 @@ from recbrowser.providers.wildix_map import (
     flow_index,
     leg_id,
     merge_copies,
+    overall_sentiment,
     recording_from_attachment,
     recordings_of,
     records_to_call,
@@ -244,11 +245,28 @@ class WildixProvider:
 
     def _transcript_of(self, call: Call) -> Call:
         try:
-            return self.fetch_transcript(call)
+            return self._fetch_transcript(call)
         except UnreadableRecord as e:
             raise part_of_call(e, call.provider_id) from None
 
     def fetch_transcript(self, call: Call) -> Call:
+        """A cached call's transcript, asked again by a later sync: flows that were still
+        processing when the call was stored are read again first (GetCall), since only the
+        record says when WDA has finished them."""
+        flows = call.raw.get("flows", [])
+        for i, f in enumerate(flows):
+            if isinstance(f, dict) and str(f.get("transcriptionStatus") or "").upper() == TRANSCRIPT_PROCESSING:
+                path = f"/v2/history/calls/{quote(call.provider_id, safe='')}/flows/{flow_index(f)}"
+                try:
+                    fresh = self._wda("GET", path)
+                except NotFound:
+                    continue
+                rec = fresh.get("call") if isinstance(fresh, dict) else None
+                if isinstance(rec, dict) and rec.get("transcriptionStatus"):
+                    flows[i] = {**f, "transcriptionStatus": rec["transcriptionStatus"]}
+        return self._fetch_transcript(call)
+
+    def _fetch_transcript(self, call: Call) -> Call:
         """One GET per flow that WDA reports as transcribed; a flow still processing, or not
         found after the retries, leaves the call 'pending' (the next sync asks again)."""
         flows = [f for f in call.raw.get("flows", []) if isinstance(f, dict)]
@@ -257,40 +275,73 @@ class WildixProvider:
             call.transcript_status, call.segments = "none", []
             return call
         segments, pending = [], TRANSCRIPT_PROCESSING in words
+        all_chunks: list[Any] = []
+        interaction: dict[str, Any] = {}
+        summaries: list[str] = []
         for f in flows:
             if str(f.get("transcriptionStatus") or "").upper() != TRANSCRIPT_FETCH:
                 continue
             idx = flow_index(f)
-            chunks = self._transcription(call.provider_id, idx)
-            if chunks is None:
+            data = self._transcription(call.provider_id, idx)
+            if data is None:
                 pending = True
                 continue
+            chunks, metrics = data
             rec = next((r for r in call.recordings if r.leg == leg_id(call.provider_id, idx)), None)
             segments += chunks_to_segments(chunks, f, rec, leg_id(call.provider_id, idx))
+            all_chunks += chunks
+            if metrics:
+                interaction[f"leg {idx + 1}" if len(flows) > 1 else "call"] = metrics
+            if summary := self._summary(call.provider_id, idx):
+                summaries.append(summary)
+        call.sentiment, counts = overall_sentiment(all_chunks)
+        if counts:
+            call.details["sentences_by_sentiment"] = counts
+        if interaction:
+            call.details["interaction"] = interaction if len(interaction) > 1 else next(iter(interaction.values()))
         if pending and not segments:
             call.transcript_status, call.segments = "pending", None  # keep whatever the cache has
         else:
             call.transcript_status = "available" if segments else "none"
             call.segments = segments
+            call.summary = "\n\n".join(summaries)
         return call
 
-    def _transcription(self, call_id: str, idx: int) -> list[Any] | None:
-        path = f"/v2/history/calls/{quote(call_id, safe='')}/flows/{idx}/transcription"
-        # Once a few transcriptions never came despite the retries, the pipeline is behind as a
-        # whole: ask the rest once each instead of sleeping 7 s per call (they stay pending).
+    def _transcription(self, call_id: str, idx: int) -> tuple[list[Any], dict[str, Any]] | None:
+        """(chunks, interaction metrics) of one flow, or None while WDA has none yet."""
+        data = self._retried(f"/v2/history/calls/{quote(call_id, safe='')}/flows/{idx}/transcription")
+        if data is None:
+            return None
+        tr = data.get("transcription") if isinstance(data, dict) else None
+        chunks = tr.get("chunks") if isinstance(tr, dict) else None
+        if not isinstance(chunks, list):
+            raise ProtocolError(self._say(f"WDA sent a transcription of call {call_id} without chunks"))
+        metrics = data.get("interaction")
+        keep = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)} \
+            if isinstance(metrics, dict) else {}
+        return chunks, keep
+
+    def _summary(self, call_id: str, idx: int) -> str:
+        """The flow's WDA AI summary ("" when there is none). The route and its shape are an
+        INFERENCE (docs/providers.md): the seed only says WDA gives transcriptions and AI summaries."""
+        data = self._retried(f"/v2/history/calls/{quote(call_id, safe='')}/flows/{idx}/summary")
+        body = data.get("summary") if isinstance(data, dict) else None
+        text = body.get("text") if isinstance(body, dict) else body
+        return str(text).strip() if isinstance(text, str) else ""
+
+    def _retried(self, path: str) -> Any:
+        """GET a WDA resource the pipeline makes after the call, retried as the guide says for
+        transcriptions; None when it is still missing after the retries."""
+        # Once a few never came despite the retries, the pipeline is behind as a whole: ask
+        # the rest once each instead of sleeping 7 s per call (they stay pending).
         delays = self.transcript_retry_delays if self._missed < MISSES_BEFORE_NO_RETRY else ()
         for attempt in range(len(delays) + 1):
             if attempt:
                 self.wda.sleep(delays[attempt - 1])
             try:
-                data = self._wda("GET", path)
+                return self._wda("GET", path)
             except NotFound:  # CallNotFound / CallTranscriptionNotFound: the pipeline lags [C-seed]
                 continue
-            tr = data.get("transcription") if isinstance(data, dict) else None
-            chunks = tr.get("chunks") if isinstance(tr, dict) else None
-            if not isinstance(chunks, list):
-                raise ProtocolError(self._say(f"WDA sent a transcription of call {call_id} without chunks"))
-            return chunks
         self._missed += 1
         return None
 

@@ -134,7 +134,8 @@ def records_to_call(call_id: str, records: list[dict[str, Any]], unit: str, extr
             provider_id=leg_id(call_id, idx), index=idx, start_ms=f_start,
             from_party=party(f.get("caller")), to_party=party(f.get("callee")), status=status,
             duration_ms=f_end - f_start if f_start is not None and f_end is not None else duration_ms(f.get("duration"), unit),
-            talk_ms=duration_ms(f.get("talkTime"), unit),
+            talk_ms=duration_ms(f.get("talkTime"), unit), ring_ms=duration_ms(f.get("waitTime"), unit),
+            hold_ms=duration_ms(f.get("holdTime"), unit),
         ))
         talk += duration_ms(f.get("talkTime"), unit) or 0
         seen = {r.provider_id for r in recordings}
@@ -156,7 +157,62 @@ def records_to_call(call_id: str, records: list[dict[str, Any]], unit: str, extr
     pauses = [p for r in recordings for p in pauses_of(r)]
     call.raw = {"flows": flows, "pauses": pauses, **(extra or {})}
     call.transcript_status = transcript_status(flows)
+    _keep_insights(call, flows, recordings, pauses, unit)
     return call
+
+
+def _keep_insights(call: Call, flows: list[dict[str, Any]], recordings: list[Recording], pauses: list[dict[str, Any]],
+                   unit: str) -> None:
+    """What the CallRecords say beyond the basics: queue, tags, the agent's department, the
+    transcript's language; trunk, queue wait, recording pauses and owner as labelled details."""
+    def first(key: str) -> str:
+        return next((str(f[key]) for f in flows if isinstance(f.get(key), str) and f[key]), "")
+
+    call.queue = first("queueName")
+    call.language = first("transcriptionLanguage")
+    tags: list[str] = []
+    for f in flows:
+        tags += [str(t) for t in f.get("tags") or [] if isinstance(t, str | int) and str(t) not in tags]
+    call.provider_tags = tags
+    agents = [p for f in flows for p in (f.get("caller"), f.get("callee"))
+              if isinstance(p, dict) and (str(p.get("role", "")).upper() == "AGENT" or str(p.get("type", "")).upper() == "LOCAL")]
+    call.department = next((str(p["userDepartment"]) for p in agents if p.get("userDepartment")), "")
+    details: dict[str, Any] = {}
+    if trunk := first("trunkName"):
+        details["trunk"] = trunk
+    waits = [w for w in (duration_ms(f.get("queueTime"), unit) for f in flows) if w is not None]
+    if waits:
+        details["queue_wait_s"] = round(sum(waits) / 1000)
+    owners = sorted({str(r.raw.get("owner")) for r in recordings if r.raw.get("owner")})
+    if owners:
+        details["recording_owner"] = ", ".join(owners)
+    if pauses:
+        details["recording_pauses"] = [
+            f"{p['reason']} at {_clock(p['offset_ms'])} for {_clock(p['length_ms'])}" for p in pauses
+            if p.get("offset_ms") is not None and p.get("length_ms") is not None]
+    call.details = details
+
+
+def _clock(ms: int) -> str:
+    s = ms / 1000
+    return f"{int(s // 60)}:{s % 60:04.1f}"
+
+
+def overall_sentiment(chunks: list[Any]) -> tuple[str, dict[str, int]]:
+    """The call's sentiment from its sentences' (WDA chunk `sentiment`): the commoner of
+    positive and negative when any sentence has one (negative on a tie: a supervisor would
+    rather look at it), else neutral; and how many sentences had each word."""
+    counts: dict[str, int] = {}
+    for ch in chunks:
+        word = str(ch.get("sentiment") or "").lower() if isinstance(ch, dict) else ""
+        if word:
+            counts[word] = counts.get(word, 0) + 1
+    if not counts:
+        return "", {}
+    pos, neg = counts.get("positive", 0), counts.get("negative", 0)
+    if pos or neg:
+        return ("positive" if pos > neg else "negative"), counts
+    return (max(counts, key=lambda w: counts[w])), counts
 
 
 def transcript_status(flows: list[dict[str, Any]]) -> str:

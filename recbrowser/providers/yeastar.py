@@ -1,8 +1,10 @@
 """Yeastar P-Series OpenAPI connector (REFERENCE.md section 2).
 
 The PBX allows at most 8 live access tokens per application, so tokens are cached per
-(PBX, client id) for the whole process and refreshed, never fetched per request. Every
-answer is HTTP 200 with an `errcode`: it is checked on every response.
+(PBX, client id) for the whole process and refreshed, never fetched per request, and handed to
+`keep_secret` so the next process (a CLI run from cron, a second window) reuses them from the
+keyring. Every answer is HTTP 200 with an `errcode`: it is checked on every response, including
+the step-2 download links (an access token can expire between step 1 and step 2).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -31,6 +33,8 @@ DAY_MS = 86_400_000
 PAGE_SIZE = 1000  # CDR pages (the PBX allows 10,000; smaller pages keep each transaction short)
 SYNC_PAGE = 200  # calls per yielded page = per store transaction
 TOKEN_EXPIRED = 10004
+TOO_MANY_TOKENS = 60002  # MAX LIMITATION EXCEEDED: get_token while 8 access tokens are live
+TOKEN_SECRET = "api_token"  # the keyring key holding the live token pair (JSON)
 _AUTH_CODES = {10005, 70004, 70087}
 _UNSUPPORTED = {10001, 10002, 10003}
 _PARAM_CODES = {40001, 40002}
@@ -44,6 +48,22 @@ class _Token:
     access_until: float
     refresh: str
     refresh_until: float
+
+    def to_secret(self, key: tuple[str, str]) -> str:
+        return json.dumps({"pbx": key[0], "client_id": key[1], "access": self.access, "access_until": self.access_until,
+                           "refresh": self.refresh, "refresh_until": self.refresh_until})
+
+    @classmethod
+    def from_secret(cls, text: str, key: tuple[str, str]) -> _Token | None:
+        """The pair kept in the keyring, if it belongs to this PBX and client and is still of use."""
+        try:
+            d = json.loads(text)
+            if (d["pbx"], d["client_id"]) != key:
+                return None
+            tok = cls(str(d["access"]), float(d["access_until"]), str(d["refresh"]), float(d["refresh_until"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        return tok if max(tok.access_until, tok.refresh_until) - 60 > time.time() else None
 
 
 # One token per PBX and client for the whole process (the PBX caps an app at 8 live tokens).
@@ -68,6 +88,7 @@ def forget_tokens() -> None:
 class YeastarProvider:
     name: ClassVar[str] = "yeastar"
     title: ClassVar[str] = "Yeastar P-Series"
+    kept_secrets: ClassVar[tuple[str, ...]] = (TOKEN_SECRET,)  # written by keep_secret, not by the user
     settings_schema: ClassVar[tuple[SettingField, ...]] = (
         SettingField("base_url", "PBX address", help="e.g. https://192.168.5.150:8088 or https://yourpbx.ras.yeastar.com"),
         SettingField("client_id", "Client ID", help="PBX web portal: Integrations > API"),
@@ -83,7 +104,8 @@ class YeastarProvider:
         SettingField("ca_bundle", "CA bundle file", required=False, help="for a PBX with a self-signed certificate"),
     )
 
-    def __init__(self, account: Account, secrets: dict[str, str], http: HttpClient | None = None):
+    def __init__(self, account: Account, secrets: dict[str, str], http: HttpClient | None = None,
+                 keep_secret: Callable[[str, str], None] | None = None):
         from recbrowser.providers.http import HttpClient  # see the note at the top
 
         self.account = account
@@ -100,7 +122,15 @@ class YeastarProvider:
             provider=self.title, account=account.name, user_agent="recbrowser/0.1 OpenAPI", ca_bundle=settings.get("ca_bundle")
         )
         self.http.add_secret(self._secret)
+        self.keep_secret = keep_secret
         self._use_v2 = True
+        kept = _Token.from_secret(secrets.get(TOKEN_SECRET) or "", self._key())
+        if kept is not None:  # tokens another process took: reused, not a new one of the 8
+            for t in (kept.access, kept.refresh):
+                if t:
+                    self.http.add_secret(t)
+            with _TOKENS_LOCK:
+                _TOKENS.setdefault(self._key(), kept)
 
     # -- auth -------------------------------------------------------------------------------
     def _key(self) -> tuple[str, str]:
@@ -120,11 +150,19 @@ class YeastarProvider:
             else:
                 tok = self._auth("get_token", {"username": self.client_id, "password": self._secret})
             _TOKENS[self._key()] = tok
-            return tok.access
+        if self.keep_secret is not None:
+            self.keep_secret(TOKEN_SECRET, tok.to_secret(self._key()))
+        return tok.access
 
     def _auth(self, endpoint: str, body: dict[str, str]) -> _Token:
         data = self.http.post_json(f"{self.base_url}/openapi/v1.0/{endpoint}", json=body, credentials=True)
         code = _errcode(data)
+        if code == TOO_MANY_TOKENS:
+            raise AuthError(
+                f"Yeastar account '{self.account.name}': the PBX refused a new API token because this Client ID "
+                "already has the most tokens it allows (8, MAX LIMITATION EXCEEDED); other programs or copies of "
+                "recbrowser use them: close those, or wait up to 30 minutes for one to expire, then try again."
+            )
         if code != 0:
             msg = str(data.get("errmsg", "")).strip() if isinstance(data, dict) else ""
             raise AuthError(
@@ -146,10 +184,11 @@ class YeastarProvider:
             self.http.add_secret(tok.refresh)
         return tok
 
-    def _invalidate(self, access: str) -> None:
+    def _invalidate(self, access: str | None = None) -> None:
+        """Drop the access token the PBX called expired (None: whichever is current)."""
         with _TOKENS_LOCK:
             tok = _TOKENS.get(self._key())
-            if tok and tok.access == access:
+            if tok and (access is None or tok.access == access):
                 tok.access_until = 0
 
     def _api(self, version: str, endpoint: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -247,6 +286,14 @@ class YeastarProvider:
         except ValueError:
             data = None
         detail = data.get("errmsg", data.get("errcode")) if isinstance(data, dict) else "not audio"
+        code = data.get("errcode") if isinstance(data, dict) else None
+        if code == TOKEN_EXPIRED:
+            # The token lapsed between step 1 and step 2: a fresh token and a fresh link (the
+            # caller asks resolve_media once more); not a sign that the recording is gone.
+            self._invalidate()
+        elif code in _AUTH_CODES:
+            return AuthError(f"Yeastar account '{self.account.name}': the PBX denied the download ({detail}); "
+                             "check the API permissions and allowed IPs.")
         return LinkExpired(f"Yeastar account '{self.account.name}': the PBX refused the download link ({detail}).")
 
     def close(self) -> None:
@@ -341,6 +388,13 @@ class YeastarProvider:
         if not path:
             return {}
         legs = self.http.get_json(self._download_url(str(path)))
+        if isinstance(legs, dict) and legs.get("errcode") == TOKEN_EXPIRED:
+            # The token lapsed between the two steps: a fresh token, a fresh link, once.
+            self._invalidate()
+            path = self._api("v2.0", "cdr/aidownload", params).get("download_resource_url")
+            legs = self.http.get_json(self._download_url(str(path))) if path else []
+        if isinstance(legs, dict) and "errcode" in legs:
+            raise self._error("the AI transcript file", _errcode(legs), legs)
         if not isinstance(legs, list):
             raise ProtocolError(f"Yeastar account '{self.account.name}': the AI transcript file is not a list of call legs.")
         by_uid: dict[str, list[dict[str, Any]]] = {}

@@ -75,6 +75,10 @@ def cdr_to_call(row: dict[str, Any], times: TimeContext) -> Call:
     to_party = party(row.get("call_to"), row.get("call_to_name"), row.get("call_to_number"))
     direction = _DIRECTIONS.get(str(row.get("call_type", "")).lower(), "unknown")
     agent_party = from_party if direction == "outbound" else to_party
+    queues = [q for q in row.get("queues") or [] if isinstance(q, dict) and q.get("name")]
+    details = {k: str(row[k]) for k in ("src_trunk", "dst_trunk", "did_number", "dod_number") if row.get(k)}
+    if len(queues) > 1:
+        details["queues"] = [f"{q['name']} ({q.get('status', '')})".replace(" ()", "") for q in queues]
     return Call(
         provider_id=uid,
         start_ms=start_ms,
@@ -86,6 +90,8 @@ def cdr_to_call(row: dict[str, Any], times: TimeContext) -> Call:
         duration_ms=seconds_ms(duration),
         ring_ms=seconds_ms(ring),
         talk_ms=seconds_ms(talk),
+        queue=str(queues[0]["name"]) if queues else "",
+        details=details,
         raw={"cdr": row},
     )
 
@@ -134,6 +140,7 @@ def apply_ai_legs(call: Call, legs: list[dict[str, Any]], times: TimeContext) ->
         leg_id = str(entry.get("leg_id") or f"{call.provider_id}-{entry.get('leg', 0)}")
         leg_start = times.parse(str(entry["time"])) if entry.get("time") else call.start_ms
         from_p, to_p = party(entry.get("call_from")), party(entry.get("call_to"))
+        leg_type = str(entry.get("call_type") or "")
         call.legs.append(
             Leg(
                 provider_id=leg_id,
@@ -144,8 +151,13 @@ def apply_ai_legs(call: Call, legs: list[dict[str, Any]], times: TimeContext) ->
                 status=_STATUSES.get(str(entry.get("status", "")).upper(), "unknown"),
                 duration_ms=seconds_ms(entry.get("call_duration")),
                 talk_ms=seconds_ms(entry.get("talk_duration")),
+                ring_ms=seconds_ms(entry.get("ring_duration")),
+                hold_ms=seconds_ms(entry.get("hold_duration")),
+                call_type=leg_type,
             )
         )
+        # The PBX side of this leg: after a transfer it is the agent who took the call over.
+        leg_agent = from_p if leg_type.lower() in ("outbound",) else to_p
         origin = rec_start if rec_start is not None else leg_start
         for item in entry.get("ai_transcription") or []:
             text = str(item.get("content") or "").strip()
@@ -159,7 +171,7 @@ def apply_ai_legs(call: Call, legs: list[dict[str, Any]], times: TimeContext) ->
                 Segment(
                     text=text,
                     speaker=_speaker_label(speaker_number, call),
-                    role=_role(speaker_number, call),
+                    role=_role(speaker_number, call, leg_agent),
                     start_ms=start_ms,
                     end_ms=start_ms + length if start_ms is not None and length else None,
                     leg=leg_id,
@@ -168,6 +180,9 @@ def apply_ai_legs(call: Call, legs: list[dict[str, Any]], times: TimeContext) ->
         if entry.get("ai_summary"):
             summaries.append(str(entry["ai_summary"]).strip())
     segments.sort(key=lambda s: (s.start_ms is None, s.start_ms or 0))
+    holds = [leg.hold_ms for leg in call.legs if leg.hold_ms is not None]
+    if holds:  # the CDR row has no hold time; the legs do (talk_duration excludes it)
+        call.hold_ms = sum(holds)
     call.segments = segments
     call.summary = "\n\n".join(summaries)
     call.transcript_status = "available" if segments or summaries else "none"
@@ -180,13 +195,14 @@ def _speaker_label(number: str, call: Call) -> str:
     return number or "Unknown speaker"
 
 
-def _role(number: str, call: Call) -> str:
-    """The agent is the PBX extension side: the callee of an inbound call, the caller of an outbound one."""
+def _role(number: str, call: Call, leg_agent: Party | None = None) -> str:
+    """The agent is the PBX extension side: the callee of an inbound call, the caller of an
+    outbound one, and on a leg after a transfer, that leg's PBX side (the second agent)."""
     if not number:
         return ""
     agent = call.from_party if call.direction in ("outbound", "internal") else call.to_party
     other = call.to_party if agent is call.from_party else call.from_party
-    if number == agent.number:
+    if number == agent.number or (leg_agent is not None and number == leg_agent.number and number != other.number):
         return "agent"
     if number == other.number:
         return "caller"

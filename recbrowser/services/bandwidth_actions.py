@@ -24,6 +24,8 @@ from recbrowser.store.records import DELETED_MARK as MARK
 if TYPE_CHECKING:
     from recbrowser.store.api import CallStore
 
+# transcribeCallRecording: "only for recordings longer than 500 ms and shorter than 4 h" [C S-B1].
+MIN_TRANSCRIBE_MS, MAX_TRANSCRIBE_MS = 500, 4 * 3_600_000
 ACTIONS = ("transcribe", "delete-transcription", "delete-media", "delete-recording")
 DELETIONS = ACTIONS[1:]
 
@@ -83,6 +85,11 @@ def _apply(provider, call: Call, rec: Recording, action: str, ref: str) -> Actio
             return ActionResult(ref, rid, action, f"Recording {rid} already has a transcription; nothing requested.")
         if "media" in deleted or rec.raw.get("status") == "deleted":
             raise UserFacingError(f"Recording {rid} of call {ref} has no media at Bandwidth any more, so it cannot be transcribed.")
+        length = rec.duration_ms
+        if length is not None and not MIN_TRANSCRIBE_MS < length < MAX_TRANSCRIBE_MS:
+            raise UserFacingError(
+                f"Bandwidth transcribes only recordings longer than half a second and shorter than 4 hours; "
+                f"recording {rid} of call {ref} lasts {length / 1000:,.1f} s, so nothing was requested.")
         provider.request_transcription(call.provider_id, rid)
         rec.raw["transcription"] = {**(rec.raw.get("transcription") or {}), "status": "processing"}
         return ActionResult(ref, rid, action, f"Transcription of recording {rid} requested; the next sync brings the text.")

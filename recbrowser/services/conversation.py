@@ -28,7 +28,7 @@ from recbrowser.store.records import CallFigures
 
 if TYPE_CHECKING:
     from recbrowser.services.waveform import Silence
-    from recbrowser.store.api import CallStore
+    from recbrowser.store.api import CallStore, FigureStore
 
 log = logging.getLogger("recbrowser.conversation")
 
@@ -99,12 +99,9 @@ def hold_ms(call: Call) -> int | None:
 
 
 def sentiment(call: Call) -> str:
-    """The provider's word for the call's sentiment: Dialgen's metrics (metricJson.sentiment)."""
-    raw: Any = call.raw or {}
-    for value in ((raw.get("metric") or {}).get("metricJson") or {}).get("sentiment"), raw.get("sentiment"):
-        if isinstance(value, str) and value.strip():
-            return value.strip().lower()
-    return ""
+    """The provider's word for the call's sentiment, as its mapper read it (Call.sentiment, kept
+    in the calls' own sentiment column): the figures do not guess one of their own."""
+    return call.sentiment
 
 
 def _span_ms(call: Call, last_end: int) -> int:
@@ -179,12 +176,22 @@ def _longest_monologue(timed: list[Segment]) -> tuple[int, str]:
     return best, best_by
 
 
+FIGURE_METHODS = ("save_figures", "call_figures", "report")
+
+
+def figure_store(store: CallStore) -> FigureStore | None:
+    """The store as a FigureStore when it keeps conversation figures (the SQLite cache), None
+    when it does not (the team archive, store/postgres, has no figures table yet)."""
+    return store if all(callable(getattr(store, m, None)) for m in FIGURE_METHODS) else None  # type: ignore[return-value]
+
+
 def save_for_calls(store: CallStore, account_id: int, calls: Iterable[Call]) -> int:
     """Compute and keep the figures of the calls whose transcript came with this page (calls
     without one keep theirs). Returns how many were saved.
 
     The team archive (store/postgres) has no figures table yet: its serve workers skip them."""
-    if not hasattr(store, "save_figures"):
+    keeper = figure_store(store)
+    if keeper is None:
         return 0
     found = {}
     for call in calls:
@@ -192,7 +199,7 @@ def save_for_calls(store: CallStore, account_id: int, calls: Iterable[Call]) -> 
             fig = figures(call)
             if fig is not None:
                 found[call.provider_id] = fig
-    store.save_figures(account_id, found)
+    keeper.save_figures(account_id, found)
     return len(found)
 
 
@@ -212,16 +219,17 @@ def refresh_from_audio(store: CallStore, account_name: str, call: Call, peaks_fo
         except UserFacingError as e:
             log.info("no silence map for %s/%s: %s", account_name, call.provider_id, e)
     fig = figures(call, silence, audio_ms)
-    if fig is not None and account is not None and account.id is not None and hasattr(store, "save_figures"):
-        store.save_figures(account.id, {call.provider_id: fig})
+    keeper = figure_store(store)
+    if fig is not None and account is not None and account.id is not None and keeper is not None:
+        keeper.save_figures(account.id, {call.provider_id: fig})
     return fig
 
 
 def kept_figures(store: CallStore, account_name: str, provider_id: str) -> CallFigures | None:
     """The figures the store keeps for the call (None: none computed, or a team archive, which
     keeps none yet)."""
-    read = getattr(store, "call_figures", None)
-    return read(account_name, provider_id) if read is not None else None
+    keeper = figure_store(store)
+    return keeper.call_figures(account_name, provider_id) if keeper is not None else None
 
 
 def _share(value: float | None) -> float | None:

@@ -123,7 +123,12 @@ def download_call(
     progress: Callable[[DownloadProgress], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> list[Downloaded]:
-    """Download every recording of a call that the cache does not already hold."""
+    """Download every recording of a call that the cache does not already hold. From a team
+    archive's object storage, not the provider, when `store` is one (`provider` unused)."""
+    from recbrowser.team.accounts import is_team_archive
+
+    if is_team_archive(store):
+        return _from_team_archive(store, account, call, media_root, cancelled)
     if not call.recordings:
         reason = call.audio_reason or "the provider reports no recording"
         raise NotFound(f"Call {call.provider_id} of account '{account.name}' has no recording: {reason}.")
@@ -148,6 +153,19 @@ def download_call(
     return out
 
 
+def _from_team_archive(store, account: Account, call: Call, media_root: Path, cancelled) -> list[Downloaded]:
+    from recbrowser.team.media_cache import fetch_call
+
+    copies = fetch_call(store, account, call, media_root, cancelled=cancelled)
+    if copies is None:
+        raise DownloadCancelled()
+    out = [Downloaded(c.recording_provider_id, c.path, c.size, c.sha256, fresh=c.fresh) for c in copies]
+    fresh = [f for f in out if f.fresh]
+    if fresh:
+        audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)], ", ".join(f.path.name for f in fresh))
+    return out
+
+
 def _download_recording(store, account, provider, call, rec: Recording, media_root, progress, cancelled,
                         damaged: Path | None = None) -> Downloaded:
     """`damaged`: the cached file that failed its check; replaced only once a good copy is in."""
@@ -156,6 +174,20 @@ def _download_recording(store, account, provider, call, rec: Recording, media_ro
     private_dir(folder)
     name = _cache_name(folder, rec, call)
     target = folder / name
+    size, digest = fetch_recording(provider, call, rec, target, progress=progress, cancelled=cancelled)
+    if damaged is not None and damaged.parent == target.parent:
+        os.replace(target, damaged)
+        target = damaged
+    store.record_media(account.id, rec.provider_id, str(target), size, digest)
+    return Downloaded(rec.provider_id, target, size, digest, fresh=True)
+
+
+def fetch_recording(provider: Provider, call: Call, rec: Recording, target: Path, *,
+                    progress: Callable[[DownloadProgress], None] | None = None,
+                    cancelled: Callable[[], bool] = lambda: False) -> tuple[int, str]:
+    """Fetch one recording from the provider into `target` (through `target.part`, fsynced,
+    renamed); returns (size, SHA-256). Records nothing: the caller decides where it is kept
+    (the media cache here, the team's object storage in `team serve`)."""
     src = provider.resolve_media(call, rec)
     lock = _serial_lock(src.serial_key)
     slot = _host_slot(src.url)
@@ -164,20 +196,15 @@ def _download_recording(store, account, provider, call, rec: Recording, media_ro
     slot.acquire()
     try:
         try:
-            size, digest = _fetch(provider, src, target, progress, cancelled)
+            return _fetch(provider, src, target, progress, cancelled)
         except LinkExpired:
             log.info("link for %s expired; asking the provider for a new one", rec.provider_id)
             src = provider.resolve_media(call, rec)
-            size, digest = _fetch(provider, src, target, progress, cancelled)
+            return _fetch(provider, src, target, progress, cancelled)
     finally:
         slot.release()
         if lock:
             lock.release()
-    if damaged is not None and damaged.parent == target.parent:
-        os.replace(target, damaged)
-        target = damaged
-    store.record_media(account.id, rec.provider_id, str(target), size, digest)
-    return Downloaded(rec.provider_id, target, size, digest, fresh=True)
 
 
 def _cache_name(folder: Path, rec: Recording, call: Call) -> str:

@@ -43,6 +43,8 @@ from recbrowser.services.export_privacy import CallPrivacy
 from recbrowser.services.export_select import select_calls
 from recbrowser.services.export_target import ExportTarget, disk_full, os_error
 from recbrowser.store import MediaFile
+from recbrowser.team import media_cache as team_media
+from recbrowser.team.accounts import is_team_archive
 
 if TYPE_CHECKING:
     from recbrowser.store.api import CallStore
@@ -117,6 +119,7 @@ class _Job:
         self.providers: dict[str, Provider] = {}
         self.taken: set[str] = set()
         self.calls_done = self.bytes_done = self.bytes_total = 0
+        self.estimated: dict[str, int] = {}  # ref -> its part of bytes_total until its real size is known
         self.started = time.monotonic()
         self.pool = None
         self.prefetch = Prefetcher(store.location, media_root, stop)
@@ -131,7 +134,8 @@ class _Job:
             self.target.clean_stray({n for n in self.journal.writing if not self._kept(n)})
             self.journal.open(self.settings)
             self.taken.update(row["stem"].lower() for row in self.journal.rows.values() if row.get("stem"))
-            self.bytes_total = sum(self._source_size(r) for r in self.refs)
+            self.estimated = {r: self._source_size(r) for r in self.refs}
+            self.bytes_total = sum(self.estimated.values())
             for i, ref in enumerate(self.refs):
                 if self.stop():
                     return self._cancel()
@@ -151,14 +155,22 @@ class _Job:
             raise
         finally:
             for p in self.providers.values():
-                p.close()
+                if p is not None:  # a team archive's media need no provider
+                    p.close()
 
     def _kept(self, name: str) -> bool:
         return any(name == f["name"] for row in self.journal.rows.values() for f in row.get("files", []))
 
     def _source_size(self, ref: str) -> int:
+        """The bytes a call's recordings will take: the cached files' sizes where they are in
+        the media cache, else what the provider declared (Bandwidth, Dialgen and Wildix declare
+        nothing: 0, corrected as each call is done)."""
         call = self._call(ref)
-        return sum(r.size or 0 for r in call.recordings) if call else 0
+        if call is None:
+            return 0
+        account = parse_call_ref(ref)[0]
+        cached = {m.recording_provider_id: m.size for m in self.store.media_for_call(account, call.provider_id)}
+        return sum(cached.get(r.provider_id) or r.size or 0 for r in call.recordings)
 
     def _call(self, ref: str) -> Call | None:
         try:
@@ -182,6 +194,8 @@ class _Job:
 
     def _local_media(self, account_name: str, call: Call) -> dict[str, MediaFile]:
         """The call's recordings whose file is in the media cache, by recording id."""
+        if is_team_archive(self.store):  # the archive records object keys: this desktop's copies
+            return team_media.local_media(self.store, self.media_root, account_name, call)
         return {m.recording_provider_id: m for m in self.store.media_for_call(account_name, call.provider_id)
                 if Path(m.path).is_file()}
 
@@ -272,7 +286,7 @@ class _Job:
         self.rows[ref] = row
         self.target.add_to_archive([f["name"] for f in row["files"]])
         self.summary.skipped.append(Outcome(ref, reason))
-        self._advance(sum(r.size or 0 for r in call.recordings), ref)
+        self._advance(self.estimated.get(ref, 0), ref)
         return True
 
     def _fetch_new(self, call: Call, account_name: str) -> str | None:
@@ -381,9 +395,11 @@ class _Job:
             if ahead is None or any(r.provider_id not in cached() for r in missing):
                 download_call(self.store, account, self._provider(account), call, self.media_root,
                               progress=self._download_progress, cancelled=self.stop)
-        except (NotFound, LinkExpired) as e:
+        except NotFound as e:  # only the provider saying so makes a recording gone
             row["audio_note"] = f"no audio: the provider no longer has the recording ({e})"
             return None
+        except LinkExpired as e:  # a fresh link was refused too: an auth or link problem, not a loss
+            raise _CallFailed(f"its recording could not be downloaded: {e}") from None
         except DownloadCancelled:
             raise _CallFailed("cancelled during the download") from None
         except UserFacingError as e:
@@ -444,11 +460,14 @@ class _Job:
     def _advance(self, nbytes: int, ref: str) -> None:
         self.calls_done += 1
         self.bytes_done += nbytes
+        # The total counted this call at its estimate: now it is known, so "of N" stays true.
+        self.bytes_total += nbytes - self.estimated.pop(ref, 0)
         self._emit(ref)
 
     def _emit(self, current: str, extra: int = 0) -> None:
         if self.report:
-            self.report(ExportProgress(self.calls_done, len(self.refs), self.bytes_done + extra, self.bytes_total,
+            done = self.bytes_done + extra  # a download under way may pass a size nobody declared
+            self.report(ExportProgress(self.calls_done, len(self.refs), done, max(done, self.bytes_total),
                                        time.monotonic() - self.started, current))
 
     def _download_progress(self, p: DownloadProgress) -> None:

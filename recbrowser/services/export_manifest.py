@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 JOURNAL = ".recbrowser-export.jsonl"
 CSV_COLUMNS = (
     "ref", "account", "provider", "call_id", "start", "start_utc", "direction", "from", "from_name", "to", "to_name",
-    "agent", "status", "duration_s", "talk_s", "legs", "has_audio", "audio_reason", "transcript_status",
+    "agent", "status", "duration_s", "talk_s", "ring_s", "hold_s", "queue", "department", "sentiment",
+    "provider_tags", "language", "legs", "has_audio", "audio_reason", "transcript_status", "summary",
     "recording_ids", "tags", "notes", "agent_talk_share", "caller_talk_share", "silence_share", "longest_monologue_s",
-    "overtalk_count", "overtalk_s", "hold_s", "words_per_minute", "sentiment", "export_status", "export_reason", "audio_note", "transcript_note", "files", "file_sizes", "file_sha256",
+    "overtalk_count", "overtalk_s", "words_per_minute",
+    "export_status", "export_reason", "audio_note", "transcript_note", "files", "file_sizes", "file_sha256",
     "export_audio", "export_transcripts", "export_name_template", "export_time_zone", "export_redact_pii",
 )
 
@@ -47,10 +49,21 @@ def call_metadata(call: Call, account: str, provider: str, tz: tzinfo | None) ->
         "to": call.to_party.number, "to_name": call.to_party.name, "agent": call.agent, "status": call.status,
         "duration_s": f["duration"] if call.duration_ms is not None else None,
         "talk_s": f["talk"] if call.talk_ms is not None else None, "legs": len(call.legs), "has_audio": call.has_audio,
+        "ring_s": f["ring"] if call.ring_ms is not None else None,
+        "hold_s": f["hold"] if call.hold_ms is not None else None,
+        "queue": call.queue, "department": call.department, "sentiment": call.sentiment,
+        "provider_tags": list(call.provider_tags), "language": call.language, "details": call.details,
+        "leg_details": [{"index": leg.index, "call_type": leg.call_type, "status": leg.status,
+                         "ring_s": _seconds(leg.ring_ms), "talk_s": _seconds(leg.talk_ms), "hold_s": _seconds(leg.hold_ms)}
+                        for leg in call.legs],
         "audio_reason": call.audio_reason, "transcript_status": call.transcript_status, "summary": call.summary,
         "recording_ids": [r.provider_id for r in call.recordings],
         "recording_files": [r.file_name for r in call.recordings],
     }
+
+
+def _seconds(ms: int | None) -> int | None:
+    return round(ms / 1000) if ms is not None else None
 
 
 def local_data(store: CallStore, account: str, call_id: str) -> dict[str, Any]:
@@ -83,6 +96,7 @@ def csv_text(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
             **row,
             "recording_ids": ";".join(row.get("recording_ids", [])),
             "tags": ";".join(row.get("tags", [])),
+            "provider_tags": ";".join(row.get("provider_tags", [])),
             "notes": _notes_cell(row.get("notes", [])),
             "has_audio": "yes" if row.get("has_audio") else "no",
             "files": ";".join(f["name"] for f in files),
@@ -109,8 +123,7 @@ def _figure_cells(figures: dict[str, Any] | None) -> dict[str, Any]:
     return {"agent_talk_share": figures["agent_talk_share"], "caller_talk_share": figures["caller_talk_share"],
             "silence_share": figures["silence_share"], "longest_monologue_s": seconds(figures["longest_monologue_ms"]),
             "overtalk_count": figures["overtalk_count"], "overtalk_s": seconds(figures["overtalk_ms"]),
-            "hold_s": seconds(figures["hold_ms"]), "words_per_minute": figures["words_per_minute"],
-            "sentiment": figures["sentiment"]}
+            "words_per_minute": figures["words_per_minute"]}  # hold and sentiment: the provider's columns
 
 
 def _cell(value: Any) -> str:

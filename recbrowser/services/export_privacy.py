@@ -42,13 +42,23 @@ class CallPrivacy:
         """A manifest row (before its files are added)."""
         if not self.on:
             return row
-        out = {**row, "summary": self.text(row.get("summary")),
+        out = {**row, "summary": self.text(row.get("summary")), "details": self._details(row.get("details") or {}),
                "notes": [{**n, "text": self.red.text(n["text"])} for n in row.get("notes", [])]}
         if self.call_numbers:
             for key in ("from", "from_name", "to", "to_name"):
                 out[key] = self.red.number(out.get(key) or "") or out.get(key)
             out["recording_files"] = [self._strip_numbers(n) for n in row.get("recording_files", [])]
         return out
+
+    def _details(self, value: Any) -> Any:
+        """The provider's other facts (key points, intent...) may quote the caller too."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self._details(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._details(v) for k, v in value.items()}
+        return value
 
     def _strip_numbers(self, name: str | None) -> str | None:
         for n in self._raw:  # a provider's file name often holds the caller's number as is

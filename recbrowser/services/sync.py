@@ -32,6 +32,11 @@ FIRST_SYNC_DAYS = 30  # how far back the very first sync of an account looks
 OVERLAP_MS = 2 * 3_600_000  # re-read the last 2 h: CDRs and AI transcripts arrive late
 PENDING_DAYS = 7  # transcripts still pending after this long are left for the user to request
 PENDING_MAX = 200  # per sync, so a backlog cannot make one sync endless
+# A pending transcript is asked again after 15 min, then 30, 1 h... at most every 12 h, for
+# PENDING_DAYS after its call: a lagging pipeline gets there, a lost one costs little.
+PENDING_FIRST_WAIT_MS = 15 * 60_000
+PENDING_MAX_WAIT_MS = 12 * 3_600_000
+STATE_PENDING_ASKS = "pending_transcripts"  # {call id: [times asked, next ask (epoch ms)]}
 
 STATE_SYNCED_UNTIL = "synced_until"
 STATE_RUN = "sync_run"  # the plain sync in progress: its window and the cursor after the last saved page
@@ -180,33 +185,59 @@ def sync_account(
     return result
 
 
+def now_ms() -> int:
+    """The clock the pending-transcript backoff reads (a test moves it instead of waiting)."""
+    return int(time.time() * 1000)
+
+
+def pending_wait_ms(asks: int) -> int:
+    """How long after its `asks`-th ask a pending transcript is asked again."""
+    return min(PENDING_FIRST_WAIT_MS * 2 ** max(0, asks - 1), PENDING_MAX_WAIT_MS)
+
+
 def refresh_pending(store: CallStore, account: Account, provider: Provider, cancel: CancelToken | None = None) -> int:
-    """Ask again for the transcripts of recent calls still marked pending.
+    """Ask again for the transcripts of recent calls still marked pending, with backoff.
 
     The sync window only re-reads the last couple of hours, but a transcription pipeline can
     lag by more (Wildix marks such calls pending): without this they would stay pending.
+    Each is asked again after a growing wait (pending_wait_ms), for PENDING_DAYS after its call.
     """
-    since = int(time.time() * 1000) - PENDING_DAYS * DAY_MS
+    assert account.id is not None
+    now = now_ms()
     rows, _ = store.list_calls(
-        CallFilter(account=account.name, since_ms=since, transcript_status="pending"), limit=PENDING_MAX
+        CallFilter(account=account.name, since_ms=now - PENDING_DAYS * DAY_MS, transcript_status="pending"),
+        limit=PENDING_MAX,
     )
+    saved = store.get_state(account.id, STATE_PENDING_ASKS)
+    asks: dict[str, list[int]] = json.loads(saved) if saved else {}
+    asks = {r.provider_id: asks[r.provider_id] for r in rows if r.provider_id in asks}  # forget arrived or too old
     arrived = 0
-    for row in rows:
-        if cancel and cancel.cancelled:
-            raise Cancelled
-        call = store.get_call(account.name, row.provider_id)
-        if call is None:
-            continue
-        try:
-            call = provider.fetch_transcript(call)
-        except UnreadableRecord as e:  # keep what the cache has; the next sync asks again
-            log.warning("sync %s: skipped the transcript of %s", account.name, e)
-            continue
-        if call.transcript_status != "pending":
+    try:
+        for row in rows:
+            if cancel and cancel.cancelled:
+                raise Cancelled
+            times, due = asks.get(row.provider_id, (0, 0))
+            if due > now:
+                continue
+            call = store.get_call(account.name, row.provider_id)
+            if call is None:
+                continue
+            try:
+                call = provider.fetch_transcript(call)
+            except UnreadableRecord as e:  # keep what the cache has; the next sync asks again
+                log.warning("sync %s: skipped the transcript of %s", account.name, e)
+                continue
+            if call.transcript_status == "pending":
+                asks[row.provider_id] = [times + 1, now + pending_wait_ms(times + 1)]
+                continue
+            asks.pop(row.provider_id, None)
             with store.transaction():
                 store.upsert_calls(account.id, [call])
                 conversation.save_for_calls(store, account.id, [call])
             arrived += call.transcript_status == "available"
+    finally:
+        with store.transaction():
+            store.set_state(account.id, STATE_PENDING_ASKS, json.dumps(asks) if asks else None)
     return arrived
 
 

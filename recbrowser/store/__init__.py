@@ -23,7 +23,7 @@ from recbrowser.store import calls as _calls
 from recbrowser.store import listing as _listing
 from recbrowser.store import media as _media
 from recbrowser.store import migrations as _migrations
-from recbrowser.store.database import Transactions
+from recbrowser.store.database import Transactions, failure_sentence
 from recbrowser.store.records import (
     CallFigures,
     CallFilter,
@@ -45,14 +45,14 @@ if TYPE_CHECKING:
     from recbrowser.store.expiry import ExpiringRecording
 
 __all__ = ["CallFigures", "CallFilter", "CallReport", "CallRow", "Cursor", "Interrupted", "LegRow", "MediaFile", "Note",
-           "SearchSyntaxError",
-           "SQLiteOpener", "Store", "engine_versions", "open_store", "opener", "register_opener", "unregister_opener"]
+           "SearchSyntaxError", "SQLiteOpener", "Store", "engine_versions", "failure_sentence", "open_store", "opener",
+           "register_opener", "unregister_opener"]
 
 T = TypeVar("T")
 
 
 class Store:
-    """The SQLite cache: implements api.CallStore (tests/test_store_api.py checks it)."""
+    """The SQLite cache: implements api.CallStore (tests/store/test_store_api.py checks it)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
@@ -82,6 +82,9 @@ class Store:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            self._conn.close()  # a damaged file: no statistics written into it on the way out
+            return
         self.close()
 
     @contextmanager
@@ -189,6 +192,9 @@ class Store:
         from recbrowser.store.list_reader import SQLiteListReader  # a worker's, after the first paint
 
         return SQLiteListReader(self.path, cache_mb)
+
+    def category_values(self) -> dict[str, list[str]]:
+        return _listing.category_values(self._conn)
 
     def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
         return _listing.legs(self._conn, account_name, provider_id)

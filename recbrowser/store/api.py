@@ -4,9 +4,9 @@
 the team archive on PostgreSQL is another). They get one from `recbrowser.store.open_store(location)`
 or, to look at an archive before opening it (a schema update, the window's first count), from
 `recbrowser.store.opener(location)`: a `StoreOpener`. Nothing outside `recbrowser/store/`
-touches a database connection, SQL or a database driver's exceptions (tests/test_import_rules.py).
+touches a database connection, SQL or a database driver's exceptions (tests/rules/test_import_rules.py).
 
-Promises every implementation keeps (tests/test_store*.py check them on SQLite):
+Promises every implementation keeps (tests/store/test_store*.py check them on SQLite):
 - One `CallStore` is used by one thread at a time: each thread (the UI, each worker) opens its own
   with `open_store(store.location)`. Only `open_list_reader` and `ListReader.interrupt` may be
   called from another thread.
@@ -21,7 +21,7 @@ Promises every implementation keeps (tests/test_store*.py check them on SQLite):
   process is the only writer.
 
 This module is for type checkers and the conformance test: modules on the window's first-paint
-path import it under `TYPE_CHECKING` only (tests/test_startup_imports.py).
+path import it under `TYPE_CHECKING` only (tests/ui/test_startup_imports.py).
 """
 
 from __future__ import annotations
@@ -267,29 +267,16 @@ class CallStore(Protocol):
         data (a filter that may match a handful of calls in a million is not)."""
         ...
 
+    def category_values(self) -> dict[str, list[str]]:
+        """The values the cache holds for each category the filter bar offers ("queue",
+        "sentiment": the names of CallFilter's fields), A to Z, blanks left out. Cheap enough
+        for the UI thread: a seek per value, however many calls."""
+        ...
+
     def open_list_reader(self, cache_mb: int = 16) -> ListReader:
         """A reader of the call list on a connection of its own, for a worker, that another
         thread can interrupt. May be called from any thread (it does not use this store's
         connection); the caller closes it."""
-        ...
-
-    # -- conversation figures and the report ------------------------------------------------------
-    def save_figures(self, account_id: int, figures: dict[str, CallFigures]) -> None:
-        """Keep the conversation figures of calls of the account, by the provider's call id
-        (replacing what was kept; an unknown call id is ignored). Local derived data: gone with
-        the call; sync never changes it (services/conversation.py computes and saves it)."""
-        ...
-
-    def call_figures(self, account_name: str, provider_id: str) -> CallFigures | None:
-        """The call's conversation figures, or None when none were computed (also on
-        `CallRow.figures` of every list row)."""
-        ...
-
-    def report(self, f: CallFilter) -> CallReport:
-        """Aggregates of the calls `f` matches (its sort ignored), read as of one moment: calls
-        per UTC day, account and status; per agent (calls, average talk and hold, silence
-        share, sentiments); calls per duration bin. Computed by the archive (SQL), never by
-        reading every call."""
         ...
 
     # -- search --------------------------------------------------------------------------------------
@@ -368,4 +355,31 @@ class CallStore(Protocol):
                   limit: int = 1000) -> list[AuditEntry]:
         """At most `limit` entries, newest first, narrowed by account name, the provider's call
         id and `at_ms >= since_ms` when given."""
+        ...
+
+
+class FigureStore(Protocol):
+    """An optional capability of a `CallStore`: conversation figures per call and the report's
+    aggregates (schema v8 of the SQLite cache, `store/figures.py`). The team archive
+    (store/postgres) does not have it yet, so it is not part of `CallStore`: callers check with
+    `recbrowser.services.conversation.figure_store(store)` (None: not kept here) and skip the
+    figures, or say in one sentence that this archive has no report. Not runtime-checkable on
+    purpose: callers on the first-paint path import this module under TYPE_CHECKING only."""
+
+    def save_figures(self, account_id: int, figures: dict[str, CallFigures]) -> None:
+        """Keep the conversation figures of calls of the account, by the provider's call id
+        (replacing what was kept; an unknown call id is ignored). Local derived data: gone with
+        the call; sync never changes it (services/conversation.py computes and saves it)."""
+        ...
+
+    def call_figures(self, account_name: str, provider_id: str) -> CallFigures | None:
+        """The call's conversation figures, or None when none were computed (also on
+        `CallRow.figures` of every list row)."""
+        ...
+
+    def report(self, f: CallFilter) -> CallReport:
+        """Aggregates of the calls `f` matches (its sort ignored), read as of one moment: calls
+        per UTC day, account and status; per agent (calls, average talk and hold, silence
+        share, sentiments); calls per duration bin. Computed by the archive (SQL), never by
+        reading every call."""
         ...

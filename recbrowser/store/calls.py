@@ -26,19 +26,25 @@ _CALL_COLUMNS = (
     "account_id", "provider_id", "start_ms", "direction", "from_number", "from_name", "to_number", "to_name",
     "agent", "status", "duration_ms", "ring_ms", "talk_ms", "hold_ms", "has_audio", "audio_reason",
     "transcript_status", "summary", "leg_count", "raw_json", "first_seen_ms", "updated_ms",
+    "sentiment", "queue", "department", "provider_tags", "language", "details_json",
 )
 # Updated on every re-sync. first_seen_ms and the id never change, so notes and tags
 # (which point at the id) survive; this is why we never use INSERT OR REPLACE on calls.
-_ALWAYS = [c for c in _CALL_COLUMNS if c not in ("account_id", "provider_id", "first_seen_ms", "summary", "transcript_status")]
+_ALWAYS = [c for c in _CALL_COLUMNS if c not in ("account_id", "provider_id", "first_seen_ms", "summary", "transcript_status",
+                                                  "sentiment", "language")]
 _INSERT = f"INSERT INTO calls (id, {', '.join(_CALL_COLUMNS)}) VALUES (?, {', '.join('?' * len(_CALL_COLUMNS))}) ON CONFLICT (account_id, provider_id) DO UPDATE SET "
 _SET_ALWAYS = ", ".join(f"{c} = excluded.{c}" for c in _ALWAYS)
 # The transcript came with this page: take the provider's summary and status as they are.
-UPSERT_WITH_TRANSCRIPT = _INSERT + _SET_ALWAYS + ", summary = excluded.summary, transcript_status = excluded.transcript_status"
+UPSERT_WITH_TRANSCRIPT = (_INSERT + _SET_ALWAYS + ", summary = excluded.summary, transcript_status = excluded.transcript_status"
+                          ", sentiment = excluded.sentiment, language = excluded.language")
 # No transcript in this page: keep the cached one, and never let 'available' fall back to
 # 'pending'/'none' (the cached text is still there).
 UPSERT_KEEP_TRANSCRIPT = (
     _INSERT + _SET_ALWAYS + ", transcript_status = CASE WHEN calls.transcript_status = 'available' "
     "THEN 'available' ELSE excluded.transcript_status END"
+    # What was read from the kept transcript stays with it when this page says nothing.
+    ", sentiment = CASE WHEN excluded.sentiment = '' THEN calls.sentiment ELSE excluded.sentiment END"
+    ", language = CASE WHEN excluded.language = '' THEN calls.language ELSE excluded.language END"
 )
 _SEGMENT_COLUMNS = "call_id, seq, leg, speaker, role, start_ms, end_ms, text, confidence"
 INSERT_SEGMENT = f"INSERT INTO segments (id, {_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -49,7 +55,7 @@ INDEX_SUMMARIES = (
 )
 INSERT_LEG = (
     "INSERT INTO legs (call_id, idx, provider_id, start_ms, from_number, from_name, to_number, to_name, status, "
-    "duration_ms, talk_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "duration_ms, talk_ms, ring_ms, hold_ms, call_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # Recordings have no dependants (media_files is keyed by the provider's id), so REPLACE is
 # safe here, and it also moves a recording that the provider re-attached to another call.
@@ -187,6 +193,7 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
             c.to_party.number, c.to_party.name, c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms,
             c.hold_ms, 1 if c.has_audio else 0, c.audio_reason, c.transcript_status, c.summary,
             len(c.legs), _json(c.raw), now, now,
+            c.sentiment, c.queue, c.department, _ENCODE(list(c.provider_tags)), c.language, _json(c.details),
         )
         (keep_transcript if c.segments is None else with_transcript).append(row)
     if with_transcript:
@@ -210,7 +217,8 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
         for leg in c.legs:
             legs.append((
                 call_id, leg.index, leg.provider_id, leg.start_ms, leg.from_party.number, leg.from_party.name,
-                leg.to_party.number, leg.to_party.name, leg.status, leg.duration_ms, leg.talk_ms,
+                leg.to_party.number, leg.to_party.name, leg.status, leg.duration_ms, leg.talk_ms, leg.ring_ms,
+                leg.hold_ms, leg.call_type,
             ))
         for r in c.recordings:
             recordings.append((
@@ -261,7 +269,8 @@ def get_call(conn: sqlite3.Connection, account_name: str, provider_id: str) -> C
     row = conn.execute(
         "SELECT c.id, c.provider_id, c.start_ms, c.direction, c.from_number, c.from_name, c.to_number, c.to_name, "
         "c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms, c.hold_ms, c.has_audio, c.audio_reason, "
-        "c.transcript_status, c.summary, c.raw_json FROM calls c JOIN accounts a ON a.id = c.account_id "
+        "c.transcript_status, c.summary, c.raw_json, c.sentiment, c.queue, c.department, c.provider_tags, c.language, "
+        "c.details_json FROM calls c JOIN accounts a ON a.id = c.account_id "
         "WHERE a.name = ? AND c.provider_id = ?",
         (account_name, provider_id),
     ).fetchone()
@@ -270,10 +279,11 @@ def get_call(conn: sqlite3.Connection, account_name: str, provider_id: str) -> C
     cid = row[0]
     legs = [
         Leg(provider_id=r[0] or "", index=r[1], start_ms=r[2], from_party=Party(r[3] or "", r[4] or ""),
-            to_party=Party(r[5] or "", r[6] or ""), status=r[7] or "unknown", duration_ms=r[8], talk_ms=r[9])
+            to_party=Party(r[5] or "", r[6] or ""), status=r[7] or "unknown", duration_ms=r[8], talk_ms=r[9],
+            ring_ms=r[10], hold_ms=r[11], call_type=r[12] or "")
         for r in conn.execute(
             "SELECT provider_id, idx, start_ms, from_number, from_name, to_number, to_name, status, duration_ms, "
-            "talk_ms FROM legs WHERE call_id = ? ORDER BY idx, id", (cid,))
+            "talk_ms, ring_ms, hold_ms, call_type FROM legs WHERE call_id = ? ORDER BY idx, id", (cid,))
     ]
     recordings = [
         Recording(provider_id=r[0], file_name=r[1] or "", format=r[2] or "", size=r[3], duration_ms=r[4],
@@ -294,5 +304,6 @@ def get_call(conn: sqlite3.Connection, account_name: str, provider_id: str) -> C
         to_party=Party(row[6], row[7]), agent=row[8], status=row[9], duration_ms=row[10], ring_ms=row[11],
         talk_ms=row[12], hold_ms=row[13], has_audio=bool(row[14]), audio_reason=row[15],
         transcript_status=row[16], summary=row[17], legs=legs, recordings=recordings, segments=segments,
-        raw=json.loads(row[18] or "{}"),
+        raw=json.loads(row[18] or "{}"), sentiment=row[19], queue=row[20], department=row[21],
+        provider_tags=list(json.loads(row[22] or "[]")), language=row[23], details=json.loads(row[24] or "{}"),
     )

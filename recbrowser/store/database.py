@@ -31,10 +31,20 @@ def connect(path: Path) -> sqlite3.Connection:
         # file, so this one open covers all three (no process-wide umask change needed).
         os.close(os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE))
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if is_read_only(path):
+            # A folder the user may read but not write (a colleague's, a mounted backup): SQLite
+            # could not create the -shm beside it, so read it as a file nobody changes meanwhile.
+            conn = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+        else:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as e:
         raise StoreError(f"Cannot open the cache {path} ({e}): check the folder's permissions, or pass --data-dir to use another folder.") from None
     return conn
+
+
+def is_read_only(path: Path) -> bool:
+    """Whether this user may read the cache but not change it (file or folder not writable)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK))
 
 
 def open_reader(path: Path, cache_mb: int = 16) -> sqlite3.Connection:
@@ -78,8 +88,50 @@ def not_a_cache(path: Path) -> str:
     )
 
 
+def backups_of(database: Path) -> list[Path]:
+    """The copies each migration keeps (`calls.db.bak-v3` ...), newest schema first."""
+    def version(p: Path) -> int:
+        tail = p.name.rsplit("-v", 1)[-1]
+        return int(tail) if tail.isdigit() else -1
+
+    return sorted(database.parent.glob(f"{database.name}.bak-v*"), key=version, reverse=True)
+
+
+def damaged_cache(database: Path) -> str:
+    """What to say about a cache SQLite reports as malformed: it is left as it is, and this is
+    how to get back the copy the last update kept (or start afresh)."""
+    copies = backups_of(database)
+    if copies:
+        restore = (f"to go back to the copy kept before the last update, close recbrowser and replace it with "
+                   f"{copies[0]} (e.g. `cp {copies[0]} {database}`, then run `recbrowser sync`)")
+    else:
+        restore = "move it away and run `recbrowser sync` to build a fresh cache (downloaded media files are kept)"
+    return f"The cache {database} is damaged (database disk image is malformed) and was left as it is: {restore}."
+
+
+def failure_sentence(error: BaseException, database: Path | None) -> str | None:
+    """One sentence for an SQLite error no caller caught (damaged, busy, read-only, cannot be
+    opened), or None when `error` is not SQLite's."""
+    if not isinstance(error, sqlite3.DatabaseError):
+        return None
+    where = database if database is not None else "the cache"
+    text = str(error).lower()
+    if "malformed" in text or "corrupt" in text or "not a database" in text:
+        return damaged_cache(database) if database is not None else f"The cache is damaged ({error})."
+    if "locked" in text or "busy" in text:
+        return f"The cache {where} is busy in another program (a sync or the window): wait for it, or close it, and try again."
+    if "readonly" in text or "read-only" in text:
+        return (f"The cache {where} is read-only here: reading works, but this command changes it; "
+                "run it as the folder's owner or pass --data-dir with a folder you can write to.")
+    if "unable to open" in text:
+        return f"Cannot open the cache {where}: check the folder's permissions, or pass --data-dir to use another folder."
+    return None
+
+
 def configure(conn: sqlite3.Connection, path: Path) -> None:
     """Pragmas for a file we are allowed to write (called after the version check)."""
+    if is_read_only(path):
+        return  # nothing to set on a file we only read; a write says "read-only" when it comes
     conn.execute("PRAGMA foreign_keys = ON")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":

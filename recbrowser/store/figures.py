@@ -1,9 +1,9 @@
-"""Conversation figures per call (call_figures, schema v7) and the report's aggregates.
+"""Conversation figures per call (call_figures, schema v8) and the report's aggregates.
 
 The report is three GROUP BYs over the calls a filter selects: calls per UTC day, account and
 status walk calls_report_days in its own order (no sort, no table row); per agent and duration
-bin walk the covering calls_report_agents once, the silence share and sentiment included (kept
-on the call's row as well as in call_figures for this).
+bin walk the covering calls_report_agents once, the silence share (kept on the call's row as well
+as in call_figures for this) and the provider's sentiment (the call's own column) included.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def save_figures(conn: sqlite3.Connection, account_id: int, figures: dict[str, C
         rows.append((account_id, provider_id, *(getattr(f, c) for c in _COLUMNS[:-1]), int(f.from_audio),
                      agent_pct, silence_pct, now))
     columns = ", ".join(_COLUMNS)
-    conn.executemany("UPDATE calls SET silence_pct = ?, sentiment = ? WHERE account_id = ? AND provider_id = ?",
-                     [(r[-2], r[2 + _COLUMNS.index("sentiment")], r[0], r[1]) for r in rows])
+    conn.executemany("UPDATE calls SET silence_pct = ? WHERE account_id = ? AND provider_id = ?",
+                     [(r[-2], r[0], r[1]) for r in rows])
     conn.executemany(
         f"INSERT OR REPLACE INTO call_figures (call_id, {columns}, agent_talk_pct, silence_pct, computed_ms) "
         f"SELECT c.id, {', '.join('?' * (len(_COLUMNS) + 3))} FROM calls c WHERE c.account_id = ? AND c.provider_id = ?",

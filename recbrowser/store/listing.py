@@ -18,6 +18,7 @@ Other filtered jumps read a table row per index entry (a second at a million cal
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from typing import Any
@@ -49,7 +50,8 @@ _ROW_SELECT = (
     "c.to_number, c.to_name, c.agent, c.status, c.duration_ms, c.has_audio, c.audio_reason, c.transcript_status, "
     "EXISTS (SELECT 1 FROM recordings r JOIN media_files m "
     "ON m.account_id = r.account_id AND m.recording_provider_id = r.provider_id WHERE r.call_id = c.id), "
-    "c.leg_count, (SELECT min(r.expires_ms) FROM recordings r WHERE r.call_id = c.id)"
+    "c.leg_count, (SELECT min(r.expires_ms) FROM recordings r WHERE r.call_id = c.id), "
+    "c.sentiment, c.queue, c.department, c.provider_tags, c.ring_ms, c.hold_ms, c.language, c.summary"
 )
 
 
@@ -58,8 +60,17 @@ def _row(r: tuple) -> CallRow:
         ref=call_ref(r[1], r[3]), account=r[1], provider=r[2], provider_id=r[3], start_ms=r[4], direction=r[5],
         from_number=r[6], from_name=r[7], to_number=r[8], to_name=r[9], agent=r[10], status=r[11],
         duration_ms=r[12], has_audio=bool(r[13]), audio_reason=r[14], transcript_status=r[15],
-        downloaded=bool(r[16]), leg_count=r[17], expires_ms=r[18],
+        downloaded=bool(r[16]), leg_count=r[17], expires_ms=r[18], sentiment=r[19], queue=r[20], department=r[21],
+        provider_tags=_tags(r[22]), ring_ms=r[23], hold_ms=r[24], language=r[25], summary=r[26],
     )
+
+
+def _tags(text: str | None) -> list[str]:
+    try:
+        tags = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [str(t) for t in tags] if isinstance(tags, list) else []
 
 
 def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any]] | None:
@@ -91,6 +102,10 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
                                 ("transcript_status", "transcript", f.transcript_status)):
         if value is not None and value != "":
             clauses.append(f"{'' if f.sort == sort else '+'}c.{column} = ?")
+            params.append(value)
+    for column, value in (("queue", f.queue), ("sentiment", f.sentiment)):
+        if value:  # each has its own index (migrations.v7_provider_insights)
+            clauses.append(f"c.{column} = ?")
             params.append(value)
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status != 'available'")
@@ -127,7 +142,7 @@ def _with_figures(conn: sqlite3.Connection, raw: list[tuple], rows: list[CallRow
     if not ids:
         return rows
     found = {r[0]: figures_from(r[1:]) for r in conn.execute(
-        f"SELECT f.call_id, {SELECT_FIGURES} FROM call_figures f WHERE f.call_id IN ({', '.join('?' * len(ids))})", ids)}
+        f"SELECT f.call_id, {SELECT_FIGURES} FROM call_figures f JOIN calls c ON c.id = f.call_id WHERE f.call_id IN ({', '.join('?' * len(ids))})", ids)}
     for call_id, row in zip(ids, rows, strict=True):
         row.figures = found.get(call_id)
     return rows
@@ -152,7 +167,7 @@ _OWN_FILTERS = {"direction": {"direction"}, "status": {"status"}, "audio": {"has
 
 def _filtered(f: CallFilter) -> set[str]:
     names = ("account", "since_ms", "until_ms", "number", "direction", "status", "has_audio", "has_transcript",
-             "transcript_status", "tag", "silence_over", "agent_talk_over")
+             "transcript_status", "tag", "queue", "sentiment", "silence_over", "agent_talk_over")
     return {n for n in names if getattr(f, n) not in (None, "")}
 
 
@@ -399,11 +414,12 @@ def legs(conn: sqlite3.Connection, account_name: str, provider_id: str) -> list[
     """The legs of one call in order (read when the user opens the call's row)."""
     rows = conn.execute(
         "SELECT l.idx, l.start_ms, l.from_number, l.from_name, l.to_number, l.to_name, l.status, l.duration_ms, "
-        "l.talk_ms FROM legs l JOIN calls c ON c.id = l.call_id JOIN accounts a ON a.id = c.account_id "
+        "l.talk_ms, l.ring_ms, l.hold_ms, l.call_type FROM legs l JOIN calls c ON c.id = l.call_id JOIN accounts a ON a.id = c.account_id "
         "WHERE a.name = ? AND c.provider_id = ? ORDER BY l.idx",
         (account_name, provider_id),
     ).fetchall()
-    return [LegRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6] or "", r[7], r[8]) for r in rows]
+    return [LegRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6] or "", r[7], r[8], r[9], r[10],
+                   r[11] or "") for r in rows]
 
 
 def call_row(conn: sqlite3.Connection, account_name: str, provider_id: str) -> CallRow | None:
@@ -412,3 +428,20 @@ def call_row(conn: sqlite3.Connection, account_name: str, provider_id: str) -> C
         (account_name, provider_id),
     ).fetchone()
     return _with_figures(conn, [r], [_row(r)])[0] if r else None
+
+
+# The columns whose values the filter bar offers (each has its own index: migrations.v7_provider_insights).
+CATEGORIES = ("queue", "sentiment")
+
+
+def category_values(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Each category's values in the cache, A to Z. A hop from value to value along the
+    column's index (one seek per value, not a read of every call), then in name order."""
+    out: dict[str, list[str]] = {}
+    for column in CATEGORIES:  # a name from the tuple above, never user input
+        rows = conn.execute(
+            f"WITH RECURSIVE v(x) AS (SELECT min({column}) FROM calls WHERE {column} > '' "
+            f"UNION ALL SELECT (SELECT min({column}) FROM calls WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) "
+            "SELECT x FROM v WHERE x IS NOT NULL")
+        out[column] = sorted((r[0] for r in rows), key=str.casefold)
+    return out

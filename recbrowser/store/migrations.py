@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recbrowser.errors import SchemaTooNew, StoreError
-from recbrowser.store.database import backup, configure, connect, not_a_cache, read_only, restrict_mode
+from recbrowser.store.database import (
+    backup,
+    configure,
+    connect,
+    damaged_cache,
+    is_read_only,
+    not_a_cache,
+    read_only,
+    restrict_mode,
+)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -248,7 +257,24 @@ def v6_cache_id(db: Database) -> None:
     db.execute("INSERT INTO cache_meta (key, value) VALUES ('cache_id', ?)", [uuid.uuid4().hex])
 
 
-def v7_call_figures(db: Database) -> None:
+def v7_provider_insights(db: Database) -> None:
+    """What the providers say about a call beyond the basics, in columns of their own so the
+    list, the filters and the export can use them (they were only in raw JSON, if at all):
+    sentiment, queue, department, the provider's tags (a JSON list, apart from the user's own
+    tags), the transcript's language, other labelled facts (details_json), and per leg the
+    ring and hold time and the provider's call type. ADD COLUMN with a constant default does
+    not rewrite the table; the two indexes serve the queue and sentiment filters."""
+    for column, default in (("sentiment", "''"), ("queue", "''"), ("department", "''"), ("provider_tags", "'[]'"),
+                            ("language", "''"), ("details_json", "'{}'")):
+        db.execute(f"ALTER TABLE calls ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")
+    db.execute("ALTER TABLE legs ADD COLUMN ring_ms INTEGER")
+    db.execute("ALTER TABLE legs ADD COLUMN hold_ms INTEGER")
+    db.execute("ALTER TABLE legs ADD COLUMN call_type TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX calls_queue ON calls(queue)")
+    db.execute("CREATE INDEX calls_sentiment ON calls(sentiment)")
+
+
+def v8_call_figures(db: Database) -> None:
     """Conversation figures per call (talk shares, silence, overtalk, hold...), computed from the
     transcript and the audio by services/conversation.py: local derived data, one row a call,
     gone with the call. The shares the filter bar filters on are stored (as percent) and
@@ -260,14 +286,13 @@ def v7_call_figures(db: Database) -> None:
         " other_talk_ms INTEGER NOT NULL, agent_talk_pct REAL, silence_pct REAL,"
         " longest_monologue_ms INTEGER NOT NULL, longest_monologue_by TEXT NOT NULL,"
         " silence_ms INTEGER NOT NULL, overtalk_count INTEGER NOT NULL, overtalk_ms INTEGER NOT NULL,"
-        " hold_ms INTEGER, words INTEGER NOT NULL, sentiment TEXT NOT NULL DEFAULT '',"
+        " hold_ms INTEGER, words INTEGER NOT NULL,"
         " from_audio INTEGER NOT NULL DEFAULT 0, computed_ms INTEGER NOT NULL)"
     )
-    # The two figures the report averages per agent are on the call's row too (save_figures
-    # writes both; sync's upsert leaves them alone): the report then reads one covering index
-    # instead of a million lookups into call_figures (1.7 s at a million calls).
+    # The silence share the report averages per agent is on the call's row too (save_figures
+    # writes it; sync's upsert leaves it alone), next to v7's provider sentiment: the report then
+    # reads one covering index instead of a million lookups into call_figures (1.7 s at 1M calls).
     db.execute("ALTER TABLE calls ADD COLUMN silence_pct REAL")
-    db.execute("ALTER TABLE calls ADD COLUMN sentiment TEXT NOT NULL DEFAULT ''")
     db.execute("CREATE INDEX call_figures_silence ON call_figures(silence_pct)")
     db.execute("CREATE INDEX call_figures_agent_talk ON call_figures(agent_talk_pct)")
     for sql in REPORT_INDEXES:
@@ -286,13 +311,13 @@ REPORT_INDEXES = (
 
 MIGRATIONS: list[Migration] = [
     v1_initial, v2_provider_deletions, v3_sort_indexes, v4_audit_log, v5_start_filters_index, v6_cache_id,
-    v7_call_figures,
+    v7_provider_insights, v8_call_figures,
 ]
 
 # For the progress estimate only: how many indexes over calls each step builds (by position in
 # MIGRATIONS), and what one costs against copying the file: building one index is ~12 SQLite
 # instructions (~1 µs) a call; the copy ~20 µs a 4 KiB page (measured at a million calls).
-INDEXES_BUILT = {2: 4, 4: 1, 6: 2}
+INDEXES_BUILT = {2: 4, 4: 1, 6: 2, 7: 2}
 OPS_PER_CALL = 12
 COPY_UNITS_PER_PAGE = 20
 REPORT_EVERY_S = 0.1
@@ -309,8 +334,8 @@ def current_version(conn: sqlite3.Connection, path: Path) -> int:
                 f"{path} is an SQLite database but not a recbrowser cache: pass --data-dir to use another folder."
             )
         row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-    except sqlite3.DatabaseError:
-        raise StoreError(not_a_cache(path)) from None
+    except sqlite3.DatabaseError as e:
+        raise StoreError(damaged_cache(path) if "malformed" in str(e) else not_a_cache(path)) from None
     return int(row[0] or 0)
 
 
@@ -357,11 +382,17 @@ def open_cache(path: str | Path, migrations: Sequence[Migration] | None = None,
         refuse_newer(version, len(MIGRATIONS if migrations is None else migrations))
         configure(conn, path)
         migrate(conn, path, version, migrations, progress)
-        restrict_mode(path)
+        if not is_read_only(path):
+            restrict_mode(path)
     except sqlite3.DatabaseError as e:
         conn.close()
         if "locked" in str(e) or "busy" in str(e):
             raise StoreError(f"The cache {path} is busy in another program: close it and try again.") from None
+        if "malformed" in str(e):
+            raise StoreError(damaged_cache(path)) from None
+        if "readonly" in str(e):
+            raise StoreError(f"The cache {path} is read-only here and this recbrowser must update it first: run it "
+                             "once as the folder's owner, or pass --data-dir with a folder you can write to.") from None
         raise StoreError(not_a_cache(path)) from None
     except BaseException:
         conn.close()

@@ -35,9 +35,11 @@ class CallFilter:
     has_transcript: bool | None = None  # transcript_status == 'available'
     transcript_status: str | None = None  # exactly this status ('none', 'pending', 'available')
     tag: str | None = None  # calls carrying this tag (any case)
-    # Conversation figures (call_figures, schema v7): calls whose share is over this percent.
+    # Conversation figures (call_figures, schema v8): calls whose share is over this percent.
     silence_over: float | None = None  # silence share of the recording, 0-100
     agent_talk_over: float | None = None  # the agent's share of the talk time, 0-100
+    queue: str | None = None  # the provider's queue, exactly
+    sentiment: str | None = None  # the provider's sentiment word, exactly
     sort: str = "start"  # one of SORTS
     descending: bool = True
 
@@ -65,6 +67,15 @@ class CallRow:
     downloaded: bool  # a media file of one of its recordings is in the local cache
     leg_count: int
     expires_ms: int | None = None  # when the provider deletes the first of its recordings
+    # What the provider says beyond the basics ("" / None / [] when it says nothing).
+    sentiment: str = ""
+    queue: str = ""
+    department: str = ""
+    provider_tags: list[str] = field(default_factory=list)  # the provider's, not the user's tags
+    ring_ms: int | None = None
+    hold_ms: int | None = None
+    language: str = ""
+    summary: str = ""
     # None until computed (services/conversation.py). Local derived data, not part of what the
     # row is: two archives listing the same calls (the team archive keeps no figures yet) agree.
     figures: CallFigures | None = field(default=None, compare=False)
@@ -166,6 +177,9 @@ class LegRow:
     status: str
     duration_ms: int | None
     talk_ms: int | None
+    ring_ms: int | None = None
+    hold_ms: int | None = None
+    call_type: str = ""
 
 
 @dataclass

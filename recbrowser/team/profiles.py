@@ -164,6 +164,9 @@ def remove_profile(dd: DataDir, name: str) -> None:
     except ProfileError:
         profile = None  # damaged: the entry it named cannot be read back; the file still goes
     if profile is not None:
+        from recbrowser.team import sealing
+
+        sealing.delete_private_key(profile.keyring_entry)  # a serving host's copy of the team key, if any
         credentials.delete_team_secrets(profile.keyring_entry)
     path.unlink(missing_ok=True)
 

@@ -4,7 +4,7 @@
 most void calls (the player, the transcript) call `keep_none_alive()` themselves too, so they
 are safe wherever they are built (tests, benchmarks). Each workaround first measures whether
 its bug is there, so a fixed PySide, or a Python whose None and True are immortal (3.12+),
-changes nothing. tests/test_ui_compat.py fails when PySide6 or Python leave the versions
+changes nothing. tests/ui/test_ui_compat.py fails when PySide6 or Python leave the versions
 named in TARGETS: then check whether the bug is gone and drop or re-target the workaround.
 
 1. Void calls lose None (PySide6 6.12.0, Python 3.11). Every call of a Qt method that
@@ -20,6 +20,11 @@ named in TARGETS: then check whether the bug is gone and drop or re-target the w
    thousand emits (position ticks, sync progress) and the process aborts with "bool_dealloc:
    deallocating True or False". Where measured, recbrowser.ui.common.signals.emit gives the
    reference back after each emit.
+3. A file loaded after another ended plays with its clock stuck at 0 (Qt 6.12.0's FFmpeg
+   media backend, as PySide6 6.12.0 ships it): `play()` reports playing, the position never
+   moves and nothing is heard. A call's recordings play one after the other, so the next one
+   is loaded right at the end of the last: `unload_finished` unloads the finished file first.
+   Always on (it costs one stop); tests/ui/test_ui_multi_recording.py fails without it.
 """
 
 from __future__ import annotations
@@ -28,12 +33,13 @@ import ctypes
 import sys
 
 import PySide6
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 
 # The versions each workaround was written for (PySide6, Python below which it applies).
 TARGETS: dict[str, tuple[str, tuple[int, int]]] = {
     "void calls lose None": ("6.12.0", (3, 12)),
     "emit loses True": ("6.12.0", (3, 12)),
+    "next file after the end keeps a stuck clock": ("6.12.0", (4, 0)),  # any Python
 }
 
 RESERVE = 1 << 40  # a billion void calls a second would take 20 minutes to spend 0.1% of it
@@ -85,6 +91,15 @@ def emit_needs_repair() -> bool:
     if _emit_repair is None:
         _emit_repair = emit_loses_true()
     return _emit_repair
+
+
+def unload_finished(media) -> None:
+    """Workaround 3: before another file is loaded into `media` (a QMediaPlayer), unload the
+    one that played to its end. Call it before the player's own state is reset: the stop
+    reports the old file as loaded again."""
+    if media.mediaStatus().name == "EndOfMedia":
+        media.stop()
+        media.setSource(QUrl())
 
 
 def apply() -> dict[str, bool]:

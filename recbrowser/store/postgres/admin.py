@@ -5,6 +5,7 @@ Role names always go through `psycopg.sql.Identifier`: a user name is never past
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 
 import psycopg
@@ -17,6 +18,7 @@ from recbrowser.store.postgres.connection import connect
 from recbrowser.store.postgres.schema_v1 import ADMIN, ROLES, SERVICE, SUPERVISOR
 
 PUBLIC_KEY = "sealing_public_key"  # team_settings key of the team's public sealing key
+ARCHIVE_ID = "archive_id"  # team_settings key of the archive's random id (PgStore.cache_id)
 
 
 def _conn(conn_or_url: psycopg.Connection | str) -> tuple[psycopg.Connection, bool]:
@@ -43,6 +45,8 @@ def init_archive(conn_or_url: psycopg.Connection | str, *, public_key: bytes | N
                     "or a superuser."
                 ) from None
         version = schema.migrate(conn, migrations)
+        if team_setting(conn, ARCHIVE_ID) is None:
+            set_team_setting(conn, ARCHIVE_ID, secrets.token_hex(16).encode())
         if public_key is not None:
             set_team_setting(conn, PUBLIC_KEY, public_key)
         return version
@@ -130,3 +134,8 @@ def make_service(conn: psycopg.Connection, user: str) -> None:
 def make_admin(conn: psycopg.Connection, user: str) -> None:
     _require_user(conn, user)
     conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(ADMIN), sql.Identifier(user)))
+
+
+def create_login(conn: psycopg.Connection, user: str, password: str) -> None:
+    """A new PostgreSQL login role (what a DBA does before `team grant`; the demo's service login)."""
+    conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(user), sql.Literal(password)))

@@ -28,38 +28,54 @@ from recbrowser.store.calls import GONE_MARK, _apply_deletions, _iso, _json
 _STAGED = (
     "id", "provider_id", "start_ms", "direction", "from_number", "from_name", "to_number", "to_name", "agent", "status",
     "duration_ms", "ring_ms", "talk_ms", "hold_ms", "has_audio", "audio_reason", "transcript_status", "summary",
-    "leg_count", "raw",
+    "leg_count", "raw", "sentiment", "queue", "department", "provider_tags", "language", "details",
 )
 _STAGE = (
-    "CREATE TEMP TABLE IF NOT EXISTS page_calls (id bigint, provider_id text, start_ms bigint, direction text, "
+    "CREATE TEMP TABLE IF NOT EXISTS page_calls_v2 (id bigint, provider_id text, start_ms bigint, direction text, "
     "from_number text, from_name text, to_number text, to_name text, agent text, status text, duration_ms bigint, "
     "ring_ms bigint, talk_ms bigint, hold_ms bigint, has_audio boolean, audio_reason text, transcript_status text, "
-    "summary text, leg_count integer, raw jsonb, with_transcript boolean) ON COMMIT DELETE ROWS"
+    "summary text, leg_count integer, raw jsonb, sentiment text, queue text, department text, provider_tags text[], "
+    "language text, details json, with_transcript boolean) ON COMMIT DELETE ROWS"
 )
-# Rewritten on every re-sync (first_seen_ms, the id, and the transcript's columns are not).
-_ALWAYS = [c for c in _STAGED if c not in ("id", "provider_id", "summary", "transcript_status")]
+# Rewritten on every re-sync (first_seen_ms, the id, and what comes with the transcript are not).
+_WITH_TRANSCRIPT = ("summary", "transcript_status", "sentiment", "language")
+_ALWAYS = [c for c in _STAGED if c not in ("id", "provider_id", *_WITH_TRANSCRIPT)]
+# json has no equality operator: compared as text (the provider's text, as written).
+_COMPARE = {"details": "{}.details::text"}
 _UPSERT = (
     f"INSERT INTO calls (account_id, {', '.join(_STAGED)}, first_seen_ms, updated_ms) "
-    f"SELECT %(account)s, {', '.join(_STAGED)}, %(now)s, %(now)s FROM page_calls WHERE with_transcript = %(with)s "
+    f"SELECT %(account)s, {', '.join(_STAGED)}, %(now)s, %(now)s FROM page_calls_v2 WHERE with_transcript = %(with)s "
     "ON CONFLICT (account_id, provider_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _ALWAYS) + ", updated_ms = excluded.updated_ms, {transcript} "
     "WHERE ({old}) IS DISTINCT FROM ({new})"
 )
+# What the transcript's columns become when the page has none: the cached transcript is kept, so
+# 'available' never falls back (the text is there), and what was read from it (sentiment,
+# language) stays unless the page says something. Compared as these same expressions, so a
+# re-sync that changes nothing rewrites nothing.
+_KEPT = {
+    "transcript_status": "CASE WHEN calls.transcript_status = 'available' THEN 'available' ELSE excluded.transcript_status END",
+    **{c: f"CASE WHEN excluded.{c} = '' THEN calls.{c} ELSE excluded.{c} END" for c in ("sentiment", "language")},
+}
 _TRANSCRIPT = {
-    # The transcript came with this page: take the provider's summary and status as they are.
-    True: ("summary = excluded.summary, transcript_status = excluded.transcript_status",
-           [*_ALWAYS, "summary", "transcript_status"]),
-    # None in this page: keep the cached one, and never let 'available' fall back (the text is there).
-    False: ("transcript_status = CASE WHEN calls.transcript_status = 'available' THEN 'available' "
-            "ELSE excluded.transcript_status END", [*_ALWAYS, "transcript_status"]),
+    # The transcript came with this page: take the provider's summary, status, sentiment, language as they are.
+    True: {c: f"excluded.{c}" for c in _WITH_TRANSCRIPT},
+    False: _KEPT,
 }
-UPSERT = {
-    w: _UPSERT.format(transcript=t, old=", ".join(f"calls.{c}" for c in cols), new=", ".join(f"excluded.{c}" for c in cols))
-    for w, (t, cols) in _TRANSCRIPT.items()
-}
+
+
+def _upsert(transcript: dict[str, str]) -> str:
+    old = [_COMPARE.get(c, "{}." + c).format("calls") for c in [*_ALWAYS, *transcript]]
+    new = [_COMPARE.get(c, "{}." + c).format("excluded") for c in _ALWAYS] + list(transcript.values())
+    sets = ", ".join(f"{c} = {e}" for c, e in transcript.items())
+    return _UPSERT.format(transcript=sets, old=", ".join(old), new=", ".join(new))
+
+
+UPSERT = {w: _upsert(t) for w, t in _TRANSCRIPT.items()}
+
 _SEGMENT_COLUMNS = ("seq", "leg", "speaker", "role", "start_ms", "end_ms", "text", "confidence")
 _LEG_COLUMNS = ("seq", "idx", "provider_id", "start_ms", "from_number", "from_name", "to_number", "to_name", "status",
-                "duration_ms", "talk_ms")
+                "duration_ms", "talk_ms", "ring_ms", "hold_ms", "call_type")
 _RECORDING_COLUMNS = ("call_id", "provider_id", "file_name", "format", "size", "duration_ms", "start_ms", "expires_ms",
                       "leg", "raw", "seq")
 # Recordings have no dependants (media_files is keyed by the provider's id): a recording the
@@ -140,17 +156,18 @@ def upsert_calls(conn: psycopg.Connection, account_id: int, calls: list[Call]) -
                                         (len(new_ids),))] if new_ids else []
     ids = {**existing, **dict(zip(new_ids, fresh, strict=True))}
     conn.execute(_STAGE)
-    with conn.cursor().copy(f"COPY page_calls ({', '.join(_STAGED)}, with_transcript) FROM STDIN") as copy:
+    with conn.cursor().copy(f"COPY page_calls_v2 ({', '.join(_STAGED)}, with_transcript) FROM STDIN") as copy:
         for pid, c in page.items():
             copy.write_row((
                 ids[pid], pid, c.start_ms, c.direction, c.from_party.number, c.from_party.name, c.to_party.number,
                 c.to_party.name, c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms, c.hold_ms, c.has_audio,
-                c.audio_reason, c.transcript_status, c.summary, len(c.legs), _json(c.raw), c.segments is not None,
+                c.audio_reason, c.transcript_status, c.summary, len(c.legs), _json(c.raw), c.sentiment, c.queue,
+                c.department, list(c.provider_tags), c.language, _json(c.details), c.segments is not None,
             ))
     now = now_ms()
     for with_transcript in (True, False):
         conn.execute(UPSERT[with_transcript], {"account": account_id, "now": now, "with": with_transcript})
-    conn.execute("DELETE FROM page_calls")  # also emptied at commit; a second page in one transaction reuses it
+    conn.execute("DELETE FROM page_calls_v2")  # also emptied at commit; a second page in one transaction reuses it
 
     old = list(existing.values())
     if old:  # legs and recordings are replaced wholesale by what the provider says now
@@ -164,7 +181,7 @@ def upsert_calls(conn: psycopg.Connection, account_id: int, calls: list[Call]) -
         for seq, leg in enumerate(c.legs):
             legs.append((account_id, call_id, seq, leg.index, leg.provider_id, leg.start_ms, leg.from_party.number,
                          leg.from_party.name, leg.to_party.number, leg.to_party.name, leg.status, leg.duration_ms,
-                         leg.talk_ms))
+                         leg.talk_ms, leg.ring_ms, leg.hold_ms, leg.call_type))
         for r in c.recordings:
             recordings.append((account_id, call_id, r.provider_id, r.file_name, r.format, r.size, r.duration_ms,
                                r.start_ms, r.expires_ms, r.leg, _json(r.raw), 0))
@@ -193,7 +210,7 @@ def upsert_calls(conn: psycopg.Connection, account_id: int, calls: list[Call]) -
 
 # Column types for the arrays below (unnest needs them; psycopg would guess smallint for ids).
 _TYPES = {"account_id": "bigint", "call_id": "bigint", "seq": "integer", "idx": "integer", "start_ms": "bigint",
-          "end_ms": "bigint", "duration_ms": "bigint", "talk_ms": "bigint", "confidence": "double precision"}
+          "end_ms": "bigint", "duration_ms": "bigint", "talk_ms": "bigint", "ring_ms": "bigint", "hold_ms": "bigint", "confidence": "double precision"}
 
 
 def _copy_in(conn: psycopg.Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -228,17 +245,18 @@ def get_call(conn: psycopg.Connection, account_name: str, provider_id: str) -> C
     row = conn.execute(
         "SELECT c.account_id, c.id, c.provider_id, c.start_ms, c.direction, c.from_number, c.from_name, c.to_number, "
         "c.to_name, c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms, c.hold_ms, c.has_audio, c.audio_reason, "
-        "c.transcript_status, c.summary, c.raw FROM calls c JOIN accounts a ON a.id = c.account_id "
+        "c.transcript_status, c.summary, c.raw, c.sentiment, c.queue, c.department, c.provider_tags, c.language, "
+        "c.details FROM calls c JOIN accounts a ON a.id = c.account_id "
         "WHERE a.name = %s AND c.provider_id = %s", (account_name, provider_id)).fetchone()
     if row is None:
         return None
     key = (row[0], row[1])
     legs = [
         Leg(provider_id=r[0], index=r[1], start_ms=r[2], from_party=Party(r[3], r[4]), to_party=Party(r[5], r[6]),
-            status=r[7] or "unknown", duration_ms=r[8], talk_ms=r[9])
+            status=r[7] or "unknown", duration_ms=r[8], talk_ms=r[9], ring_ms=r[10], hold_ms=r[11], call_type=r[12])
         for r in conn.execute(
-            "SELECT provider_id, idx, start_ms, from_number, from_name, to_number, to_name, status, duration_ms, talk_ms "
-            "FROM legs WHERE account_id = %s AND call_id = %s ORDER BY idx, seq", key)
+            "SELECT provider_id, idx, start_ms, from_number, from_name, to_number, to_name, status, duration_ms, talk_ms, "
+            "ring_ms, hold_ms, call_type FROM legs WHERE account_id = %s AND call_id = %s ORDER BY idx, seq", key)
     ]
     recordings = [
         Recording(provider_id=r[0], file_name=r[1], format=r[2], size=r[3], duration_ms=r[4], start_ms=r[5],
@@ -258,4 +276,6 @@ def get_call(conn: psycopg.Connection, account_name: str, provider_id: str) -> C
         to_party=Party(row[7], row[8]), agent=row[9], status=row[10], duration_ms=row[11], ring_ms=row[12],
         talk_ms=row[13], hold_ms=row[14], has_audio=row[15], audio_reason=row[16], transcript_status=row[17],
         summary=row[18], legs=legs, recordings=recordings, segments=segments, raw=dict(row[19] or {}),
+        sentiment=row[20], queue=row[21], department=row[22], provider_tags=list(row[23]), language=row[24],
+        details=dict(row[25] or {}),
     )

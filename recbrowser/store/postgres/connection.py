@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from recbrowser.errors import UserFacingError
 
@@ -27,6 +27,17 @@ def where(url: str) -> str:
     except psycopg.ProgrammingError:
         return "the team archive"
     return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+
+def with_password(url: str, password: str | None) -> str:
+    """The URL (or conninfo) with this password added: what to connect with, never to show."""
+    if not password:
+        return url
+    try:
+        return make_conninfo(url, password=password)
+    except psycopg.ProgrammingError:
+        raise ArchiveUnreachable("The team archive's address is not a PostgreSQL URL: write it as "
+                                 "postgresql://USER@HOST:PORT/DATABASE.") from None
 
 
 def connect(url: str, **kwargs: Any) -> psycopg.Connection:

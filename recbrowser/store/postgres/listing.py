@@ -40,17 +40,19 @@ _EXTRAS = (
     "a.name, a.provider, "
     "EXISTS (SELECT 1 FROM recordings r JOIN media_files m ON m.account_id = r.account_id "
     "AND m.recording_provider_id = r.provider_id WHERE r.account_id = c.account_id AND r.call_id = c.id), "
-    "(SELECT min(r.expires_ms) FROM recordings r WHERE r.account_id = c.account_id AND r.call_id = c.id)"
+    "(SELECT min(r.expires_ms) FROM recordings r WHERE r.account_id = c.account_id AND r.call_id = c.id), "
+    "c.sentiment, c.queue, c.department, c.provider_tags, c.ring_ms, c.hold_ms, c.language, c.summary"
 )
 
 
 def _row(r: tuple) -> CallRow:
-    # r: _COLUMNS (0-15), then _EXTRAS (16-19)
+    # r: _COLUMNS (0-15), then _EXTRAS (16-27)
     return CallRow(
         ref=call_ref(r[16], r[2]), account=r[16], provider=r[17], provider_id=r[2], start_ms=r[3], direction=r[4],
         from_number=r[5], from_name=r[6], to_number=r[7], to_name=r[8], agent=r[9], status=r[10], duration_ms=r[11],
         has_audio=r[12], audio_reason=r[13], transcript_status=r[14], downloaded=r[18], leg_count=r[15],
-        expires_ms=r[19],
+        expires_ms=r[19], sentiment=r[20], queue=r[21], department=r[22], provider_tags=list(r[23]), ring_ms=r[24],
+        hold_ms=r[25], language=r[26], summary=r[27],
     )
 
 
@@ -76,6 +78,10 @@ def _where(f: CallFilter) -> tuple[list[str], list[Any]]:
     for column, value in (("direction", f.direction), ("status", f.status), ("has_audio", f.has_audio),
                           ("transcript_status", f.transcript_status)):
         if value is not None and value != "":
+            clauses.append(f"c.{column} = %s")
+            params.append(value)
+    for column, value in (("queue", f.queue), ("sentiment", f.sentiment)):
+        if value:  # each has its index (account_id, value, start_ms, id): schema_v2
             clauses.append(f"c.{column} = %s")
             params.append(value)
     if f.has_transcript is not None:
@@ -217,7 +223,7 @@ def _account_cursors_at(conn: psycopg.Connection, f: CallFilter, positions: rang
 def legs(conn: psycopg.Connection, account_name: str, provider_id: str) -> list[LegRow]:
     rows = conn.execute(
         "SELECT l.idx, l.start_ms, l.from_number, l.from_name, l.to_number, l.to_name, l.status, l.duration_ms, "
-        "l.talk_ms FROM legs l JOIN calls c ON c.account_id = l.account_id AND c.id = l.call_id "
+        "l.talk_ms, l.ring_ms, l.hold_ms, l.call_type FROM legs l JOIN calls c ON c.account_id = l.account_id AND c.id = l.call_id "
         "JOIN accounts a ON a.id = c.account_id WHERE a.name = %s AND c.provider_id = %s ORDER BY l.idx, l.seq",
         (account_name, provider_id)).fetchall()
     return [LegRow(*r) for r in rows]

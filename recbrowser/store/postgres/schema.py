@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from recbrowser.errors import SchemaTooNew
-from recbrowser.store.postgres import schema_v1
+from recbrowser.store.postgres import schema_v1, schema_v2
 
 Migration = Callable[[psycopg.Connection], None]
 
@@ -31,7 +31,12 @@ def v1_initial(conn: psycopg.Connection) -> None:
         conn.execute(statement.encode())  # bytes: our own SQL, sent as is (no placeholders)
 
 
-MIGRATIONS: list[Migration] = [v1_initial]
+def v2_provider_insights(conn: psycopg.Connection) -> None:
+    for statement in schema_v2.statements():
+        conn.execute(statement.encode())
+
+
+MIGRATIONS: list[Migration] = [v1_initial, v2_provider_insights]
 
 
 def current_version(conn: psycopg.Connection) -> int:

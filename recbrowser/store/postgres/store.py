@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 
@@ -32,15 +32,16 @@ from recbrowser.store.postgres import listing as pg_listing
 from recbrowser.store.postgres import notes as pg_notes
 from recbrowser.store.postgres import search as pg_search
 from recbrowser.store.postgres import team as pg_team
-from recbrowser.store.postgres.connection import connect
+from recbrowser.store.postgres.connection import ArchiveUnreachable, connect, explain, where
 from recbrowser.store.postgres.notes import AuthoredNote
-from recbrowser.store.records import CallFilter, CallRow, Cursor, LegRow, MediaFile
+from recbrowser.store.records import CallFilter, CallRow, Cursor, Interrupted, LegRow, MediaFile
+
+if TYPE_CHECKING:
+    from recbrowser.store.postgres.list_reader import PgListReader
 
 T = TypeVar("T")
 
-class Interrupted(Exception):
-    """A read stopped by interrupt() (the user scrolled on). Meant to become the store
-    boundary's `recbrowser.store.Interrupted` when both branches meet."""
+__all__ = ["Interrupted", "PgStore"]  # Interrupted: the store boundary's, raised here too
 
 
 _EXPIRING = """
@@ -56,15 +57,21 @@ _REFUSED = "Your database user may not do this in the team archive: ask your adm
 
 
 class PgStore:
-    def __init__(self, conn: psycopg.Connection, *, on_close: Callable[[psycopg.Connection], None] | None = None) -> None:
+    def __init__(self, conn: psycopg.Connection, *, on_close: Callable[[psycopg.Connection], None] | None = None,
+                 url: str | None = None, location: str | None = None, password: str | None = None) -> None:
         self._conn = conn
         self._on_close = on_close
+        self._url = url  # what open_list_reader connects to (with `password`), never shown
+        self._password = password
+        self._location = location
         self.path = None  # the SQLite store's file; the archive has none
 
     @classmethod
-    def open(cls, url: str) -> PgStore:
-        """Connect and check the schema (a newer one is refused; none at all: run `team init`)."""
-        conn = connect(url)
+    def open(cls, url: str, *, location: str | None = None, password: str | None = None) -> PgStore:
+        """Connect and check the schema (a newer one is refused; none at all: run `team init`).
+        `location`: what `recbrowser.store.open_store` takes to open it again ("team:NAME");
+        `password`: the login's, when the URL has none (a team profile keeps it in the keyring)."""
+        conn = connect(url, **({"password": password} if password else {}))
         try:
             if schema.check_version(conn) == 0:
                 raise UserFacingError("This database holds no team archive yet: ask your admin to run `recbrowser team init`.")
@@ -76,14 +83,27 @@ class PgStore:
         except BaseException:
             conn.close()
             raise
-        return cls(conn)
+        return cls(conn, url=url, location=location, password=password)
 
     @classmethod
     def from_pool(cls, pool: Any) -> PgStore:
         """A store on a connection borrowed from a psycopg_pool.ConnectionPool (with
         kwargs={'autocommit': True}); close() gives it back."""
         conn = pool.getconn()
-        return cls(conn, on_close=pool.putconn)
+        return cls(conn, on_close=pool.putconn, url=pool.conninfo)
+
+    @property
+    def location(self) -> str:
+        """"team:NAME" when opened from a team profile (open_store reopens it), else the URL."""
+        return self._location or self._url or "team:"
+
+    @property
+    def cache_id(self) -> str:
+        """The archive's random id (made by `team init`), the same for every connection to it."""
+        value = self._run(admin.team_setting, admin.ARCHIVE_ID)
+        if value is None:  # an archive made before the id existed: its address is as unique
+            return "team-" + where(self._url or "")
+        return value.decode()
 
     @property
     def connection(self) -> psycopg.Connection:
@@ -116,6 +136,8 @@ class PgStore:
             raise UserFacingError(_REFUSED) from None
         except psycopg.errors.QueryCanceled:
             raise Interrupted from None
+        except psycopg.OperationalError as e:  # the server went away mid-session
+            raise ArchiveUnreachable(explain(self._url or "", e)) from None
 
     def interrupt(self) -> None:
         """Stop the query this store is running, from any thread (the window's list reads):
@@ -194,6 +216,28 @@ class PgStore:
     def limit_cache(self, mb: int) -> None:
         """Nothing to do: the server owns its caches (the SQLite store caps its page cache)."""
 
+    def jump_is_quick(self, f: CallFilter) -> bool:
+        """Never: a jump is an OFFSET over the visible accounts' merged indexes, a worker's job."""
+        return False
+
+    def pages_are_quick(self, f: CallFilter) -> bool:
+        """A page is (accounts x limit) index entries after the cursor, unless a number or a tag
+        filter matches a handful of calls in a million (each page then tests many rows)."""
+        return not f.number and not f.tag
+
+    def open_list_reader(self, cache_mb: int = 16) -> PgListReader:
+        """A reader on a connection of its own (`cache_mb` is SQLite's hint: the server caches)."""
+        from recbrowser.store.postgres.list_reader import PgListReader
+
+        if self._url is None:
+            raise UserFacingError("This team archive connection cannot open a second one for the call list.")
+        return PgListReader(self._url, **({"password": self._password} if self._password else {}))
+
+    def category_values(self) -> dict[str, list[str]]:
+        from recbrowser.store.postgres.categories import category_values
+
+        return self._run(category_values)
+
     def call_legs(self, account_name: str, provider_id: str) -> list[LegRow]:
         return self._run(pg_listing.legs, account_name, provider_id)
 
@@ -260,6 +304,13 @@ class PgStore:
     def set_team_setting(self, key: str, value: bytes) -> None:
         self._run(admin.set_team_setting, key, value)
 
+    def grant(self, user: str, accounts: list[str]) -> list[str]:
+        """Let the database user `user` see these accounts (admin.grant); an admin's store."""
+        return self._run(admin.grant, user, accounts)
+
+    def revoke(self, user: str, accounts: list[str] | None = None) -> int:
+        return self._run(admin.revoke, user, accounts)
+
     def acquire_lease(self, holder: str, ttl_ms: int, now: int | None = None) -> int | None:
         return self._run(pg_team.acquire_lease, holder, ttl_ms, now)
 
@@ -268,3 +319,7 @@ class PgStore:
 
     def release_lease(self, account_id: int, holder: str, due_ms: int) -> None:
         self._run(pg_team.release_lease, account_id, holder, due_ms)
+
+    def unarchived_recordings(self, account_id: int, limit: int = 500) -> list[tuple[str, str]]:
+        """(call id, recording id) pairs listed but not yet in object storage (`team serve`)."""
+        return self._run(pg_team.unarchived_recordings, account_id, limit)

@@ -57,3 +57,19 @@ def release_lease(conn: psycopg.Connection, account_id: int, holder: str, due_ms
     """Give the account back; no worker takes it before `due_ms` (the next scheduled sync)."""
     conn.execute("UPDATE leases SET holder = '', expires_ms = %s WHERE account_id = %s AND holder = %s",
                  (due_ms, account_id, holder))
+
+
+def unarchived_recordings(conn: psycopg.Connection, account_id: int, limit: int) -> list[tuple[str, str]]:
+    """(call provider id, recording provider id) of the account's recordings that have no media
+    file in object storage yet and that the provider has not deleted: soonest to expire first,
+    then newest, so what the provider deletes first is archived first."""
+    rows = conn.execute(
+        "SELECT c.provider_id, r.provider_id FROM recordings r "
+        "JOIN calls c ON c.account_id = r.account_id AND c.id = r.call_id "
+        "WHERE r.account_id = %s AND c.has_audio "
+        "AND NOT EXISTS (SELECT 1 FROM media_files m WHERE m.account_id = r.account_id "
+        "                AND m.recording_provider_id = r.provider_id) "
+        "AND NOT EXISTS (SELECT 1 FROM provider_deletions d WHERE d.account_id = r.account_id "
+        "                AND d.recording_provider_id = r.provider_id AND d.what IN ('media', 'recording')) "
+        "ORDER BY r.expires_ms NULLS LAST, c.start_ms DESC, r.seq LIMIT %s", (account_id, limit)).fetchall()
+    return [(str(a), str(b)) for a, b in rows]

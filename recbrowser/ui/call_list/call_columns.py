@@ -1,5 +1,8 @@
 """The call list's columns: their names, how each sorts, and what a cell says for a call or a
-leg (text, native value for sorting, tooltip, the open/closed marker of a call with legs)."""
+leg (text, native value for sorting, tooltip, the open/closed marker of a call with legs).
+
+The provider's own facts (sentiment, queue, department, tags, hold and ring time, language)
+are columns too, hidden until chosen from the header's menu: few accounts have them all."""
 
 from __future__ import annotations
 
@@ -31,9 +34,24 @@ from recbrowser.ui.common.formatting import (
     COL_STATUS,
     COL_AUDIO,
     COL_TRANSCRIPT,
-) = range(10)
-HEADERS = ("Start", "Account", "Direction", "From", "To", "Agent", "Duration", "Status", "Audio", "Transcript")
-# Every column sorts through the store (an index each).
+    COL_SENTIMENT,
+    COL_QUEUE,
+    COL_DEPARTMENT,
+    COL_PROVIDER_TAGS,
+    COL_HOLD,
+    COL_RING,
+    COL_LANGUAGE,
+) = range(17)
+HEADERS = ("Start", "Account", "Direction", "From", "To", "Agent", "Duration", "Status", "Audio", "Transcript",
+           "Sentiment", "Queue", "Department", "Provider tags", "On hold", "Ringing", "Language")
+# The provider's facts: hidden by default; their names are what the settings remember.
+EXTRA_COLUMNS = {
+    COL_SENTIMENT: "sentiment", COL_QUEUE: "queue", COL_DEPARTMENT: "department", COL_PROVIDER_TAGS: "provider_tags",
+    COL_HOLD: "hold", COL_RING: "ring", COL_LANGUAGE: "language",
+}
+RIGHT_ALIGNED = frozenset((COL_DURATION, COL_HOLD, COL_RING))
+# Every column but the provider's facts sorts through the store (an index each); those have
+# no sort index (records.SORTS), and sorting a million calls by one would take seconds.
 SORT_KEYS = {
     COL_START: "start", COL_ACCOUNT: "account", COL_DIRECTION: "direction", COL_FROM: "from", COL_TO: "to",
     COL_AGENT: "agent", COL_DURATION: "duration", COL_STATUS: "status", COL_AUDIO: "audio", COL_TRANSCRIPT: "transcript",
@@ -53,7 +71,18 @@ def header_tooltip(section: int) -> str | None:
         return f"Start time in your time zone, {tz_name()}. ▸ opens a call's legs (+ and − keys)."
     if section in SORT_TIPS:
         return f"{HEADERS[section]}: sorts by {SORT_TIPS[section].lower()}"
-    return None
+    return EXTRA_TIPS.get(section)
+
+
+EXTRA_TIPS = {
+    COL_SENTIMENT: "The call's sentiment as the provider judged it (not sortable; the filter bar filters by it)",
+    COL_QUEUE: "The provider's queue the call came through (not sortable; the filter bar filters by it)",
+    COL_DEPARTMENT: "The agent's department at the provider (not sortable)",
+    COL_PROVIDER_TAGS: "Tags set at the provider; your own tags are in the call pane (not sortable)",
+    COL_HOLD: "Time on hold, all legs together (not sortable)",
+    COL_RING: "Time ringing before an answer, all legs together (not sortable)",
+    COL_LANGUAGE: "The transcript's language as the provider names it (not sortable)",
+}
 
 
 def display(r, col: int) -> str:
@@ -78,7 +107,18 @@ def display(r, col: int) -> str:
         return audio_state(r)[0]
     if col == COL_TRANSCRIPT:
         return transcript_label(r.transcript_status)
-    return ""
+    return _extra(r, col)
+
+
+def _extra(r, col: int) -> str:
+    """A provider's fact (CallRow or LegRow): blank where the provider gave none."""
+    if col in (COL_HOLD, COL_RING):
+        ms = r.hold_ms if col == COL_HOLD else r.ring_ms
+        return clock(ms) if ms is not None else ""
+    if col == COL_PROVIDER_TAGS:
+        return ", ".join(r.provider_tags)
+    return {COL_SENTIMENT: r.sentiment.capitalize(), COL_QUEUE: r.queue, COL_DEPARTMENT: r.department,
+            COL_LANGUAGE: r.language}.get(col, "")
 
 
 def native(r, col: int):
@@ -88,6 +128,8 @@ def native(r, col: int):
         COL_DURATION: r.duration_ms or 0,
         COL_ACCOUNT: r.account,
         COL_AUDIO: (r.downloaded, r.has_audio),
+        COL_HOLD: r.hold_ms or 0,
+        COL_RING: r.ring_ms or 0,
     }.get(col, display(r, col))
 
 
@@ -98,8 +140,8 @@ def tooltip(r, col: int) -> str | None:
         return audio_state(r)[1]
     if col == COL_ACCOUNT:
         return f"{r.account} ({r.provider})"
-    if col in (COL_FROM, COL_TO, COL_STATUS):
-        return display(r, col)
+    if col in (COL_FROM, COL_TO, COL_STATUS, COL_PROVIDER_TAGS):
+        return display(r, col) or None
     return None
 
 
@@ -116,6 +158,8 @@ def leg_display(leg: LegRow, col: int) -> str:
         return clock(leg.duration_ms) if leg.duration_ms is not None else ""
     if col == COL_STATUS:
         return leg.status
+    if col in (COL_HOLD, COL_RING):
+        return _extra(leg, col)
     return ""
 
 

@@ -35,11 +35,11 @@ from recbrowser.store import CallFilter, Interrupted
 from recbrowser.store.records import LegRow
 from recbrowser.ui.call_list.call_blocks import BLOCK, Pages
 from recbrowser.ui.call_list.call_columns import (
-    COL_DURATION,
     COL_FROM,
     COL_START,
     COL_TO,
     HEADERS,
+    RIGHT_ALIGNED,
     SORT_KEYS,
     display,
     header_tooltip,
@@ -430,7 +430,7 @@ class CallTableModel(QAbstractTableModel):
         if role == DECORATION:
             return (leg_marker(call in self._open) if r.leg_count > 1 else no_marker()) if col == COL_START else None
         if role == ALIGN:
-            return RIGHT if col == COL_DURATION else None
+            return RIGHT if col in RIGHT_ALIGNED else None
         if role == ROW_ROLE:
             return r
         if role == SORT_ROLE:
@@ -459,8 +459,8 @@ class CallTableModel(QAbstractTableModel):
             return QGuiApplication.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
         if role == Qt.ItemDataRole.ToolTipRole and col in (COL_START, COL_FROM, COL_TO):
             return local_full(leg.start_ms) if col == COL_START else leg_display(leg, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DURATION:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in RIGHT_ALIGNED:
+            return RIGHT
         if role == Qt.ItemDataRole.DecorationRole and col == COL_START:
             return no_marker()
         return None

@@ -1,10 +1,12 @@
-"""The call list view: multi-select rows, sortable by every column (through the store's indexes),
+"""The call list view: multi-select rows, sortable by the columns the store has an index for,
 columns the user can move, resize and hide (remembered by the window through the header
-state). A call with several legs opens in place: click its arrow, or press + / −."""
+state), and the provider's facts as columns chosen from the header's menu (remembered by
+name, so a header state saved before they existed does not show them all). A call with
+several legs opens in place: click its arrow, or press + / −."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
@@ -19,10 +21,12 @@ from recbrowser.ui.call_list.call_columns import (
     COL_STATUS,
     COL_TO,
     COL_TRANSCRIPT,
+    EXTRA_COLUMNS,
     HEADERS,
     SORT_KEYS,
 )
 from recbrowser.ui.call_list.call_table_model import CallTableModel
+from recbrowser.ui.common.signals import emit
 
 ARROW_ZONE = 24  # px from the left of the Start cell that open or close a call's legs
 
@@ -38,10 +42,12 @@ DEFAULT_WIDTHS = {
     COL_AUDIO: 80,
     COL_TRANSCRIPT: 74,
 }
+EXTRA_WIDTH = 90
 
 # What a supervisor scans first comes first; the user can drag columns and hide them.
 DEFAULT_ORDER = (
     COL_START, COL_ACCOUNT, COL_DIRECTION, COL_FROM, COL_TO, COL_DURATION, COL_STATUS, COL_AUDIO, COL_TRANSCRIPT, COL_AGENT,
+    *EXTRA_COLUMNS,
 )
 
 
@@ -49,6 +55,8 @@ LIST_SHORTCUTS = ("show_legs", "hide_legs", "toggle_legs")  # handled in CallTab
 
 
 class CallTableView(QTableView):
+    columnsChosen = Signal()  # the user showed or hid one of the provider's columns
+
     def __init__(self, model: CallTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Our own viewport, made here: when PySide6 first meets a plain QWidget that Qt made
@@ -111,8 +119,21 @@ class CallTableView(QTableView):
         for visual, col in enumerate(DEFAULT_ORDER):
             header.moveSection(header.visualIndex(col), visual)
         for col in range(len(HEADERS)):
-            header.setSectionHidden(col, False)
-            self.setColumnWidth(col, DEFAULT_WIDTHS.get(col, 100))
+            header.setSectionHidden(col, col in EXTRA_COLUMNS)
+            self.setColumnWidth(col, DEFAULT_WIDTHS.get(col, EXTRA_WIDTH))
+
+    def extra_columns(self) -> list[str]:
+        """The provider's columns shown, by name (what the settings keep)."""
+        header = self.horizontalHeader()
+        return [name for col, name in EXTRA_COLUMNS.items() if not header.isSectionHidden(col)]
+
+    def set_extra_columns(self, names: list[str]) -> None:
+        header = self.horizontalHeader()
+        for col, name in EXTRA_COLUMNS.items():
+            shown = name in names
+            header.setSectionHidden(col, not shown)
+            if shown and header.sectionSize(col) == 0:
+                self.setColumnWidth(col, EXTRA_WIDTH)
 
     def _on_sort_indicator(self, column: int, _order: Qt.SortOrder) -> None:
         if column not in SORT_KEYS:
@@ -123,17 +144,29 @@ class CallTableView(QTableView):
             header.blockSignals(False)
 
     def _column_menu(self, pos: QPoint) -> None:
+        self.column_menu().exec(self.horizontalHeader().mapToGlobal(pos))
+
+    def column_menu(self) -> QMenu:
+        """The header's menu: a check per column, the provider's facts in a section of their own."""
         header = self.horizontalHeader()
         menu = QMenu(self)
+        menu.aboutToHide.connect(menu.deleteLater)
         for col, title in enumerate(HEADERS):
+            if col == min(EXTRA_COLUMNS):
+                menu.addSection("From the provider")
             action = menu.addAction(title)
             action.setCheckable(True)
             action.setChecked(not header.isSectionHidden(col))
             action.setEnabled(col != COL_START)  # a call list without times makes no sense
-            action.toggled.connect(lambda on, c=col: header.setSectionHidden(c, not on))
+            action.toggled.connect(lambda on, c=col: self._show_column(c, on))
         menu.addSeparator()
-        menu.addAction("Reset columns", self.reset_columns)
-        menu.exec(header.mapToGlobal(pos))
+        menu.addAction("Reset columns", lambda: (self.reset_columns(), emit(self.columnsChosen)))
+        return menu
+
+    def _show_column(self, col: int, on: bool) -> None:
+        self.horizontalHeader().setSectionHidden(col, not on)
+        if col in EXTRA_COLUMNS:
+            emit(self.columnsChosen)
 
     def move_current(self, step: int) -> None:
         """j/k: the next or previous call (legs are passed over), selecting only it."""

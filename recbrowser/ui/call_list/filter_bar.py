@@ -1,9 +1,10 @@
-"""The filter bar above the call list: date preset, account, direction, number, tag, audio, transcript."""
+"""The filter bar above the call list: date preset, account, direction, status, number, tag, the
+provider's queue and sentiment (shown once the cache holds any), audio, transcript."""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
@@ -27,9 +28,14 @@ def since_for(days: int | None, now: float | None = None) -> int | None:
     """Start of the window in epoch ms: midnight today (local) minus `days - 1` days."""
     if days is None:
         return None
-    today = datetime.fromtimestamp(now if now is not None else time.time()).astimezone()
-    midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
-    return int((midnight - timedelta(days=max(0, days - 1))).timestamp() * 1000)
+    today = datetime.fromtimestamp(now if now is not None else time.time()).date()
+    return local_midnight(today - timedelta(days=max(0, days - 1)))
+
+
+def local_midnight(day: date) -> int:
+    """The first moment of `day` in the user's zone, in epoch ms, with that day's own offset:
+    counting back in days from today's offset is an hour off across a change of summer time."""
+    return int(datetime(day.year, day.month, day.day).astimezone().timestamp() * 1000)
 
 
 class FilterBar(QWidget):
@@ -72,6 +78,13 @@ class FilterBar(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.tag.setCompleter(completer)
+        # The provider's categories: values from the cache (set_categories), hidden while it has none.
+        self.queue = QComboBox(toolTip="Only calls that came through this queue at the provider")
+        self.queue.addItem("Any queue", None)
+        self.sentiment = QComboBox(toolTip="Only calls the provider judged this way")
+        self.sentiment.addItem("Any sentiment", None)
+        for combo in (self.queue, self.sentiment):
+            combo.hide()
         self.has_audio = QCheckBox("Has audio")
         self.has_transcript = QCheckBox("Has transcript")
         self.count = QLabel()
@@ -81,7 +94,7 @@ class FilterBar(QWidget):
         layout = FlowLayout(self, spacing=6)
         layout.setContentsMargins(6, 4, 6, 4)
         for w in (self.dates, self.range_box, self.account, self.direction, self.status, self.number, self.tag,
-                  self.has_audio, self.has_transcript, self.count):
+                  self.queue, self.sentiment, self.has_audio, self.has_transcript, self.count):
             layout.addWidget(w)
 
         self._number_timer = QTimer(self, singleShot=True, interval=NUMBER_DEBOUNCE_MS)
@@ -89,7 +102,7 @@ class FilterBar(QWidget):
         self.number.textChanged.connect(lambda _t: self._number_timer.start())
         self.tag.textChanged.connect(lambda _t: self._number_timer.start())
         self.dates.currentIndexChanged.connect(self._show_range)
-        for combo in (self.dates, self.account, self.direction, self.status):
+        for combo in (self.dates, self.account, self.direction, self.status, self.queue, self.sentiment):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.has_audio, self.has_transcript):
             box.toggled.connect(self._emit)
@@ -110,6 +123,25 @@ class FilterBar(QWidget):
     def set_tags(self, tags: list[str]) -> None:
         """The tags in use (Store.all_tags()), offered as the user types in the tag box."""
         self._tags.setStringList(tags)
+
+    def set_categories(self, values: dict[str, list[str]]) -> None:
+        """The queues and sentiments the cache holds (CallStore.category_values). A value
+        chosen that is gone stays offered: the list it filters stays as the user set it."""
+        for combo, key in ((self.queue, "queue"), (self.sentiment, "sentiment")):
+            current = combo.currentData()
+            names = list(values.get(key, []))
+            if current is not None and current not in names:
+                names.append(current)
+            if [combo.itemData(i) for i in range(1, combo.count())] == names:
+                continue
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for name in names:
+                combo.addItem(name.capitalize() if key == "sentiment" else name, name)
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+            combo.blockSignals(False)
+            combo.setVisible(bool(names))
 
     def set_count(self, shown: int) -> None:
         self.count.setText(f"{shown:,} call{'s' if shown != 1 else ''}")
@@ -143,9 +175,9 @@ class FilterBar(QWidget):
             return since_for(preset), None
         since, until = self._range_edits()
         first, last = sorted((since.date(), until.date()))
-        start = datetime(first.year(), first.month(), first.day()).astimezone()
-        end = datetime(last.year(), last.month(), last.day()).astimezone() + timedelta(days=1)
-        return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+        start = date(first.year(), first.month(), first.day())
+        end = date(last.year(), last.month(), last.day()) + timedelta(days=1)
+        return local_midnight(start), local_midnight(end)
 
     def current(self) -> CallFilter:
         since_ms, until_ms = self.date_range()
@@ -157,6 +189,8 @@ class FilterBar(QWidget):
             status=self.status.currentData(),
             number=self.number.text().strip() or None,
             tag=self.tag.text().strip() or None,
+            queue=self.queue.currentData(),
+            sentiment=self.sentiment.currentData(),
             has_audio=True if self.has_audio.isChecked() else None,
             has_transcript=True if self.has_transcript.isChecked() else None,
         )

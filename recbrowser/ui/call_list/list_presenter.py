@@ -97,8 +97,14 @@ class CallListPresenter(QObject):
         # moments the cache grows. One aggregate over media_files: cheap on the UI thread.
         self._status.show_media_cache(*self._store.media_totals())
 
+    def show_categories(self) -> None:
+        """The queues and sentiments the filter bar offers: after the first paint and after new
+        calls arrived. A seek per value in the cache: cheap on the UI thread."""
+        self._filter_bar.set_categories(self._store.category_values())
+
     def _refreshed(self, wanted: CallFilter, total: int) -> None:
         self._show_media_cache()
+        self.show_categories()
         current = self.model.call_filter
         if replace(wanted, sort=current.sort, descending=current.descending) != current:
             self.model.set_filter(wanted, total)

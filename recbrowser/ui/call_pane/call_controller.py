@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -36,8 +36,10 @@ class LoadedCall:
 class PlayRequest:
     account: str
     provider_id: str
-    start_ms: int = 0
+    start_ms: int = 0  # into that recording
     autoplay: bool = True
+    recording: int = 0  # index into call.recordings: a call can have several (flows, transfers)
+    sentence: str = ""  # a search hit's text: its recording and offset are found from the call's sentences
 
 
 def _is_download_progress(p) -> bool:
@@ -46,12 +48,27 @@ def _is_download_progress(p) -> bool:
     return isinstance(p, DownloadProgress)
 
 
+def _resolve_sentence(request: PlayRequest, call: Call) -> PlayRequest:
+    """A search hit knows its sentence's text and offset, not its recording: find them."""
+    if not request.sentence:
+        return request
+    from recbrowser.services.recording_timeline import RecordingTimeline
+
+    timeline = RecordingTimeline(call)
+    for segment in call.segments or []:
+        if segment.text == request.sentence and segment.start_ms == request.start_ms:
+            place = timeline.place_of(segment)
+            if place is not None:
+                return replace(request, recording=place.recording, start_ms=place.offset_ms, sentence="")
+    return replace(request, sentence="")
+
+
 class CallController(QObject):
     callLoaded = Signal(object)  # LoadedCall
     loadFailed = Signal(str)
     downloadStarted = Signal(str)  # ref
     downloadProgress = Signal(object)  # DownloadProgress
-    mediaReady = Signal(object, object)  # (PlayRequest, Path)
+    mediaReady = Signal(object, object)  # (PlayRequest, Path), the request as resolved (recording found)
     downloadFailed = Signal(str)
     downloaded = Signal(str)  # ref, after a fresh download (the list shows "downloaded")
 
@@ -108,7 +125,8 @@ class CallController(QObject):
 
     # -- get its audio -------------------------------------------------------------------------
     def fetch_media(self, request: PlayRequest) -> int:
-        """Download the call's recording unless the cache has it, then announce the local file."""
+        """Download the call's recordings unless the cache has them (each checked against its
+        SHA-256), then announce the local file of the one asked for."""
         self.cancel_download()
         self.media_generation += 1
         generation = self.media_generation
@@ -117,10 +135,11 @@ class CallController(QObject):
         database, media_root = self._database, self._media_root
         secrets = self._secrets_for(request.account)
 
-        def work(report) -> Path:
+        def work(report) -> tuple[PlayRequest, Path]:
             # Imported on the first play, not at start-up (~10 ms before the window's first paint).
             from recbrowser.services import media_check
             from recbrowser.services.downloads import DownloadCancelled, download_call
+            from recbrowser.team.accounts import is_team_archive
 
             store = open_store(database)
             try:
@@ -128,26 +147,30 @@ class CallController(QObject):
                 call = store.get_call(request.account, request.provider_id)
                 if call is None:
                     raise UserFacingError(f"Call {request.provider_id} of account '{request.account}' is no longer in the cache.")
+                resolved = _resolve_sentence(request, call)
                 cached = {m.recording_provider_id: m for m in store.media_for_call(request.account, call.provider_id)}
-                first = call.recordings[0].provider_id if call.recordings else None
-                if first in cached and media_check.intact(cached[first]):
-                    return Path(cached[first].path)  # the archive plays even when the provider is down
+                wanted = call.recordings[resolved.recording].provider_id if 0 <= resolved.recording < len(call.recordings) \
+                    else call.recordings[0].provider_id if call.recordings else None
+                if wanted in cached and media_check.intact(cached[wanted]):
+                    return resolved, Path(cached[wanted].path)  # the archive plays even when the provider is down
                 # Not cached, or changed since its download (its SHA-256 differs): fetched again.
-                provider = open_provider(account, secrets)
+                # A team archive's recordings come from its object storage: no provider, no secret.
+                provider = None if is_team_archive(store) else open_provider(account, secrets)
                 try:
                     files = download_call(store, account, provider, call, media_root, progress=report, cancelled=cancel.is_set)
                 finally:
-                    provider.close()
-                return files[0].path
+                    if provider is not None:
+                        provider.close()
+                return resolved, next((f.path for f in files if f.recording_id == wanted), files[0].path)
             except DownloadCancelled:
-                return Path()
+                return request, Path()
             finally:
                 store.close()
 
         emit(self.downloadStarted, f"{request.account}/{request.provider_id}")
         run_task(
             work,
-            lambda path: self._media_done(generation, request, path),
+            lambda done: self._media_done(generation, *done),
             lambda message, _d: generation == self.media_generation and emit(self.downloadFailed, message),
             lambda p: generation == self.media_generation and _is_download_progress(p) and emit(self.downloadProgress, p),
             pool=self._pool,

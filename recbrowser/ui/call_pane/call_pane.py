@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from recbrowser.domain import Call, call_ref
+from recbrowser.services.recording_timeline import RecordingTimeline
 from recbrowser.ui.call_pane.call_details import details_html
 from recbrowser.ui.call_pane.call_notes import CallNotes, NotesState
 from recbrowser.ui.call_pane.notes_panel import NotesPanel
@@ -36,6 +37,8 @@ PANE_SHORTCUTS = ("add_note",)
 
 class CallPane(QWidget):
     tagsInUse = Signal(list)  # every tag in the cache, most used first, after a call's notes load or change
+    # A sentence of a recording the player does not hold: (recording index, ms into it).
+    recordingRequested = Signal(int, int)
 
     def __init__(
         self,
@@ -53,6 +56,8 @@ class CallPane(QWidget):
         self._pool = pool
         self._call_notes: CallNotes | None = None
         self._play_from: int | None = None  # a moment clicked before the recording was fetched
+        self.timeline: RecordingTimeline | None = None
+        self.playing_recording = 0  # which of the call's recordings the player holds (the presenter says)
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setWordWrap(True)
@@ -64,8 +69,9 @@ class CallPane(QWidget):
         self.controls = PlayerControls(player)
         self.video = VideoArea(player)
         self.transcript = TranscriptPane(follow_audio=follow_audio)
-        self.transcript.seekRequested.connect(self._seek)
-        player.positionChanged.connect(self.transcript.set_position)
+        self.transcript.sentenceClicked.connect(self._seek_sentence)
+        self.transcript.view.noteClicked.connect(self._seek)
+        player.positionChanged.connect(self._on_position)
         self._player = player
         player.mediaChanged.connect(self._on_media)
         self.play_log = PlayLog(player, self._cache_and_pool, self)
@@ -122,6 +128,32 @@ class CallPane(QWidget):
             # Not fetched yet: ask for it as the Play button does, and seek once it loads.
             self._play_from = ms
             emit(self.controls.playRequested)
+
+    def _seek_sentence(self, recording: int, ms: int) -> None:
+        if self._plays_this_call() and self._player.path is not None and recording == self.playing_recording:
+            self._player.seek(ms)
+        elif self.call is not None and self.call.recordings:
+            emit(self.recordingRequested, recording, ms)  # the presenter fetches or switches to it
+
+    def set_recording(self, index: int) -> None:
+        """The player now holds this call's recording `index`."""
+        self.playing_recording = index
+        self.transcript.set_position(self._player.position(), index)
+        self._show_recording()
+
+    def _on_position(self, ms: int) -> None:
+        self.transcript.set_position(ms, self.playing_recording if self._plays_this_call() else 0)
+        self._show_recording()
+
+    def _show_recording(self) -> None:
+        call, timeline = self.call, self.timeline
+        several = call is not None and bool(call.recordings) and (len(call.recordings) > 1 or len(call.legs) > 1)
+        if not several or timeline is None:
+            self.controls.show_recording("")
+            return
+        index = self.transcript.current_index
+        segment = call.segments[index] if index is not None and call.segments and index < len(call.segments) else None
+        self.controls.show_recording(timeline.label(self.playing_recording, segment))
 
     def _on_media(self, label: str) -> None:
         if self._play_from is not None and self._plays_this_call() and label:
@@ -200,6 +232,8 @@ class CallPane(QWidget):
     def clear(self) -> None:
         self.account, self.call = None, None
         self._play_from = None
+        self.timeline, self.playing_recording = None, 0
+        self.controls.show_recording("")
         self.stack.setCurrentIndex(0)
         self.transcript.set_segments(None, "select")
         self.video.set_call(None)
@@ -208,6 +242,7 @@ class CallPane(QWidget):
     def show_call(self, account: str, call: Call, media_paths: dict[str, str]) -> None:
         if (account, call.provider_id) != (self.account, self.call.provider_id if self.call else None):
             self._play_from = None
+            self.playing_recording = 0
         self.account, self.call = account, call
         self._load_notes(account, call.provider_id)
         parties = f"{html.escape(call.from_party.label() or '?')} → {html.escape(call.to_party.label() or '?')}"
@@ -218,7 +253,10 @@ class CallPane(QWidget):
         if len(call.legs) > 1:
             bits.append(f"{len(call.legs)} legs")
         self.subtitle.setText(" · ".join(b for b in bits if b))
-        self.transcript.set_segments(call.segments, call.transcript_status)
+        self.timeline = RecordingTimeline(call)
+        places = [self.timeline.place_of(s) for s in call.segments] if call.segments else None
+        self.transcript.set_segments(call.segments, call.transcript_status, places)
+        self._show_recording()
         self.video.set_call(call)
         self.summary.setPlainText(call.summary or "")
         self.summary.setPlaceholderText("The provider gave no summary for this call.")

@@ -1,6 +1,9 @@
 """The open call as the window runs it: loading it into the call pane, fetching its recording
 into the player (play, or just download), a search hit played from its sentence, and the
-Call menu's actions enabled by what the open call has."""
+Call menu's actions enabled by what the open call has.
+
+A call with several recordings (Wildix flows, Bandwidth) plays them in turn, as one call: a
+sentence plays from its own recording, and when one recording ends the next one follows."""
 
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ class CallPresenter(QObject):
         calls.downloadProgress.connect(status.show_download)
         calls.downloadFailed.connect(self._download_failed)
         pane.controls.playRequested.connect(self.play_current)
+        pane.recordingRequested.connect(self.play_recording)
+        player.finished.connect(self._recording_ended)
         player.playingChanged.connect(self._show_playing)
         self.shown.connect(lambda _ref: self.update_actions())
         self.update_actions()
@@ -63,6 +68,17 @@ class CallPresenter(QObject):
             return
         self.request_play(PlayRequest(current[0], current[1], start_ms))
 
+    def play_recording(self, index: int, start_ms: int = 0) -> None:
+        """Play the open call's recording `index` from `start_ms` (a sentence of it was clicked).
+        A call not yet in the player starts playing, as the Play button would; switching
+        recordings keeps playing or paused as the player was."""
+        current = self.current_call()
+        if current is None:
+            return
+        has_this_call = self.player.label == call_ref(*current) and self.player.path is not None
+        autoplay = self.player.is_playing() if has_this_call else True
+        self.request_play(PlayRequest(current[0], current[1], start_ms, autoplay=autoplay, recording=index))
+
     def download_current(self) -> None:
         """Fetch the open call's recording into the player, without playing it."""
         current = self.current_call()
@@ -77,11 +93,15 @@ class CallPresenter(QObject):
         """Open the hit's call and play from its sentence (the summary plays from the start)."""
         self.open_call(hit.account, hit.call_provider_id)
         start = hit.start_ms if hit.kind == "segment" and hit.start_ms is not None else 0
-        if self.player.label == call_ref(hit.account, hit.call_provider_id) and self.player.path is not None:
+        single = self.pane.call is None or len(self.pane.call.recordings) <= 1
+        if (self.player.label == call_ref(hit.account, hit.call_provider_id) and self.player.path is not None
+                and single):
             self.player.seek(start)
             self.player.play()
         else:
-            self.request_play(PlayRequest(hit.account, hit.call_provider_id, start))
+            # The hit names no recording: the worker finds the sentence's own, and its offset there.
+            sentence = hit.text if hit.kind == "segment" and hit.start_ms is not None else ""
+            self.request_play(PlayRequest(hit.account, hit.call_provider_id, start, sentence=sentence))
 
     def copy_details(self) -> None:
         if self.pane.call is not None and self.pane.account:
@@ -112,6 +132,7 @@ class CallPresenter(QObject):
             return  # a download for this call is on its way and will load the player
         if first in loaded.media and self.player.label != ref:
             self.player.load(Path(loaded.media[first]), label=ref)  # cached: ready to play at once
+            self.pane.set_recording(0)
         emit(self.shown, ref)
 
     def _media_ready(self, request: PlayRequest, path: Path) -> None:
@@ -121,6 +142,16 @@ class CallPresenter(QObject):
             return
         self._status.show_message(f"Playing {ref}" if request.autoplay else f"Loaded {ref}")
         self.player.load(path, label=ref, start_ms=request.start_ms, autoplay=request.autoplay)
+        self.pane.set_recording(request.recording)
+
+    def _recording_ended(self) -> None:
+        """One recording of the open call ended: the next one follows, as the call went on."""
+        call = self.pane.call
+        if call is None or self.current_ref is None or self.player.label != self.current_ref:
+            return
+        following = self.pane.playing_recording + 1
+        if following < len(call.recordings):
+            self.request_play(PlayRequest(self.pane.account or "", call.provider_id, 0, recording=following))
 
     def _download_failed(self, message: str) -> None:
         self._pending_play = None

@@ -2,17 +2,21 @@
 
 Sorted segment starts + `bisect` on every position tick find the sentence being spoken;
 a click on a timed sentence asks to seek there; untimed sentences are shown but never seek.
+A call with several recordings places each sentence in its own recording (`Place`): the
+position ticks say which recording is playing, and a click names the sentence's recording.
 The user's timed notes show as markers under the sentence being spoken at their time.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from recbrowser.domain import Segment
+from recbrowser.services.recording_timeline import Place
 from recbrowser.store import Note
 from recbrowser.ui.call_pane.find_bar import FindBar
 from recbrowser.ui.call_pane.transcript_view import TranscriptView
@@ -28,7 +32,8 @@ PLACEHOLDERS = {
 
 
 class TranscriptPane(QWidget):
-    seekRequested = Signal(int)  # ms from the start of the recording
+    seekRequested = Signal(int)  # ms from the start of the recording (a sentence's own, or a note's)
+    sentenceClicked = Signal(int, int)  # (recording index, ms from its start) of a timed sentence
 
     def __init__(self, parent: QWidget | None = None, *, follow_audio: bool = True) -> None:
         super().__init__(parent)
@@ -59,7 +64,8 @@ class TranscriptPane(QWidget):
         layout.addWidget(self.find_bar)
         layout.addWidget(self.view, 1)
 
-        self._starts: list[int] = []  # sorted starts of the timed segments
+        self._starts: list[tuple[int, int]] = []  # sorted (recording, start) of the timed segments
+        self._places: list[Place | None] = []  # per segment
         self._order: list[int] = []  # segment index for each entry of _starts
         self._notes: list[Note] = []
         self.set_segments(None, "select")
@@ -67,12 +73,18 @@ class TranscriptPane(QWidget):
     def shown(self) -> tuple[list[Segment], str]:
         return self.view.segments, self._status
 
-    def set_segments(self, segments: list[Segment] | None, status: str = "available") -> None:
+    def set_segments(self, segments: list[Segment] | None, status: str = "available",
+                     places: Sequence[Place | None] | None = None) -> None:
+        """`places`: where each sentence is heard, for a call with several recordings; by
+        default every timed sentence is in the one recording, at its start."""
         self._status = status
         segments = segments or []
         if segments != self.view.segments:
             self._notes = []  # another transcript: the notes come with its call
-        timed = sorted((s.start_ms, i) for i, s in enumerate(segments) if s.start_ms is not None)
+        if places is None or len(places) != len(segments):
+            places = [Place(0, s.start_ms) if s.start_ms is not None else None for s in segments]
+        self._places = list(places)
+        timed = sorted(((p.recording, p.offset_ms), i) for i, p in enumerate(self._places) if p is not None)
         self._starts = [start for start, _ in timed]
         self._order = [i for _, i in timed]
         self.view.set_segments(segments, PLACEHOLDERS.get(status, PLACEHOLDERS["none"]), self._placed_notes())
@@ -112,22 +124,24 @@ class TranscriptPane(QWidget):
         if self.find_bar.isVisible() and self.find_bar.edit.text():
             self._on_find(self.find_bar.edit.text())
 
-    def segment_index_at(self, position_ms: int) -> int | None:
-        """The sentence being spoken at `position_ms`: the last one that started at or before it."""
-        i = bisect_right(self._starts, position_ms) - 1
-        return self._order[i] if i >= 0 else None
+    def segment_index_at(self, position_ms: int, recording: int = 0) -> int | None:
+        """The sentence being spoken at `position_ms` of `recording`: the last one of that
+        recording that started at or before it."""
+        i = bisect_right(self._starts, (recording, position_ms)) - 1
+        return self._order[i] if i >= 0 and self._starts[i][0] == recording else None
 
-    def set_position(self, position_ms: int) -> None:
-        self.view.set_current(self.segment_index_at(position_ms), follow=self.follow.isChecked())
+    def set_position(self, position_ms: int, recording: int = 0) -> None:
+        self.view.set_current(self.segment_index_at(position_ms, recording), follow=self.follow.isChecked())
 
     @property
     def current_index(self) -> int | None:
         return self.view.current
 
     def _on_clicked(self, index: int) -> None:
-        start = self.view.segments[index].start_ms
-        if start is not None:
-            emit(self.seekRequested, start)
+        place = self._places[index] if index < len(self._places) else None
+        if place is not None:
+            emit(self.sentenceClicked, place.recording, place.offset_ms)
+            emit(self.seekRequested, place.offset_ms)
 
     def _on_follow_toggled(self, on: bool) -> None:
         if on and self.view.current is not None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from recbrowser import retention
-from recbrowser.cli.format import clock, party_label
+from recbrowser.cli.format import clock, party_label, pending_note
 
-__all__ = ["clock", "party_label", "local_datetime", "local_time", "local_short", "local_full", "audio_state", "transcript_label", "tz_name"]
+__all__ = ["clock", "party_label", "pending_note", "local_datetime", "local_time", "local_short", "local_full", "audio_state", "transcript_label", "tz_name"]
 
 
 def local_datetime(ms: int | None) -> str:

@@ -111,5 +111,14 @@ class UiState:
         state = self._bytes(f"header_{name}")
         return header.restoreState(state) if state is not None else False
 
+    def save_columns(self, name: str, shown: list[str]) -> None:
+        """The optional columns shown, by name: apart from the header state, which would show
+        every column added since it was saved."""
+        self._s.setValue(f"ui/columns_{name}", ",".join(shown))
+
+    def columns(self, name: str) -> list[str]:
+        value = self._s.value(f"ui/columns_{name}")
+        return [c for c in value.split(",") if c] if isinstance(value, str) else []
+
     def sync(self) -> None:
         self._s.sync()

@@ -1,5 +1,5 @@
 """Actions a provider offers on its calls, from the window: Dialgen's Add Call by ID and
-Bandwidth's Request Transcription / Delete at Provider. The work runs in a worker (network and
+Bandwidth's Request Transcription / Delete Transcription, Media or Recording at Provider. The work runs in a worker (network and
 store), the outcome is one sentence in the status bar, and the list and pane re-read after.
 
 Only providers whose service supports an action get it enabled: Voki's recordings, for one,
@@ -29,6 +29,8 @@ CALL_ACTIONS = {
                               "Transcription requested"),
     "delete_transcription": ("delete-transcription", "delete", "Deleting the transcription",
                              "Transcription deleted at the provider"),
+    "delete_media": ("delete-media", "delete", "Deleting the media",
+                     "Media deleted at the provider"),
     "delete_recording": ("delete-recording", "delete", "Deleting the recording",
                          "Recording deleted at the provider"),
 }

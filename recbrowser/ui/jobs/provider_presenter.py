@@ -27,17 +27,28 @@ def describe(row: CallRow) -> str:
     return f"{local_datetime(row.start_ms)} from {parties[0]} to {parties[1]}"
 
 
+# action id -> (what is deleted, what stays on this computer)
+DELETED = {
+    "delete_transcription": ("transcription", "The transcript already on this computer is kept."),
+    "delete_recording": ("recording", "A recording you downloaded stays on this computer, with the call's details "
+                                      "and transcript."),
+    # The audio goes; the recording's metadata and transcription stay at the provider.
+    "delete_media": ("media", "The local copy stays: a recording you downloaded stays on this computer and still "
+                              "plays, with the call's details and transcript."),
+}
+
+
 def confirm_delete(parent: QWidget | None, action_id: str, rows: list[CallRow]) -> bool:
-    what = "recording" if action_id == "delete_recording" else "transcription"
+    what, kept = DELETED[action_id]
     title = provider_class(rows[0].provider).title
     calls = "the call" if len(rows) == 1 else f"these {len(rows):,} calls"
     named = [describe(r) for r in rows[:SHOWN]] + ([f"and {len(rows) - SHOWN:,} more"] if len(rows) > SHOWN else [])
-    kept = ("A recording you downloaded stays on this computer, with the call's details and transcript."
-            if what == "recording" else "The transcript already on this computer is kept.")
     box = QMessageBox(QMessageBox.Icon.Warning, f"Delete {what} at {title}",
                       f"Delete the {what} of {calls} at {title}?", QMessageBox.StandardButton.Cancel, parent)
     box.setObjectName("confirm_delete")
-    box.setInformativeText("\n".join(named) + f"\n\nThis cannot be undone at {title}. {kept}")
+    gone = (f"{title}'s copy of the audio is deleted for good: it cannot be downloaded again."
+            if what == "media" else f"This cannot be undone at {title}.")
+    box.setInformativeText("\n".join(named) + f"\n\n{gone} {kept}")
     delete = box.addButton(f"Delete at {title}", QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     try:

@@ -56,6 +56,7 @@ class Player(QObject):
     readyChanged = Signal(bool)  # controls are enabled only while media is playable
     soundChanged = Signal(str)  # why nothing can be heard ("" when a sound device is there)
 
+    finished = Signal()  # playback reached the end of the media (a call's next recording may follow)
     started = Signal()  # the media backend exists: a video output can be attached now
 
     def __init__(self, prefs: Preferences, parent: QObject | None = None, *, start: bool = True) -> None:
@@ -124,6 +125,8 @@ class Player(QObject):
         media = self._backend()
         Status = self._Status
         path = Path(path)
+        if self._path != path:
+            compat.unload_finished(media)  # a call's next recording, right after the last one ended
         self._set_ready(False)
         emit(self.problem, "")
         self._failed = False
@@ -172,6 +175,8 @@ class Player(QObject):
                 # A stopped player shows no picture: pausing decodes the first frame (or the
                 # one at the pending seek), so a video call is never a black box before Play.
                 self._media.pause()
+        elif status == Status.EndOfMedia:
+            emit(self.finished)
         elif status == Status.InvalidMedia:
             self._fail("the file is damaged or in a format this computer cannot decode")
 

@@ -61,6 +61,10 @@ class PlayerControls(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
 
+        # Which recording of a call with several is loaded, and whose leg is speaking.
+        self.recording = QLabel()
+        self.recording.setObjectName("recording_label")
+        self.recording.hide()
         self.elapsed = QLabel("00:00")
         self.total = QLabel("00:00")
         # Row 1: the seek slider gets the full width (precise seeking needs pixels).
@@ -87,6 +91,7 @@ class PlayerControls(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        layout.addWidget(self.recording)
         layout.addLayout(seek_row)
         layout.addLayout(row)
         layout.addWidget(self.message)
@@ -151,6 +156,12 @@ class PlayerControls(QWidget):
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def show_recording(self, text: str) -> None:
+        """"Recording 2 of 2 · leg 2: transfer to …"; "" hides it (a call with one recording)."""
+        if text != self.recording.text():
+            self.recording.setText(text)
+        self.recording.setVisible(bool(text))
 
     def set_can_play(self, can_play: bool, why: str = "") -> None:
         """No recording at all: nothing to press, and the reason says where it went."""

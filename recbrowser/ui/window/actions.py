@@ -50,6 +50,7 @@ class ActionId(StrEnum):
     ADD_DIALGEN_CALLS = "add_dialgen_calls"
     REQUEST_TRANSCRIPTION = "request_transcription"
     DELETE_TRANSCRIPTION = "delete_transcription"
+    DELETE_MEDIA = "delete_media"
     DELETE_RECORDING = "delete_recording"
     SHORTCUTS_HELP = "shortcuts_help"
     LOG = "log"
@@ -107,6 +108,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A(I.ADD_DIALGEN_CALLS, "Add Call by &ID…", "provider_presenter.add_dialgen_calls"),
     A(I.REQUEST_TRANSCRIPTION, "Request &Transcription", "provider_presenter.run", ("request_transcription",)),
     A(I.DELETE_TRANSCRIPTION, "Delete Transcription at Provider…", "provider_presenter.run", ("delete_transcription",)),
+    A(I.DELETE_MEDIA, "Delete &Media at Provider…", "provider_presenter.run", ("delete_media",)),
     A(I.DELETE_RECORDING, "Delete Recording at Provider…", "provider_presenter.run", ("delete_recording",)),
     A(I.SHORTCUTS_HELP, "&Keyboard Shortcuts", "help_menu.show_shortcuts", shortcut=keys.SHORTCUTS_HELP),
     A(I.LOG, "&Log", "help_menu.show_log", icon="log"),
@@ -124,7 +126,8 @@ MENUS: dict[str, tuple[ActionId | None, ...]] = {
         ActionId.NEXT_CALL, ActionId.PREVIOUS_CALL, None, ActionId.PLAY_PAUSE, ActionId.BACK_5, ActionId.FORWARD_5,
         ActionId.BACK_15, ActionId.FORWARD_15, ActionId.SLOWER, ActionId.FASTER, None, ActionId.DOWNLOAD,
         ActionId.OPEN_FOLDER, ActionId.COPY_DETAILS, ActionId.EXPORT, None, ActionId.ADD_DIALGEN_CALLS,
-        ActionId.REQUEST_TRANSCRIPTION, ActionId.DELETE_TRANSCRIPTION, ActionId.DELETE_RECORDING,
+        ActionId.REQUEST_TRANSCRIPTION, ActionId.DELETE_TRANSCRIPTION, ActionId.DELETE_MEDIA,
+        ActionId.DELETE_RECORDING,
     ),
     "&Help": (ActionId.SHORTCUTS_HELP, ActionId.LOG, ActionId.AUDIT_LOG, None, ActionId.ABOUT),
 }

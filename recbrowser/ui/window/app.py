@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -110,6 +111,26 @@ def start_demo(window: MainWindow, servers: list, on_failed=None) -> None:
     run_task(work, started, failed, pool=window.pools.background, name="demo")
 
 
+def open_until_reachable(data_dir: DataDir, retry: Callable[[str], bool]):
+    """Open the archive; a team archive that cannot be reached (the database or its network is
+    down) asks `retry(sentence)` and tries again while it says yes. Other errors raise."""
+    while True:
+        try:
+            return open_store(data_dir.database)
+        except UserFacingError as e:
+            if not data_dir.team or not retry(str(e)):
+                raise
+
+
+def ask_retry(message: str) -> bool:
+    """The sentence, with Retry and Quit: True for Retry."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "recbrowser", message,
+                      QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close)
+    return box.exec() == QMessageBox.StandardButton.Retry
+
+
 def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None = None,
                first_count: FirstCount | None = None) -> int:
     keep_drawn_in(data_dir.cache / "icons")
@@ -122,7 +143,7 @@ def run_window(data_dir: DataDir, *, demo: bool = False, screenshot: str | None 
 
             store = open_store_with_progress(app, data_dir.database)
         else:
-            store = open_store(data_dir.database)
+            store = open_until_reachable(data_dir, ask_retry)
     except UserFacingError as e:
         from recbrowser.ui.common.dialogs import show_error
 

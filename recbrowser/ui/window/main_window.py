@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.menus = self.actions.build_menus(self)
         self.toolbar = self.actions.build_toolbar(self)
         self._wire_accounts()
+        self.table.columnsChosen.connect(lambda: self.ui_state.save_columns("calls", self.table.extra_columns()))
         self.update_count()  # what the list says when empty, the count in the filter bar
         self.restore_state()
         self.reload_accounts()
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self._add_presenters(working_parts)
         self.actions.connect(self)
         self._wire_call()
+        self.call_list.show_categories()
         # The demo syncs once on start; a real archive keeps itself current on a schedule.
         self.sync.set_interval(0 if self.demo else self.prefs.auto_sync_minutes)
         self.complete = True
@@ -176,7 +178,8 @@ class MainWindow(QMainWindow):
         self.provider_presenter = parts.ProviderActionsPresenter(
             self.provider_actions, self.table, self.accounts_panel, status,
             {i: a[i] for i in (ActionId.ADD_DIALGEN_CALLS, ActionId.REQUEST_TRANSCRIPTION,
-                               ActionId.DELETE_TRANSCRIPTION, ActionId.DELETE_RECORDING)}, self,
+                               ActionId.DELETE_TRANSCRIPTION, ActionId.DELETE_MEDIA, ActionId.DELETE_RECORDING)},
+            self,
             accounts=self.accounts, current_call=self.current_call, reload_call=self.calls.load,
             refresh_calls=self.refresh_calls)
         self.archive_presenter = parts.ArchivePresenter(
@@ -307,6 +310,7 @@ class MainWindow(QMainWindow):
         self.ui_state.restore_splitter("main", self.splitter)
         self.ui_state.restore_splitter("left", self.left_splitter)
         self.ui_state.restore_header("calls", self.table.horizontalHeader())
+        self.table.set_extra_columns(self.ui_state.columns("calls"))
         # The header may remember a sort: make the model agree with what it shows.
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
@@ -317,6 +321,7 @@ class MainWindow(QMainWindow):
         self.ui_state.save_splitter("main", self.splitter)
         self.ui_state.save_splitter("left", self.left_splitter)
         self.ui_state.save_header("calls", self.table.horizontalHeader())
+        self.ui_state.save_columns("calls", self.table.extra_columns())
         self.ui_state.sync()
 
     def reset_layout(self) -> None:

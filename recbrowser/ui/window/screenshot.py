@@ -1,5 +1,6 @@
-"""`--screenshot FILE.png`: wait for the demo sync, open a call with a transcript, load its
-audio at a sentence so the highlight shows, render the window to a PNG and quit."""
+"""`--screenshot FILE.png`: wait for the demo sync, open a call with a transcript (one with
+several legs when there is one: the player then says which recording and leg is playing; one
+the provider gave a sentiment, shown in the list's Sentiment column), load its audio at a sentence so the highlight shows, render the window to a PNG and quit."""
 
 from __future__ import annotations
 
@@ -62,18 +63,34 @@ class ScreenshotDirector:
         # shows no frame until it plays and its transcript has no timings: an audio call shows
         # the synced transcript, which is what the picture is for.
         named = [i for i, r in candidates if r.from_name and r.to_name and r.provider != "voki"]
-        if named or candidates:
-            chosen = (named or [i for i, _ in candidates])[0]
+        legs = [i for i, r in candidates if r.leg_count > 1 and r.provider != "voki"]
+        legs.sort(key=lambda i: not rows[i][1].sentiment)  # one with a sentiment first (stable)
+        if legs or named or candidates:
+            chosen = (legs or named or [i for i, _ in candidates])[0]
         if chosen is None:
             if model.rowCount() == 0:
                 QTimer.singleShot(SETTLE_MS, self.grab)
                 return
             chosen = 0
         self._ref = model.row(chosen).ref
+        self._show_sentiment()
         self.window.search.box.setText(QUERY)
         self.window.search.search_now()
         self.window.table.selectRow(chosen)
         self.window.table.setFocus()
+
+    def _show_sentiment(self) -> None:
+        """The Sentiment column, chosen as from the header's menu, moved next to Direction so
+        the picture shows it whole, with the Status column's "(2 legs)"."""
+        from recbrowser.ui.call_list.call_columns import COL_DIRECTION, COL_FROM, COL_SENTIMENT, COL_TO
+
+        table = self.window.table
+        table.set_extra_columns(["sentiment"])
+        header = table.horizontalHeader()
+        header.moveSection(header.visualIndex(COL_SENTIMENT), header.visualIndex(COL_DIRECTION) + 1)
+        table.setColumnWidth(COL_SENTIMENT, 76)
+        for col in (COL_FROM, COL_TO):
+            table.setColumnWidth(col, 134)  # long names are elided anyway
 
     def _call_shown(self, ref: str) -> None:
         if ref != self._ref or self._done:
@@ -83,14 +100,20 @@ class ScreenshotDirector:
         if call is None or not call.recordings:
             QTimer.singleShot(SETTLE_MS, self.grab)
             return
-        timed = [s.start_ms for s in call.segments or [] if s.start_ms is not None]
-        # Land in the third sentence: the highlight shows with context above and below.
-        start = timed[min(2, len(timed) - 1)] + 200 if timed else 0
-        if self.window.player.label == ref and self.window.player.path is not None:
+        timeline = self.window.call_pane.timeline
+        places = [p for p in (timeline.place_of(s) for s in call.segments or []) if p is not None] if timeline else []
+        # Land in the third sentence: the highlight shows with context above and below; on a
+        # call with several recordings, in the last one (the player names it and its leg).
+        last = [p for p in places if p.recording == places[-1].recording] if places else []
+        chosen = (last[min(1, len(last) - 1)] if len(call.recordings) > 1 and last
+                  else places[min(2, len(places) - 1)] if places else None)
+        recording, start = (chosen.recording, chosen.offset_ms + 200) if chosen else (0, 0)
+        if (self.window.player.label == ref and self.window.player.path is not None
+                and self.window.call_pane.playing_recording == recording):
             self.window.player.seek(start)
             QTimer.singleShot(SETTLE_MS, self.grab)
         else:
-            self.window.request_play(PlayRequest(account, provider_id, start, autoplay=False))
+            self.window.request_play(PlayRequest(account, provider_id, start, autoplay=False, recording=recording))
 
     def _refreshed(self) -> None:
         if self._media_loaded:
@@ -112,7 +135,9 @@ class ScreenshotDirector:
             return
         self._done = True
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.window.call_pane.transcript.set_position(self.window.player.position())
+        pane = self.window.call_pane
+        pane.transcript.set_position(self.window.player.position(), pane.playing_recording)
+        pane.set_recording(pane.playing_recording)  # the recording and leg line follows the highlight
         ok = self.window.grab().save(str(self.path))
         self.exit_code = 0 if ok else 1
         if not ok:

@@ -1,0 +1,180 @@
+"""The store's public interface (recbrowser/store/api.py) and the SQLite cache that implements it.
+
+A second implementation (the team archive) is written against the interface: these check that
+the SQLite one has every method of it with the same parameters, and nothing public besides, and
+what the interface promises about opening and interrupting."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from pathlib import Path
+
+import pytest
+from support.ui_helpers import fill
+
+from recbrowser.errors import StoreError
+from recbrowser.store import (
+    CallFilter,
+    Interrupted,
+    SQLiteOpener,
+    Store,
+    open_store,
+    opener,
+    register_opener,
+    unregister_opener,
+)
+from recbrowser.store.api import CallStore, FigureStore, FirstCount, ListReader, StoreOpener
+from recbrowser.store.first_count import SQLiteFirstCount
+from recbrowser.store.list_reader import SQLiteListReader
+from recbrowser.store.postgres import PgFirstCount, PgOpener, PgStore
+from recbrowser.store.postgres.list_reader import PgListReader
+
+
+def members(cls) -> set[str]:
+    return {n for n in vars(cls) if not n.startswith("_") or n in ("__enter__", "__exit__")}
+
+
+def parameters(fn) -> list[tuple[str, object, object]]:
+    """Names, kinds and defaults (the annotations name each implementation's own classes)."""
+    if isinstance(fn, property):
+        return [("property", None, None)]
+    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+@pytest.mark.parametrize(("interface", "implementation", "extra"), [
+    # Store.open(path) is what SQLiteOpener.open calls; the figures are the cache's own capability.
+    (CallStore, Store, {"open", "path"} | members(FigureStore)),
+    (ListReader, SQLiteListReader, {"path"}),
+    (StoreOpener, SQLiteOpener, {"path"}),
+    (FirstCount, SQLiteFirstCount, set()),
+])
+def test_the_sqlite_classes_have_every_method_of_the_interface_with_its_parameters_and_no_other(
+        interface, implementation, extra):
+    wanted = members(interface)
+    assert members(implementation) - extra == wanted
+    for name in sorted(wanted):
+        assert parameters(getattr(implementation, name)) == parameters(getattr(interface, name)), name
+
+
+def test_the_cache_keeps_conversation_figures_and_the_team_archive_says_it_does_not():
+    # FigureStore is optional (store/api.py): the SQLite cache has all of it, with its parameters;
+    # the team archive has none of it yet, and the services see that instead of calling it.
+    from recbrowser.services.conversation import figure_store
+
+    for name in sorted(members(FigureStore)):
+        assert parameters(getattr(Store, name)) == parameters(getattr(FigureStore, name)), name
+        assert not hasattr(PgStore, name), name
+    assert figure_store(PgStore.__new__(PgStore)) is None and figure_store(Store.__new__(Store)) is not None
+
+
+# What only the team archive has besides the interface: opening by URL or from a pool, its
+# connection for the admin's functions, interrupting its own query, sealed secrets, team
+# settings, the serve workers' leases and the recordings they still have to archive.
+PG_EXTRA = {"open", "from_pool", "path", "connection", "interrupt", "set_sealed_secret", "sealed_secret", "team_setting",
+            "set_team_setting", "acquire_lease", "renew_lease", "release_lease", "grant", "revoke",
+            "unarchived_recordings"}
+
+
+@pytest.mark.parametrize(("interface", "implementation", "extra"), [
+    (CallStore, PgStore, PG_EXTRA),
+    (ListReader, PgListReader, set()),
+    (StoreOpener, PgOpener, set()),
+    (FirstCount, PgFirstCount, set()),
+])
+def test_the_team_archive_classes_have_every_method_of_the_interface_with_its_parameters(interface, implementation, extra):
+    wanted = members(interface)
+    assert members(implementation) - extra == wanted
+    for name in sorted(wanted):
+        assert parameters(getattr(implementation, name)) == parameters(getattr(interface, name)), name
+
+
+def test_what_callers_get_is_the_interface(data_dir):
+    archive = opener(data_dir.database)
+    assert isinstance(archive, StoreOpener) and archive.location == data_dir.database
+    with open_store(data_dir.database) as store:
+        assert isinstance(store, CallStore) and store.location == data_dir.database
+        reader = store.open_list_reader()
+        try:
+            assert isinstance(reader, ListReader)
+        finally:
+            reader.close()
+    assert isinstance(archive.count_first(), FirstCount)
+
+
+def test_a_list_read_interrupted_from_another_thread_raises_interrupted_and_the_next_read_works(store):
+    fill(store, 500)
+    reader = store.open_list_reader()
+    running, interrupted = threading.Event(), threading.Event()
+
+    def in_the_query() -> int:  # called by SQLite while the read runs in the worker thread
+        running.set()
+        interrupted.wait(10)
+        return 0
+
+    # The test's only reach into the SQLite reader: a hook that holds the query until the
+    # other thread has interrupted it, so the interrupt lands mid-query every time.
+    reader._conn.set_progress_handler(in_the_query, 1)
+    outcome: list[BaseException | None] = []
+
+    def read() -> None:
+        try:
+            reader.list_calls(CallFilter(number="no such number"), limit=100)
+            outcome.append(None)
+        except BaseException as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=read)
+    worker.start()
+    assert running.wait(10)
+    reader.interrupt()
+    interrupted.set()
+    worker.join(10)
+    reader._conn.set_progress_handler(None, 0)
+    assert len(outcome) == 1 and isinstance(outcome[0], Interrupted), outcome
+    assert isinstance(outcome[0], StoreError)  # a store error, not the driver's
+    rows, _ = reader.list_calls(CallFilter(), limit=10)  # usable for the next read
+    assert len(rows) == 10
+    reader.close()
+
+
+def test_the_reader_pages_and_jumps_like_the_store(store):
+    fill(store, 700)
+    f = CallFilter(sort="duration")
+    reader = store.open_list_reader()
+    try:
+        assert reader.list_calls(f, limit=50) == store.list_calls(f, limit=50)
+        cursors = reader.cursors_at(f, range(200, 601, 200))
+        assert cursors == store.cursors_at(f, range(200, 601, 200))
+        assert reader.cursors_from(f, range(400, 601, 200), cursors[0], 200) == cursors[1:]
+        page, _ = reader.list_calls(f, after=cursors[1], limit=5)
+        assert page == store.list_calls(f, limit=405)[0][400:405]
+    finally:
+        reader.close()
+
+
+def test_the_first_count_counts_every_call_of_a_current_cache_and_says_nothing_of_a_missing_one(data_dir, store):
+    fill(store, 321)
+    count = opener(data_dir.database).count_first()
+    assert (count.is_current(), count.result()) == (True, 321)
+    missing = opener(data_dir.root / "none.sqlite3").count_first()
+    assert (missing.is_current(), missing.result()) == (False, None)
+
+
+def test_a_location_of_a_registered_scheme_opens_with_its_opener_and_any_other_is_a_cache_path(tmp_path):
+    opened: list[str] = []
+
+    def team(location: str) -> StoreOpener:
+        opened.append(location)
+        return SQLiteOpener(tmp_path / f"{location.partition(':')[2]}.sqlite3")
+
+    register_opener("team", team)
+    try:
+        with open_store("team:north") as store:
+            assert store.location == tmp_path / "north.sqlite3"
+        assert opened == ["team:north"] and (tmp_path / "north.sqlite3").is_file()
+        assert opener(Path("team:south")).location == tmp_path / "south.sqlite3"  # handed around as a Path
+        assert opener(str(tmp_path / "plain.sqlite3")).location == tmp_path / "plain.sqlite3"
+    finally:
+        unregister_opener("team")
+    assert opener("team:north").location.name == "team:north"  # unregistered: a file name

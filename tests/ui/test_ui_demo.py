@@ -1,0 +1,46 @@
+"""`recbrowser --demo --screenshot FILE.png`: emulators, sync, a call with its transcript, a PNG.
+
+Run in its own process, as the command runs: `run_window` owns the QApplication's event loop
+from start to exit, which a test process shared with other window tests cannot give it.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import subprocess
+import sys
+
+from PySide6.QtGui import QImage
+
+from recbrowser.store import CallFilter, Store
+
+SCRIPT = """
+import sys
+from recbrowser.paths import data_dir
+from recbrowser.ui.window.app import run_window
+sys.exit(run_window(data_dir(sys.argv[1]), demo=True, screenshot=sys.argv[2]))
+"""
+
+
+def test_demo_screenshot_writes_a_png_of_a_call_with_its_transcript(qapp, data_dir, tmp_path):
+    target = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(data_dir.root), str(target)], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    image = QImage(str(target))
+    assert not image.isNull() and image.width() >= 1200 and image.height() >= 700
+    store = Store.open(data_dir.database)
+    try:
+        from recbrowser.emulators import EMULATORS
+
+        names = [a.name for a in store.accounts()]
+        assert "Demo Yeastar" in names and len(names) == len(EMULATORS)  # one account per emulator
+        assert store.count_calls(CallFilter()) > 0
+        assert store.count_calls(CallFilter(has_transcript=True, has_audio=True)) > 0
+    finally:
+        store.close()

@@ -1,0 +1,102 @@
+"""Search from the window: results in a worker, newest query wins, Enter plays the sentence."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading
+
+from PySide6.QtCore import Qt, QThreadPool
+from support.ui_helpers import archive, archived_store, speech_call  # noqa: F401  (fixtures)
+
+from recbrowser.domain import SearchHit
+from recbrowser.ui.search.search_hit_delegate import snippet_html
+from recbrowser.ui.search.search_panel import SearchPanel
+
+WAIT = 10_000
+
+
+def hit(text: str) -> SearchHit:
+    return SearchHit("a/1", "a", "1", 0, "Agent", 1000, text, f"[{text}]")
+
+
+def test_a_slow_old_search_never_replaces_a_newer_one(qtbot):
+    release_old = threading.Event()
+    done: list[str] = []
+
+    def search(query: str) -> list[SearchHit]:
+        if query == "old":
+            release_old.wait(5)  # the first query is slow...
+        done.append(query)
+        return [hit(query)]
+
+    pool = QThreadPool()
+    panel = SearchPanel(search, pool)
+    qtbot.addWidget(panel)
+    delivered: list[str] = []  # answers that reached the UI thread, stale or not
+    deliver = panel._deliver
+    panel._deliver = lambda generation, query, hits: (delivered.append(query), deliver(generation, query, hits))
+    panel.box.setText("old")
+    first = panel.search_now()
+    panel.box.setText("new")
+    second = panel.search_now()
+    qtbot.waitUntil(lambda: panel.shown_generation == second, timeout=WAIT)
+    assert panel.model.hit(0).text == "new"
+    release_old.set()  # ...and answers last
+    qtbot.waitUntil(lambda: "old" in delivered, timeout=WAIT)  # the stale answer has been handled
+    assert first < second and panel.shown_generation == second
+    assert panel.model.rowCount() == 1 and panel.model.hit(0).text == "new"
+
+
+def test_snippets_mark_the_hit_and_escape_the_rest():
+    out = snippet_html("a <b> [refund] & [five] days", "X")
+    assert "&lt;b&gt;" in out and "&amp;" in out
+    assert out.count('<span style="X">') == 2 and '<span style="X">refund</span>' in out
+
+
+def test_results_from_the_real_store_and_enter_opens_the_hit(qtbot, data_dir, archived_store, speech_call):  # noqa: F811
+    from recbrowser.ui.common.settings import open_settings
+    from recbrowser.ui.window.main_window import MainWindow
+
+    window = MainWindow(data_dir, archived_store, open_settings(data_dir.settings))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    segment = next(s for s in speech_call.segments if s.start_ms and s.start_ms > 1000 and len(s.text.split()) > 2)
+    word = max(segment.text.strip(".,?!").split(), key=len).strip(".,?!")
+    window.actions["search"].trigger()
+    assert window.search.box.hasFocus()
+    qtbot.keyClicks(window.search.box, word)
+    qtbot.waitUntil(lambda: window.search.model.rowCount() > 0, timeout=WAIT)
+    hits = [window.search.model.hit(r) for r in range(window.search.model.rowCount())]
+    assert all(word.lower() in h.text.lower() for h in hits if h.kind == "segment")
+    # Pick the hit in the downloaded call (the others would need the emulator) and press Enter.
+    row = next(
+        r for r, h in enumerate(hits) if h.call_provider_id == speech_call.provider_id and h.start_ms == segment.start_ms
+    )
+    window.search.results.setCurrentIndex(window.search.model.index(row))
+    window.search.results.setFocus()
+    qtbot.keyClick(window.search.results, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.player.is_playing(), timeout=WAIT)
+    window.player.pause()
+    assert abs(window.player.position() - segment.start_ms) < 250 + 100  # paused a tick after it started
+    qtbot.waitUntil(lambda: window.call_pane.call is not None, timeout=WAIT)
+    assert window.call_pane.call.provider_id == speech_call.provider_id
+
+
+def test_a_hit_line_names_the_account_and_leaves_out_what_the_transcript_lacks():
+    from recbrowser.domain import SearchHit
+    from recbrowser.ui.search.search_results import hit_where
+
+    def hit(speaker: str, start_ms: int | None, kind: str = "segment") -> str:
+        line = hit_where(SearchHit("Demo Voki/c1", "Demo Voki", "c1", 1_700_000_000_000, speaker, start_ms, "t", "t", kind))
+        return line.split(" · ", 1)[1]
+
+    assert hit("Anna", 6_000) == "Demo Voki · Anna at 00:06"
+    assert hit("", None) == "Demo Voki"  # Voki's untimed text: no "Unknown speaker at --:--"
+    assert hit("Anna", None) == "Demo Voki · Anna"
+    assert hit("", 6_000) == "Demo Voki · at 00:06"
+    assert hit("", None, kind="summary") == "Demo Voki · summary"
