@@ -17,6 +17,7 @@ from psycopg import sql
 from recbrowser.cli.format import call_text, row_json
 from recbrowser.domain import Account
 from recbrowser.emulators import EMULATORS, start_emulators
+from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.export_manifest import call_metadata
 from recbrowser.services.sync import sync_account
@@ -192,6 +193,16 @@ def test_calls_json_show_and_the_export_manifest_print_the_same_from_both(both):
         ordered += list(call.details) != jsonb_order
     assert ordered  # some provider's facts come in an order jsonb would not have kept
 
+
+
+def test_a_silence_filter_on_the_archive_says_it_keeps_no_figures_instead_of_listing_every_call(both):
+    lite, pg, _, _ = both
+    assert lite.count_calls(CallFilter(silence_over=0)) > 0  # the cache has figures to filter on
+    for f in (CallFilter(silence_over=0), CallFilter(agent_talk_over=50)):
+        with pytest.raises(UserFacingError, match="^The team archive keeps no conversation figures yet"):
+            pg.count_calls(f)
+        with pytest.raises(UserFacingError, match="^The team archive keeps no conversation figures yet"):
+            pg.list_calls(f)
 
 def _words(store) -> list[str]:
     """Words that occur in the transcripts, most frequent first (read through the SQLite store)."""

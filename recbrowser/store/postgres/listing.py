@@ -64,6 +64,9 @@ def visible_accounts(conn: psycopg.Connection, f: CallFilter, descending: bool =
 
 
 def _where(f: CallFilter) -> tuple[list[str], list[Any]]:
+    if f.silence_over is not None or f.agent_talk_over is not None:  # no call_figures here yet (api.FigureStore)
+        raise UserFacingError("The team archive keeps no conversation figures yet: filter on silence or agent "
+                              "talk in this computer's own cache (without --team).")
     clauses: list[str] = []
     params: list[Any] = []
     if f.since_ms is not None:
