@@ -138,7 +138,7 @@ def test_queue_and_sentiment_filters_offer_the_cached_values_and_narrow_the_list
 
 
 def test_the_filters_stay_hidden_for_an_account_without_queues_or_sentiment(qtbot, data_dir, store):
-    from test_ui_support import fill
+    from support.ui_helpers import fill
 
     fill(store, 50)
     window = open_window(qtbot, data_dir, store)
