@@ -105,6 +105,8 @@ def check(obj: Any) -> None:
         _ms(obj.start_ms, "leg start", MAX_MS)
         _ms(obj.duration_ms, "leg duration", MAX_LENGTH_MS)
         _ms(obj.talk_ms, "leg talk time", MAX_LENGTH_MS)
+        _ms(obj.ring_ms, "leg ring time", MAX_LENGTH_MS)
+        _ms(obj.hold_ms, "leg hold time", MAX_LENGTH_MS)
         _ms(obj.index, "leg number", MAX_SIZE)
     elif isinstance(obj, Segment):
         _text(obj.text, "transcript text")
