@@ -95,12 +95,9 @@ def cmd_show(args, store: CallStore, dd) -> int:
     from recbrowser.services import conversation, media_check
 
     account_name, call = load_call(store, args.call)
-    if dd.team:  # the archive records object keys: show this desktop's copies
-        from recbrowser.team.media_cache import local_media
+    from recbrowser.team.media_cache import desktop_copies
 
-        media = list(local_media(store, dd.media, account_name, call).values())
-    else:
-        media = store.media_for_call(account_name, call.provider_id)
+    media = desktop_copies(store, dd.media, account_name, call)
     states = {m.recording_provider_id: media_check.state(m) for m in media}  # reads each file: its SHA-256
     figures = conversation.kept_figures(store, account_name, call.provider_id)
     if any(s == media_check.OK for s in states.values()) and (figures is None or not figures.from_audio):

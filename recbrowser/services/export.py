@@ -18,14 +18,14 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from recbrowser.domain import Account, Call, parse_call_ref
 from recbrowser.errors import LinkExpired, NotFound, UserFacingError
 from recbrowser.providers.base import Provider
 from recbrowser.services import audit, media_check, transcript_formats
 from recbrowser.services.audio_convert import AudioUnreadable, EncodeFailed, conversion_pool, convert
-from recbrowser.services.downloads import DownloadCancelled, DownloadProgress, download_call
+from recbrowser.services.downloads import DownloadCancelled, download_call
 from recbrowser.services.export_manifest import (
     Journal,
     call_metadata,
@@ -43,19 +43,15 @@ from recbrowser.services.export_privacy import CallPrivacy
 from recbrowser.services.export_select import select_calls
 from recbrowser.services.export_target import ExportTarget, disk_full, os_error
 from recbrowser.store import MediaFile
-from recbrowser.team import media_cache as team_media
-from recbrowser.team.accounts import is_team_archive
+from recbrowser.team.media_cache import desktop_copies
 
 if TYPE_CHECKING:
+    from recbrowser.services.export_options import CancelToken
     from recbrowser.store.api import CallStore
 
 __all__ = ["ExportOptions", "ExportProgress", "ExportSummary", "Outcome", "run_export", "select_calls"]
 
 _FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-
-
-class CancelToken(Protocol):
-    def is_set(self) -> bool: ...
 
 
 class _CallFailed(Exception):
@@ -193,11 +189,9 @@ class _Job:
                 self.prefetch.schedule(ref, account, self._provider(account), call)
 
     def _local_media(self, account_name: str, call: Call) -> dict[str, MediaFile]:
-        """The call's recordings whose file is in the media cache, by recording id."""
-        if is_team_archive(self.store):  # the archive records object keys: this desktop's copies
-            return team_media.local_media(self.store, self.media_root, account_name, call)
-        return {m.recording_provider_id: m for m in self.store.media_for_call(account_name, call.provider_id)
-                if Path(m.path).is_file()}
+        """The call's recordings whose file is in this desktop's media cache, by recording id."""
+        here = desktop_copies(self.store, self.media_root, account_name, call)
+        return {m.recording_provider_id: m for m in here if Path(m.path).is_file()}
 
     def _missing(self, call: Call, account: Account) -> bool:
         have = self._local_media(account.name, call)
@@ -394,7 +388,7 @@ class _Job:
                 ahead.result()
             if ahead is None or any(r.provider_id not in cached() for r in missing):
                 download_call(self.store, account, self._provider(account), call, self.media_root,
-                              progress=self._download_progress, cancelled=self.stop)
+                              progress=lambda p: self._emit(p.file_name, extra=p.done), cancelled=self.stop)
         except NotFound as e:  # only the provider saying so makes a recording gone
             row["audio_note"] = f"no audio: the provider no longer has the recording ({e})"
             return None
@@ -469,9 +463,6 @@ class _Job:
             done = self.bytes_done + extra  # a download under way may pass a size nobody declared
             self.report(ExportProgress(self.calls_done, len(self.refs), done, max(done, self.bytes_total),
                                        time.monotonic() - self.started, current))
-
-    def _download_progress(self, p: DownloadProgress) -> None:
-        self._emit(p.file_name, extra=p.done)
 
     def _finish(self) -> ExportSummary:
         rows = [self.rows[r] for r in self.refs if r in self.rows]

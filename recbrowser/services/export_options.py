@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from recbrowser import __version__
 from recbrowser.services import pii
@@ -13,6 +13,12 @@ from recbrowser.services.audio_convert import TARGETS
 from recbrowser.services.export_names import DEFAULT_TEMPLATE
 
 AUDIO_CHOICES = ("original", *TARGETS)
+
+
+class CancelToken(Protocol):
+    """What a caller may pass as `cancelled`: a threading.Event or anything with is_set()."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass

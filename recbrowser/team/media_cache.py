@@ -33,6 +33,16 @@ def local_copy(media_root: Path, account_name: str, rec: Recording, archived: Me
     return MediaFile(archived.recording_provider_id, str(folder / name), archived.size, archived.sha256)
 
 
+def desktop_copies(store: Any, media_root: Path, account_name: str, call: Call) -> list[MediaFile]:
+    """The call's recordings as this desktop holds them: the cache's own records, or on a team
+    archive (which records object keys) this desktop's copies of the archived recordings."""
+    from recbrowser.team.accounts import is_team_archive
+
+    if is_team_archive(store):
+        return list(local_media(store, media_root, account_name, call).values())
+    return store.media_for_call(account_name, call.provider_id)
+
+
 def local_media(store: Any, media_root: Path, account_name: str, call: Call) -> dict[str, MediaFile]:
     """The call's archived recordings that this desktop has a copy of, by recording id."""
     archived = {m.recording_provider_id: m for m in store.media_for_call(account_name, call.provider_id)}
