@@ -180,16 +180,15 @@ FIGURE_METHODS = ("save_figures", "call_figures", "report")
 
 
 def figure_store(store: CallStore) -> FigureStore | None:
-    """The store as a FigureStore when it keeps conversation figures (the SQLite cache), None
-    when it does not (the team archive, store/postgres, has no figures table yet)."""
+    """The store as a FigureStore when it keeps conversation figures (the SQLite cache, and the
+    team archive from its schema v3), None when it does not."""
     return store if all(callable(getattr(store, m, None)) for m in FIGURE_METHODS) else None  # type: ignore[return-value]
 
 
 def save_for_calls(store: CallStore, account_id: int, calls: Iterable[Call]) -> int:
     """Compute and keep the figures of the calls whose transcript came with this page (calls
-    without one keep theirs). Returns how many were saved.
-
-    The team archive (store/postgres) has no figures table yet: its serve workers skip them."""
+    without one keep theirs). Returns how many were saved. On the team archive `team serve`
+    does this, as sync does on one desktop."""
     keeper = figure_store(store)
     if keeper is None:
         return 0
@@ -221,13 +220,15 @@ def refresh_from_audio(store: CallStore, account_name: str, call: Call, peaks_fo
     fig = figures(call, silence, audio_ms)
     keeper = figure_store(store)
     if fig is not None and account is not None and account.id is not None and keeper is not None:
-        keeper.save_figures(account.id, {call.provider_id: fig})
+        try:
+            keeper.save_figures(account.id, {call.provider_id: fig})
+        except UserFacingError as e:  # a supervisor's login on the team archive only reads figures
+            log.info("figures of %s/%s from the audio not kept: %s", account_name, call.provider_id, e)
     return fig
 
 
 def kept_figures(store: CallStore, account_name: str, provider_id: str) -> CallFigures | None:
-    """The figures the store keeps for the call (None: none computed, or a team archive, which
-    keeps none yet)."""
+    """The figures the store keeps for the call (None: none computed, or a store that keeps none)."""
     keeper = figure_store(store)
     return keeper.call_figures(account_name, provider_id) if keeper is not None else None
 

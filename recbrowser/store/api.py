@@ -360,11 +360,12 @@ class CallStore(Protocol):
 
 class FigureStore(Protocol):
     """An optional capability of a `CallStore`: conversation figures per call and the report's
-    aggregates (schema v8 of the SQLite cache, `store/figures.py`). The team archive
-    (store/postgres) does not have it yet, so it is not part of `CallStore`: callers check with
-    `recbrowser.services.conversation.figure_store(store)` (None: not kept here) and skip the
-    figures, or say in one sentence that this archive has no report. Not runtime-checkable on
-    purpose: callers on the first-paint path import this module under TYPE_CHECKING only."""
+    aggregates (schema v8 of the SQLite cache, `store/figures.py`; schema v3 of the team archive,
+    `store/postgres/figures.py`, where only `team serve`'s service login may save them). Not part
+    of `CallStore`: callers check with `recbrowser.services.conversation.figure_store(store)`
+    (None: not kept here) and skip the figures, or say in one sentence that this archive has no
+    report. Not runtime-checkable on purpose: callers on the first-paint path import this module
+    under TYPE_CHECKING only."""
 
     def save_figures(self, account_id: int, figures: dict[str, CallFigures]) -> None:
         """Keep the conversation figures of calls of the account, by the provider's call id

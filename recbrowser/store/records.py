@@ -77,7 +77,7 @@ class CallRow:
     language: str = ""
     summary: str = ""
     # None until computed (services/conversation.py). Local derived data, not part of what the
-    # row is: two archives listing the same calls (the team archive keeps no figures yet) agree.
+    # row is: two archives listing the same calls agree whether or not either computed them.
     figures: CallFigures | None = field(default=None, compare=False)
 
 

@@ -72,7 +72,7 @@ class Worker:
         self._stopping = threading.Event()
         self._current: CancelToken | None = None
         self._failures: dict[int, int] = {}  # account id -> failed syncs in a row (backoff)
-        self._rotated: dict[int, dict[str, str]] = {}  # credentials a provider rotated (Voki's refresh token)
+        self._rotated: dict[int, dict[str, str]] = {}  # rotated credentials not sealed back yet
 
     def stop(self) -> None:
         """From a signal handler or another thread: finish the current page, then return."""
@@ -183,8 +183,9 @@ class Worker:
         secrets = {**sealing.unseal(blob, self.private_key), **self._rotated.get(account.id, {})}
 
         def keep_secret(name: str, value: str) -> None:
-            # The service login may not rewrite sealed secrets: kept for this process's life.
-            self._rotated.setdefault(account.id, {})[name] = value  # type: ignore[index]
+            if secrets.get(name) != value:
+                secrets[name] = value
+                self._seal_back(account, name, secrets)
 
         provider = account_service.open_provider(account, secrets, keep_secret=keep_secret)
         sign_in = getattr(provider, "sign_in", None)
@@ -195,6 +196,30 @@ class Worker:
                 provider.close()
                 raise
         return provider
+
+    def _seal_back(self, account: Account, name: str, secrets: dict[str, str]) -> None:
+        """A credential the provider rotated (Voki's single-use refresh token, Yeastar's tokens):
+        sealed to the team key again and written back while this worker holds the account's
+        lease, so the next worker, on any host, starts from it and not from the spent one. On a
+        connection of its own, at once: the work's connection may be inside a page's transaction,
+        and a rolled-back page must not take the new credential with it. Kept in this process
+        too, until it is sealed back (the lease lost, the archive away)."""
+        assert account.id is not None
+        rotated = self._rotated.setdefault(account.id, {})
+        rotated[name] = secrets[name]
+        try:
+            sealed = sealing.seal(secrets, sealing.public_key_of(self.private_key))
+            with self.open_store() as store:
+                kept = store.reseal_secret(account.id, self.options.holder, sealed)
+        except Exception as e:  # the provider's sign-in goes on with the new value in memory
+            log.warning("serve %s: a rotated provider credential could not be sealed back (%s); "
+                        "this worker keeps using it", account.name, type(e).__name__)
+            return
+        if kept:
+            self._rotated.pop(account.id, None)  # the archive holds it: no stale copy here
+        else:
+            log.warning("serve %s: a rotated provider credential was not sealed back: this worker lost the "
+                        "account's lease; the next worker may have to sign in again", account.name)
 
     def _failed(self, account: Account, reason: str, result: PassResult) -> int:
         assert account.id is not None

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from recbrowser.errors import UserFacingError
-from recbrowser.store.postgres import listing
+from recbrowser.store.postgres import figures, listing
 from recbrowser.store.postgres.connection import connect, where
 from recbrowser.store.records import CallFilter, CallRow, Cursor, Interrupted
 
@@ -35,7 +35,8 @@ class PgListReader:
                                   f"({type(e).__name__}): try again, or check that PostgreSQL is running there.") from None
 
     def list_calls(self, f: CallFilter, after: Cursor | None = None, limit: int = 100) -> tuple[list[CallRow], Cursor | None]:
-        return self._read(listing.list_calls, f, after, limit)
+        rows, cursor = self._read(listing.list_calls, f, after, limit)
+        return self._read(figures.with_figures, rows), cursor
 
     def cursors_at(self, f: CallFilter, positions: range) -> list[Cursor | None]:
         return self._read(listing.cursors_at, f, positions)

@@ -17,6 +17,7 @@ import psycopg
 
 from recbrowser.domain import call_ref
 from recbrowser.errors import UserFacingError
+from recbrowser.store.postgres.figures import filter_clauses
 from recbrowser.store.records import SORTS, CallFilter, CallRow, Cursor, LegRow
 
 # Whitelist: each expression is exactly an index expression in schema_v1 (user input never
@@ -64,11 +65,7 @@ def visible_accounts(conn: psycopg.Connection, f: CallFilter, descending: bool =
 
 
 def _where(f: CallFilter) -> tuple[list[str], list[Any]]:
-    if f.silence_over is not None or f.agent_talk_over is not None:  # no call_figures here yet (api.FigureStore)
-        raise UserFacingError("The team archive keeps no conversation figures yet: filter on silence or agent "
-                              "talk in this computer's own cache (without --team).")
-    clauses: list[str] = []
-    params: list[Any] = []
+    clauses, params = filter_clauses(f)  # silence / agent talk over a percent (call_figures, schema v3)
     if f.since_ms is not None:
         clauses.append("c.start_ms >= %s")
         params.append(f.since_ms)

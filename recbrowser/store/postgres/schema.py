@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from recbrowser.errors import SchemaTooNew
-from recbrowser.store.postgres import schema_v1, schema_v2
+from recbrowser.store.postgres import schema_v1, schema_v2, schema_v3
 
 Migration = Callable[[psycopg.Connection], None]
 
@@ -36,7 +36,12 @@ def v2_provider_insights(conn: psycopg.Connection) -> None:
         conn.execute(statement.encode())
 
 
-MIGRATIONS: list[Migration] = [v1_initial, v2_provider_insights]
+def v3_call_figures(conn: psycopg.Connection) -> None:
+    for statement in schema_v3.statements():
+        conn.execute(statement.encode())
+
+
+MIGRATIONS: list[Migration] = [v1_initial, v2_provider_insights, v3_call_figures]
 
 
 def current_version(conn: psycopg.Connection) -> int:

@@ -28,13 +28,23 @@ from recbrowser.store.audit import AuditEntry
 from recbrowser.store.expiry import ExpiringRecording
 from recbrowser.store.postgres import admin, schema
 from recbrowser.store.postgres import calls as pg_calls
+from recbrowser.store.postgres import figures as pg_figures
 from recbrowser.store.postgres import listing as pg_listing
 from recbrowser.store.postgres import notes as pg_notes
 from recbrowser.store.postgres import search as pg_search
 from recbrowser.store.postgres import team as pg_team
 from recbrowser.store.postgres.connection import ArchiveUnreachable, connect, explain, where
 from recbrowser.store.postgres.notes import AuthoredNote
-from recbrowser.store.records import CallFilter, CallRow, Cursor, Interrupted, LegRow, MediaFile
+from recbrowser.store.records import (
+    CallFigures,
+    CallFilter,
+    CallReport,
+    CallRow,
+    Cursor,
+    Interrupted,
+    LegRow,
+    MediaFile,
+)
 
 if TYPE_CHECKING:
     from recbrowser.store.postgres.list_reader import PgListReader
@@ -68,13 +78,18 @@ class PgStore:
 
     @classmethod
     def open(cls, url: str, *, location: str | None = None, password: str | None = None) -> PgStore:
-        """Connect and check the schema (a newer one is refused; none at all: run `team init`).
+        """Connect and check the schema (a newer one is refused; none at all or an older one: run
+        `team init`, which migrates it).
         `location`: what `recbrowser.store.open_store` takes to open it again ("team:NAME");
         `password`: the login's, when the URL has none (a team profile keeps it in the keyring)."""
         conn = connect(url, **({"password": password} if password else {}))
         try:
-            if schema.check_version(conn) == 0:
+            version = schema.check_version(conn)
+            if version == 0:
                 raise UserFacingError("This database holds no team archive yet: ask your admin to run `recbrowser team init`.")
+            if version < len(schema.MIGRATIONS):  # its tables lack what this recbrowser reads and writes
+                raise UserFacingError(f"This team archive has schema {version}; this recbrowser needs "
+                                      f"{len(schema.MIGRATIONS)}: ask your admin to run `recbrowser team init` to update it.")
         except psycopg.errors.InsufficientPrivilege:
             user = conn.info.user
             conn.close()
@@ -208,7 +223,9 @@ class PgStore:
         return self._run(pg_listing.count_calls, f)
 
     def list_calls(self, f: CallFilter, after: Cursor | None = None, limit: int = 100) -> tuple[list[CallRow], Cursor | None]:
-        return self._run(pg_listing.list_calls, f, after, limit)
+        with self._errors():
+            rows, cursor = pg_listing.list_calls(self._conn, f, after, limit)
+            return pg_figures.with_figures(self._conn, rows), cursor
 
     def cursors_at(self, f: CallFilter, positions: range) -> list[Cursor | None]:
         return self._run(pg_listing.cursors_at, f, positions)
@@ -221,9 +238,9 @@ class PgStore:
         return False
 
     def pages_are_quick(self, f: CallFilter) -> bool:
-        """A page is (accounts x limit) index entries after the cursor, unless a number or a tag
-        filter matches a handful of calls in a million (each page then tests many rows)."""
-        return not f.number and not f.tag
+        """A page is (accounts x limit) index entries after the cursor, unless a number, tag or
+        figure filter matches a handful of calls in a million (each page then tests many rows)."""
+        return not f.number and not f.tag and f.silence_over is None and f.agent_talk_over is None
 
     def open_list_reader(self, cache_mb: int = 16) -> PgListReader:
         """A reader on a connection of its own (`cache_mb` is SQLite's hint: the server caches)."""
@@ -246,7 +263,28 @@ class PgStore:
             return pg_calls.get_call(self._conn, account_name, provider_id)
 
     def call_row(self, account_name: str, provider_id: str) -> CallRow | None:
-        return self._run(pg_listing.call_row, account_name, provider_id)
+        with self._errors():
+            row = pg_listing.call_row(self._conn, account_name, provider_id)
+            return pg_figures.with_figures(self._conn, [row])[0] if row else None
+
+    # -- conversation figures and the report (api.FigureStore; call_figures, schema v3) -------------
+    def save_figures(self, account_id: int, figures: dict[str, CallFigures]) -> None:
+        """Written by `team serve` (the service role); a desktop's login may not (UserFacingError)."""
+        if figures:
+            self._write(pg_figures.save_figures, account_id, figures)
+
+    def call_figures(self, account_name: str, provider_id: str) -> CallFigures | None:
+        return self._run(pg_figures.call_figures, account_name, provider_id)
+
+    def report(self, f: CallFilter) -> CallReport:
+        """Read as of one moment: its GROUP BYs share one snapshot (REPEATABLE READ), so a page
+        that `team serve` writes meanwhile is in all of them or in none."""
+        with self._errors():
+            if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                return pg_figures.report(self._conn, f)  # inside the caller's transaction: its snapshot
+            with self._conn.transaction():
+                self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                return pg_figures.report(self._conn, f)
 
     # -- search -------------------------------------------------------------------------------------
     def search(self, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0) -> list[SearchHit]:
@@ -297,6 +335,10 @@ class PgStore:
 
     def sealed_secret(self, account_id: int) -> bytes | None:
         return self._run(pg_team.sealed_secret, account_id)
+
+    def reseal_secret(self, account_id: int, holder: str, sealed: bytes) -> bool:
+        """`team serve`: seal back a rotated credential of an account it holds the lease on."""
+        return self._run(pg_team.reseal_secret, account_id, holder, sealed)
 
     def team_setting(self, key: str) -> bytes | None:
         return self._run(admin.team_setting, key)

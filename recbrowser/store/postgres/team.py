@@ -27,6 +27,14 @@ def sealed_secret(conn: psycopg.Connection, account_id: int) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
+def reseal_secret(conn: psycopg.Connection, account_id: int, holder: str, sealed: bytes) -> bool:
+    """Replace the sealed secrets of an account whose lease `holder` holds (`team serve` after a
+    provider rotated a credential): recbrowser_reseal(), schema v3, the one write the service
+    role may make to sealed_secrets. False when the lease is not this holder's (lost)."""
+    row = conn.execute("SELECT recbrowser_reseal(%s, %s, %s)", (account_id, holder, bytes(sealed))).fetchone()
+    return bool(row and row[0])
+
+
 def acquire_lease(conn: psycopg.Connection, holder: str, ttl_ms: int, now: int | None = None) -> int | None:
     """The id of an account this worker may sync now (its lease held for `ttl_ms`), or None when
     every account is leased or not due yet. A lease this worker holds is not handed out again
