@@ -17,9 +17,10 @@ from psycopg import sql
 from recbrowser.cli.format import call_text, row_json
 from recbrowser.domain import Account
 from recbrowser.emulators import EMULATORS, start_emulators
-from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import open_provider
-from recbrowser.services.export_manifest import call_metadata
+from recbrowser.services.conversation import kept_figures
+from recbrowser.services.export_manifest import call_metadata, local_data
+from recbrowser.services.report import csv_text
 from recbrowser.services.sync import sync_account
 from recbrowser.store import CallFilter, Store
 from recbrowser.store.calls import DELETED_MARK
@@ -176,33 +177,49 @@ def test_every_call_reads_back_whole_and_equal(both):
 def test_calls_json_show_and_the_export_manifest_print_the_same_from_both(both):
     lite, pg, _, _ = both
     providers = {a.name: a.provider for a in lite.accounts()}
-    ordered = 0
+    ordered = figured = 0
     for row in _walk(lite, CallFilter()):
         pg_row = pg.call_row(row.account, row.provider_id)
         listed, pg_listed = row_json(row), row_json(pg_row)
-        # Conversation figures are the local cache's own derived data (store/api.py FigureStore):
-        # the archive keeps none yet and says so with null; everything else prints the same.
-        assert pg_listed.pop("conversation") is None and "conversation" in listed, row.ref
-        listed.pop("conversation")
-        assert json.dumps(pg_listed) == json.dumps(listed), row.ref  # calls --json, key order too
+        assert json.dumps(pg_listed) == json.dumps(listed), row.ref  # calls --json, key order too, figures too
+        figured += listed["conversation"] is not None
         call, pg_call = (_stable(s.get_call(row.account, row.provider_id)) for s in (lite, pg))
-        assert call_text(row.account, pg_call, []) == call_text(row.account, call, []), row.ref  # show
+        figures = [kept_figures(s, row.account, row.provider_id) for s in (lite, pg)]
+        assert call_text(row.account, pg_call, [], figures=figures[1]) == call_text(
+            row.account, call, [], figures=figures[0]), row.ref  # show
+        assert local_data(pg, row.account, row.provider_id) == local_data(lite, row.account, row.provider_id)  # manifest
         metadata = [json.dumps(call_metadata(c, row.account, providers[row.account], UTC)) for c in (call, pg_call)]
         assert metadata[1] == metadata[0], row.ref  # export manifest: the provider's order of the facts kept
         jsonb_order = sorted(call.details, key=lambda k: (len(k.encode()), k.encode()))  # how jsonb keeps keys
         ordered += list(call.details) != jsonb_order
     assert ordered  # some provider's facts come in an order jsonb would not have kept
+    assert figured >= 20  # the synced transcripts gave conversation figures, on both
 
 
 
-def test_a_silence_filter_on_the_archive_says_it_keeps_no_figures_instead_of_listing_every_call(both):
+@pytest.mark.parametrize("f", [
+    CallFilter(silence_over=0), CallFilter(silence_over=20), CallFilter(agent_talk_over=50),
+    CallFilter(agent_talk_over=70, sort="duration", descending=False), CallFilter(silence_over=10, account="Demo wildix"),
+], ids=lambda f: ",".join(f"{k}={v}" for k, v in asdict(f).items() if v is not None and k not in ("sort", "descending")))
+def test_figure_filters_count_and_list_the_same_calls(both, f):
     lite, pg, _, _ = both
-    assert lite.count_calls(CallFilter(silence_over=0)) > 0  # the cache has figures to filter on
-    for f in (CallFilter(silence_over=0), CallFilter(agent_talk_over=50)):
-        with pytest.raises(UserFacingError, match="^The team archive keeps no conversation figures yet"):
-            pg.count_calls(f)
-        with pytest.raises(UserFacingError, match="^The team archive keeps no conversation figures yet"):
-            pg.list_calls(f)
+    expected = _walk(lite, f, page=5)
+    assert 0 < len(expected) < len(_walk(lite, CallFilter()))  # the filter picks some calls, not all
+    assert pg.count_calls(f) == lite.count_calls(f) == len(expected)
+    assert _walk(pg, f, page=5) == expected
+
+
+def test_the_report_is_the_same_from_both(both):
+    lite, pg, _, _ = both
+    rows = _walk(lite, CallFilter())
+    since, until = rows[-30].start_ms, rows[10].start_ms
+    for f in (CallFilter(), CallFilter(account="Demo wildix"), CallFilter(since_ms=since, until_ms=until),
+              CallFilter(silence_over=20), CallFilter(account="no such account")):
+        expected = csv_text(lite.report(f))
+        assert csv_text(pg.report(f)) == expected, f  # `report --to x.csv`, byte for byte
+    silences = [a.silence_share for a in pg.report(CallFilter()).agents if a.silence_share]
+    assert silences, "some agent has a silence share"
+
 
 def _words(store) -> list[str]:
     """Words that occur in the transcripts, most frequent first (read through the SQLite store)."""
