@@ -112,8 +112,12 @@ class VokiProvider:
         self.keep_secret = keep_secret
         self._key = (self.base_url, self.tenant, self.email.lower())
         if secrets.get("refresh_token"):
+            # The caller's refresh token (the keyring's, or the team archive's sealed one) is this
+            # process's or newer: each rotation is kept there. Another process (a second window,
+            # another `team serve` host) may have spent the one cached here since.
             with _TOKENS_LOCK:
-                _TOKENS.setdefault(self._key, ["", secrets["refresh_token"]])
+                if (_TOKENS.get(self._key) or ["", ""])[1] != secrets["refresh_token"]:
+                    _TOKENS[self._key] = ["", secrets["refresh_token"]]
         self._failed: AuthError | None = None  # a rejected sign-in: raised again, never re-sent
         self._mfa_token = ""
         self.auth_requests = 0  # sign-in, MFA and refresh requests made (for tests)

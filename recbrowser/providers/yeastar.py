@@ -129,8 +129,10 @@ class YeastarProvider:
             for t in (kept.access, kept.refresh):
                 if t:
                     self.http.add_secret(t)
-            with _TOKENS_LOCK:
-                _TOKENS.setdefault(self._key(), kept)
+            with _TOKENS_LOCK:  # this process's or newer (see VokiProvider): another may have refreshed it
+                cached = _TOKENS.get(self._key())
+                if cached is None or (cached.access, cached.refresh) != (kept.access, kept.refresh):
+                    _TOKENS[self._key()] = kept
 
     # -- auth -------------------------------------------------------------------------------
     def _key(self) -> tuple[str, str]:
