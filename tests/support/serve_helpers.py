@@ -117,3 +117,12 @@ def drop_logins(owner_url: str, logins: list[str]) -> None:
         for name in logins:
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def serve_once(data_dir, archive: TeamArchive, log: Path) -> str:
+    """One `team serve --once` process to its end (exit 0, no traceback); its log."""
+    worker = start_serve(data_dir.root, archive, log, "--once")
+    assert worker.wait(240) == 0
+    text = log.read_text()
+    assert "Traceback" not in text, text
+    return text
