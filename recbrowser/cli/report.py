@@ -44,9 +44,9 @@ def cmd_report(args: argparse.Namespace, store: CallStore, dd) -> int:
     if not target.parent.is_dir():
         raise UserFacingError(f"Cannot write {target}: the folder {target.parent} does not exist.")
     keeper = conversation.figure_store(store)
-    if keeper is None:  # the team archive keeps no conversation figures yet (store/api.py FigureStore)
-        raise UserFacingError("The team archive has no report yet: run recbrowser report without --team, "
-                              "on this computer's own cache.")
+    if keeper is None:  # a store without conversation figures (store/api.py FigureStore); both stores keep them
+        raise UserFacingError("This archive has no report: run recbrowser report on this computer's own cache "
+                              "(without --team).")
     if args.account:
         account_service.get_account(store, args.account)
     data = keeper.report(CallFilter(account=args.account, since_ms=args.since, until_ms=args.until))
