@@ -102,7 +102,7 @@ def cmd_show(args, store: CallStore, dd) -> int:
     figures = conversation.kept_figures(store, account_name, call.provider_id)
     if any(s == media_check.OK for s in states.values()) and (figures is None or not figures.from_audio):
         # Downloaded since the figures were made: the silence now comes from the audio (peaks kept).
-        figures = conversation.refresh_from_audio(store, account_name, call, dd.peaks) or figures
+        figures = conversation.refresh_from_audio(store, account_name, call, dd.peaks, media) or figures
     if args.json:
         notes = store.notes(account_name, call.provider_id)
         print(json.dumps(call_json(account_name, call, media, notes, states, figures), ensure_ascii=False, default=str))

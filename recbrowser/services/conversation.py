@@ -29,6 +29,7 @@ from recbrowser.store.records import CallFigures
 if TYPE_CHECKING:
     from recbrowser.services.waveform import Silence
     from recbrowser.store.api import CallStore, FigureStore
+    from recbrowser.store.records import MediaFile
 
 log = logging.getLogger("recbrowser.conversation")
 
@@ -202,14 +203,19 @@ def save_for_calls(store: CallStore, account_id: int, calls: Iterable[Call]) -> 
     return len(found)
 
 
-def refresh_from_audio(store: CallStore, account_name: str, call: Call, peaks_folder: Path) -> CallFigures | None:
+def refresh_from_audio(store: CallStore, account_name: str, call: Call, peaks_folder: Path,
+                       media: list[MediaFile] | None = None) -> CallFigures | None:
     """The call's figures with the silence from its downloaded recording (its first, when it has
-    several), kept in the store; the transcript's when the media is not there or cannot be read."""
+    several), kept in the store; the transcript's when the media is not there or cannot be read.
+    `media`: this desktop's copies of the call's recordings (team/media_cache.desktop_copies: on a
+    team archive the store records object keys), else the store's own records."""
     from recbrowser.errors import UserFacingError
     from recbrowser.services import media_check, waveform
 
     account = store.account(account_name)
-    media = [m for m in store.media_for_call(account_name, call.provider_id) if media_check.intact(m)]
+    if media is None:
+        media = store.media_for_call(account_name, call.provider_id)
+    media = [m for m in media if media_check.intact(m)]
     silence = audio_ms = None
     if media and len(call.recordings) <= 1:
         try:

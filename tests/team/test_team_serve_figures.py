@@ -49,6 +49,13 @@ def test_served_figures_filters_and_report_are_those_of_a_desktop_sync_of_the_sa
     for ref in computed[:3]:  # show (and the export manifest: the same read) on one call
         assert (_json(capsys, monkeypatch, *desk, "show", ref, "--json")["conversation"]
                 == _json(capsys, monkeypatch, "show", ref, "--json")["conversation"] == local[ref])
+    # A downloaded call's silence comes from its audio: a supervisor's show computes it (the login
+    # may not write it back: only `team serve` writes figures), the archive's figures stay.
+    ref = next(r for r in computed if r.startswith("Wildix"))
+    code, _, err = run(capsys, *desk, "download", ref, monkeypatch=monkeypatch)
+    assert code == 0, err
+    assert _json(capsys, monkeypatch, *desk, "show", ref, "--json")["conversation"]["silence_from"] == "audio"
+    assert figures(desk)[ref] == local[ref]
 
     reports = {}
     for where, args in (("local", []), ("team", desk)):
