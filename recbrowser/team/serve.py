@@ -8,6 +8,9 @@ no duplicate), archive the recordings it listed into object storage, and give th
 with the time it is next due. A heartbeat thread renews the lease on its own connection while
 the account is worked on; a lost lease stops the work after the current page.
 
+A credential the provider rotates meanwhile (Voki's refresh token, Yeastar's tokens) is sealed
+back to the archive at once (`_seal_back`), so the next worker starts from it.
+
 Provider faults are one log line each and the account comes back sooner (backoff), never a
 crash. `stop()` (SIGTERM) lets the current page finish, releases the lease and returns.
 """
