@@ -1,7 +1,7 @@
 """Conversation figures per call (call_figures, schema v3) and the report's aggregates on PostgreSQL.
 
 The same answers as the SQLite cache's store/figures.py for the same calls: the same columns
-(store/figure_rows.py), the same filters (a share over a percent), the same three GROUP BYs for
+(store/figure_rows.py), the same filters (figure_filters.py), the same three GROUP BYs for
 the report (calls per UTC day, account and status; per agent and duration bin, with the silence
 share kept on the call's row and the provider's sentiment), added up the same way here.
 
@@ -19,6 +19,7 @@ import psycopg
 from recbrowser.store.accounts import now_ms
 from recbrowser.store.figure_rows import COLUMNS, SELECT_FIGURES, figures_from
 from recbrowser.store.figures import DAY_MS, DURATION_BINS
+from recbrowser.store.postgres import listing  # the list's own filters: one definition of what `f` selects
 from recbrowser.store.records import AgentSummary, CallFigures, CallFilter, CallReport, CallRow, DayCount, DurationBin
 
 # The arrays' element types, in COLUMNS order (unnest needs them; psycopg would guess smallint).
@@ -79,24 +80,8 @@ def with_figures(conn: psycopg.Connection, rows: list[CallRow]) -> list[CallRow]
     return rows
 
 
-def filter_clauses(f: CallFilter) -> tuple[list[str], list[Any]]:
-    """The filter bar's figure filters over `calls c`: calls whose share is over a percent
-    (calls without figures never match, as in the SQLite cache). A probe of call_figures' key
-    per call the page's index walk meets."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for column, value in (("silence_pct", f.silence_over), ("agent_talk_pct", f.agent_talk_over)):
-        if value is not None:
-            clauses.append(f"EXISTS (SELECT 1 FROM call_figures f WHERE f.account_id = c.account_id AND f.call_id = c.id "
-                           f"AND f.{column} > %s)")
-            params.append(float(value))
-    return clauses, params
-
-
 def report(conn: psycopg.Connection, f: CallFilter) -> CallReport:
     """The report's aggregates over the calls `f` matches in the accounts this login sees."""
-    from recbrowser.store.postgres import listing  # the list's own filters: one definition of what `f` selects
-
     accounts = listing.visible_accounts(conn, f)
     if not accounts:
         return CallReport(0, [], [], [DurationBin(label, lo, hi, 0) for label, lo, hi in DURATION_BINS])

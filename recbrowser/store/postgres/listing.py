@@ -17,7 +17,7 @@ import psycopg
 
 from recbrowser.domain import call_ref
 from recbrowser.errors import UserFacingError
-from recbrowser.store.postgres.figures import filter_clauses
+from recbrowser.store.postgres.figure_filters import filter_clauses
 from recbrowser.store.records import SORTS, CallFilter, CallRow, Cursor, LegRow
 
 # Whitelist: each expression is exactly an index expression in schema_v1 (user input never
