@@ -29,7 +29,7 @@ def test_accounts_add_refuses_an_http_address_of_another_computer_and_stores_not
     code, out, err = _add(capsys, monkeypatch, yeastar, account_name, base_url=IN_CLEAR)
 
     assert code == 1 and out == ""
-    assert err.splitlines() == [f"recbrowser: The setting base_url: http://pbx.example.com:8088 is not encrypted, and "
+    assert err.splitlines() == ["recbrowser: The setting base_url: http://pbx.example.com:8088 is not encrypted, and "
                                 "recbrowser sends account secrets and recordings only over https (plain http only to "
                                 "this computer: localhost, 127.0.0.1 or ::1), so use its https:// address."]
     assert yeastar.secrets()["client_secret"] not in err
