@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 
 from recbrowser import errors
-from recbrowser.providers import http_fastpath, plain_http
+from recbrowser.providers import http_fastpath, plain_http, tls
 from recbrowser.redact import protect_library_loggers, redact_text, register_secret
 
 log = logging.getLogger("recbrowser.http")
@@ -220,11 +220,9 @@ class HttpClient:
             return self._client
 
     def _ssl_context(self) -> ssl.SSLContext:
-        if not self.ca_bundle:
-            return ssl.create_default_context()
         problem = None
         try:
-            return ssl.create_default_context(cafile=self.ca_bundle)
+            return tls.trust(self.ca_bundle)  # the bundle on top of the system's certificates
         except FileNotFoundError:
             problem = "does not exist"
         except PermissionError:
@@ -430,7 +428,8 @@ class HttpClient:
             problem = _tls_problem(what)
             if self.ca_bundle:
                 return errors.TlsError(self._say(
-                    f"the TLS certificate of {where} could not be verified with the CA bundle {self.ca_bundle} ({problem}); "
+                    f"the TLS certificate of {where} could not be verified with the system's trusted certificates or with "
+                    f"the CA bundle {self.ca_bundle} ({problem}); "
                     "check that this file holds the certificate the PBX presents and that the base URL uses the name in it"))
             return errors.TlsError(self._say(
                 f"the TLS certificate of {where} could not be verified with the system's trusted certificates ({problem}); "
