@@ -31,7 +31,7 @@ from recbrowser.errors import (
     ProviderError,
     UserFacingError,
 )
-from recbrowser.filenames import safe_filename, unique_name
+from recbrowser.filenames import MAX_BYTES, safe_filename, unique_name
 from recbrowser.private import make_private, private_dir, private_open
 from recbrowser.providers.base import MediaSource, Provider
 from recbrowser.services import audit, media_check, media_stream
@@ -110,7 +110,17 @@ def media_cache_size(media_root: Path) -> tuple[int, int]:
 
 
 def account_media_dir(media_root: Path, account: Account) -> Path:
-    return media_root / safe_filename(account.name, fallback=f"account-{account.id}")
+    """`<media>/<account name>`: the name itself where it is a legal folder name (as every
+    version named it, so existing folders keep their media), else the cleaned name and a tag of
+    the exact name ("Sales:EU" -> "Sales_EU-1a2b3c4d"), so two names that clean alike never
+    share a folder (nor a `.part` file that the other account's download would resume)."""
+    clean = safe_filename(account.name, fallback=f"account-{account.id}")
+    if clean == account.name:
+        return media_root / clean
+    tag = "-" + hashlib.sha256(account.name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    while len((clean + tag).encode("utf-8")) > MAX_BYTES:
+        clean = clean[:-1]
+    return media_root / safe_filename(clean.rstrip(" .") + tag)
 
 
 def download_call(
