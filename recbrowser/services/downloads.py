@@ -138,7 +138,7 @@ def download_call(
     from recbrowser.team.accounts import is_team_archive
 
     if is_team_archive(store):
-        return _from_team_archive(store, account, call, media_root, cancelled)
+        return _keep_peaks(media_root, _from_team_archive(store, account, call, media_root, cancelled))
     if not call.recordings:
         reason = call.audio_reason or "the provider reports no recording"
         raise NotFound(f"Call {call.provider_id} of account '{account.name}' has no recording: {reason}.")
@@ -160,7 +160,18 @@ def download_call(
     if fresh:
         audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)],
                      ", ".join(f.path.name for f in fresh))
-    return out
+    return _keep_peaks(media_root, out)
+
+
+def _keep_peaks(media_root: Path, files: list[Downloaded]) -> list[Downloaded]:
+    """Queue the files' waveform peaks when a bulk download or export asked for them."""
+    from recbrowser.services.peaks_keeper import keeper_for
+
+    keeper = keeper_for(media_root)
+    if keeper is not None:
+        for f in files:
+            keeper.add(f.path, f.sha256)
+    return files
 
 
 def _from_team_archive(store, account: Account, call: Call, media_root: Path, cancelled) -> list[Downloaded]:

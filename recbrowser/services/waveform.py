@@ -29,6 +29,7 @@ import re
 import struct
 import subprocess
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,7 +249,8 @@ def write_dat(peaks: Peaks, path: Path) -> None:
             body.append(peaks.maxs[c][i])
     if sys.byteorder == "big":  # pragma: no cover
         body.byteswap()
-    tmp = path.with_name(path.name + ".part")
+    # Its own temporary name: the strip and a bulk download may keep the same peaks at once.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.part")
     with private_open(tmp, "wb") as f:
         f.write(_HEADER.pack(DAT_VERSION, 0, peaks.sample_rate, peaks.samples_per_bucket, peaks.buckets, peaks.channels))
         f.write(body.tobytes())
@@ -288,12 +290,18 @@ def peaks_path(folder: Path, sha256: str) -> Path:
 def peaks_for(media: Path, sha256: str, folder: Path) -> Peaks:
     """The peaks of `media` (whose SHA-256 the store recorded), from `folder` when computed
     before, else decoded now and kept there. A damaged peaks file is computed again."""
+    return keep_peaks(media, sha256, folder)
+
+
+def keep_peaks(media: Path, sha256: str, folder: Path, *, every_core: bool = True) -> Peaks:
+    """peaks_for; `every_core=False` decodes in one ffmpeg, for work in the background (a bulk
+    download's peaks) that should leave the other cores to the rest."""
     path = peaks_path(folder, sha256)
     try:
         return read_dat(path)
     except (OSError, ValueError):
         pass
-    peaks = compute_peaks(media)
+    peaks = compute_peaks(media) if every_core else peaks_of(*_decode_span(media))
     private_dir(folder)
     write_dat(peaks, path)
     return peaks

@@ -23,8 +23,10 @@ class ExportController(BackgroundJob):
 
         def work(report, cancel) -> ExportSummary:
             from recbrowser.services.export import run_export  # ~20 ms of imports, not at start-up
+            from recbrowser.services.peaks_keeper import keeping_peaks
 
-            with open_store(database) as store:
+            # The data folder's peaks/ (paths.DataDir.peaks): the strips of what it fetched open at once.
+            with open_store(database) as store, keeping_peaks(media_root, media_root.parent / "peaks"):
                 return run_export(store, refs, dest, options, media_root=media_root, open_provider=connector,
                                   progress=report, cancelled=cancel.is_set)
 
