@@ -68,29 +68,38 @@ class PeaksKeeper:
             self._thread = None
         if thread is None:
             return
-        if drop_queued:
-            try:
-                while True:
-                    self._queue.get_nowait()
-            except queue.Empty:
-                pass
+        left = []
+        with suppress(queue.Empty):
+            while True:
+                left.append(self._queue.get_nowait())
         self._queue.put(None)
+        if left and not drop_queued:
+            # The fetching is over: what it left is now what the user waits for, so every core
+            # takes a share, at normal priority, next to the thread finishing its current one.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="peaks") as pool:
+                list(pool.map(lambda item: self._keep(*item), [i for i in left if i is not None]))
         thread.join()
 
     def _run(self) -> None:
-        from recbrowser.services import waveform
-
         if sys.platform.startswith("linux"):  # per thread on Linux, and ffmpeg inherits it; per process elsewhere
             with suppress(OSError):
                 os.nice(NICE)
         while (item := self._queue.get()) is not None:
-            media, sha256 = item
-            try:
-                waveform.keep_peaks(media, sha256, self.folder, every_core=False)
+            self._keep(*item)
+
+    def _keep(self, media: Path, sha256: str) -> None:
+        from recbrowser.services import waveform
+
+        try:
+            waveform.keep_peaks(media, sha256, self.folder, every_core=False)
+            with self._lock:
                 self.kept += 1
-            except (waveform.WaveformError, OSError, ValueError) as e:
+        except (waveform.WaveformError, OSError, ValueError) as e:
+            with self._lock:
                 self.failed += 1
-                log.info("peaks of %s not kept: %s", media.name, e)
+            log.info("peaks of %s not kept: %s", media.name, e)
 
 
 @contextmanager
