@@ -36,7 +36,8 @@ def refusal(url: str) -> str:
     """The sentence's reason, for `url` (shown without its query or user part)."""
     try:
         parts = urlsplit(url.strip())
-        shown = f"http://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        shown = f"http://{host}{f':{parts.port}' if parts.port else ''}"
     except ValueError:
         shown = "a plain http:// address"
     return (f"{shown} is not encrypted, and recbrowser sends account secrets and recordings only over https "
