@@ -11,11 +11,19 @@ To compare with older code, check it out elsewhere (`git worktree add /tmp/old C
 run this script there with `PYTHONPATH=/tmp/old`, alternating with a run here.
 
     ./run bench download [--mb 200] [--rounds 3] [--tls]
+    ./run bench download --peaks 20 [--rounds 3]
+
+`--peaks N`: what keeping the waveform peaks costs a bulk download (`recbrowser download`,
+`export`: services/peaks_keeper.py). N different 10-minute MP3 calls (8 kHz mono 32 kbit/s, what
+the emulators serve) are downloaded one after another, as `download` does, with and without
+the peaks kept; runs alternate. Prints the time to the last download, the time until the
+command could return (the last peaks finished), and the CPU time of the peaks' ffmpeg.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -41,6 +49,19 @@ if len(sys.argv) > 2:  # HTTPS with this certificate and key
     srv.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     srv.tls.load_cert_chain(sys.argv[2], sys.argv[3])
 srv.route("GET", "/media/big.wav", lambda req: send_media(req.handler, data, "audio/wav"))
+print(srv.start(), flush=True)
+while True:
+    time.sleep(3600)
+"""
+
+
+PEAKS_SERVER = r"""
+import sys, time
+from pathlib import Path
+from recbrowser.emulators.server import EmulatorServer, send_media
+srv = EmulatorServer()
+for f in sorted(Path(sys.argv[1]).glob("*.mp3")):
+    srv.route("GET", f"/media/{f.name}", lambda req, data=f.read_bytes(): send_media(req.handler, data, "audio/mpeg"))
 print(srv.start(), flush=True)
 while True:
     time.sleep(3600)
@@ -120,12 +141,86 @@ def curl(url: str, out: Path, durable: bool = False, ca_bundle: str | None = Non
     return elapsed, used
 
 
+class CallsProvider(BenchProvider):
+    def __init__(self, base: str, sizes: dict[str, int]) -> None:
+        super().__init__(base, 0)
+        self.sizes = sizes
+
+    def resolve_media(self, call: Call, rec: Recording) -> MediaSource:
+        return MediaSource(f"{self.url}/media/{rec.file_name}", file_name=rec.file_name, format="mp3",
+                           size=self.sizes[rec.file_name])
+
+
+def peaks_cost(n: int, rounds: int) -> None:
+    """Bulk download of n calls, with and without their peaks kept (see the module's docstring)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_waveform import long_call, to_mp3
+
+    from recbrowser.services.peaks_keeper import keeping_peaks
+
+    with tempfile.TemporaryDirectory(prefix="bench-peaks-") as tmp:
+        root = Path(tmp)
+        served = root / "served"
+        served.mkdir()
+        to_mp3(long_call(10), served / "call.mp3", 8000, 1, "32k")
+        audio = (served / "call.mp3").read_bytes()
+        (served / "call.mp3").unlink()
+        sizes = {}
+        for i in range(n):  # n different files (an ID3v1 tag of their own): n different SHA-256, n peaks
+            name = f"call-{i:03d}.mp3"
+            data = audio + b"TAG" + f"call {i}".encode().ljust(125, b" ")
+            (served / name).write_bytes(data)
+            sizes[name] = len(data)
+        server = subprocess.Popen([sys.executable, "-c", PEAKS_SERVER, str(served)], stdout=subprocess.PIPE, text=True)
+        try:
+            provider = CallsProvider(server.stdout.readline().strip(), sizes)  # type: ignore[union-attr]
+            store = Store.open(root / "cache.sqlite3")
+            account = store.add_account(Account(name="bench", provider="yeastar", settings={}))
+            calls = [Call(provider_id=f"c{i}", start_ms=i, has_audio=True,
+                          recordings=[Recording(f"r{i}", file_name=name, format="mp3", size=size)])
+                     for i, (name, size) in enumerate(sizes.items())]
+            store.upsert_calls(account.id, calls)
+            calls = [store.get_call("bench", c.provider_id) for c in calls]
+            results: dict[bool, list[tuple[float, float, float]]] = {False: [], True: []}
+            for _ in range(rounds):
+                for keep in (False, True):
+                    media, peaks = root / "media", root / "peaks"
+                    shutil.rmtree(media, ignore_errors=True)
+                    shutil.rmtree(peaks, ignore_errors=True)
+                    for c in calls:
+                        store.forget_media(account.id, c.recordings[0].provider_id)
+                    children, t = cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
+                    with keeping_peaks(media, peaks) if keep else contextlib.nullcontext():
+                        for c in calls:
+                            download_call(store, account, provider, c, media)
+                        fetched = time.perf_counter() - t
+                    done = time.perf_counter() - t
+                    results[keep].append((fetched, done, cpu(resource.RUSAGE_CHILDREN) - children))
+                    if keep:
+                        assert len(list(peaks.glob("*.dat"))) == n
+            provider.close()
+            store.close()
+        finally:
+            server.terminate()
+            server.wait()
+    mb = sum(sizes.values()) / 1e6
+    print(f"{n} ten-minute MP3 calls (8 kHz mono 32 kbit/s, {mb:.0f} MB) over loopback HTTP, downloaded one after "
+          f"another, {rounds} rounds, median; load average {os.getloadavg()[0]:.1f}")
+    for keep, label in ((False, "without peaks"), (True, "peaks kept   ")):
+        fetched, done, ffmpeg = (statistics.median(r[i] for r in results[keep]) for i in range(3))
+        print(f"{label}: last download done {fetched:.2f} s, command done {done:.2f} s, ffmpeg CPU {ffmpeg:.2f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tls", action="store_true", help="HTTPS with a self-signed certificate given as the CA bundle")
+    ap.add_argument("--peaks", type=int, metavar="N", help="measure keeping the peaks of N downloaded calls instead")
     args = ap.parse_args()
+    if args.peaks:
+        peaks_cost(args.peaks, args.rounds)
+        return
     if not shutil.which("curl"):
         sys.exit("curl is not installed (Debian: apt-get install curl)")
     size = args.mb * 1_000_000

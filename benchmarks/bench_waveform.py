@@ -2,6 +2,12 @@
 
     python benchmarks/bench_waveform.py [--minutes 10] [--runs 5]
 
+Decoded in parts side by side (one ffmpeg per core, services/waveform.py) and, for comparison
+under the same load, in one ffmpeg over the whole file as before. Besides the wall time it
+prints the CPU time of the ffmpeg processes and the longest part's CPU time: on a shared
+machine the wall time follows the load, while the longest part is what the wall time comes
+to with a free core per part.
+
 The MP3 is made with ffmpeg from the demo speech clips (a long planned conversation, 8 kHz mono
 at 32 kbit/s like the emulators serve, and once more at 44.1 kHz stereo 128 kbit/s, what a
 recorder on a desk might write). Prints the median time of `peaks_for` without a kept .dat
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -49,6 +56,32 @@ def timed(fn, runs: int) -> float:
     return statistics.median(times)
 
 
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cpu_of(fn) -> float:
+    before = children_cpu()
+    fn()
+    return children_cpu() - before
+
+
+def one_piece(waveform, mp3: Path) -> None:
+    waveform.peaks_of(*waveform._decode_span(mp3))
+
+
+def longest_part_cpu(waveform, mp3: Path) -> tuple[int, float]:
+    """(parts, the CPU time of the longest one), each part decoded alone."""
+    parts, seconds = waveform._plan(mp3)
+    if parts < 2:
+        return 1, cpu_of(lambda: waveform._decode_span(mp3))
+    step = seconds / parts
+    pre = waveform.PREROLL_S
+    return parts, max(cpu_of(lambda i=i: waveform._decode_span(mp3, max(0.0, i * step - pre), step + 2 * pre))
+                      for i in range(parts))
+
+
 def main() -> None:
     from recbrowser.services import waveform
 
@@ -70,12 +103,18 @@ def main() -> None:
                 waveform.peaks_for(mp3, sha, peaks_dir)
 
             compute = timed(fresh, args.runs)
+            compute_cpu = min(cpu_of(fresh) for _ in range(args.runs))
+            whole = timed(lambda mp3=mp3: one_piece(waveform, mp3), args.runs)
+            whole_cpu = min(cpu_of(lambda mp3=mp3: one_piece(waveform, mp3)) for _ in range(args.runs))
+            parts, longest = longest_part_cpu(waveform, mp3)
             kept = timed(lambda mp3=mp3, peaks_dir=peaks_dir, sha=sha: waveform.peaks_for(mp3, sha, peaks_dir), args.runs)
             peaks = waveform.peaks_for(mp3, sha, peaks_dir)
             quiet = timed(lambda peaks=peaks: waveform.silences(peaks), args.runs)
             size = waveform.peaks_path(peaks_dir, sha).stat().st_size
             print(f"{args.minutes}-minute MP3, {label} ({mp3.stat().st_size // 1024} KiB): peaks computed and kept "
-                  f"{compute * 1000:.0f} ms (goal < 500), kept .dat read {kept * 1000:.1f} ms ({size // 1024} KiB, "
+                  f"{compute * 1000:.0f} ms wall (goal < 500), ffmpeg CPU {compute_cpu * 1000:.0f} ms in {parts} part(s), "
+                  f"longest part {longest * 1000:.0f} ms CPU; in one piece as before {whole * 1000:.0f} ms wall, "
+                  f"{whole_cpu * 1000:.0f} ms CPU; kept .dat read {kept * 1000:.1f} ms ({size // 1024} KiB, "
                   f"{peaks.channels} channel(s), {peaks.buckets} buckets), silence map {quiet * 1000:.1f} ms")
 
 

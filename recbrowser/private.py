@@ -26,6 +26,42 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def new_dirs_private(path: Path) -> Path:
+    """Create the folders missing on the way to `path` 0700; folders that exist are left as they
+    are (a folder the user chose, such as ~/Pictures, is theirs to share or not)."""
+    missing, up = [], path
+    while not up.exists() and up.parent != up:
+        missing.append(up)
+        up = up.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        _restrict(folder)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """An existing file made 0600, a missing one created empty and 0600, in a 0700 folder: for a
+    file another library writes afterwards in place or through a replacement that keeps the
+    mode (QSettings' QSaveFile does)."""
+    private_dir(path.parent)
+    with private_open(path, "ab"):
+        pass
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write `data` to `path` 0600 under a hidden temporary name, then rename: never readable by
+    others, never half-written. Missing folders on the way are created 0700."""
+    new_dirs_private(path.parent)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        with private_open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def make_private(path: Path) -> None:
     """An existing file loses group and other access (one an older version wrote 0644)."""
     _restrict(path)

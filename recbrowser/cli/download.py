@@ -26,35 +26,37 @@ def cmd_download(args, store: CallStore, dd) -> int:
     from recbrowser.services import accounts as account_service
     from recbrowser.services.copy_out import copy_to_folder, prepare_folder
     from recbrowser.services.downloads import download_call
+    from recbrowser.services.peaks_keeper import keeping_peaks
 
     target = prepare_folder(Path(args.to).expanduser()) if args.to else None
     failed = 0
     providers: dict[str, object] = {}
     try:
-        for ref in args.calls:
-            try:
-                account_name, call = load_call(store, ref)
-                account = account_service.get_account(store, account_name)
-                if account_name not in providers:  # a team archive's media come from its object storage
-                    providers[account_name] = None if dd.team else account_service.open_provider(account)
-                files = download_call(store, account, providers[account_name], call, dd.media)
-            except UserFacingError as e:
-                failed += 1
-                print(f"recbrowser: {ref}: {e}", file=sys.stderr)
-                continue
-            for f in files:
-                path = f.path
-                if target:
-                    try:
-                        path = copy_to_folder(f.path, target, f.size, f.sha256)[0]
-                    except DiskFull:
-                        raise  # the next call would not fit either
-                    except UserFacingError as e:
-                        failed += 1
-                        print(f"recbrowser: {ref}: {e}", file=sys.stderr)
-                        continue
-                state = "downloaded" if f.fresh else "already in the cache"
-                print(f"{ref}\t{path}\t{f.size} bytes\t{state}")
+        with keeping_peaks(dd.media, dd.peaks):  # each strip opens at once later, computed meanwhile
+            for ref in args.calls:
+                try:
+                    account_name, call = load_call(store, ref)
+                    account = account_service.get_account(store, account_name)
+                    if account_name not in providers:  # a team archive's media come from its object storage
+                        providers[account_name] = None if dd.team else account_service.open_provider(account)
+                    files = download_call(store, account, providers[account_name], call, dd.media)
+                except UserFacingError as e:
+                    failed += 1
+                    print(f"recbrowser: {ref}: {e}", file=sys.stderr)
+                    continue
+                for f in files:
+                    path = f.path
+                    if target:
+                        try:
+                            path = copy_to_folder(f.path, target, f.size, f.sha256)[0]
+                        except DiskFull:
+                            raise  # the next call would not fit either
+                        except UserFacingError as e:
+                            failed += 1
+                            print(f"recbrowser: {ref}: {e}", file=sys.stderr)
+                            continue
+                    state = "downloaded" if f.fresh else "already in the cache"
+                    print(f"{ref}\t{path}\t{f.size} bytes\t{state}")
     finally:
         for p in providers.values():
             if p is not None:

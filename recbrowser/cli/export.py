@@ -13,6 +13,7 @@ from recbrowser.services import accounts as account_service
 from recbrowser.services.export import ExportOptions, ExportProgress, ExportSummary, run_export, select_calls
 from recbrowser.services.export_names import DEFAULT_TEMPLATE, FIELD_NAMES
 from recbrowser.services.export_options import AUDIO_CHOICES
+from recbrowser.services.peaks_keeper import keeping_peaks
 from recbrowser.services.transcript_formats import FORMATS
 from recbrowser.store import CallFilter
 
@@ -79,10 +80,11 @@ def cmd_export(args, store: CallStore, dd) -> int:
         bar.show(_progress_text(p), final=p.calls_done == p.calls_total)
 
     try:
-        summary = run_export(store, refs, Path(args.to), options, media_root=dd.media,
-                             # A team archive's recordings come from its object storage, not the provider.
-                             open_provider=(lambda account: None) if dd.team else account_service.open_provider,
-                             progress=progress)
+        with keeping_peaks(dd.media, dd.peaks):  # the recordings it fetches open their strip at once later
+            summary = run_export(store, refs, Path(args.to), options, media_root=dd.media,
+                                 # A team archive's recordings come from its object storage, not the provider.
+                                 open_provider=(lambda account: None) if dd.team else account_service.open_provider,
+                                 progress=progress)
     finally:
         bar.done()
     _print_summary(summary, len(refs))

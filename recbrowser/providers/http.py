@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 
 from recbrowser import errors
-from recbrowser.providers import http_fastpath
+from recbrowser.providers import http_fastpath, plain_http, tls
 from recbrowser.redact import protect_library_loggers, redact_text, register_secret
 
 log = logging.getLogger("recbrowser.http")
@@ -220,11 +220,9 @@ class HttpClient:
             return self._client
 
     def _ssl_context(self) -> ssl.SSLContext:
-        if not self.ca_bundle:
-            return ssl.create_default_context()
         problem = None
         try:
-            return ssl.create_default_context(cafile=self.ca_bundle)
+            return tls.trust(self.ca_bundle)  # the bundle on top of the system's certificates
         except FileNotFoundError:
             problem = "does not exist"
         except PermissionError:
@@ -333,7 +331,13 @@ class HttpClient:
             parsed = None
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
             raise errors.ProviderError(self._say(f"the address {url} is not a valid http(s) URL; check the base URL"))
+        self._refuse_in_clear(parsed)
         return parsed
+
+    def _refuse_in_clear(self, url: httpx.URL) -> None:
+        # Also at request time: an account stored before the rule, or edited since, is refused here.
+        if plain_http.in_clear(str(url)):
+            raise errors.ProtocolError(self._say(plain_http.refusal(str(url))))
 
     def _register_auth_values(self, headers: dict[str, str] | None) -> None:
         for name, value in (headers or {}).items():
@@ -402,6 +406,7 @@ class HttpClient:
                 raise errors.ProtocolError(self._say(
                     f"{_host_port(target)} redirected to the unencrypted address http://{_host_port(following)}; "
                     "recbrowser never leaves https, so check the base URL"))
+            self._refuse_in_clear(following)
             if _origin(following) != origin and (body["json"] is not None or body["data"] is not None):
                 raise errors.ProtocolError(self._say(
                     f"{_host_port(target)} redirected {method} {target.path} to another server "
@@ -423,7 +428,8 @@ class HttpClient:
             problem = _tls_problem(what)
             if self.ca_bundle:
                 return errors.TlsError(self._say(
-                    f"the TLS certificate of {where} could not be verified with the CA bundle {self.ca_bundle} ({problem}); "
+                    f"the TLS certificate of {where} could not be verified with the system's trusted certificates or with "
+                    f"the CA bundle {self.ca_bundle} ({problem}); "
                     "check that this file holds the certificate the PBX presents and that the base URL uses the name in it"))
             return errors.TlsError(self._say(
                 f"the TLS certificate of {where} could not be verified with the system's trusted certificates ({problem}); "

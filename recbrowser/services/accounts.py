@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from recbrowser import credentials
 from recbrowser.domain import Account
 from recbrowser.errors import CredentialError, UserFacingError
+from recbrowser.providers import plain_http
 from recbrowser.providers.base import Provider, provider_class
 from recbrowser.providers.timeparse import strptime_format, zone
 
@@ -42,6 +43,7 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
             # An empty base_url would quietly mean the vendor's cloud, not the PBX the user meant.
             raise UserFacingError(f"The setting {key} is empty: give it a value, or leave it out to use the default.")
     _check_time_settings(settings)
+    _check_addresses(settings)
     kept = set(getattr(cls, "kept_secrets", ()))  # tokens the connector keeps in the entry itself
     for key in secrets:
         if key in kept:
@@ -53,6 +55,13 @@ def validate(provider: str, name: str, settings: dict[str, str], secrets: dict[s
     if missing:
         raise UserFacingError(f"A {cls.title} account needs {', '.join(missing)}.")
     return cls
+
+
+def _check_addresses(settings: dict[str, str]) -> None:
+    """An http:// address to another computer is refused now: the secrets would travel in clear."""
+    for key, value in settings.items():
+        if key.endswith("_url") and plain_http.in_clear(value):
+            raise UserFacingError(f"The setting {key}: {plain_http.refusal(value)}.")
 
 
 def _check_time_settings(settings: dict[str, str]) -> None:

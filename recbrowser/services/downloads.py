@@ -31,7 +31,7 @@ from recbrowser.errors import (
     ProviderError,
     UserFacingError,
 )
-from recbrowser.filenames import safe_filename, unique_name
+from recbrowser.filenames import MAX_BYTES, safe_filename, unique_name
 from recbrowser.private import make_private, private_dir, private_open
 from recbrowser.providers.base import MediaSource, Provider
 from recbrowser.services import audit, media_check, media_stream
@@ -110,7 +110,17 @@ def media_cache_size(media_root: Path) -> tuple[int, int]:
 
 
 def account_media_dir(media_root: Path, account: Account) -> Path:
-    return media_root / safe_filename(account.name, fallback=f"account-{account.id}")
+    """`<media>/<account name>`: the name itself where it is a legal folder name (as every
+    version named it, so existing folders keep their media), else the cleaned name and a tag of
+    the exact name ("Sales:EU" -> "Sales_EU-1a2b3c4d"), so two names that clean alike never
+    share a folder (nor a `.part` file that the other account's download would resume)."""
+    clean = safe_filename(account.name, fallback=f"account-{account.id}")
+    if clean == account.name:
+        return media_root / clean
+    tag = "-" + hashlib.sha256(account.name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    while len((clean + tag).encode("utf-8")) > MAX_BYTES:
+        clean = clean[:-1]
+    return media_root / safe_filename(clean.rstrip(" .") + tag)
 
 
 def download_call(
@@ -128,7 +138,7 @@ def download_call(
     from recbrowser.team.accounts import is_team_archive
 
     if is_team_archive(store):
-        return _from_team_archive(store, account, call, media_root, cancelled)
+        return _keep_peaks(media_root, _from_team_archive(store, account, call, media_root, cancelled))
     if not call.recordings:
         reason = call.audio_reason or "the provider reports no recording"
         raise NotFound(f"Call {call.provider_id} of account '{account.name}' has no recording: {reason}.")
@@ -150,7 +160,18 @@ def download_call(
     if fresh:
         audit.record(store, audit.DOWNLOADED, [(account.name, call.provider_id)],
                      ", ".join(f.path.name for f in fresh))
-    return out
+    return _keep_peaks(media_root, out)
+
+
+def _keep_peaks(media_root: Path, files: list[Downloaded]) -> list[Downloaded]:
+    """Queue the files' waveform peaks when a bulk download or export asked for them."""
+    from recbrowser.services.peaks_keeper import keeper_for
+
+    keeper = keeper_for(media_root)
+    if keeper is not None:
+        for f in files:
+            keeper.add(f.path, f.sha256)
+    return files
 
 
 def _from_team_archive(store, account: Account, call: Call, media_root: Path, cancelled) -> list[Downloaded]:

@@ -180,7 +180,9 @@ def sync_account(
         result.error = str(e)
         log.warning("sync %s failed: %s", account.name, e)
     except Exception:  # a bug or an answer we did not foresee: keep the other accounts going
-        log.exception("sync %s failed unexpectedly", account.name)
+        # A warning, below the terminal's level: the caller says the one sentence, the log file
+        # keeps the traceback.
+        log.warning("sync %s failed unexpectedly", account.name, exc_info=True)
         result.error = f"Sync of account '{account.name}' stopped on an unexpected error; the details are in the log."
     return result
 

@@ -188,7 +188,7 @@ def test_connection_refused_is_one_sentence(make_client, sleeps):
 
 def test_dns_failure_is_not_retried(make_client, sleeps):
     with pytest.raises(ConnectionFailed) as err:
-        make_client().get_json("http://no-such-host.invalid/x")
+        make_client().get_json("https://no-such-host.invalid/x")
     assert "could not find the host no-such-host.invalid" in str(err.value) and sleeps == []
 
 

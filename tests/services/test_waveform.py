@@ -111,3 +111,32 @@ def test_a_file_that_is_not_audio_is_one_sentence(tmp_path):
     with pytest.raises(WaveformError) as e:
         waveform.compute_peaks(bad)
     assert str(e.value) == "call.mp3 holds no audio ffmpeg can decode; download the recording again."
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_peaks_decoded_in_parts_are_those_of_one_decode_of_the_whole_file(tmp_path, monkeypatch, parts):
+    """A long recording is decoded by several ffmpeg processes side by side (issue 20); the
+    joints must not show. The reference .dat was written by the version that decoded the whole
+    file in one ffmpeg (tests/fixtures/audio/make_speech.py); this 20-second clip is split as
+    a long one would be."""
+    before = waveform.read_dat(COMMITTED / "speech-44k-stereo.dat")
+    monkeypatch.setattr(waveform, "PARALLEL_MIN_S", 0.0)
+    monkeypatch.setattr(waveform, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(waveform, "MAX_PARTS", parts)
+    monkeypatch.setattr(waveform.os, "cpu_count", lambda: parts)
+    spans = []
+    one_span = waveform._decode_span
+    monkeypatch.setattr(waveform, "_decode_span", lambda *a: spans.append(a[1:]) or one_span(*a))
+
+    now = waveform.peaks_for(COMMITTED / "speech-44k-stereo.mp3", "d" * 64, tmp_path)
+
+    assert len(spans) == parts  # it was decoded in parts
+    assert (now.channels, now.buckets, now.sample_rate, now.samples_per_bucket) == (2, 2000, 8000, 80)
+    tolerance = 33  # 0.1% of full scale: an ear, or a drawn strip, would not tell
+    for c in range(2):
+        for i in range(now.buckets):
+            assert abs(now.mins[c][i] - before.mins[c][i]) <= tolerance, (c, i)
+            assert abs(now.maxs[c][i] - before.maxs[c][i]) <= tolerance, (c, i)
+    for min_ms in (500, 1000, 2000):
+        assert waveform.silences(now, min_ms=min_ms) == waveform.silences(before, min_ms=min_ms)
+    assert waveform.silences(now, min_ms=1000)[1] == Silence(5190, 8180)  # the long pause, where it is

@@ -107,3 +107,18 @@ def test_making_private_only_takes_access_away(tmp_path, umask_022):
     make_private(note)
     assert (mode(shared), mode(read_only), mode(note)) == (0o700, 0o500, 0o400)
     read_only.chmod(0o700)
+
+
+def test_the_window_settings_are_private_whatever_the_umask(tmp_path, umask_022):
+    from recbrowser.ui.common.settings import open_settings
+
+    new, old = tmp_path / "new" / "settings.ini", tmp_path / "old" / "settings.ini"
+    old.parent.mkdir()
+    old.write_text("[preferences]\nvolume=80\n")
+    old.chmod(0o644)  # as an older version left it
+    for path in (new, old):
+        settings = open_settings(path)
+        settings.setValue("ui/last_account", "Sales EU")
+        settings.sync()
+        assert mode(path) == 0o600 and mode(path.parent) == 0o700
+    assert "80" in old.read_text() and "Sales EU" in old.read_text()  # kept what it held

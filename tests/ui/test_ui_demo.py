@@ -10,6 +10,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import stat
 import subprocess
 import sys
 
@@ -18,7 +19,9 @@ from PySide6.QtGui import QImage
 from recbrowser.store import CallFilter, Store
 
 SCRIPT = """
+import os
 import sys
+os.umask(0o022)  # a common default: files the window writes must still be private
 from recbrowser.paths import data_dir
 from recbrowser.ui.window.app import run_window
 sys.exit(run_window(data_dir(sys.argv[1]), demo=True, screenshot=sys.argv[2]))
@@ -26,7 +29,7 @@ sys.exit(run_window(data_dir(sys.argv[1]), demo=True, screenshot=sys.argv[2]))
 
 
 def test_demo_screenshot_writes_a_png_of_a_call_with_its_transcript(qapp, data_dir, tmp_path):
-    target = tmp_path / "shot.png"
+    target = tmp_path / "shots" / "shot.png"  # a folder it has to make
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     run = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(data_dir.root), str(target)], env=env, capture_output=True, text=True, timeout=180
@@ -34,6 +37,10 @@ def test_demo_screenshot_writes_a_png_of_a_call_with_its_transcript(qapp, data_d
     assert run.returncode == 0, run.stderr[-2000:]
     image = QImage(str(target))
     assert not image.isNull() and image.width() >= 1200 and image.height() >= 700
+    # The picture shows calls and a transcript, the settings name accounts: the owner's only.
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(data_dir.settings.stat().st_mode) == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["shot.png"]  # no temporary file left
     store = Store.open(data_dir.database)
     try:
         from recbrowser.emulators import EMULATORS

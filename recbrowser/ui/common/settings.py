@@ -12,11 +12,15 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
 
+from recbrowser.private import private_file
+
 MIN_RATE = 0.5
 MAX_RATE = 2.0
 
 
 def open_settings(path: Path) -> QSettings:
+    # Made 0600 before Qt writes it: QSettings replaces the file keeping its mode, else the umask's.
+    private_file(path)
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 

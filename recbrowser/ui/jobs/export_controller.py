@@ -23,10 +23,15 @@ class ExportController(BackgroundJob):
 
         def work(report, cancel) -> ExportSummary:
             from recbrowser.services.export import run_export  # ~20 ms of imports, not at start-up
+            from recbrowser.services.peaks_keeper import keeping_peaks
 
-            with open_store(database) as store:
-                return run_export(store, refs, dest, options, media_root=media_root, open_provider=connector,
-                                  progress=report, cancelled=cancel.is_set)
+            # The data folder's peaks/ (paths.DataDir.peaks): the strips of what it fetched open at once.
+            with open_store(database) as store, keeping_peaks(media_root, media_root.parent / "peaks") as peaks:
+                summary = run_export(store, refs, dest, options, media_root=media_root, open_provider=connector,
+                                     progress=report, cancelled=cancel.is_set)
+                if summary.cancelled:
+                    peaks.close(drop_queued=True)  # Cancel ends the job now; the strips compute theirs when opened
+                return summary
 
         emit(self.started, len(refs))
         self._start(work)

@@ -8,9 +8,11 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QTimer
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication
 
+from recbrowser.private import write_private
 from recbrowser.ui.call_pane.call_controller import PlayRequest
 
 log = logging.getLogger("recbrowser.ui.window.screenshot")
@@ -20,6 +22,21 @@ SETTLE_MS = 400  # let layouts and the highlight paint before grabbing
 SIZE = (1600, 900)
 SIZES = [250, 880, 470]
 QUERY = "refund"  # shows the search results with a highlighted hit next to the call
+
+
+def save_private_png(picture: QPixmap, path: Path) -> bool:
+    """The PNG written 0600 (it shows calls, numbers and a transcript), folders it makes 0700."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not picture.save(buffer, "PNG"):
+        return False
+    try:
+        write_private(path, bytes(data.data()))
+    except OSError as e:
+        log.warning("screenshot: cannot write %s: %s", path, e)
+        return False
+    return True
 
 
 class ScreenshotDirector:
@@ -134,11 +151,10 @@ class ScreenshotDirector:
             QTimer.singleShot(100, lambda: self.grab(attempts - 1))  # the search answer is on its way
             return
         self._done = True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         pane = self.window.call_pane
         pane.transcript.set_position(self.window.player.position(), pane.playing_recording)
         pane.set_recording(pane.playing_recording)  # the recording and leg line follows the highlight
-        ok = self.window.grab().save(str(self.path))
+        ok = save_private_png(self.window.grab(), self.path)
         self.exit_code = 0 if ok else 1
         if not ok:
             print(f"recbrowser: could not write {self.path}", file=sys.stderr)
