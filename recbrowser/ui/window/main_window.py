@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
         from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
 
         dialog = AccountsDialog(self.data_dir.database, self.pools.interactive, self.secrets_for, self, select=select,
-                                removal=self.removal)
+                                removal=self.removal, team=self.data_dir.team)
         dialog.changed.connect(self.reload_accounts)
         dialog.changed.connect(self.refresh_calls)
         dialog.exec()
