@@ -11,6 +11,11 @@ class UserFacingError(Exception):
     """An error whose message is safe to show (no secrets) and says what to do."""
 
 
+class StoreUnreachable(UserFacingError):
+    """The shared store (a team archive's database server) cannot be reached just now: the
+    window says so and retries; nothing local is wrong (store/postgres/connection.py)."""
+
+
 class ProviderError(UserFacingError):
     """Something went wrong talking to a provider."""
 

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from recbrowser.cli.common import UsageError, open_signed_in, read_secrets
+from recbrowser.errors import UserFacingError
 
 if TYPE_CHECKING:
     from recbrowser.store.api import CallStore
@@ -58,6 +59,10 @@ def cmd_accounts(args, store: CallStore, dd) -> int:
             print(f"Removed account '{args.name}', its cached calls and its keyring entry (downloaded media files are kept).")
     elif args.action == "test":
         account = account_service.get_account(store, args.name)
+        if dd.team:  # the desktop holds no provider secret of a team archive's account
+            from recbrowser.team.desktop_accounts import untestable_sentence
+
+            raise UserFacingError(untestable_sentence(account.name))
         provider = open_signed_in(account)
         try:
             print(provider.test_credentials())

@@ -107,5 +107,17 @@ def cmd_show(args, store: CallStore, dd) -> int:
         notes = store.notes(account_name, call.provider_id)
         print(json.dumps(call_json(account_name, call, media, notes, states, figures), ensure_ascii=False, default=str))
     else:
-        print(call_text(account_name, call, media, states, figures))
+        print(call_text(account_name, call, media, states, figures, elsewhere=_elsewhere(store, account_name, call)))
     return 0
+
+
+def _elsewhere(store: CallStore, account_name: str, call) -> dict[str, str]:
+    """Where a recording this computer has no copy of is: on a team archive, in its object
+    storage or not yet there (the serving hosts fetch it); else at the provider (call_text)."""
+    from recbrowser.team.accounts import is_team_archive
+
+    if not is_team_archive(store):
+        return {}
+    archived = {m.recording_provider_id for m in store.media_for_call(account_name, call.provider_id)}
+    return {r.provider_id: "in the team archive" if r.provider_id in archived else "not in the team archive yet"
+            for r in call.recordings}

@@ -102,5 +102,7 @@ def load_call(store: CallStore, ref: str):
         raise UserFacingError(str(e)) from None
     call = store.get_call(account_name, provider_id)
     if call is None:
-        raise UserFacingError(f"No call {ref} in the cache; `recbrowser calls` lists the refs.")
+        from recbrowser.team.accounts import no_such_call
+
+        raise UserFacingError(no_such_call(store, ref))
     return account_name, call

@@ -141,7 +141,8 @@ def _fact(value: Any) -> str:
 
 
 def call_text(account: str, call: Call, media: list[Any], states: dict[str, str] | None = None,
-              figures: CallFigures | None = None) -> str:
+              figures: CallFigures | None = None, elsewhere: dict[str, str] | None = None) -> str:
+    """`elsewhere`: recording id -> where a recording this computer has no copy of is ("at provider")."""
     out = [
         f"Call {call_ref(account, call.provider_id)}",
         f"  started   {local_time(call.start_ms)}  ({call.direction}, {call.status})",
@@ -167,7 +168,8 @@ def call_text(account: str, call: Call, media: list[Any], states: dict[str, str]
         )
     local = {m.recording_provider_id: m for m in media}
     for rec in call.recordings:
-        where = local[rec.provider_id].path if rec.provider_id in local else "at provider"
+        where = local[rec.provider_id].path if rec.provider_id in local else (
+            (elsewhere or {}).get(rec.provider_id, "at provider"))
         state = (states or {}).get(rec.provider_id, "ok")
         if rec.provider_id in local and state != "ok":
             ref = call_ref(account, call.provider_id)

@@ -28,8 +28,9 @@ def cmd_sync(args, store: CallStore, dd) -> int:
     from recbrowser.services.sync import sync_accounts
 
     if dd.team:
-        raise UserFacingError(f"The team archive '{dd.team}' is synced by its serving hosts (`recbrowser --team "
-                              f"{dd.team} team serve`), not from a desktop: its calls show here as they arrive.")
+        from recbrowser.team.desktop_accounts import served_sentence
+
+        raise UserFacingError(served_sentence(dd.team))
     accounts = [account_service.get_account(store, args.account)] if args.account else store.accounts()
     if not accounts:
         raise UserFacingError("No accounts yet: add one with `recbrowser accounts add PROVIDER --name NAME ...`.")

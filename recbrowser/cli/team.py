@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--s3-region", metavar="R")
     i.add_argument("--secrets-stdin", action="store_true", required=True, help=f"read {SECRETS_EXAMPLE} from stdin")
     i.add_argument("--key-file", metavar="PATH",
-                   help="write the team's private key to this new 0600 file (default: this computer's keyring)")
+                   help="write the team's private key to this new 0600 file (default: a file in the data folder, "
+                        "where `team serve` on this computer finds it)")
     i.set_defaults(handler=cmd_init, without_archive=True)
 
     for action, verb in (("grant", "let a database user see these accounts' calls"),
@@ -75,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--lease", type=_seconds, default=300.0, metavar="SECONDS",
                     help="how long another worker waits for the accounts of one that died (default 300)")
     sv.add_argument("--key-file", type=Path, metavar="PATH",
-                    help="the team's private key file (default: this host's keyring)")
+                    help="the team's private key file (default: this host's keyring, then the file `team init` "
+                         "wrote in this data folder)")
     sv.set_defaults(handler=cmd_serve)
 
 
@@ -94,17 +96,15 @@ def cmd_init(args: argparse.Namespace, store, dd) -> int:
 
     key_file = Path(args.key_file).expanduser().resolve() if args.key_file else None
     done = init_team(args.db, args.media, read_secrets(), s3_endpoint=args.s3_endpoint, s3_region=args.s3_region,
-                     key_file=key_file)
+                     key_file=key_file, data_root=dd.root)
     print(f"The team archive is ready (schema {done.version}); its bucket {args.media} is writable.")
     if not done.new_key:
         print("It already has a team key pair: kept (provider secrets stay sealed to it).")
-    elif done.key_file is not None:
-        print(f"The team's private key is in {done.key_file} (0600). Copy it to each serving host over a private "
-              "channel and give it there to `recbrowser team connect NAME ... --key-file PATH`; keep a backup.")
     else:
-        print(f"The team's private key is in this computer's keyring (entry {done.keyring_entry!r}): a `team serve` "
-              "here can use it. For other serving hosts, copy it into a 0600 file there and run "
-              "`recbrowser team connect NAME ... --key-file PATH`.")
+        here = "; `team serve` on this computer finds it there" if key_file is None else ""
+        print(f"The team's private key is in {done.key_file} (0600){here}. For each other serving host, copy it "
+              "there over a private channel and run `recbrowser team connect NAME ... --key-file PATH`; keep a "
+              "backup: it is the only key that opens the provider secrets.")
     print("Next: `recbrowser team connect NAME --db URL --media ... --secrets-stdin` on each desktop and serving host, "
           "then `recbrowser --team NAME team grant USER ACCOUNT...`.")
     return 0

@@ -390,7 +390,7 @@ class _Job:
                 download_call(self.store, account, self._provider(account), call, self.media_root,
                               progress=lambda p: self._emit(p.file_name, extra=p.done), cancelled=self.stop)
         except NotFound as e:  # only the provider saying so makes a recording gone
-            row["audio_note"] = f"no audio: the provider no longer has the recording ({e})"
+            row["audio_note"] = getattr(e, "audio_note", f"no audio: the provider no longer has the recording ({e})")
             return None
         except LinkExpired as e:  # a fresh link was refused too: an auth or link problem, not a loss
             raise _CallFailed(f"its recording could not be downloaded: {e}") from None

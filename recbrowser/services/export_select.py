@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from recbrowser.domain import parse_call_ref
 from recbrowser.errors import UserFacingError
 from recbrowser.store import CallFilter
+from recbrowser.team.accounts import no_such_call
 
 if TYPE_CHECKING:
     from recbrowser.store.api import CallStore
@@ -29,7 +30,7 @@ def select_calls(
                 raise UserFacingError(str(e)) from None
             row = store.call_row(account, pid)
             if row is None:
-                raise UserFacingError(f"No call {ref} in the cache; `recbrowser calls` lists the refs.")
+                raise UserFacingError(no_such_call(store, ref))
             found[row.ref] = row.start_ms
     if query:
         offset = 0

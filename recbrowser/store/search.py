@@ -169,6 +169,16 @@ def _snippets(conn: sqlite3.Connection, expr: str, texts: list[str]) -> list[str
     return [found.get(i, text) for i, text in enumerate(texts)]
 
 
+def snippets(query: str, texts: list[str]) -> list[str]:
+    """These texts' snippets as this store shows them (hits in [ ], cut to SNIPPET_TOKENS with …),
+    for another store's hits: the team archive's search shows the same lines as the cache's."""
+    conn = sqlite3.connect(":memory:")  # a private, throw-away index of a page of texts
+    try:
+        return _snippets(conn, to_fts(query), texts)
+    finally:
+        conn.close()
+
+
 def _best(conn: sqlite3.Connection, sql: str, params: tuple, k: int) -> tuple[list[tuple[int, float]], bool]:
     """The best k + SLACK (rowid, rank) hits, and whether they are all the hits there are."""
     rows = conn.execute(f"{sql} ORDER BY r LIMIT ?", (*params, k + SLACK)).fetchall()

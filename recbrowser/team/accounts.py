@@ -21,6 +21,15 @@ def is_team_archive(store: Any) -> bool:
     return hasattr(store, "set_sealed_secret")
 
 
+def no_such_call(store: Any, ref: str) -> str:
+    """The sentence for a CALL ref the store does not have (or, on a team archive, does not show
+    this login: row-level security hides the calls of accounts not granted to it)."""
+    if is_team_archive(store):
+        return (f"No call {ref} in the team archive that your login can see; `recbrowser calls` lists the refs "
+                "(an admin grants more accounts with `recbrowser team grant`).")
+    return f"No call {ref} in the cache; `recbrowser calls` lists the refs."
+
+
 def add_account(store: Any, cls: type, provider: str, name: str, settings: dict[str, str],
                 secrets: dict[str, str]) -> Account:
     """The account and its sealed secrets in one transaction: both kept, or neither."""

@@ -25,6 +25,12 @@ from recbrowser.store.records import MediaFile
 log = logging.getLogger("recbrowser.team.media_cache")
 
 
+class NotArchivedYet(NotFound):
+    """The serving hosts have not put the recording into object storage yet: it comes later, it is not gone."""
+
+    audio_note = "no audio yet: the team's serving hosts have not archived the recording; export it again later"
+
+
 def local_copy(media_root: Path, account_name: str, rec: Recording, archived: MediaFile) -> MediaFile:
     """Where this desktop keeps its copy of an archived recording (it may not be there yet)."""
     folder = media_root / "team" / safe_filename(account_name, fallback="account")
@@ -77,7 +83,7 @@ def fetch_call(store: Any, account: Account, call: Call, media_root: Path, *,
                        f"{call.audio_reason or 'the provider reports no recording'}.")
     archived = {m.recording_provider_id: m for m in store.media_for_call(account.name, call.provider_id)}
     if any(r.provider_id not in archived for r in call.recordings):
-        raise NotFound(f"The recording of call {call.provider_id} (account '{account.name}') is not in the team archive "
+        raise NotArchivedYet(f"The recording of call {call.provider_id} (account '{account.name}') is not in the team archive "
                        "yet: the team's serving hosts fetch it from the provider soon; try again later.")
     media = None
     out = []

@@ -150,11 +150,11 @@ class PostgresServer:
         if done.returncode != 0:
             raise PostgresUnavailable(f"PostgreSQL's initdb failed: {_last_line(done.stderr or done.stdout)}")
 
-    def _launch(self, bin_dir: Path) -> None:
+    def _launch(self, bin_dir: Path, port: int | None = None) -> None:
         assert self.folder is not None
         log = self.folder / "server.log"
-        for _attempt in range(3):  # the free port may be taken between the probe and the bind
-            self.port = free_port()
+        for _attempt in range(1 if port else 3):  # the free port may be taken between the probe and the bind
+            self.port = port or free_port()
             settings = {
                 "listen_addresses": "127.0.0.1", "port": str(self.port), "unix_socket_directories": "",
                 "max_connections": "100", "shared_buffers": "128MB", "logging_collector": "off",
@@ -198,6 +198,19 @@ class PostgresServer:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+    def pause(self) -> None:
+        """Shut the server down and keep its data (the archive going away, for a test)."""
+        self._terminate()
+
+    def resume(self) -> None:
+        """Start it again after pause(), with the same data, port and password."""
+        if self.running() or self.folder is None:
+            return
+        log = self.folder / "server.log"
+        if log.exists():  # ready means this start's "ready to accept connections", not the last one's
+            log.replace(self.folder / "server.log.1")
+        self._launch(find_bin_dir(), self.port)
 
     def stop(self) -> None:
         """Shut the server down and delete its folder; safe to call twice or after a failed start."""

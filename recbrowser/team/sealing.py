@@ -94,6 +94,28 @@ def delete_private_key(entry: str) -> bool:
     return credentials.delete_team_secrets(keyring_entry(entry))
 
 
+def default_key_file(data_root: Path, archive_id: str) -> Path:
+    """Where `team init` without --key-file writes the archive's private half, and where
+    `team serve` on the same computer (same data folder) looks for it when given none."""
+    return data_root / "team-keys" / f"archive-{archive_id or 'unnamed'}.key"
+
+
+def host_private_key(entry: str, default_file: Path) -> bytes:
+    """This host's team private key: from its profile's keyring entry (`team connect --key-file`),
+    else from the file `team init` wrote here; one sentence saying how to give it when neither has it."""
+    from recbrowser.errors import SecretMissing
+
+    try:
+        return load_private_key(entry)
+    except SecretMissing:
+        pass
+    if default_file.exists():
+        return read_key_file(default_file)
+    raise SealingError("This host has no team private key for this archive: copy the key file `team init` wrote "
+                       "(0600) here and run `recbrowser team connect NAME ... --key-file PATH`, or pass "
+                       "`team serve --key-file PATH`.")
+
+
 def write_key_file(path: Path, private_key: bytes) -> None:
     """Write the private half to a new 0600 file (a headless host without a keyring). An
     existing file is never overwritten: it may hold the only key that opens the archive's secrets."""

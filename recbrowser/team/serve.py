@@ -31,7 +31,7 @@ from recbrowser.domain import Account
 from recbrowser.errors import UserFacingError
 from recbrowser.services import accounts as account_service
 from recbrowser.services.sync import CancelToken, sync_account
-from recbrowser.store.postgres import PUBLIC_KEY, PgStore, with_password
+from recbrowser.store.postgres import ARCHIVE_ID, PUBLIC_KEY, PgStore, with_password
 from recbrowser.team import sealing
 from recbrowser.team.archiving import archive_recordings
 from recbrowser.team.media_store import MediaStore
@@ -280,13 +280,15 @@ def open_worker(dd, team: str, *, key_file: Path | None = None, options: ServeOp
     profile = profiles.load_profile(dd, team)
     secrets = profiles.load_secrets(profile)
     url = with_password(profile.db_url, secrets.get("password"))
-    private_key = sealing.read_key_file(key_file) if key_file else sealing.load_private_key(profile.keyring_entry)
 
     def open_store() -> PgStore:
         return PgStore.open(url)
 
     with open_store() as store:
         public = store.team_setting(PUBLIC_KEY)
+        archive_id = (store.team_setting(ARCHIVE_ID) or b"").decode()
+    private_key = sealing.read_key_file(key_file) if key_file else sealing.host_private_key(
+        profile.keyring_entry, sealing.default_key_file(dd.root, archive_id))
     if public is not None and sealing.public_key_of(private_key) != public:
         raise sealing.SealingError("This host's team private key does not belong to the archive's team key: "
                                    "use the key file `team init` wrote (--key-file PATH).")

@@ -11,12 +11,12 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from recbrowser.errors import UserFacingError
+from recbrowser.errors import StoreUnreachable
 
 CONNECT_TIMEOUT_S = 10
 
 
-class ArchiveUnreachable(UserFacingError):
+class ArchiveUnreachable(StoreUnreachable):
     """The team archive's database cannot be reached or refuses the login."""
 
 

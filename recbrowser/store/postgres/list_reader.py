@@ -14,7 +14,7 @@ import psycopg
 
 from recbrowser.errors import UserFacingError
 from recbrowser.store.postgres import figures, listing
-from recbrowser.store.postgres.connection import connect, where
+from recbrowser.store.postgres.connection import ArchiveUnreachable, connect, explain, where
 from recbrowser.store.records import CallFilter, CallRow, Cursor, Interrupted
 
 T = TypeVar("T")
@@ -23,13 +23,18 @@ T = TypeVar("T")
 class PgListReader:
     def __init__(self, url: str, **connect_kwargs: Any) -> None:
         self._url = url
+        self._connect_kwargs = connect_kwargs
         self._conn = connect(url, **connect_kwargs)
 
     def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._conn.closed:  # the server dropped it (restarted): a new one, or ArchiveUnreachable
+            self._conn = connect(self._url, **self._connect_kwargs)
         try:
             return fn(self._conn, *args)
         except psycopg.errors.QueryCanceled:
             raise Interrupted() from None
+        except psycopg.OperationalError as e:  # the server went away mid-read
+            raise ArchiveUnreachable(explain(self._url, e)) from None
         except psycopg.Error as e:
             raise UserFacingError(f"The call list could not be read from the team archive at {where(self._url)} "
                                   f"({type(e).__name__}): try again, or check that PostgreSQL is running there.") from None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import psycopg
 
 from recbrowser.domain import SearchHit, call_ref
+from recbrowser.store import search as cache_search
 from recbrowser.store.records import SearchSyntaxError
 from recbrowser.store.search import EMPTY_QUERY, ONLY_EXCLUDED, SNIPPET_TOKENS, _clean, _has_token, _lex, _Term
 
@@ -103,8 +104,11 @@ def search(conn: psycopg.Connection, query: str, *, account: str | None = None, 
     if not ids:
         return []
     found = conn.execute(_HITS, {"q": q, "accounts": ids, "limit": limit, "offset": offset}).fetchall()
+    # The cache's snippets, not ts_headline's (which cuts at other words and drops the "…"):
+    # a hit reads the same in the window and in `search` whichever store it comes from.
+    shown = cache_search.snippets(query, [row[6] for row in found])
     return [
         SearchHit(call_ref=call_ref(name, pid), account=name, call_provider_id=pid, call_start_ms=start,
                   speaker=speaker, start_ms=at, text=text, snippet=snippet, kind="summary" if kind else "segment")
-        for kind, name, pid, start, speaker, at, text, snippet in found
+        for (kind, name, pid, start, speaker, at, text, _), snippet in zip(found, shown, strict=True)
     ]

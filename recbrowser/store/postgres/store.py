@@ -146,6 +146,7 @@ class PgStore:
     @contextmanager
     def _errors(self) -> Iterator[None]:
         try:
+            self._reconnect_if_lost()
             yield
         except psycopg.errors.InsufficientPrivilege:
             raise UserFacingError(_REFUSED) from None
@@ -153,6 +154,13 @@ class PgStore:
             raise Interrupted from None
         except psycopg.OperationalError as e:  # the server went away mid-session
             raise ArchiveUnreachable(explain(self._url or "", e)) from None
+
+    def _reconnect_if_lost(self) -> None:
+        """A connection the server dropped (restarted, or the network went away) is opened
+        again at the next use: ArchiveUnreachable while the server is still away, and the
+        window's store works again once it is back. A pool's connections are the pool's job."""
+        if self._conn.closed and self._on_close is None and self._url is not None:
+            self._conn = connect(self._url, **({"password": self._password} if self._password else {}))
 
     def interrupt(self) -> None:
         """Stop the query this store is running, from any thread (the window's list reads):

@@ -55,9 +55,11 @@ class AccountsDialog(QDialog):
         *,
         select: str | None = None,
         removal: AccountRemoval | None = None,
+        team: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Accounts")
+        self.team = team  # a team archive: secrets are sealed to its serving hosts, never tested from here
         self._database = database
         self._pool = pool
         self._secrets_for = secrets_for
@@ -167,6 +169,12 @@ class AccountsDialog(QDialog):
             self.result.setText(message)  # after the selection, which clears it
 
     def _check_keyring(self) -> None:
+        if self.team:
+            self.keyring.setText(f"Provider secrets are sealed to the serving hosts of the team archive '{self.team}': "
+                                 "nothing goes to this computer's keyring.")
+            self._refresh_note()
+            return
+
         def shown(status: credentials.KeyringStatus) -> None:
             self.keyring_where = status.where
             if status.ok:
@@ -179,7 +187,10 @@ class AccountsDialog(QDialog):
 
     def _refresh_note(self) -> None:
         name = self.current_name()
-        if name and self._secrets_for(name) is not None:
+        if self.team:
+            self.form.set_secret_note("sealed to the serving hosts; type all of them to replace them" if name
+                                      else "sealed to the team's serving hosts")
+        elif name and self._secrets_for(name) is not None:
             self.form.set_secret_note("demo secret (this session only, not in your keyring)")
         elif name:
             self.form.set_secret_note(f"stored in {self.keyring_where or 'the keyring'}; type to replace it")
@@ -220,14 +231,25 @@ class AccountsDialog(QDialog):
 
         def add(store: CallStore) -> str:
             account_service.add_account(store, provider, name, settings, secrets)
+            if self.team:
+                return f"Account '{name}' added; its secrets are sealed to the team's serving hosts."
             return f"Account '{name}' added; its secrets are in {self.keyring_where or 'the keyring'}."
 
         def update(store: CallStore) -> str:
             assert existing is not None
-            cls = account_service.validate(provider, name, settings, {**self._stored_secrets(name), **secrets})
+            if self.team:
+                from recbrowser.team.desktop_accounts import check_edit
+
+                cls = check_edit(provider, name, settings, secrets)
+            else:
+                cls = account_service.validate(provider, name, settings, {**self._stored_secrets(name), **secrets})
             keep = {f.key for f in cls.settings_schema if not f.secret}
             existing.settings = {k: v for k, v in settings.items() if k in keep}
-            if secrets:  # re-enter a secret without deleting the account
+            if secrets and self.team:
+                from recbrowser.team.desktop_accounts import replace_secrets
+
+                replace_secrets(store, existing, secrets)
+            elif secrets:  # re-enter a secret without deleting the account
                 account_service.save_secrets(existing, {**self._stored_secrets(name), **secrets})
             store.update_account(existing)
             return f"Account '{name}' saved."
@@ -252,6 +274,11 @@ class AccountsDialog(QDialog):
 
     def test_connection(self) -> None:
         provider, name, settings, secrets = self.form.values()
+        if self.team:  # no provider request from a desktop: only the serving hosts hold the secrets
+            from recbrowser.team.desktop_accounts import untestable_sentence
+
+            self.result.setText(untestable_sentence(name or "new account"))
+            return
         existing = self._accounts.get(name)
         base = dict(existing.settings) if existing else {}
         account = Account(name=name or "new account", provider=provider, settings={**base, **settings})

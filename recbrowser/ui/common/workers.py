@@ -15,7 +15,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from recbrowser.errors import UserFacingError
+from recbrowser.errors import StoreUnreachable, UserFacingError
 from recbrowser.ui.common.signals import emit
 
 log = logging.getLogger("recbrowser.ui.common.workers")
@@ -24,6 +24,24 @@ Report = Callable[[Any], None]
 Work = Callable[[Report], Any]
 
 GENERIC_FAILURE = "Something went wrong; the details are in the log (Help > Log)."
+
+
+class ArchiveSignals(QObject):
+    """Process-wide: a worker found the shared archive unreachable (its sentence). The window on
+    a team archive listens (ui/window/archive_watch.py) to say so once, in its banner, and retry."""
+
+    unreachable = Signal(str)
+
+
+_archive_signals: ArchiveSignals | None = None
+
+
+def archive_signals() -> ArchiveSignals:
+    """Made by the first caller, on the UI thread (the window that listens)."""
+    global _archive_signals
+    if _archive_signals is None:
+        _archive_signals = ArchiveSignals()
+    return _archive_signals
 
 
 class TaskSignals(QObject):
@@ -46,6 +64,10 @@ class Task(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn(lambda value: emit(self.signals.progress, value))
+        except StoreUnreachable as e:
+            if _archive_signals is not None:
+                emit(_archive_signals.unreachable, str(e))
+            emit(self.signals.failed, str(e), "")
         except UserFacingError as e:
             emit(self.signals.failed, str(e), "")
         except Exception as e:  # a bug: keep the app alive, show one sentence, log the rest

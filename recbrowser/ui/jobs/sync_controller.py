@@ -5,6 +5,10 @@ own store; the window's model re-reads after each page (the `pageWritten` signal
 that signs in with a two-factor code (Voki) is signed in before its sync: the worker waits while
 the window asks for the code (mfa_dialog.py); a cancelled dialog leaves the account in
 `needs_code`, and syncing it again asks again.
+
+On a team archive (`team`) the desktop never syncs: its serving hosts do, with the provider
+secrets only they hold. Asking to sync says so (`refused`), and the schedule instead re-reads
+up to when the serving hosts last synced each account (`servedRead`), from the archive.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from recbrowser.errors import UserFacingError
 from recbrowser.services.accounts import open_provider
 from recbrowser.services.sync import CancelToken, SyncProgress, SyncResult, sync_account
 from recbrowser.store import open_store
+from recbrowser.team.desktop_accounts import last_syncs, served_sentence
 from recbrowser.ui.accounts.mfa_dialog import CodeAsker, CodeRequest, ask_code, needs_code_sentence, with_code
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.common.workers import run_task
@@ -32,7 +37,12 @@ def _no_dialog(report):
     return lambda item: item.answer(None) if isinstance(item, CodeRequest) else report(item)
 
 
+SERVED_REFRESH_MS = 60_000  # a team archive: how often the serving hosts' last syncs are re-read
+
+
 class SyncController(QObject):
+    refused = Signal(str)  # a team archive: the sentence saying its serving hosts sync it
+    servedRead = Signal(dict)  # a team archive: account name -> synced up to (epoch ms), None: not yet
     started = Signal()
     accountStarted = Signal(str)
     progress = Signal(object)  # SyncProgress
@@ -47,8 +57,11 @@ class SyncController(QObject):
         account_names: Callable[[], list[str]],
         pool: QThreadPool,
         parent: QObject | None = None,
+        *,
+        team: str | None = None,
     ) -> None:
         super().__init__(parent)
+        self.team = team
         self._database = database
         self._secrets_for = secrets_for  # demo accounts bring their own secrets; others use the keyring
         self._account_names = account_names  # the names the window already shows: no query here
@@ -62,16 +75,20 @@ class SyncController(QObject):
         self.ask_code: CodeAsker = lambda account, message: ask_code(parent_widget, account, message)
         self.schedule = QTimer(self)
         # A scheduled sync never opens a dialog by itself: it marks the account instead.
-        self.schedule.timeout.connect(lambda: self.sync(None, ask=False))
+        self.schedule.timeout.connect(lambda: self.read_served() if team else self.sync(None, ask=False))
 
     @property
     def busy(self) -> bool:
         return self._cancel is not None
 
     def set_interval(self, minutes: int) -> None:
-        """Sync all accounts every `minutes` (0: only on demand)."""
+        """Sync all accounts every `minutes` (0: only on demand). A team archive: read its
+        serving hosts' last syncs now and every minute instead."""
         self.schedule.stop()
-        if minutes > 0:
+        if self.team:
+            self.read_served()
+            self.schedule.start(SERVED_REFRESH_MS)
+        elif minutes > 0:
             self.schedule.start(minutes * 60_000)
 
     def sync(self, names: list[str] | None, *, since_ms: int | None = None, ask: bool = True) -> None:
@@ -79,6 +96,9 @@ class SyncController(QObject):
 
         `since_ms` overrides the store's watermark for this job only (the demo knows its
         emulators hold two weeks of calls, so it does not ask for the default month)."""
+        if self.team:  # no provider request from a desktop: it holds no provider secret
+            emit(self.refused, served_sentence(self.team))
+            return
         if names is None:
             names = self._account_names()
         if self.busy:
@@ -88,6 +108,20 @@ class SyncController(QObject):
         if not names:
             return
         self._start(names, since_ms, ask)
+
+    def read_served(self) -> None:
+        """A team archive: emit `servedRead` with each account's last sync by the serving hosts."""
+        database = self._database
+
+        def work(_report) -> dict[str, int | None]:
+            store = open_store(database)
+            try:
+                return last_syncs(store)
+            finally:
+                store.close()
+
+        run_task(work, lambda states: emit(self.servedRead, states), lambda message, _d: log.info("%s", message),
+                 pool=self._pool, name="last syncs", owner=self)
 
     def cancel(self) -> None:
         self._queued.clear()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox
 
 from recbrowser.services.sync import SyncResult
 from recbrowser.ui.accounts.accounts_panel import AccountsPanel
+from recbrowser.ui.common.formatting import local_short
 from recbrowser.ui.common.status_area import StatusArea
 from recbrowser.ui.jobs.sync_controller import SyncController
 
@@ -31,6 +32,9 @@ class SyncPresenter:
         sync.pageWritten.connect(refresh_soon)
         sync.accountFinished.connect(self._account_finished)
         sync.finished.connect(self._finished)
+        sync.refused.connect(status.show_message)
+        sync.servedRead.connect(self._served)
+        self._served_until: dict[str, int | None] = {}
         panel.syncRequested.connect(lambda name: sync.sync([name]))
         status.sync.cancel.clicked.connect(self.cancel)
 
@@ -63,6 +67,16 @@ class SyncPresenter:
             self._panel.set_state(result.account, text=f"Sync cancelled after {result.calls:,} calls", busy=False)
         else:
             self._panel.synced(result.account, result.calls, result.new, result.unreadable_sentence())
+
+    def _served(self, until: dict[str, int | None]) -> None:
+        """A team archive: each account says up to when its serving hosts synced it; calls they
+        added since the last look are shown."""
+        for name, ms in until.items():
+            text = f"Synced by the serving hosts up to {local_short(ms)}" if ms else "Not synced by the serving hosts yet"
+            self._panel.set_state(name, text=text, error="", busy=False)
+        if self._served_until and until != self._served_until:
+            self._refresh_calls()
+        self._served_until = dict(until)
 
     def _finished(self, results: list[SyncResult]) -> None:
         self._cancel_action.setEnabled(False)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from recbrowser import STARTED
-from recbrowser.errors import UserFacingError
+from recbrowser.errors import StoreUnreachable, UserFacingError
 from recbrowser.paths import DataDir, ensure
 from recbrowser.startup import collector_on
 from recbrowser.store import open_store, opener
@@ -53,6 +53,12 @@ def install_excepthook(parent_for) -> None:
 
     def hook(kind, value, tb) -> None:
         import traceback
+
+        watch = getattr(parent_for(), "archive_watch", None)
+        if watch is not None and isinstance(value, StoreUnreachable):
+            # The window's own connection found the team archive gone: its banner says so and retries.
+            watch.lost(str(value))
+            return
 
         from recbrowser.ui.common.dialogs import show_error  # ~10 ms of imports: only when it happens
 

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.accounts_panel = AccountsPanel()
         self.search = SearchPanel(self._search, self.pools.interactive)
         self.status = StatusArea(self.statusBar())
+        self.archive_watch = self._watch_archive() if data_dir.team else None
         self._accounts: list = []
         self.call_list = CallListPresenter(
             self.model, self.table, self.filter_bar, self.status, store, data_dir.database, self.pools.interactive,
@@ -221,10 +222,27 @@ class MainWindow(QMainWindow):
         outer = QWidget()
         layout = QVBoxLayout(outer)
         layout.setContentsMargins(6, 4, 6, 0)
-        layout.addWidget(self.splitter)
+        if self.archive_watch is not None:
+            layout.addWidget(self.archive_watch.banner)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(outer)
         screen = self.screen().availableGeometry()
         self.resize(min(1440, int(screen.width() * 0.92)), min(860, int(screen.height() * 0.9)))
+
+    def _watch_archive(self):  # -> ArchiveWatch: a team archive may go away while the window is open
+        from recbrowser.ui.window.archive_watch import ArchiveBanner, ArchiveWatch
+
+        watch = ArchiveWatch(self.data_dir.database, self.pools.interactive, ArchiveBanner(), self)
+        watch.back.connect(self._archive_back)
+        return watch
+
+    def _archive_back(self) -> None:
+        """The team archive answers again: re-read what the window shows from it."""
+        self.status.show_message("The team archive answers again.")
+        self.reload_accounts()
+        self.refresh_calls()
+        if self.complete:
+            self.sync.read_served()
 
     def place_call_pane(self, pane: QWidget) -> None:
         # The stand-in's place, at the stand-in's size: left to itself the splitter would give
@@ -267,7 +285,7 @@ class MainWindow(QMainWindow):
         from recbrowser.ui.accounts.accounts_dialog import AccountsDialog
 
         dialog = AccountsDialog(self.data_dir.database, self.pools.interactive, self.secrets_for, self, select=select,
-                                removal=self.removal)
+                                removal=self.removal, team=self.data_dir.team)
         dialog.changed.connect(self.reload_accounts)
         dialog.changed.connect(self.refresh_calls)
         dialog.exec()

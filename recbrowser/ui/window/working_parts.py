@@ -58,7 +58,7 @@ def build(data_dir: DataDir, prefs: Preferences, pools: Pools, secrets_for: Call
     return WorkingParts(
         player=player,
         call_pane=CallPane(player, follow_audio=prefs.follow_audio, database=database, pool=pools.interactive),
-        sync=SyncController(database, secrets_for, account_names, pools.background, parent),
+        sync=SyncController(database, secrets_for, account_names, pools.background, parent, team=data_dir.team),
         calls=CallController(database, media, secrets_for, pools.interactive, parent),
         exports=ExportController(database, media, secrets_for, pools.background, parent),
         archive=ArchiveController(database, media, secrets_for, pools.background, parent),
