@@ -119,7 +119,7 @@ def main() -> None:
                 search_broad.install(conn)  # what schema v3 is to add (search_broad.py)
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {load()}")
         with PgStore.open(server.db("archive", READER, PASSWORD)) as pg, \
-                Store.open(args.dir / "sqlite" / "cache.db") as lite:
+                Store.open(args.dir / "sqlite" / "recbrowser.sqlite3") as lite:
             if args.only != "search":
                 listing(pg, lite, figures["calls"], args.runs)
             if args.only != "listing":

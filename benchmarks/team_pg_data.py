@@ -10,7 +10,8 @@ Builds, once, in DIR:
             login under row-level security, one transaction per page of 1,000 calls (as
             `team serve` writes a synced page), and `bare`, the same rows by a bare COPY as the
             owner (no RLS, no upsert, explicit ids), one transaction per page too;
-  sqlite/   the same calls in the desktop's SQLite cache, through Store.upsert_calls.
+  sqlite/   the same calls in the desktop's SQLite cache, through Store.upsert_calls (a data folder
+            the window opens: sqlite/recbrowser.sqlite3).
 The calls are benchmarks/gen_data.py's (seed 1: 5 sentences each, known word frequencies),
 page p going to account `acct{p % ACCOUNTS}`: five accounts whose calls interleave in time.
 The three writers take each generated page in turn, so load on the shared machine hits them
@@ -134,7 +135,7 @@ def build(server: KeptServer, home: Path, n_calls: int) -> dict:
         with PgStore.open(url) as owner:
             ids[label] = {n: owner.add_account(Account(name=n, provider="yeastar")).id for n in names}  # type: ignore[misc]
     (home / "sqlite").mkdir(exist_ok=True)
-    lite = Store.open(home / "sqlite" / "cache.db")
+    lite = Store.open(home / "sqlite" / "recbrowser.sqlite3")
     lite_ids = {n: lite.add_account(Account(name=n, provider="yeastar")).id for n in names}
     spent = {"store": 0.0, "copy": 0.0, "sqlite": 0.0}
     t0 = time.perf_counter()
