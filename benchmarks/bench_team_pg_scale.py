@@ -13,6 +13,7 @@ figures (PgStore vs a bare COPY). Then, PostgreSQL read as a supervisor granted 
   also without the owner functions of store/postgres/search_broad.py, i.e. ranking every hit);
 - count_calls with no filter (what the window's first count asks).
 p50/p95 over --runs runs each, warm; the load average is printed beside each block.
+--only index: the ranked searches without and with an index schema v3 could add (see INCLUDE_INDEX).
 """
 
 from __future__ import annotations
@@ -104,12 +105,36 @@ def searches(pg: PgStore, lite: Store, runs: int) -> None:
         search_broad.PRESENT = present
 
 
+# Measured only (no schema change from here): the probe of each hit's call for its start time,
+# index-only. Created for the run of --index, then dropped.
+INCLUDE_INDEX = "CREATE UNIQUE INDEX bench_calls_key_start ON calls (account_id, id) INCLUDE (start_ms)"
+
+
+def index_experiment(server, pg: PgStore, runs: int) -> None:
+    print("ranked searches, without and with calls (account_id, id) INCLUDE (start_ms):")
+    queries = ("refund", "pric*", '"next week"')
+    for q in queries:  # warm: the server may just have started
+        timed(lambda q=q: pg.search(q, limit=101), 3)
+    before = {q: timed(lambda q=q: pg.search(q, limit=101), runs) for q in queries}
+    with psycopg.connect(server.db("archive"), autocommit=True) as conn:
+        conn.execute(INCLUDE_INDEX)
+        conn.execute("VACUUM ANALYZE calls")
+    try:
+        for q in queries:
+            after = timed(lambda q=q: pg.search(q, limit=101), runs)
+            print(f"  {q:<14} without p50 {before[q][0]:7.1f} p95 {before[q][1]:7.1f} ms | "
+                  f"with p50 {after[0]:7.1f} p95 {after[1]:7.1f} ms  ({load()})", flush=True)
+    finally:
+        with psycopg.connect(server.db("archive"), autocommit=True) as conn:
+            conn.execute("DROP INDEX bench_calls_key_start")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", type=Path, default=DIR)
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=30)
-    ap.add_argument("--only", choices=["listing", "search"], default=None)
+    ap.add_argument("--only", choices=["listing", "search", "index"], default=None)
     args = ap.parse_args()
     server, figures = open_data(args.dir, args.calls)
     try:
@@ -120,6 +145,9 @@ def main() -> None:
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {load()}")
         with PgStore.open(server.db("archive", READER, PASSWORD)) as pg, \
                 Store.open(args.dir / "sqlite" / "recbrowser.sqlite3") as lite:
+            if args.only == "index":
+                index_experiment(server, pg, args.runs)
+                return
             if args.only != "search":
                 listing(pg, lite, figures["calls"], args.runs)
             if args.only != "listing":
