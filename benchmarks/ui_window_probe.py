@@ -2,6 +2,8 @@
 
     python benchmarks/ui_window_probe.py empty              # a bare PySide6 QMainWindow
     python benchmarks/ui_window_probe.py window DATA_DIR [--tasks jump,pagedown,search,jump_filtered]
+    RECBROWSER_BENCH_TEAM_URL=postgresql://... python benchmarks/ui_window_probe.py window DATA_DIR
+        # the same window on a team archive (as `--team NAME` opens it, with this login)
 
 Each run is its own process, started the same way, so "time to first painted window" is
 process start to the first paint of the window (the call list's rows, for ours): the parent
@@ -17,6 +19,7 @@ import time
 T0 = time.perf_counter()  # after the interpreter's own start, before any import of ours
 
 import json  # noqa: E402
+import os  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -92,7 +95,18 @@ def run_window(folder: str, tasks: list[str]) -> None:
     imported = since(T0)
     app = make_app()
     d = ensure(data_dir(folder))
-    store = Store.open(d.database)
+    if os.environ.get("RECBROWSER_BENCH_TEAM_URL"):  # as recbrowser/team/opener.use_team, minus the profile
+        from dataclasses import replace
+
+        from recbrowser.store import open_store, register_opener
+        from recbrowser.store.postgres import PgOpener
+
+        url = os.environ["RECBROWSER_BENCH_TEAM_URL"]
+        register_opener("team", lambda location: PgOpener(location, lambda: (url, None)))
+        d = replace(d, team="bench")
+        store = open_store(d.database)
+    else:
+        store = Store.open(d.database)
     window = MainWindow(d, store, open_settings(d.settings), staged=True)  # as the app starts it
     built = since(T0)
     window.resize(1440, 860)

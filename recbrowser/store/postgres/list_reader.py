@@ -47,11 +47,10 @@ class PgListReader:
         return self._read(listing.cursors_at, f, positions)
 
     def cursors_from(self, f: CallFilter, positions: range, after: Cursor, at: int) -> list[Cursor | None]:
-        # An OFFSET query either way: knowing a cursor saves nothing here (jumps_from_cursors).
-        return self._read(listing.cursors_at, f, positions)
+        return self._read(listing.cursors_from, f, positions, after, at)
 
     def jumps_from_cursors(self, f: CallFilter) -> bool:
-        return False
+        return listing.jumps_from_cursors(f)
 
     def interrupt(self) -> None:
         with suppress(psycopg.Error):

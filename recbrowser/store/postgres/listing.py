@@ -173,27 +173,71 @@ def _by_account(conn: psycopg.Connection, f: CallFilter, after: Cursor | None,
 
 def cursors_at(conn: psycopg.Connection, f: CallFilter, positions: range) -> list[Cursor | None]:
     """The cursors after which list_calls starts at each row of `positions` (None for row 0 and
-    past the end): one OFFSET query. Inside one account it walks the sort's index; across
-    accounts PostgreSQL merges them with a bounded sort (see the module's note)."""
-    expr = _sort(f)
+    past the end): one OFFSET over the accounts' own sort indexes, merged (see _merged)."""
+    _sort(f)
     if not positions:
         return []
     if f.sort == "account":
         return _account_cursors_at(conn, f, positions)
+    return _cursors(conn, f, positions, None, 0)
+
+
+def cursors_from(conn: psycopg.Connection, f: CallFilter, positions: range, after: Cursor, at: int) -> list[Cursor | None]:
+    """As cursors_at, knowing that `after` is the cursor that starts row `at` (at <= positions):
+    each account's walk starts at the cursor (a btree seek), so a jump costs its distance from
+    `at`, not from the top. Ties need no counting: the cursor is a (value, id) row comparison."""
+    _sort(f)
+    if not positions:
+        return []
+    if f.sort == "account" or not 0 < at <= min(positions):
+        return cursors_at(conn, f, positions)
+    return _cursors(conn, f, positions, after, at)
+
+
+def jumps_from_cursors(f: CallFilter) -> bool:
+    """Whether cursors_from pays for this list: every sort but by account (its own path)."""
+    return f.sort != "account"
+
+
+def _cursors(conn: psycopg.Connection, f: CallFilter, positions: range, after: Cursor | None,
+             at: int) -> list[Cursor | None]:
     ids = [i for i, _ in visible_accounts(conn, f)]
     if not ids:
         return [None] * len(positions)
-    clauses, params = _where(f)
-    first = max(min(positions) - 1, 0)
-    order = "DESC" if f.descending else "ASC"
-    sql = (f"SELECT {expr}, c.id FROM calls c WHERE c.account_id = ANY(%s::bigint[]){_and(clauses)} "
-           f"ORDER BY {expr} {order}, c.id {order} LIMIT %s OFFSET %s")
-    rows = conn.execute(sql, (ids, *params, max(positions) - first, first)).fetchall()
+    first = max(min(positions) - 1 - at, 0)  # the row before each position carries its cursor
+    rows = _merged(conn, f, ids, after, first, max(positions) - at - first)
     out: list[Cursor | None] = []
     for p in positions:
-        at = p - 1 - first
-        out.append((rows[at][0], rows[at][1]) if p > 0 and at < len(rows) else None)
+        i = p - 1 - at - first
+        if p == at and after is not None:
+            out.append(after)
+        else:
+            out.append((rows[i][0], rows[i][1]) if p > 0 and 0 <= i < len(rows) else None)
     return out
+
+
+def _merged(conn: psycopg.Connection, f: CallFilter, ids: list[int], after: Cursor | None, skip: int,
+            count: int) -> list[tuple]:
+    """Rows skip .. skip + count of the list after `after`, as (sort value, call id).
+
+    One ordered index walk per account (UNION ALL of ordered branches), which PostgreSQL merges
+    (MergeAppend) and stops once past skip + count: no sort of the whole list, where
+    `account_id = ANY(...) ORDER BY` sorted every call of every account (a full sort of a
+    million rows for a jump into a team archive)."""
+    expr = _sort(f)
+    clauses, params = _where(f)
+    order, op = ("DESC", "<") if f.descending else ("ASC", ">")
+    keyset: list[Any] = []
+    if after is not None:
+        clauses = [*clauses, f"({expr}, c.id) {op} (%s, %s)"]
+        keyset = [after[0], after[1]]
+    branch = (f"(SELECT {expr} AS k, c.id FROM calls c WHERE c.account_id = %s{_and(clauses)} "
+              f"ORDER BY {expr} {order}, c.id {order} LIMIT %s)")
+    sql = " UNION ALL ".join([branch] * len(ids)) + f" ORDER BY k {order}, id {order} LIMIT %s OFFSET %s"
+    args: list[Any] = []
+    for account_id in ids:
+        args += [account_id, *params, *keyset, skip + count]
+    return conn.execute(sql, (*args, count, skip)).fetchall()
 
 
 def _account_cursors_at(conn: psycopg.Connection, f: CallFilter, positions: range) -> list[Cursor | None]:

@@ -20,6 +20,7 @@ import psycopg
 
 from recbrowser.domain import SearchHit, call_ref
 from recbrowser.store import search as cache_search
+from recbrowser.store.postgres import search_broad
 from recbrowser.store.records import SearchSyntaxError
 from recbrowser.store.search import EMPTY_QUERY, ONLY_EXCLUDED, SNIPPET_TOKENS, _clean, _has_token, _lex, _Term
 
@@ -72,30 +73,40 @@ def to_tsquery_sql(query: str) -> tuple[str, list[object]]:
 def tsquery(conn: psycopg.Connection, query: str) -> str | None:
     """The query as tsquery text (PostgreSQL's own rendering); None when nothing is left to find
     (e.g. every word was punctuation once normalised)."""
+    return _tsquery(conn, query)[0]
+
+
+def _tsquery(conn: psycopg.Connection, query: str) -> tuple[str | None, bool]:
+    """(tsquery text or None, whether the archive can list a broad search newest first)."""
     expr, params = to_tsquery_sql(query)
-    row = conn.execute(f"SELECT q::text, numnode(q) FROM (SELECT {expr} AS q) x", params).fetchone()
-    return row[0] if row and row[1] else None
+    row = conn.execute(f"SELECT q::text, numnode(q), {search_broad.PRESENT} FROM (SELECT {expr} AS q) x",
+                       params).fetchone()
+    assert row is not None
+    return (row[0] if row[1] else None), bool(row[2])
 
 
 # Hits ranked by ts_rank (higher first; the SQLite store's bm25 is its equivalent), ties broken
 # by the most recent call, then summaries before sentences, then position: ranked and paged by
 # recbrowser_search() (schema_v1: why it runs as the owner), then the page's texts and snippets
 # are read here under the caller's own row-level security.
-_HITS = f"""
+_HITS = """
 SELECT p.kind, a.name, c.provider_id, p.call_start, coalesce(s.speaker, ''), s.start_ms,
     coalesce(s.text, c.summary),
-    ts_headline('{CONFIG}', coalesce(s.text, c.summary), %(q)s::tsquery, '{HEADLINE}')
-FROM recbrowser_search(%(q)s::tsquery, %(accounts)s::bigint[], %(limit)s, %(offset)s) WITH ORDINALITY p
+    ts_headline('{config}', coalesce(s.text, c.summary), %(q)s::tsquery, '{headline}')
+FROM {function}(%(q)s::tsquery, %(accounts)s::bigint[], %(limit)s, %(offset)s) WITH ORDINALITY p
 JOIN accounts a ON a.id = p.account_id
 JOIN calls c ON c.account_id = p.account_id AND c.id = p.call_id
 LEFT JOIN segments s ON p.kind = 0 AND s.account_id = p.account_id AND s.call_id = p.call_id AND s.seq = p.seq
 ORDER BY p.ordinality
 """
+_RANKED = _HITS.format(function="recbrowser_search", config=CONFIG, headline=HEADLINE)
+# Past BROAD sentence hits, without an account filter: newest first (search_broad.py).
+_NEWEST = _HITS.format(function="recbrowser_search_newest", config=CONFIG, headline=HEADLINE)
 
 
 def search(conn: psycopg.Connection, query: str, *, account: str | None = None, limit: int = 50,
            offset: int = 0) -> list[SearchHit]:
-    q = tsquery(conn, query)
+    q, can_cut = _tsquery(conn, query)
     limit, offset = max(0, limit), max(0, offset)
     if q is None or limit == 0:
         return []
@@ -103,7 +114,9 @@ def search(conn: psycopg.Connection, query: str, *, account: str | None = None, 
     ids = [i for i, name in rows if account is None or name == account]
     if not ids:
         return []
-    found = conn.execute(_HITS, {"q": q, "accounts": ids, "limit": limit, "offset": offset}).fetchall()
+    broad = (account is None and can_cut
+             and search_broad.is_broad(conn, q, ids, cache_search.BROAD))  # BROAD read here: tests lower it
+    found = conn.execute(_NEWEST if broad else _RANKED, {"q": q, "accounts": ids, "limit": limit, "offset": offset}).fetchall()
     # The cache's snippets, not ts_headline's (which cuts at other words and drops the "…"):
     # a hit reads the same in the window and in `search` whichever store it comes from.
     shown = cache_search.snippets(query, [row[6] for row in found])
