@@ -10,6 +10,8 @@ before that.
 
 from __future__ import annotations
 
+import array
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,13 @@ if TYPE_CHECKING:
     from recbrowser.store.records import Note
 
 Span = tuple[int, int]
+
+try:  # C speed for a pixel's min/max, as services/waveform.py; gone from Python 3.13 on
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from audioop import minmax as _minmax
+except ImportError:  # pragma: no cover
+    _minmax = None
 
 
 @dataclass(frozen=True)
@@ -169,11 +178,12 @@ def _lanes(mine: list[tuple[int, int, str, str, str]], peaks: Peaks | None):
 def envelope(peaks: Peaks, start_ms: float, end_ms: float, width: int, channel: int | None = None) -> list[tuple[int, int]]:
     """(min, max) of the samples under each of `width` pixels between start_ms and end_ms; one
     channel, or the loudest of every channel. Pixels past the recording's end are (0, 0)."""
+    values, stride = _interleaved(peaks, channel)
     per_ms = 1 / peaks.bucket_ms
     n = peaks.buckets
-    channels = range(peaks.channels) if channel is None else (channel,)
     step = (end_ms - start_ms) / max(1, width)
     out = []
+    view = memoryview(values).cast("B") if _minmax is not None else None
     for x in range(width):
         a = int((start_ms + x * step) * per_ms)
         b = max(a + 1, int((start_ms + (x + 1) * step) * per_ms))
@@ -181,5 +191,31 @@ def envelope(peaks: Peaks, start_ms: float, end_ms: float, width: int, channel: 
             out.append((0, 0))
             continue
         a, b = max(0, a), min(n, b)
-        out.append((min(min(peaks.mins[c][a:b]) for c in channels), max(max(peaks.maxs[c][a:b]) for c in channels)))
+        if view is not None:  # one C call: the mins and maxs of these buckets lie side by side
+            out.append(_minmax(view[2 * stride * a:2 * stride * b], 2))
+        else:  # pragma: no cover - Python 3.13+
+            chunk = values[stride * a:stride * b]
+            out.append((min(chunk), max(chunk)))
     return out
+
+
+_packed: dict[tuple[int, int | None], tuple[Peaks, array.array, int]] = {}
+
+
+def _interleaved(peaks: Peaks, channel: int | None) -> tuple[array.array, int]:
+    """Min, max, min, max... for every bucket (of one channel, or of all side by side), made
+    once per peaks: what a frame reads."""
+    key = (id(peaks), channel)
+    kept = _packed.get(key)
+    if kept is not None and kept[0] is peaks:
+        return kept[1], kept[2]
+    channels = range(peaks.channels) if channel is None else (channel,)
+    stride = 2 * len(channels)
+    values = array.array("h", bytes(2 * stride * peaks.buckets))
+    for i, c in enumerate(channels):
+        values[2 * i::stride] = peaks.mins[c]
+        values[2 * i + 1::stride] = peaks.maxs[c]
+    if len(_packed) > 16:  # a few calls' worth
+        _packed.clear()
+    _packed[key] = (peaks, values, stride)
+    return values, stride

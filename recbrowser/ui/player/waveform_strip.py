@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from recbrowser.ui import compat
 from recbrowser.ui.call_pane.speaker_colors import SpeakerColors
 from recbrowser.ui.common.formatting import clock
 from recbrowser.ui.common.signals import emit
@@ -29,6 +30,7 @@ class RecordingStrip(QWidget):
     scrollRequested = Signal(int)  # wheel steps (+ back in time)
 
     def __init__(self, index: int, colors: SpeakerColors, parent: QWidget | None = None) -> None:
+        compat.keep_none_alive()  # each frame makes dozens of void calls (ui/compat.py)
         super().__init__(parent)
         self.index = index
         self.colors = colors
@@ -47,7 +49,7 @@ class RecordingStrip(QWidget):
     # -- what it shows ------------------------------------------------------------------------------
     def set_data(self, data: StripData, title: str = "") -> None:
         self.data, self.title = data, title
-        self._static = None
+        self._static_key = None
         self.view_start, self.view_span = 0.0, float(data.duration_ms)
         self.updateGeometry()
         self.update()
@@ -91,10 +93,11 @@ class RecordingStrip(QWidget):
         dpr = self.devicePixelRatioF()
         key = (self.width(), self.height(), dpr, self.view_start, self.view_span, self.palette().cacheKey())
         if self._static is None or self._static_key != key:
-            self._static = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
-            self._static.setDevicePixelRatio(dpr)
-            self._static.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(self._static)
+            size = QSize(int(self.width() * dpr), int(self.height() * dpr))
+            if self._static is None or self._static.size() != size:
+                self._static = QPixmap(size)
+                self._static.setDevicePixelRatio(dpr)
+            painter = QPainter(self._static)  # paint_static fills every pixel
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             self.paint_static(painter)
             painter.end()
