@@ -38,8 +38,8 @@ def synced(store, emu, monkeypatch):
     monkeypatch.setattr(WildixProvider, "transcript_retry_delays", ())
     account = add_account(store, emu)
     assert sync(store, account, emu, since_ms=emu.now_ms - 20 * DAY).ok
-    hold, overtalk, silence = (c.id for c in emu.calls[-3:])
-    return {"hold": hold, "overtalk": overtalk, "silence": silence}
+    review, hold, overtalk, silence = (c.id for c in emu.calls[-4:])
+    return {"review": review, "hold": hold, "overtalk": overtalk, "silence": silence}
 
 
 def open_call(qtbot, data_dir, store, emu, call_id: str, *, download: bool = True):
@@ -166,6 +166,17 @@ def test_a_long_silence_is_marked_from_the_audio(qtbot, data_dir, store, emu, sy
     [(start, end)] = strip.data.silences
     assert 5451 <= start <= 5700 and 20300 <= end <= 20500
     assert strip.tooltip_at(x_at(strip, 12000, 29000), 30).startswith("Silence 00:05–00:20")
+
+
+def test_the_review_call_shows_a_hold_two_overtalks_and_a_silence(qtbot, data_dir, store, emu, synced):
+    _window, pane = open_call(qtbot, data_dir, store, emu, synced["review"], download=False)
+    strip = pane.strip.strips[0]
+    assert strip.data.holds == [(8800, 23800)]
+    # Over the greeting (to 3.592 s) from 2.7 s; over the card number (to 27.409 s) from 26.9 s.
+    assert strip.data.overtalk == [(2700, 3592), (26900, 27409)]
+    # Not downloaded yet: the silence is the transcript's gap, from the refund's end to the next question.
+    assert strip.data.silences == [(26900 + 2914, 38800)]
+    assert all(word in pane.strip.legend.text() for word in ("hold", "overtalk", "silence"))
 
 
 def test_a_note_is_marked_at_its_moment(qtbot, data_dir, store, emu, synced):
