@@ -118,7 +118,9 @@ def test_without_skip_silence_the_silence_plays(qtbot, data_dir, store, emu, syn
 def test_the_lanes_show_each_speakers_sentences_where_they_are_said(qtbot, data_dir, store, emu, synced):
     _window, pane = open_call(qtbot, data_dir, store, emu, synced["overtalk"])
     strip = pane.strip.strips[0]
-    assert [lane.label for lane in strip.data.lanes] == [AGENT, CALLER]  # in the order they first speak
+    # In the order they first speak, named as in the transcript (the number in the tooltip).
+    assert [lane.label for lane in strip.data.lanes] == ["Anna Schmidt", "Maria Rossi"]
+    assert strip.tooltip_at(GUTTER // 2, lane_y(strip, 1)) == CALLER
     image = strip.grab().toImage()
     blue, orange = QColor(PALETTE[0]), QColor(PALETTE[1])  # the transcript's colours: agent, then caller
 

@@ -16,6 +16,7 @@ LANE_H = 16
 LANE_GAP = 3
 GUTTER = 96  # the lanes' names
 NOTE_MARK_H = 7
+TICK_STEPS_MS = (1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000)
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,23 @@ def lanes_height(data: StripData) -> int:
     return max(1, len(data.lanes)) * (LANE_H + LANE_GAP)
 
 
+def paint_grooves(p: QPainter, axis: TimeAxis, top: float, data: StripData, pal: QPalette) -> None:
+    """The lanes' grooves, drawn first: the marks and blocks go over them."""
+    groove = QColor(pal.color(QPalette.ColorRole.AlternateBase))
+    for i in range(len(data.lanes)):
+        p.fillRect(QRectF(axis.left, top + i * (LANE_H + LANE_GAP), axis.width, LANE_H), groove)
+
+
 def paint_lanes(p: QPainter, axis: TimeAxis, top: float, data: StripData, colors: SpeakerColors, pal: QPalette) -> None:
     """The lanes from `top` down: names in the gutter, one block per sentence in its speaker's
     colour; a stereo lane carries its channel's waveform behind its blocks."""
     text = pal.color(QPalette.ColorRole.Text)
-    groove = QColor(pal.color(QPalette.ColorRole.AlternateBase))
     p.save()
     font = p.font()
     font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
     p.setFont(font)
     for i, lane in enumerate(data.lanes):
         y = top + i * (LANE_H + LANE_GAP)
-        p.fillRect(QRectF(axis.left, y, axis.width, LANE_H), groove)
         p.setPen(colors.color(lane.speaker))
         label = p.fontMetrics().elidedText(lane.label, Qt.TextElideMode.ElideRight, GUTTER - 8)
         p.drawText(QRectF(2, y, GUTTER - 6, LANE_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
@@ -64,7 +70,7 @@ def paint_lanes(p: QPainter, axis: TimeAxis, top: float, data: StripData, colors
             faint = QColor(colors.color(lane.speaker))
             faint.setAlpha(70)
             paint_envelope(p, axis, y, LANE_H, envelope(data.peaks, axis.start_ms, axis.start_ms + axis.span_ms,
-                                                          int(axis.width), lane.channel), faint)
+                                                         int(axis.width), lane.channel), faint)
     p.setPen(Qt.PenStyle.NoPen)
     for b in data.blocks:
         r = axis.rect(b.start_ms, b.end_ms, top + b.lane * (LANE_H + LANE_GAP) + 2, LANE_H - 4)
@@ -149,13 +155,34 @@ def paint_notes(p: QPainter, axis: TimeAxis, top: float, height: float, data: St
     p.restore()
 
 
+def paint_time_axis(p: QPainter, axis: TimeAxis, top: float, pal: QPalette) -> None:
+    """Ticks and times under the lanes, a step that leaves ~80 px between labels."""
+    per_px = axis.span_ms / max(1.0, axis.width)
+    step = next((s for s in TICK_STEPS_MS if s / per_px >= 80), TICK_STEPS_MS[-1])
+    muted = pal.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
+    p.save()
+    font = p.font()
+    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
+    p.setFont(font)
+    p.setPen(muted)
+    fm = p.fontMetrics()
+    at = int(axis.start_ms // step) * step
+    while at <= axis.start_ms + axis.span_ms:
+        x = axis.x(at)
+        if x >= axis.left:
+            p.drawLine(QPointF(x, top), QPointF(x, top + fm.height() - 2))
+            p.drawText(QPointF(x + 3, top + fm.ascent()), clock(at))
+        at += step
+    p.restore()
+
+
 def tooltip(axis: TimeAxis, x: float, y: float, lanes_top: float, data: StripData) -> str:
     """What is under (x, y): the sentence of a block, a note, or a mark's name and length."""
     ms = axis.ms(x)
     slack = 3 * axis.span_ms / max(1.0, axis.width)  # three pixels either way
     if x < axis.left:
         lane = int((y - lanes_top) // (LANE_H + LANE_GAP))
-        return data.lanes[lane].label if y >= lanes_top and 0 <= lane < len(data.lanes) else ""
+        return data.lanes[lane].speaker or data.lanes[lane].label if y >= lanes_top and 0 <= lane < len(data.lanes) else ""
     if y >= lanes_top:
         lane = int((y - lanes_top) // (LANE_H + LANE_GAP))
         for b in data.blocks:

@@ -165,14 +165,20 @@ def _lanes(mine: list[tuple[int, int, str, str, str]], peaks: Peaks | None):
         speakers.setdefault(p, spk or p)
     if peaks is not None and peaks.channels == 2:
         # Stereo: the channels are the lanes, far party (caller) first, our side (agent) second.
-        lanes = [Lane(f"{speakers.get('caller', 'Caller')} · left", speakers.get("caller", "caller"), 0),
-                 Lane(f"{speakers.get('agent', 'Agent')} · right", speakers.get("agent", "agent"), 1)]
+        lanes = [Lane(f"{short(speakers.get('caller', 'Caller'))} · left", speakers.get("caller", "caller"), 0),
+                 Lane(f"{short(speakers.get('agent', 'Agent'))} · right", speakers.get("agent", "agent"), 1)]
         others = [p for p in speakers if p not in ("caller", "agent")]
         order = {"caller": 0, "agent": 1, **{p: i % 2 for i, p in enumerate(others)}}
         return lanes, lambda p, _spk: order.get(p, 0)
     order = {p: i for i, p in enumerate(speakers)}
-    lanes = [Lane(spk or p, spk) for p, spk in speakers.items()]
+    lanes = [Lane(short(spk) or p, spk) for p, spk in speakers.items()]
     return lanes, lambda p, _spk: order[p]
+
+
+def short(speaker: str) -> str:
+    """A lane's name: "Anna Schmidt" of "Anna Schmidt <201>" (the tooltip has it whole)."""
+    name = speaker.split(" <", 1)[0].strip()
+    return name or speaker
 
 
 def envelope(peaks: Peaks, start_ms: float, end_ms: float, width: int, channel: int | None = None) -> list[tuple[int, int]]:

@@ -13,15 +13,14 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from recbrowser.ui import compat
 from recbrowser.ui.call_pane.speaker_colors import SpeakerColors
-from recbrowser.ui.common.formatting import clock
 from recbrowser.ui.common.signals import emit
 from recbrowser.ui.player import speaker_lanes as lanes
 from recbrowser.ui.player.speaker_lanes import GUTTER, TimeAxis
 from recbrowser.ui.player.strip_data import StripData, envelope
 
-WAVE_H = 44
+WAVE_H = 52
 TOP = 14  # the row of labels and note flags over the waveform
-BOTTOM = 2
+BOTTOM = 14  # the time axis
 
 
 class RecordingStrip(QWidget):
@@ -115,6 +114,7 @@ class RecordingStrip(QWidget):
         pal, axis, data = self.palette(), self.axis(), self.data
         h = self.height()
         p.fillRect(QRectF(0, 0, self.width(), h), pal.color(QPalette.ColorRole.Base))
+        lanes.paint_grooves(p, axis, self.lanes_top, data, pal)
         lanes.paint_marks(p, axis, TOP, h - TOP - BOTTOM, data, pal)
         wave = QRectF(axis.left, TOP, axis.width, WAVE_H)
         text = pal.color(QPalette.ColorRole.Text)
@@ -127,16 +127,15 @@ class RecordingStrip(QWidget):
             p.drawLine(QPointF(wave.left(), wave.center().y()), QPointF(wave.right(), wave.center().y()))
             p.drawText(wave, Qt.AlignmentFlag.AlignCenter, "The waveform shows once the recording is downloaded")
         lanes.paint_lanes(p, axis, self.lanes_top, data, self.colors, pal)
-        lanes.paint_notes(p, axis, TOP - 2, h - TOP, data, pal)
+        lanes.paint_notes(p, axis, TOP - 2, h - TOP - BOTTOM + 2, data, pal)
         lanes.paint_labels(p, axis, 0, data, pal)
+        lanes.paint_time_axis(p, axis, h - BOTTOM + 1, pal)
         p.setPen(text)
         font = p.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         p.setFont(font)
         p.drawText(QRectF(2, TOP, GUTTER - 6, WAVE_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
                    self.title or "Recording")
-        p.drawText(QRectF(axis.left, 0, axis.width, TOP), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                   clock(int(axis.start_ms + axis.span_ms)))
 
     # -- mouse ---------------------------------------------------------------------------------------
     def _ms_at(self, x: float) -> int:
