@@ -1,6 +1,7 @@
-"""A stereo recording's lanes are its two channels: Bandwidth records the far party (the caller)
-on the left and our side (the agent) on the right. Synced from the Bandwidth emulator over
-loopback, downloaded, its peaks read by ffmpeg."""
+"""The strip on other providers' media, synced from their emulators over loopback, downloaded,
+its peaks read by ffmpeg: a stereo recording's lanes are its two channels (Bandwidth records the
+far party, the caller, on the left and our side, the agent, on the right), and a Voki video
+call's waveform is its WebM's audio track."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from support.bandwidth_helpers import add_account, fresh_bandwidth_tokens, sync  # noqa: F401
+from support.voki_helpers import fresh_voki_tokens  # noqa: F401
 
 from recbrowser.emulators.bandwidth import DAY_MS, NEW_SHAPE_DAYS, BandwidthEmulator
 from recbrowser.ui.common.settings import open_settings
@@ -55,3 +57,42 @@ def test_a_stereo_recording_has_one_lane_per_channel(qtbot, data_dir, store):
             assert block.lane == (0 if p.speaker == "caller" else 1), p.text
     finally:
         emu.stop()
+
+
+def test_a_voki_video_calls_waveform_is_its_audio_track(qtbot, data_dir, store):
+    from support import voki_helpers
+
+    from recbrowser.emulators.voki import VokiEmulator
+    from recbrowser.services.downloads import download_call
+    from recbrowser.ui.call_pane.call_pane import CallPane
+    from recbrowser.ui.common.settings import Preferences
+    from recbrowser.ui.player.player import Player
+
+    emu = VokiEmulator(calls=12, seed=3)
+    emu.start()
+    try:
+        account = voki_helpers.add_account(store, emu)
+        assert voki_helpers.sync(store, account, emu).ok
+        emu_call = next(c for c in emu.calls if c.status == "completed" and c.recording == "ok")
+        call = store.get_call("vk", emu_call.id)
+        provider = voki_helpers.provider_for(account, emu)
+        try:
+            (media,) = download_call(store, account, provider, call, data_dir.media)
+        finally:
+            provider.close()
+    finally:
+        emu.stop()
+    assert media.path.suffix == ".webm"
+    pane = CallPane(Player(Preferences(open_settings(data_dir.settings))), database=data_dir.database,
+                    peaks=data_dir.peaks)
+    qtbot.addWidget(pane)
+    pane.resize(600, 800)
+    pane.show()
+    pane.show_call("vk", call, {})
+    [strip] = pane.strip.strips
+    qtbot.waitUntil(lambda: strip.data.peaks is not None, timeout=WAIT)
+    peaks = strip.data.peaks
+    # The whole call, and someone speaking in it (the emulator's speech clips, not a silent track).
+    assert abs(peaks.duration_ms - call.recordings[0].duration_ms) < 1000
+    assert max(max(peaks.maxs[c]) for c in range(peaks.channels)) > 3000
+    assert (data_dir.peaks / f"{store.media_for_call('vk', call.provider_id)[0].sha256}.dat").is_file()  # kept
