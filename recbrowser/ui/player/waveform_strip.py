@@ -79,10 +79,6 @@ class RecordingStrip(QWidget):
     def lanes_top(self) -> int:
         return TOP + WAVE_H + 4
 
-    def x_of(self, ms: float) -> float:
-        """Where the moment `ms` is drawn (tests click there)."""
-        return self.axis().x(ms)
-
     def tooltip_at(self, x: float, y: float) -> str:
         return lanes.tooltip(self.axis(), x, y, self.lanes_top, self.data)
 
