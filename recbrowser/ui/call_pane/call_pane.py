@@ -19,15 +19,18 @@ from recbrowser.services.recording_timeline import RecordingTimeline
 from recbrowser.ui.call_pane.call_details import details_html
 from recbrowser.ui.call_pane.call_notes import CallNotes, NotesState
 from recbrowser.ui.call_pane.notes_panel import NotesPanel
+from recbrowser.ui.call_pane.strip_presenter import StripPresenter
 from recbrowser.ui.call_pane.tags_editor import TagsEditor
 from recbrowser.ui.call_pane.transcript_pane import TranscriptPane
 from recbrowser.ui.common import shortcuts
 from recbrowser.ui.common.empty_state import CALL_PANE_EMPTY, empty_label
 from recbrowser.ui.common.formatting import clock, local_full
 from recbrowser.ui.common.signals import emit
+from recbrowser.ui.player.conversation_strip import ConversationStrip
 from recbrowser.ui.player.play_log import PlayLog
 from recbrowser.ui.player.player import Player
 from recbrowser.ui.player.player_controls import PlayerControls
+from recbrowser.ui.player.skip_silence import SilenceSkipper
 from recbrowser.ui.player.video_area import VideoArea
 
 TAB_TRANSCRIPT, TAB_NOTES, TAB_SUMMARY, TAB_DETAILS = range(4)
@@ -48,7 +51,9 @@ class CallPane(QWidget):
         parent: QWidget | None = None,
         database: Path | None = None,
         pool: QThreadPool | None = None,
+        peaks: Path | None = None,
     ) -> None:
+        """`peaks`: where waveform peaks are kept (DataDir.peaks); None draws no waveform."""
         super().__init__(parent)
         self.account: str | None = None
         self.call: Call | None = None
@@ -68,6 +73,12 @@ class CallPane(QWidget):
         self.tags = TagsEditor()
         self.controls = PlayerControls(player)
         self.video = VideoArea(player)
+        # The conversation: a waveform and speaker lanes per recording, and Skip silence.
+        self.strip = ConversationStrip()
+        self.skipper = SilenceSkipper(player, self)
+        self.controls.skip_silence.toggled.connect(self.skipper.set_enabled)
+        self.strips = StripPresenter(self.strip, self.skipper, database=database, peaks_folder=peaks, pool=pool, parent=self)
+        self.strips.seekRequested.connect(self._seek_sentence)
         self.transcript = TranscriptPane(follow_audio=follow_audio)
         self.transcript.sentenceClicked.connect(self._seek_sentence)
         self.transcript.view.noteClicked.connect(self._seek)
@@ -103,6 +114,7 @@ class CallPane(QWidget):
         layout.addWidget(self.subtitle)
         layout.addWidget(self.tags)
         layout.addWidget(self.controls)
+        layout.addWidget(self.strip)
         layout.addWidget(self.video, 2)
         layout.addWidget(self.tabs, 5)
         self.empty = empty_label(CALL_PANE_EMPTY)
@@ -139,10 +151,13 @@ class CallPane(QWidget):
         """The player now holds this call's recording `index`."""
         self.playing_recording = index
         self.transcript.set_position(self._player.position(), index)
+        self.strips.set_playing(index if self._plays_this_call() else None, self._player.position())
         self._show_recording()
 
     def _on_position(self, ms: int) -> None:
-        self.transcript.set_position(ms, self.playing_recording if self._plays_this_call() else 0)
+        plays = self._plays_this_call()
+        self.transcript.set_position(ms, self.playing_recording if plays else 0)
+        self.strips.set_playing(self.playing_recording if plays else None, ms)
         self._show_recording()
 
     def _show_recording(self) -> None:
@@ -156,6 +171,9 @@ class CallPane(QWidget):
         self.controls.show_recording(timeline.label(self.playing_recording, segment))
 
     def _on_media(self, label: str) -> None:
+        if self._plays_this_call() and label:
+            self.strips.load_peaks()  # just downloaded: its waveform can be drawn now
+            self.strips.set_playing(self.playing_recording, self._player.position())
         if self._play_from is not None and self._plays_this_call() and label:
             self._player.seek(self._play_from)  # kept by the Player until the file has loaded
             self._play_from = None
@@ -208,6 +226,7 @@ class CallPane(QWidget):
     def _show_notes(self, state: NotesState) -> None:
         self.notes.set_notes(state.notes)
         self.transcript.set_notes(state.notes)
+        self.strips.set_notes(state.notes)
         self.tags.set_tags(state.tags)
         self.tags.set_known(state.known_tags)
         emit(self.tagsInUse, state.known_tags)
@@ -237,6 +256,7 @@ class CallPane(QWidget):
         self.stack.setCurrentIndex(0)
         self.transcript.set_segments(None, "select")
         self.video.set_call(None)
+        self.strips.clear()
         self._load_notes(None, None)
 
     def show_call(self, account: str, call: Call, media_paths: dict[str, str]) -> None:
@@ -256,6 +276,7 @@ class CallPane(QWidget):
         self.timeline = RecordingTimeline(call)
         places = [self.timeline.place_of(s) for s in call.segments] if call.segments else None
         self.transcript.set_segments(call.segments, call.transcript_status, places)
+        self.strips.show_call(account, call, self.timeline)
         self._show_recording()
         self.video.set_call(call)
         self.summary.setPlainText(call.summary or "")

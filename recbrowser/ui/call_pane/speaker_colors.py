@@ -22,3 +22,9 @@ class SpeakerColors:
         if key not in self._assigned:
             self._assigned[key] = QColor(PALETTE[len(self._assigned) % len(PALETTE)])
         return self._assigned[key]
+
+
+# The conversation strip's marks (ui/player/speaker_lanes.py), picked like the speakers' hues:
+# overtalk a red apart from every speaker's, hold an amber hatch, silence drawn from the palette.
+OVERTALK = "#e03131"
+HOLD = "#e8a317"

@@ -48,6 +48,10 @@ class PlayerControls(QWidget):
             self.speed.addItem(rate_label(r), r)
         self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed.activated.connect(lambda i: player.set_rate(self.speed.itemData(i)))
+        # Jumps over the silences the conversation strip marks (ui/player/skip_silence.py).
+        self.skip_silence = QToolButton(text="Skip silence", checkable=True, autoRaise=True,
+                                        toolTip="While playing, jump over silences of 2 seconds or more")
+        self.skip_silence.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.volume = QSlider(Qt.Orientation.Horizontal, toolTip="Volume")
         self.volume.setRange(0, 100)
         self.volume.setFixedWidth(80)
@@ -85,6 +89,7 @@ class PlayerControls(QWidget):
         row.addStretch(1)
         row.addWidget(QLabel("Speed"))
         row.addWidget(self.speed)
+        row.addWidget(self.skip_silence)
         row.addSpacing(10)
         row.addWidget(volume_icon)
         row.addWidget(self.volume)

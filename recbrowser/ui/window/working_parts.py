@@ -57,7 +57,8 @@ def build(data_dir: DataDir, prefs: Preferences, pools: Pools, secrets_for: Call
     player = Player(prefs, parent, start=False)
     return WorkingParts(
         player=player,
-        call_pane=CallPane(player, follow_audio=prefs.follow_audio, database=database, pool=pools.interactive),
+        call_pane=CallPane(player, follow_audio=prefs.follow_audio, database=database, pool=pools.interactive,
+                           peaks=data_dir.peaks),
         sync=SyncController(database, secrets_for, account_names, pools.background, parent, team=data_dir.team),
         calls=CallController(database, media, secrets_for, pools.interactive, parent),
         exports=ExportController(database, media, secrets_for, pools.background, parent),
