@@ -240,3 +240,11 @@ def _hits(conn: sqlite3.Connection, expr: str, rows: list[tuple[int, tuple]]) ->
         )
         for (kind, d), snip in zip(rows, snippets, strict=True)
     ]
+
+
+def warm(conn: sqlite3.Connection) -> None:
+    """What the first search on a connection pays before its own hits: the schema, each FTS
+    table's structure record, and the snippets' TEMP table."""
+    for table in ("segments_fts", "summaries_fts"):
+        conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH '\"a\"' LIMIT 1").fetchall()
+    conn.execute(_SNIPPET_TABLE)
