@@ -92,7 +92,8 @@ def print_search(r: dict) -> None:
           f"{r['search_max_ms']} ms ({r['search_max_word']}), median {r['search_median_ms']} ms, p95 {r['search_p95_ms']} ms; "
           f"the first search after start-up {r['search_first_ms']} ms; the search alone median {r['search_only_median_ms']} "
           f"ms, p95 {r['search_only_p95_ms']} ms, max {r['search_only_max_ms']} ms (target: every search <= 150 ms)", flush=True)
-    print("  every sample (ms): " + ", ".join(f"{w} {ms}" for w, ms in r["search_samples"]), flush=True)
+    print("  every sample, ms (the search in its worker; results shown to painted): "
+          + ", ".join(f"{w} {ms} ({sx}; {p})" for w, ms, sx, p in r["search_samples"]), flush=True)
 
 
 def search_only(args, env: dict) -> None:

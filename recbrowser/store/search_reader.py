@@ -23,10 +23,27 @@ T = TypeVar("T")
 # The pages a search reads most: the hit lists of the words typed and each hit's length (bm25,
 # 53 MB at a million calls): as much as a Store's connection keeps.
 CACHE_MB = 64
-# A search is several statements: interrupt() also raises a flag that SQLite's progress handler
-# reads every CHECK_EVERY instructions, so an interrupt that lands between two statements (where
-# SQLite forgets it) still stops the next one.
-CHECK_EVERY = 100
+
+
+class _Stoppable:
+    """The connection as a search sees it: an interrupt that lands between two of its statements
+    (where SQLite forgets it) stops the next one. Not a progress handler: that would take the
+    GIL every few hundred instructions, and wait for it whenever the UI thread holds it."""
+
+    def __init__(self, conn: sqlite3.Connection, reader: SQLiteSearchReader) -> None:
+        self._conn, self._reader = conn, reader
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        self._check()
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows) -> sqlite3.Cursor:
+        self._check()
+        return self._conn.executemany(sql, rows)
+
+    def _check(self) -> None:
+        if self._reader._stop:
+            raise sqlite3.OperationalError("interrupted")
 
 
 class SQLiteSearchReader:
@@ -38,7 +55,6 @@ class SQLiteSearchReader:
             self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA temp_store = MEMORY")
             self._conn.execute(f"PRAGMA cache_size = {-int(cache_mb) * 1024}")
-            self._conn.set_progress_handler(lambda: self._stop, CHECK_EVERY)
         except sqlite3.Error as e:
             raise StoreError(f"Cannot read the cache {path} ({e}): check that the file is still there.") from None
 
@@ -64,7 +80,7 @@ class SQLiteSearchReader:
     def _read(self, fn: Callable[..., T], *args, **kwargs) -> T:
         self._stop = False  # an interrupt from here on stops this read
         with self._reading():
-            return fn(self._conn, *args, **kwargs)
+            return fn(_Stoppable(self._conn, self), *args, **kwargs)
 
     def search(self, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0) -> list[SearchHit]:
         from recbrowser.store import search as fts
