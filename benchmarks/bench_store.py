@@ -8,13 +8,16 @@
    into the same schema (same indexes; FTS rows by executemany too) in one transaction. The two
    run interleaved page by page (so load on the machine hits both alike); generating the rows
    is not timed on either side.
-2. Search the 5*N segments: median and p95 of `Store.search(limit=50)` for rare, mid-frequency,
-   common, prefix and phrase queries, against LIKE '%word%' finding every match (a full scan)
-   and LIKE finding the 50 newest matches (stops early; cannot rank).
+   Run --ingest-runs times (default 3): the median ratio.
+2. Search the 5*N segments: `Store.search(limit=50)` for rare, mid-frequency, common, prefix
+   (one to four letters) and phrase queries: warm median, p95 and max, and cold (the first
+   search after opening the store) median, p95 and max; against LIKE '%word%' finding every
+   match (a full scan) and LIKE finding the 50 newest matches (stops early; cannot rank).
 3. Keyset pages of 100 calls at depth 0 and at depth 0.9*N, for a few filters and every sort,
    and the jump to the middle of the list (`cursors_at`, then a page of 200).
 
     .venv/bin/python benchmarks/bench_store.py --paging-only DATA_DIR/recbrowser.sqlite3
+    .venv/bin/python benchmarks/bench_store.py --search-only DATA_DIR/recbrowser.sqlite3
 """
 
 from __future__ import annotations
@@ -49,12 +52,15 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+def timed(fn: Callable[[], object], repeat: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall times of `repeat` calls; their CPU times (this thread, where SQLite runs) into `cpu`."""
     out = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         fn()
         out.append(time.perf_counter() - t)
+        if cpu is not None:
+            cpu.append(time.thread_time() - c)
     return out
 
 
@@ -71,10 +77,12 @@ def bare_rows(page: list, first_call: int, first_segment: int) -> tuple[list, li
         calls.append((call_id, 1, c.provider_id, c.start_ms, c.direction, c.from_party.number, c.from_party.name,
                       c.to_party.number, c.to_party.name, c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms,
                       c.hold_ms, 1, c.audio_reason, c.transcript_status, c.summary, len(c.legs),
-                      json.dumps(c.raw), 0, 0))
+                      json.dumps(c.raw), 0, 0, c.sentiment, c.queue, c.department, json.dumps(list(c.provider_tags)),
+                      c.language, json.dumps(c.details)))
         for leg in c.legs:
             legs.append((call_id, leg.index, leg.provider_id, leg.start_ms, leg.from_party.number, leg.from_party.name,
-                         leg.to_party.number, leg.to_party.name, leg.status, leg.duration_ms, leg.talk_ms))
+                         leg.to_party.number, leg.to_party.name, leg.status, leg.duration_ms, leg.talk_ms, leg.ring_ms,
+                         leg.hold_ms, leg.call_type))
         for r in c.recordings:
             recs.append((call_id, 1, r.provider_id, r.file_name, r.format, r.size, r.duration_ms, r.start_ms,
                          r.expires_ms, r.leg, "{}"))
@@ -88,15 +96,18 @@ def bare_rows(page: list, first_call: int, first_segment: int) -> tuple[list, li
 _BARE_CALL = (
     "INSERT INTO calls (id, account_id, provider_id, start_ms, direction, from_number, from_name, to_number, to_name, "
     "agent, status, duration_ms, ring_ms, talk_ms, hold_ms, has_audio, audio_reason, transcript_status, summary, "
-    "leg_count, raw_json, first_seen_ms, updated_ms) VALUES (" + ", ".join("?" * 23) + ")"
+    "leg_count, raw_json, first_seen_ms, updated_ms, sentiment, queue, department, provider_tags, language, details_json) "
+    "VALUES (" + ", ".join("?" * 29) + ")"
 )
 
 
-def ingest(folder: Path, n: int, bare: bool) -> tuple[float, float | None]:
+def ingest(folder: Path, n: int, bare: bool) -> tuple[float, float | None, float, float]:
     """Both ingests interleaved page by page, so machine load hits them alike and the ratio holds.
 
     Store: `upsert_calls`, one transaction per page. Bare: plain executemany of the same rows
-    into the same schema (made by Store.open: same indexes), all in one transaction.
+    into the same schema (made by Store.open: same indexes), all in one transaction. Returns
+    both wall times and both CPU times of this thread (SQLite runs in it): on a machine shared
+    with other work the CPU times say what each path costs whatever the others took.
     """
     store = Store.open(folder / "store.sqlite3")
     acc = store.add_account(Account(name="bench", provider="yeastar"))
@@ -109,34 +120,37 @@ def ingest(folder: Path, n: int, bare: bool) -> tuple[float, float | None]:
             conn.execute(f"PRAGMA {pragma}")
         conn.execute("INSERT INTO accounts (id, name, provider, settings_json, created_ms) VALUES (1, 'bench', 'y', '{}', 0)")
         conn.execute("BEGIN")
-    t_store = t_bare = 0.0
+    t_store = t_bare = c_store = c_bare = 0.0
     done = 0
     for i, page in enumerate(Generator(seed=1).pages(n, PAGE)):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         with store.transaction():
             store.upsert_calls(acc.id, page)
         t_store += time.perf_counter() - t
+        c_store += time.thread_time() - c
         if conn is not None:
             calls, legs, recs, segs, fts = bare_rows(page, done, done * 5)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             conn.executemany(_BARE_CALL, calls)
             conn.executemany(INSERT_LEG, legs)
             conn.executemany(INSERT_RECORDING, recs)
             conn.executemany(INSERT_SEGMENT, segs)
             conn.executemany("INSERT INTO segments_fts (rowid, text) VALUES (?, ?)", fts)
             t_bare += time.perf_counter() - t
+            c_bare += time.thread_time() - c
         done += len(page)
         if i % 100 == 99:
             print(f"  {done:,} calls: store {done / t_store:,.0f} calls/s"
                   + (f", bare {done / t_bare:,.0f} calls/s" if conn else ""), file=sys.stderr)
     store.close()
     if conn is None:
-        return t_store, None
-    t = time.perf_counter()
+        return t_store, None, c_store, 0.0
+    t, c = time.perf_counter(), time.thread_time()
     conn.execute("COMMIT")
     t_bare += time.perf_counter() - t
+    c_bare += time.thread_time() - c
     conn.close()
-    return t_store, t_bare
+    return t_store, t_bare, c_store, c_bare
 
 
 _LIKE_ALL = "SELECT s.id, c.start_ms FROM segments s JOIN calls c ON c.id = s.call_id WHERE s.text LIKE ?"
@@ -145,36 +159,61 @@ _LIKE_NEWEST = (
 )
 
 
-def bench_search(store: Store, n_segments: int, repeat: int, like_repeat: int) -> list[str]:
-    conn = store._conn
-    queries = {
-        "rare word": RARE,
-        "mid-frequency word": MID,
-        "common word": COMMON,
-        "prefix pric*": ["pric*"],
-        'phrase "next week"': ['"next week"'],
-    }
-    lines = [f"search over {n_segments:,} segments, limit 50 ({repeat} runs each):"]
-    for label, words in queries.items():
-        hits = [conn.execute("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH ?",
-                             (store_fts(w),)).fetchone()[0] for w in words]
-        for w in words:  # warm the page cache the way an open app has it
-            store.search(w)
-        runs: list[float] = []
-        for i in range(repeat):
-            w = words[i % len(words)]
-            runs += timed(lambda w=w: store.search(w, limit=50), 1)
-        like_word = words[0].strip('"*')
-        # Two LIKE baselines: every match (a full scan: what ranking needs, and all a rare word
-        # can do), and the 50 newest matches (the planner walks calls newest first and stops
-        # early, which is fast for frequent words but cannot rank).
-        like_all = timed(lambda lw=like_word: conn.execute(_LIKE_ALL, (f"%{lw}%",)).fetchall(), like_repeat)
-        like_new = timed(lambda lw=like_word: conn.execute(_LIKE_NEWEST, (f"%{lw}%",)).fetchall(), like_repeat)
-        med, all_med, new_med = statistics.median(runs), statistics.median(like_all), statistics.median(like_new)
-        lines.append(
-            f"  {label:20} ~{statistics.mean(hits):>8,.0f} hits  median {ms(med):>10}  p95 {ms(p95(runs)):>10}"
-            f"  | LIKE all {ms(all_med):>11} ({all_med / med:,.0f}x)  LIKE newest 50 {ms(new_med):>10} ({new_med / med:,.1f}x)"
-        )
+SEARCHES = {
+    "rare word": RARE,
+    "mid-frequency word": MID,
+    "common word": COMMON,
+    "prefix pric*": ["pric*"],
+    "1-3 letter prefixes": ["k*", "ka*", "kal*", "r*", "re*", "p*", "pr*", "d*", "de*", "del*"],
+    'phrase "next week"': ['"next week"'],
+}
+
+
+def bench_search(path: Path, n_segments: int, repeat: int, like_repeat: int) -> list[str]:
+    """Cold: the first search on a freshly opened Store (its page cache empty; the OS's warm, as
+    on a machine that has just read the file), one open per sample. Warm: later searches. Each
+    also as CPU time of this thread (SQLite runs in it), which load on a shared machine does not
+    inflate the way it inflates wall time."""
+    lines = [f"search over {n_segments:,} segments, limit 50; cold = first search after opening the store "
+             f"({max(3, repeat // 5)} opens per word), warm = {repeat} runs:"]
+    with Store.open(path) as store:
+        conn = store._conn
+        for label, words in SEARCHES.items():
+            hits = [conn.execute("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH ?",
+                                 (store_fts(w),)).fetchone()[0] for w in words]
+            cold: list[float] = []
+            cold_cpu: list[float] = []
+            for i in range(max(3, repeat // 5) * len(words)):
+                word = words[i % len(words)]
+                with Store.open(path) as fresh:
+                    cold += timed(lambda w=word, s=fresh: s.search(w, limit=50), 1, cold_cpu)
+            for w in words:  # warm the page cache the way an open app has it
+                store.search(w)
+            runs: list[float] = []
+            cpu: list[float] = []
+            for i in range(max(repeat, 3 * len(words))):
+                w = words[i % len(words)]
+                runs += timed(lambda w=w: store.search(w, limit=50), 1, cpu)
+            like_word = words[0].strip('"*')
+            # Two LIKE baselines: every match (a full scan: what ranking needs, and all a rare word
+            # can do), and the 50 newest matches (stops early: the comparable one for frequent
+            # words, which are listed newest first too; it cannot rank).
+            like_all = timed(lambda lw=like_word: conn.execute(_LIKE_ALL, (f"%{lw}%",)).fetchall(), like_repeat)
+            like_new = timed(lambda lw=like_word: conn.execute(_LIKE_NEWEST, (f"%{lw}%",)).fetchall(), like_repeat)
+            med, all_med, new_med = statistics.median(runs), statistics.median(like_all), statistics.median(like_new)
+            lines.append(
+                f"  {label:20} ~{statistics.mean(hits):>9,.0f} hits  warm median {ms(med):>9} p95 {ms(p95(runs)):>9} "
+                f"max {ms(max(runs)):>9} | cold median {ms(statistics.median(cold)):>9} p95 {ms(p95(cold)):>9} "
+                f"max {ms(max(cold)):>9} | LIKE all {ms(all_med):>11} ({all_med / med:,.0f}x)"
+                f"  LIKE newest 50 {ms(new_med):>10} ({new_med / med:,.1f}x)\n"
+                f"  {'':20} {'':15} CPU: warm median {ms(statistics.median(cpu)):>9} p95 {ms(p95(cpu)):>9} "
+                f"max {ms(max(cpu)):>9} | cold median {ms(statistics.median(cold_cpu)):>9} p95 {ms(p95(cold_cpu)):>9} "
+                f"max {ms(max(cold_cpu)):>9}"
+            )
+            if len(words) > 1 and label.startswith("1-3"):
+                lines.append("    per prefix, warm median (CPU): " + ", ".join(
+                    f"{w} {ms(statistics.median(runs[i::len(words)]))} ({ms(statistics.median(cpu[i::len(words)]))})"
+                    for i, w in enumerate(words)))
     return lines
 
 
@@ -223,6 +262,9 @@ def main() -> None:
     ap.add_argument("--skip-bare", action="store_true", help="skip the bare-sqlite3 ingest (no ingest ratio)")
     ap.add_argument("--paging-only", type=Path, default=None, metavar="DATABASE",
                     help="only the paging figures, on an existing cache (e.g. one made by gen_data.py)")
+    ap.add_argument("--search-only", type=Path, default=None, metavar="DATABASE",
+                    help="only the search figures, on an existing cache (e.g. one made by gen_data.py)")
+    ap.add_argument("--ingest-runs", type=int, default=3, help="ingests (store and bare, interleaved): the median ratio")
     args = ap.parse_args()
     if args.paging_only:
         with Store.open(args.paging_only) as store:
@@ -233,35 +275,62 @@ def main() -> None:
                 store.list_calls(f, limit=100)
             print("\n".join(bench_paging(store, n, args.repeat)), flush=True)
         return
+    if args.search_only:
+        with Store.open(args.search_only) as store:
+            n = store.count_calls(CallFilter())
+        print(f"search on {args.search_only}: {n:,} calls, {describe(args.search_only)}, "
+              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, SQLite {sqlite3.sqlite_version}, load {os.getloadavg()[0]:.1f}",
+              flush=True)
+        print("\n".join(bench_search(args.search_only, 5 * n, args.repeat, like_repeat=3)), flush=True)
+        print(f"load {os.getloadavg()[0]:.1f}")
+        return
     n = max(PAGE, int(1_000_000 * args.scale))
     folder = Path(args.dir or tempfile.mkdtemp(prefix="recbrowser-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("store.sqlite3", "bare.sqlite3"):
-        for p in folder.glob(name + "*"):
-            p.unlink()
     started = datetime.now(UTC)
     print(f"recbrowser store benchmark, {started:%Y-%m-%d %H:%M} UTC, scale {args.scale} = {n:,} calls, "
           f"{5 * n:,} segments; {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}")
-    t_store, t_bare = ingest(folder, n, not args.skip_bare)
-    out = [f"ingest via Store.upsert_calls (pages of {PAGE:,}, one transaction each): {n / t_store:,.0f} calls/s "
-           f"({5 * n / t_store:,.0f} segments/s), {t_store:.1f} s"]
-    if t_bare is not None:
-        out.append(f"ingest via bare sqlite3 executemany (one transaction): {n / t_bare:,.0f} calls/s, {t_bare:.1f} s")
-        out.append(f"  ratio store / bare: {t_bare / t_store:.2f} (target >= 0.8)")
-        for p in folder.glob("bare.sqlite3*"):
-            p.unlink()
-    # Searches and pages run on a connection of their own, as in the app (the UI never
+          f"SQLite {sqlite3.sqlite_version}, load {os.getloadavg()[0]:.1f}")
+    ratios, cpu_ratios = [], []
+    for run in range(1, max(1, args.ingest_runs) + 1):
+        for name in ("store.sqlite3", "bare.sqlite3"):
+            for p in folder.glob(name + "*"):
+                p.unlink()
+        t_store, t_bare, c_store, c_bare = ingest(folder, n, not args.skip_bare)
+        out = [f"ingest run {run} via Store.upsert_calls (pages of {PAGE:,}, one transaction each): "
+               f"{n / t_store:,.0f} calls/s ({5 * n / t_store:,.0f} segments/s), {t_store:.1f} s (CPU {c_store:.1f} s)"]
+        if t_bare is not None:
+            ratios.append(t_bare / t_store)
+            cpu_ratios.append(c_bare / c_store)
+            out.append(f"  via bare sqlite3 executemany (one transaction): {n / t_bare:,.0f} calls/s, {t_bare:.1f} s "
+                       f"(CPU {c_bare:.1f} s); ratio store / bare {ratios[-1]:.2f} (CPU {cpu_ratios[-1]:.2f}); "
+                       f"load {os.getloadavg()[0]:.1f}")
+            for p in folder.glob("bare.sqlite3*"):
+                p.unlink()
+        print("\n".join(out), flush=True)
+    if ratios:
+        print(f"ingest ratio store / bare, median of {len(ratios)}: {statistics.median(ratios):.2f} "
+              f"(runs: {', '.join(f'{r:.2f}' for r in ratios)}; target >= 0.8); by CPU time "
+              f"{statistics.median(cpu_ratios):.2f} ({', '.join(f'{r:.2f}' for r in cpu_ratios)})", flush=True)
+    print(f"database: {describe(folder / 'store.sqlite3')}", flush=True)
+    # Searches and pages run on connections of their own, as in the app (the UI never
     # reads through the sync worker's connection).
-    store = Store.open(folder / "store.sqlite3")
-    print("\n".join(out), flush=True)
-    size = sum(p.stat().st_size for p in folder.glob("store.sqlite3*"))
-    print(f"database size: {size / 1e6:,.0f} MB", flush=True)
-    print("\n".join(bench_search(store, 5 * n, args.repeat, like_repeat=3)), flush=True)
-    print("\n".join(bench_paging(store, n, args.repeat)), flush=True)
-    store.close()
+    print("\n".join(bench_search(folder / "store.sqlite3", 5 * n, args.repeat, like_repeat=3)), flush=True)
+    with Store.open(folder / "store.sqlite3") as store:
+        print("\n".join(bench_paging(store, n, args.repeat)), flush=True)
     if args.dir is None:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def describe(path: Path) -> str:
+    """Schema version and size on disk (the file and its WAL)."""
+    conn = sqlite3.connect(path)
+    try:
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    finally:
+        conn.close()
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if ".bak-" not in p.name)
+    return f"schema v{version}, {size / 1e6:,.0f} MB"
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from recbrowser.store.records import (
 # The audit log, expiry and search modules load with their first use: the window's first
 # paint needs none of them (their dataclasses and regexes are ~2 ms of its start).
 if TYPE_CHECKING:
-    from recbrowser.store.api import CallStore, FirstCount, ListReader, Location, Progress, StoreOpener
+    from recbrowser.store.api import CallStore, FirstCount, ListReader, Location, Progress, SearchReader, StoreOpener
     from recbrowser.store.audit import AuditEntry
     from recbrowser.store.expiry import ExpiringRecording
 
@@ -192,6 +192,13 @@ class Store:
         from recbrowser.store.list_reader import SQLiteListReader  # a worker's, after the first paint
 
         return SQLiteListReader(self.path, cache_mb)
+
+    def open_search_reader(self, cache_mb: int = 64) -> SearchReader:
+        """The search box's searches on a connection kept open for them (api.SearchReader): any
+        thread may call this; the caller closes the reader."""
+        from recbrowser.store.search_reader import SQLiteSearchReader  # a worker's, after the first paint
+
+        return SQLiteSearchReader(self.path, cache_mb)
 
     def category_values(self) -> dict[str, list[str]]:
         return _listing.category_values(self._conn)

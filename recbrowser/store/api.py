@@ -384,3 +384,30 @@ class FigureStore(Protocol):
         share, sentiments); calls per duration bin. Computed by the archive (SQL), never by
         reading every call."""
         ...
+
+
+class SearchReader(Protocol):
+    """An optional capability of a `CallStore` (`open_search_reader(cache_mb)`, the SQLite cache
+    only): searches on a connection kept open for them, so the search box's searches find its
+    pages warm, and which another thread can interrupt when the user types on. The team archive
+    (store/postgres) does not have it: the window then opens a store for each search. Any one
+    thread searches at a time (not necessarily the one that opened it)."""
+
+    def search(self, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+        """As `CallStore.search`, the same hits in the same order. Raises `Interrupted` when
+        `interrupt()` stopped it."""
+        ...
+
+    def warm(self) -> None:
+        """Read what any first search reads before its own hits (cheap: milliseconds), so the
+        first search after start-up costs what later ones do."""
+        ...
+
+    def interrupt(self) -> None:
+        """Stop the search running now, from any thread: it raises `Interrupted` at once. Does
+        nothing when no search runs; the reader stays usable."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the connection; the reader is not used afterwards."""
+        ...

@@ -244,8 +244,9 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
     if segments:
         conn.executemany(INSERT_SEGMENT, segments)
         conn.execute(INDEX_SEGMENTS, (top_segment,))
-    if new_ids:  # summaries of calls that were updated are re-indexed by the update trigger
-        conn.execute(INDEX_SUMMARIES, (json.dumps([ids[p] for p in new_ids]),))
+    summarised = [ids[p] for p in new_ids if page[p].summary]  # updated calls: re-indexed by the update trigger
+    if summarised:
+        conn.execute(INDEX_SUMMARIES, (json.dumps(summarised),))
     return len(new_ids)
 
 

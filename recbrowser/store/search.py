@@ -112,17 +112,26 @@ def to_fts(query: str) -> str:
     return expr
 
 
-# Ranking: bm25() (cheaper than the `rank` column). SQLite keeps only the best k + SLACK
-# hits of each table (a bounded sort, so a word said a million times costs no memory), and
-# only those are joined to their calls to break ties by recency. If ties at the k-th rank
-# run past the slack, the tied rows are fetched in full, so the order is always exact.
-SLACK = 256
+# Ranking: bm25() (cheaper than the `rank` column). Each table's hits are ranked in one pass
+# (SQLite sorts them: ~1 µs a hit, most of it bm25 reading each hit's length), and read best
+# first only as far as the k-th best of both tables and every hit tied with it. A sentence's
+# rank takes few values (it mostly depends on the sentence's length), so ties at the k-th are
+# hundreds of hits: only their call's start time is read to break them by recency, and only
+# the page's own hits are read in full.
+TIE_BATCH = 256  # hits read at a time past the k-th, while they tie with it
 _SEGMENT_RANKS = "SELECT segments_fts.rowid AS rid, bm25(segments_fts) AS r FROM segments_fts{join} WHERE segments_fts MATCH ?{where}"
 _SUMMARY_RANKS = "SELECT summaries_fts.rowid AS rid, bm25(summaries_fts) AS r FROM summaries_fts{join} WHERE summaries_fts MATCH ?{where}"
 # CROSS JOIN keeps the FTS scan outermost: probing FTS5 by rowid for each call of a big
 # account would be far slower than filtering its hits.
 _SEGMENT_ACCOUNT = (" CROSS JOIN segments s ON s.id = segments_fts.rowid CROSS JOIN calls c ON c.id = s.call_id", " AND c.account_id = ?")
 _SUMMARY_ACCOUNT = (" CROSS JOIN calls c ON c.id = summaries_fts.rowid", " AND c.account_id = ?")
+_SEGMENT_STARTS = (
+    "SELECT s.id, c.start_ms FROM segments s JOIN calls c ON c.id = s.call_id JOIN accounts a ON a.id = c.account_id "
+    "WHERE s.id IN (SELECT value FROM json_each(?))"
+)
+_SUMMARY_STARTS = (
+    "SELECT c.id, c.start_ms FROM calls c JOIN accounts a ON a.id = c.account_id WHERE c.id IN (SELECT value FROM json_each(?))"
+)
 _SEGMENT_DETAILS = (
     "SELECT s.id, c.start_ms, s.speaker, s.start_ms, s.text, c.provider_id, a.name FROM segments s "
     "JOIN calls c ON c.id = s.call_id JOIN accounts a ON a.id = c.account_id WHERE s.id IN (SELECT value FROM json_each(?))"
@@ -179,15 +188,20 @@ def snippets(query: str, texts: list[str]) -> list[str]:
         conn.close()
 
 
-def _best(conn: sqlite3.Connection, sql: str, params: tuple, k: int) -> tuple[list[tuple[int, float]], bool]:
-    """The best k + SLACK (rowid, rank) hits, and whether they are all the hits there are."""
-    rows = conn.execute(f"{sql} ORDER BY r LIMIT ?", (*params, k + SLACK)).fetchall()
-    return rows, len(rows) < k + SLACK
-
-
-def _within(conn: sqlite3.Connection, sql: str, params: tuple, cut: float) -> list[tuple[int, float]]:
-    """Every hit ranked at `cut` or better (ties that overflowed the slack)."""
-    return conn.execute(f"SELECT rid, r FROM ({sql}) WHERE r <= ?", (*params, cut)).fetchall()
+def _ranked(conn: sqlite3.Connection, sqls: tuple[str, str], params: tuple, k: int) -> list[list[tuple[int, float]]]:
+    """Each table's (rowid, rank) hits ranked at or above the k-th best hit of both, ties included."""
+    cursors = [conn.execute(f"{sql} ORDER BY r", params) for sql in sqls]
+    parts = [cur.fetchmany(k) for cur in cursors]
+    ranks = sorted(r for part in parts for _, r in part)
+    cut = ranks[min(k, len(ranks)) - 1] if ranks else 0.0
+    for cur, part in zip(cursors, parts, strict=True):
+        while len(part) >= k and part[-1][1] <= cut:  # the hits after it may tie with the cut
+            more = cur.fetchmany(TIE_BATCH)
+            part += more
+            if len(more) < TIE_BATCH:
+                break
+        cur.close()
+    return [[(i, r) for i, r in part if r <= cut] for part in parts]
 
 
 def search(
@@ -215,23 +229,15 @@ def search(
         seg_sql = _SEGMENT_RANKS.format(join=_SEGMENT_ACCOUNT[0], where=_SEGMENT_ACCOUNT[1])
         sum_sql = _SUMMARY_RANKS.format(join=_SUMMARY_ACCOUNT[0], where=_SUMMARY_ACCOUNT[1])
         params = (expr, row[0])
-    segs, segs_all = _best(conn, seg_sql, params, k)
-    sums, sums_all = _best(conn, sum_sql, params, k)
-    ranks = sorted([r for _, r in segs] + [r for _, r in sums])
-    if not ranks:
-        return []
-    # Everything ranked at or above the k-th best can be on the page (ties included).
-    cut = ranks[min(k, len(ranks)) - 1]
-    if not segs_all and segs[-1][1] <= cut:
-        segs = _within(conn, seg_sql, params, cut)
-    if not sums_all and sums[-1][1] <= cut:
-        sums = _within(conn, sum_sql, params, cut)
-    seg_details = _details(conn, _SEGMENT_DETAILS, [i for i, r in segs if r <= cut])
-    sum_details = _details(conn, _SUMMARY_DETAILS, [i for i, r in sums if r <= cut])
-    candidates = [(r, -seg_details[i][1], 0, i) for i, r in segs if i in seg_details]
-    candidates += [(r, -sum_details[i][1], 1, i) for i, r in sums if i in sum_details]
+    segs, sums = _ranked(conn, (seg_sql, sum_sql), params, k)
+    seg_starts = dict(conn.execute(_SEGMENT_STARTS, (json.dumps([i for i, _ in segs]),))) if segs else {}
+    sum_starts = dict(conn.execute(_SUMMARY_STARTS, (json.dumps([i for i, _ in sums]),))) if sums else {}
+    candidates = [(r, -seg_starts[i], 0, i) for i, r in segs if i in seg_starts]
+    candidates += [(r, -sum_starts[i], 1, i) for i, r in sums if i in sum_starts]
     candidates.sort()
     page = candidates[offset:k]
+    seg_details = _details(conn, _SEGMENT_DETAILS, [i for _, _, kind, i in page if kind == 0])
+    sum_details = _details(conn, _SUMMARY_DETAILS, [i for _, _, kind, i in page if kind == 1])
     return _hits(conn, expr, [(kind, (sum_details if kind else seg_details)[i]) for _, _, kind, i in page])
 
 
@@ -244,3 +250,11 @@ def _hits(conn: sqlite3.Connection, expr: str, rows: list[tuple[int, tuple]]) ->
         )
         for (kind, d), snip in zip(rows, snippets, strict=True)
     ]
+
+
+def warm(conn: sqlite3.Connection) -> None:
+    """What the first search on a connection pays before its own hits: the schema, each FTS
+    table's structure record, and the snippets' TEMP table."""
+    for table in ("segments_fts", "summaries_fts"):
+        conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH '\"a\"' LIMIT 1").fetchall()
+    conn.execute(_SNIPPET_TABLE)

@@ -24,11 +24,12 @@ from recbrowser.store import (
     register_opener,
     unregister_opener,
 )
-from recbrowser.store.api import CallStore, FigureStore, FirstCount, ListReader, StoreOpener
+from recbrowser.store.api import CallStore, FigureStore, FirstCount, ListReader, SearchReader, StoreOpener
 from recbrowser.store.first_count import SQLiteFirstCount
 from recbrowser.store.list_reader import SQLiteListReader
 from recbrowser.store.postgres import PgFirstCount, PgOpener, PgStore
 from recbrowser.store.postgres.list_reader import PgListReader
+from recbrowser.store.search_reader import SQLiteSearchReader
 
 
 def members(cls) -> set[str]:
@@ -43,9 +44,11 @@ def parameters(fn) -> list[tuple[str, object, object]]:
 
 
 @pytest.mark.parametrize(("interface", "implementation", "extra"), [
-    # Store.open(path) is what SQLiteOpener.open calls; the figures are the cache's own capability.
-    (CallStore, Store, {"open", "path"} | members(FigureStore)),
+    # Store.open(path) is what SQLiteOpener.open calls; the figures and the kept search reader
+    # are the cache's own capabilities.
+    (CallStore, Store, {"open", "path", "open_search_reader"} | members(FigureStore)),
     (ListReader, SQLiteListReader, {"path"}),
+    (SearchReader, SQLiteSearchReader, {"path"}),
     (StoreOpener, SQLiteOpener, {"path"}),
     (FirstCount, SQLiteFirstCount, set()),
 ])
@@ -178,3 +181,44 @@ def test_a_location_of_a_registered_scheme_opens_with_its_opener_and_any_other_i
     finally:
         unregister_opener("team")
     assert opener("team:north").location.name == "team:north"  # unregistered: a file name
+
+
+def test_the_kept_search_reader_finds_what_the_store_finds_and_stops_when_interrupted(store, monkeypatch):
+    fill(store, 400)  # "hello number N" in every fourth call
+    assert not hasattr(PgStore, "open_search_reader")  # optional: the window opens a store per search there
+    reader = store.open_search_reader()
+    assert isinstance(reader, SQLiteSearchReader)
+    reader.warm()
+    for query, limit in (("hello", 100), ("numb*", 7), ("1*", 50), ('"number 12"', 10)):
+        assert reader.search(query, limit=limit) == store.search(query, limit=limit), query
+    running, interrupted = threading.Event(), threading.Event()
+    from recbrowser.store import search as fts
+
+    translate = fts.to_fts
+
+    def between_statements(query: str) -> str:  # after the search's BEGIN, before its first query
+        running.set()
+        interrupted.wait(10)
+        return translate(query)
+
+    # Hold the search where SQLite itself would forget an interrupt (no statement running).
+    monkeypatch.setattr(fts, "to_fts", between_statements)
+    outcome: list[BaseException | None] = []
+
+    def search() -> None:
+        try:
+            reader.search("hello")
+            outcome.append(None)
+        except BaseException as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=search)
+    worker.start()
+    assert running.wait(10)
+    reader.interrupt()
+    interrupted.set()
+    worker.join(10)
+    monkeypatch.setattr(fts, "to_fts", translate)
+    assert len(outcome) == 1 and isinstance(outcome[0], Interrupted), outcome
+    assert len(reader.search("hello", limit=10)) == 10  # usable for the next search
+    reader.close()

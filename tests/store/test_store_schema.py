@@ -301,3 +301,28 @@ def test_v8_keeps_conversation_figures_and_a_v7_cache_gains_an_empty_table(tmp_p
     with Store.open(from_fixture(tmp_path, 7)) as s:
         assert s.call_figures("hq", "1001") is None
         assert s.count_calls(CallFilter(silence_over=0)) == 0
+
+
+def test_v9_a_v8_cache_gains_prefix_indexes_and_keeps_every_hit_and_its_rank(tmp_path):
+    path = from_fixture(tmp_path, 8)
+    conn = sqlite3.connect(path)
+    # The fixture's rebuild indexed call 2's empty summary; sync never does (calls.INDEX_SUMMARIES).
+    conn.execute("INSERT INTO summaries_fts(summaries_fts, rowid, summary) VALUES ('delete', 2, '')")
+    conn.commit()
+    ranks = "SELECT rowid, bm25({t}) FROM {t} WHERE {t} MATCH ? ORDER BY rowid"
+    before = {(t, q): conn.execute(ranks.format(t=t), (q,)).fetchall()
+              for t in ("segments_fts", "summaries_fts") for q in ('"refund"', '"r"*', '"bo"*', '"ann"*')}
+    conn.close()
+    with Store.open(path) as s:
+        tables = dict(s._conn.execute("SELECT name, sql FROM sqlite_master WHERE name IN ('segments_fts', 'summaries_fts')"))
+        assert all("prefix = '1 2 3'" in sql for sql in tables.values()) and len(tables) == 2
+        after = {key: s._conn.execute(ranks.format(t=key[0]), (key[1],)).fetchall() for key in before}
+        assert [(h.kind, h.text) for h in s.search("r*")] == [
+            ("summary", "Ann asked for a refund."), ("segment", "I would like a refund, please.")]
+        # The v1 triggers still keep the new tables in step.
+        s._conn.execute("UPDATE segments SET text = 'Goodbye for now.' WHERE id = 1")
+        assert [h.text for h in s.search("goo*")] == ["Goodbye for now."] and s.search("bo*") == []
+        s._conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('integrity-check')")
+        s._conn.execute("INSERT INTO summaries_fts(summaries_fts) VALUES ('integrity-check')")
+    assert after == before and before[("segments_fts", '"r"*')]
+    assert version(tmp_path / "v8.sqlite3.bak-v8") == 8

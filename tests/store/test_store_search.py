@@ -189,12 +189,12 @@ def test_fts_in_step_through_mixed_pages(db):
     assert summaries == len([h for h in db.search("alpha", limit=10_000) if h.kind == "summary"])
 
 
-@pytest.mark.parametrize("slack", [0, 1, 3, 256])
-def test_ranking_is_exact_whatever_the_slack(tmp_path, monkeypatch, slack):
+@pytest.mark.parametrize("batch", [1, 3, 256])
+def test_ranking_is_exact_whatever_the_tie_batch(tmp_path, monkeypatch, batch):
     """Many equal ranks (the same sentence in many calls): the page order is still rank, then recency."""
     from recbrowser.store import search as search_module
 
-    monkeypatch.setattr(search_module, "SLACK", slack)
+    monkeypatch.setattr(search_module, "TIE_BATCH", batch)
     rng = random.Random(11)
     with Store.open(tmp_path / "ties.sqlite3") as db:
         acc = db.add_account(Account(name="hq", provider="p"))

@@ -100,3 +100,71 @@ def test_a_hit_line_names_the_account_and_leaves_out_what_the_transcript_lacks()
     assert hit("Anna", None) == "Demo Voki · Anna"
     assert hit("", 6_000) == "Demo Voki · at 00:06"
     assert hit("", None, kind="summary") == "Demo Voki · summary"
+
+
+def test_a_key_typed_while_a_search_runs_interrupts_it_and_the_new_search_does_not_wait(qtbot):
+    running, stopped = threading.Event(), threading.Event()
+    asked: list[str] = []
+
+    def search(query: str) -> list[SearchHit] | None:
+        asked.append(query)
+        if query == "pric":  # a slow search that only an interrupt stops
+            running.set()
+            assert stopped.wait(10)
+            return None  # interrupted: nothing to show
+        return [hit(query)]
+
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)  # the new search could only start once the old one has let go
+    panel = SearchPanel(search, pool, interrupt=stopped.set)
+    qtbot.addWidget(panel)
+    panel.box.setText("pric")
+    panel.search_now()
+    assert running.wait(WAIT / 1000)
+    qtbot.keyClicks(panel.box, "e")  # the user types on: the running search is interrupted
+    assert stopped.is_set()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=WAIT)
+    assert panel.model.hit(0).text == "price" and asked == ["pric", "price"]
+    assert "price" in panel.status.text()
+
+
+def test_searches_share_one_kept_connection_and_one_asked_before_an_interrupt_is_skipped(tmp_path):
+    from support.ui_helpers import fill
+
+    from recbrowser.store import Store
+    from recbrowser.ui.search.transcript_search import TranscriptSearch
+
+    with Store.open(tmp_path / "c.sqlite3") as store:
+        fill(store, 200)
+        searches = TranscriptSearch(store, store.path, limit=20)
+        searches.warm()
+        assert searches.search("hello") == store.search("hello", limit=20)
+        kept = searches._reader
+        assert searches.search("numb*") == store.search("numb*", limit=20) and searches._reader is kept
+        # A search waiting for the connection when the user types on is not run at all.
+        lock, waiting = searches._lock, threading.Event()
+
+        class NotingLock:  # says when the search has started waiting for the connection
+            def __enter__(self):
+                waiting.set()
+                return lock.__enter__()
+
+            def __exit__(self, *exc):
+                return lock.__exit__(*exc)
+
+        searches._lock = NotingLock()
+        results: list = []
+        with lock:  # the search before it still runs
+            worker = threading.Thread(target=lambda: results.append(searches.search("hello")))
+            worker.start()
+            assert waiting.wait(10)
+            searches.interrupt()
+        worker.join(10)
+        searches._lock = lock
+        assert results == [None]
+        assert searches.search("hello") == store.search("hello", limit=20)  # the next one runs
+        # An archive without a kept reader (the team archive): a store opened per search.
+        per_search = TranscriptSearch(object(), store.path, limit=5)  # type: ignore[arg-type]
+        assert per_search.search("hello") == store.search("hello", limit=5)
+        searches.close()
+        assert searches.search("hello") is None

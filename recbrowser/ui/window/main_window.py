@@ -21,10 +21,9 @@ from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from recbrowser.domain import SearchHit
 from recbrowser.paths import DataDir
 from recbrowser.providers.titles import provider_title
-from recbrowser.store import open_store, opener
+from recbrowser.store import opener
 from recbrowser.ui.accounts.accounts_panel import AccountsPanel
 from recbrowser.ui.call_list.call_table_model import CallTableModel
 from recbrowser.ui.call_list.call_table_view import CallTableView
@@ -34,8 +33,9 @@ from recbrowser.ui.common.empty_state import CALL_PANE_EMPTY, empty_label
 from recbrowser.ui.common.icons import app_icon
 from recbrowser.ui.common.settings import Preferences, UiState
 from recbrowser.ui.common.status_area import StatusArea
-from recbrowser.ui.common.workers import Pools
+from recbrowser.ui.common.workers import Pools, run_task
 from recbrowser.ui.search.search_panel import LIMIT, SearchPanel
+from recbrowser.ui.search.transcript_search import TranscriptSearch
 from recbrowser.ui.window.actions import ActionId, Actions
 from recbrowser.ui.window.first_paint import AfterFirstPaint
 
@@ -106,7 +106,8 @@ class MainWindow(QMainWindow):
         self.table = CallTableView(self.model)
         self.filter_bar = FilterBar()
         self.accounts_panel = AccountsPanel()
-        self.search = SearchPanel(self._search, self.pools.interactive)
+        self.searches = TranscriptSearch(store, data_dir.database, LIMIT)
+        self.search = SearchPanel(self.searches.search, self.pools.interactive, interrupt=self.searches.interrupt)
         self.status = StatusArea(self.statusBar())
         self.archive_watch = self._watch_archive() if data_dir.team else None
         self._accounts: list = []
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         waiting, self._when_complete = self._when_complete, []
         for then in waiting:
             then()
+        run_task(lambda _report: self.searches.warm(), pool=self.pools.background, name="search warm-up")
 
     def _add_presenters(self, parts: ModuleType) -> None:
         """Each feature's presenter, handed what it works with."""
@@ -310,14 +312,6 @@ class MainWindow(QMainWindow):
     def current_call(self) -> tuple[str, str] | None:
         return self.call_presenter.current_call() if self.complete else None
 
-    def _search(self, query: str) -> list[SearchHit]:
-        # Runs in a worker: its own connection.
-        store = open_store(self.data_dir.database)
-        try:
-            return store.search(query, limit=LIMIT)
-        finally:
-            store.close()
-
     def _set_follow(self, on: bool) -> None:
         self.prefs.follow_audio = on
         self.actions[ActionId.FOLLOW_AUDIO].setChecked(on)
@@ -367,5 +361,7 @@ class MainWindow(QMainWindow):
             self.archive.cancel()
             self.calls.cancel_download()
             self.player.shutdown()
+        self.searches.interrupt()
         self.pools.wait(5_000)  # a sync stops after its current page
+        self.searches.close()
         super().closeEvent(event)
