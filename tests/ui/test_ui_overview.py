@@ -147,10 +147,10 @@ def test_clicking_an_agent_or_a_duration_lists_exactly_their_calls(synced, qtbot
     window = open_window(qtbot, data_dir, store)
     panel = show_overview(qtbot, window)
     table = panel.agents
-    row = next(r for r in range(table.rowCount()) if table.item(r, 0).data(Qt.ItemDataRole.UserRole))
-    agent = table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+    row = next(r for r in range(table.model().rowCount()) if table.agent_at(r))
+    agent = table.agent_at(row)
 
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(row, 0)).center())
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(table.model().index(row, 0)).center())
 
     theirs = {c["ref"] for c in every if c["agent"] == agent}
     assert len(theirs) > 1 and listed(qtbot, window) == theirs

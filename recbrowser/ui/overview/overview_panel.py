@@ -2,72 +2,63 @@
 a table per agent. Clicking a bar or an agent says which calls it stands for (signals below);
 the presenter turns that into a filter.
 
-Imported only when the panel is first shown: QtCharts (~20 MB, 60 ms) never loads before the
-window's first paint.
+Imported only when the panel is first shown: QtCharts never loads before the window's first
+paint, nor at all for a user who never opens the overview.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, timedelta
 
 from PySide6.QtCharts import QChart, QChartView
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from recbrowser.services.report import COLOURS, SENTIMENTS, unanswered
+from recbrowser.services.report import COLOURS, unanswered
 from recbrowser.store.records import CallReport, DurationBin
 from recbrowser.ui.common.signals import emit
+from recbrowser.ui.overview.agent_table import AgentTable
 from recbrowser.ui.overview.report_chart import bar_chart
 
-AGENT_COLUMNS = ("Agent", "Calls", "Avg talk", "Avg hold", "Silence", "Sentiment (+ / = / -)")
-NO_AGENT = "(no agent)"
+MAX_DAY_BARS = 62
 
 
-def _seconds(ms: float | None) -> str:
-    if ms is None:
-        return "–"
-    s = round(ms / 1000)
-    return f"{s // 60}:{s % 60:02d}"
+def week_of(day: str) -> str:
+    """The Monday of a day's week, "YYYY-MM-DD"."""
+    d = date.fromisoformat(day)
+    return (d - timedelta(days=d.weekday())).isoformat()
 
 
-def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{100 * share:.0f} %"
+def _short(ms: int) -> str:
+    return f"{ms // 60_000}m" if ms % 60_000 == 0 else f"{ms // 1000}s"
 
 
-class _NumberItem(QTableWidgetItem):
-    """A cell sorted by its number, not its text ("10" after "9")."""
-
-    def __init__(self, text: str, value: float | None) -> None:
-        super().__init__(text)
-        self.value = -1.0 if value is None else value
-        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-    def __lt__(self, other: QTableWidgetItem) -> bool:
-        return self.value < getattr(other, "value", -1.0)
+def duration_label(b: DurationBin) -> str:
+    """A duration bin as short as an axis needs it: "<30s", "1–2m", "30m+", "?"."""
+    if b.low_ms is None and b.high_ms is None:
+        return "?"
+    if b.high_ms is None:
+        return f"{_short(b.low_ms or 0)}+"
+    if not b.low_ms:
+        return f"<{_short(b.high_ms)}"
+    low, high = _short(b.low_ms), _short(b.high_ms)
+    return f"{low[:-1]}–{high}" if low[-1] == high[-1] else f"{low}–{high}"
 
 
 class OverviewPanel(QWidget):
-    # (first day "YYYY-MM-DD" (UTC), what the clicked segment is ("account" or "status"), its value)
-    dayPicked = Signal(str, str, str)
+    # (first day "YYYY-MM-DD" (UTC), days in the bar (1 or 7), what the clicked segment is
+    # ("account" or "status"), its value)
+    dayPicked = Signal(str, int, str, str)
     agentPicked = Signal(str)  # the agent's name ("" for calls without one)
     durationPicked = Signal(object)  # the DurationBin
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.report: CallReport | None = None
-        self.days: list[str] = []  # the day chart's categories, as "YYYY-MM-DD"
+        self.days: list[str] = []  # the day chart's categories: each bar's first day, "YYYY-MM-DD"
+        self.period_days = 1  # how many days a bar counts (7: weekly)
         self.summary = QLabel("Counting…")
         self.stack_by = QComboBox(toolTip="What each day's bar is divided by")
         self.stack_by.addItem("By status", "status")
@@ -75,16 +66,8 @@ class OverviewPanel(QWidget):
         self.stack_by.currentIndexChanged.connect(lambda _i: self._show_days())
         self.days_view = self._chart_view()
         self.durations_view = self._chart_view()
-        self.agents = QTableWidget(0, len(AGENT_COLUMNS))
-        self.agents.setHorizontalHeaderLabels(AGENT_COLUMNS)
-        self.agents.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.agents.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.agents.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.agents.verticalHeader().hide()
-        self.agents.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.agents.horizontalHeader().setStretchLastSection(True)
-        self.agents.setToolTip("Click an agent to list only their calls")
-        self.agents.cellClicked.connect(self._agent_clicked)
+        self.agents = AgentTable()
+        self.agents.clicked.connect(lambda index: emit(self.agentPicked, self.agents.agent_at(index.row())))
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -97,6 +80,7 @@ class OverviewPanel(QWidget):
         charts.setStretchFactor(1, 2)
         charts.setStretchFactor(2, 3)
         charts.setChildrenCollapsible(False)
+        charts.setSizes([520, 300, 420])  # proportions: the days need the room
         self.splitter = charts
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -111,18 +95,30 @@ class OverviewPanel(QWidget):
         return view
 
     def show_report(self, report: CallReport) -> None:
+        """Show a report; one without durations is a first answer with the days only (the
+        rest follows), its per-agent table and durations then wait greyed."""
         self.report = report
         n, share = unanswered(report)
         self.summary.setText(
             f"{report.calls:,} call{'s' if report.calls != 1 else ''} in view · missed or abandoned: {n:,}"
             + ("" if share is None else f" ({100 * share:.1f} %)") + " · days are UTC; click a bar or an agent to list those calls")
         self._show_days()
-        self._show_durations(report.durations)
-        self._show_agents()
+        complete = report.durations or not report.calls  # a first answer has the days only
+        for part in (self.agents, self.durations_view):
+            part.setEnabled(bool(complete))  # the rest of the last filter's answer, greyed until the new one
+        if complete:
+            self._show_durations(report.durations)
+            self.agents.set_agents(report.agents)
 
     def _set_chart(self, view: QChartView, chart: QChart) -> None:
         old = view.chart()
-        chart.setMargins(chart.margins() / 2)
+        chart.setMargins(QMargins(2, 2, 2, 2))
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
+        axis = chart.axes(Qt.Orientation.Horizontal)[0]
+        font = axis.labelsFont()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        axis.setLabelsFont(font)
+        axis.setLabelsAngle(-90 if len(axis.categories()) > 12 else 0)
         view.setChart(chart)
         if old is not None:
             old.deleteLater()  # the view owned it
@@ -131,61 +127,43 @@ class OverviewPanel(QWidget):
         if self.report is None:
             return
         key = self.stack_by.currentData()
+        # More days than bars a chart can show legibly (or draw within a frame): one bar a week.
+        weekly = len({d.day for d in self.report.days}) > MAX_DAY_BARS
+        self.period_days = 7 if weekly else 1
         by_day: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for d in self.report.days:
-            by_day[d.day][getattr(d, key)] += d.calls
+            by_day[week_of(d.day) if weekly else d.day][getattr(d, key)] += d.calls
         days = self.days = sorted(by_day)
         keys = sorted({getattr(d, key) for d in self.report.days})
         if key == "status":
             order = list(COLOURS)
             keys.sort(key=lambda s: (order.index(s) if s in order else len(order), s))
-        chart = bar_chart("Calls per day (UTC)", [d[5:] for d in days], {k: [by_day[d].get(k, 0) for d in days] for k in keys},
-                          True)
+        title = "Calls per week from Monday (UTC)" if weekly else "Calls per day (UTC)"
+        labels = [d[2:] if weekly else d[5:] for d in days]  # weeks span years: "24-12-30"
+        chart = bar_chart(title, labels, {k: [by_day[d].get(k, 0) for d in days] for k in keys}, True)
+        period = self.period_days
         for bars in chart.series()[0].barSets():
             name = bars.label()
-            bars.clicked.connect(lambda index, name=name: emit(self.dayPicked, days[index], key, name))
+            bars.clicked.connect(lambda index, name=name: emit(self.dayPicked, days[index], period, key, name))
         self._set_chart(self.days_view, chart)
 
     def _show_durations(self, bins: list[DurationBin]) -> None:
-        chart = bar_chart("Call durations", [b.label for b in bins], {"calls": [b.calls for b in bins]}, False)
+        chart = bar_chart("Call durations", [duration_label(b) for b in bins], {"calls": [b.calls for b in bins]}, False)
+        chart.axes(Qt.Orientation.Horizontal)[0].setTitleText("minutes (m), seconds (s); ? unknown")
         chart.series()[0].barSets()[0].clicked.connect(lambda index: emit(self.durationPicked, bins[index]))
         self._set_chart(self.durations_view, chart)
 
-    def _show_agents(self) -> None:
-        assert self.report is not None
-        table = self.agents
-        table.setSortingEnabled(False)
-        table.setRowCount(len(self.report.agents))
-        for row, a in enumerate(self.report.agents):
-            name = QTableWidgetItem(a.agent or NO_AGENT)
-            name.setData(Qt.ItemDataRole.UserRole, a.agent)
-            moods = a.sentiments
-            mood = " / ".join(str(moods.get(s, 0)) for s in SENTIMENTS) if moods else "–"
-            cells = (name, _NumberItem(f"{a.calls:,}", a.calls), _NumberItem(_seconds(a.average_talk_ms), a.average_talk_ms),
-                     _NumberItem(_seconds(a.average_hold_ms), a.average_hold_ms),
-                     _NumberItem(_percent(a.silence_share), a.silence_share), QTableWidgetItem(mood))
-            for column, item in enumerate(cells):
-                table.setItem(row, column, item)
-        table.setSortingEnabled(True)
-
-    def _agent_clicked(self, row: int, _column: int) -> None:
-        item = self.agents.item(row, 0)
-        if item is not None:
-            emit(self.agentPicked, item.data(Qt.ItemDataRole.UserRole))
-
     def agent_rows(self) -> dict[str, int]:
         """Calls per agent as the table shows them (agent name -> calls)."""
-        return {self.agents.item(r, 0).data(Qt.ItemDataRole.UserRole): int(self.agents.item(r, 1).text().replace(",", ""))
-                for r in range(self.agents.rowCount())}
+        return self.agents.calls_by_agent()
 
     def day_counts(self) -> dict[tuple[str, str], int]:
-        """The day chart's bars as drawn: (day, account or status) -> calls."""
+        """The day chart's bars as drawn: (first day, account or status) -> calls."""
         return {(day, bars.label()): int(bars.at(i)) for bars in self.days_view.chart().series()[0].barSets()
                 for i, day in enumerate(self.days) if bars.at(i)}
 
     def duration_counts(self) -> dict[str, int]:
-        """The duration chart's bars as drawn: bin label -> calls."""
-        chart = self.durations_view.chart()
-        labels = chart.axes(Qt.Orientation.Horizontal)[0].categories()
-        bars = chart.series()[0].barSets()[0]
-        return {label: int(bars.at(i)) for i, label in enumerate(labels)}
+        """The duration chart's bars as drawn: the bin's label in the report -> calls."""
+        assert self.report is not None
+        bars = self.durations_view.chart().series()[0].barSets()[0]
+        return {b.label: int(bars.at(i)) for i, b in enumerate(self.report.durations)}

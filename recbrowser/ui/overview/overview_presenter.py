@@ -27,13 +27,12 @@ from recbrowser.ui.common.workers import run_task
 if TYPE_CHECKING:
     from recbrowser.ui.overview.overview_panel import OverviewPanel
 
-DAY_MS = 86_400_000
 
-
-def utc_day_range(day: str) -> tuple[int, int]:
-    """[start, end) of a UTC day "YYYY-MM-DD" in epoch ms: the report groups calls by UTC day."""
+def utc_day_range(day: str, days: int = 1) -> tuple[int, int]:
+    """[start, end) of `days` UTC days from "YYYY-MM-DD", in epoch ms: the report groups calls
+    by UTC day."""
     start = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
-    return int(start.timestamp() * 1000), int((start + timedelta(days=1)).timestamp() * 1000)
+    return int(start.timestamp() * 1000), int((start + timedelta(days=days)).timestamp() * 1000)
 
 
 def _minutes(ms: int) -> str:
@@ -41,7 +40,8 @@ def _minutes(ms: int) -> str:
 
 
 class OverviewPresenter(QObject):
-    shown = Signal(object)  # the CallReport now on screen
+    daysShown = Signal(object)  # a first CallReport with the calls per day only (the rest follows)
+    shown = Signal(object)  # the whole CallReport now on screen
     computing = Signal(object)  # id of the thread a report is being read in (tests: never the UI thread)
 
     def __init__(self, window: QMainWindow, filter_bar: FilterBar, database: Path, pool: QThreadPool,
@@ -86,6 +86,10 @@ class OverviewPresenter(QObject):
         if visible:
             self.refresh()
 
+    def busy(self) -> bool:
+        """A report is being read (the benchmark waits for it)."""
+        return self._running is not None
+
     def visible(self) -> bool:
         return self.dock is not None and self.dock.isVisible()
 
@@ -108,15 +112,26 @@ class OverviewPresenter(QObject):
         self._running = f
         database = self._database
 
-        def work(_report) -> CallReport:
+        def work(days_first) -> CallReport:
             emit(self.computing, threading.get_ident())
             store = open_store(database)
             try:
-                return store.report(f)  # the SQLite cache's FigureStore: aggregates in SQL
+                # The SQLite cache's FigureStore: aggregates in SQL, the days' quick walk first.
+                report = None
+                for report in store.report_in_parts(f):  # type: ignore[attr-defined]
+                    if not report.durations:
+                        days_first(report)
+                return report
             finally:
                 store.close()
 
-        run_task(work, lambda report: self._done(f, report), self._failed, pool=self._pool, name="overview", owner=self)
+        run_task(work, lambda report: self._done(f, report), self._failed, lambda days: self._days_first(f, days),
+                 pool=self._pool, name="overview", owner=self)
+
+    def _days_first(self, f: CallFilter, report: CallReport) -> None:
+        if f == self._wanted and self.panel is not None:
+            self.panel.show_report(report)
+            emit(self.daysShown, report)
 
     def _done(self, f: CallFilter, report: CallReport) -> None:
         self._running = None
@@ -134,9 +149,10 @@ class OverviewPresenter(QObject):
         self._status.show_message(message)
 
     # -- a bar clicked: filter the list to its calls ---------------------------------------------------
-    def pick_day(self, day: str, key: str, value: str) -> None:
-        since, until = utc_day_range(day)
-        self._filter_bar.pick("day", f"{day} (UTC)", {"since_ms": since, "until_ms": until},
+    def pick_day(self, day: str, days: int, key: str, value: str) -> None:
+        since, until = utc_day_range(day, days)
+        text = f"{day} (UTC)" if days == 1 else f"Week of {day} (UTC)"
+        self._filter_bar.pick("day", text, {"since_ms": since, "until_ms": until},
                               account=value if key == "account" else None, status=value if key == "status" else None)
 
     def pick_agent(self, agent: str) -> None:
