@@ -231,6 +231,12 @@ class Store:
         with self._snapshot():
             return _figures.report(self._conn, f)
 
+    def report_in_parts(self, f: CallFilter) -> Iterator[CallReport]:
+        from recbrowser.store import figures as _figures
+
+        with self._snapshot():
+            yield from _figures.report_in_parts(self._conn, f)
+
     # -- search -----------------------------------------------------------------------------------
     def search(self, query: str, *, account: str | None = None, limit: int = 50, offset: int = 0) -> list[SearchHit]:
         from recbrowser.store import search as fts

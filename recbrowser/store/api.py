@@ -26,7 +26,7 @@ path import it under `TYPE_CHECKING` only (tests/ui/test_startup_imports.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
@@ -383,6 +383,11 @@ class FigureStore(Protocol):
         per UTC day, account and status; per agent (calls, average talk and hold, silence
         share, sentiments); calls per duration bin. Computed by the archive (SQL), never by
         reading every call."""
+        ...
+
+    def report_in_parts(self, f: CallFilter) -> Iterator[CallReport]:
+        """The same report in two answers read as of one moment: first one with the calls per
+        day only (agents and durations empty; the quicker part), then the whole report."""
         ...
 
 

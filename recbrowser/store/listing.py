@@ -109,6 +109,14 @@ def _where(conn: sqlite3.Connection, f: CallFilter) -> tuple[list[str], list[Any
             params.append(value)
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status != 'available'")
+    # An agent and a duration range (the overview's bars): calls_report_agents leads with both.
+    if f.agent is not None:
+        clauses.append("c.agent = ?")
+        params.append(f.agent)
+    for op, value in ((">=", f.duration_from_ms), ("<", f.duration_under_ms)):
+        if value is not None:
+            clauses.append(f"c.duration_ms {op} ?")
+            params.append(value)
     # Conversation figures: a share over a percent (call_figures' own indexes find the calls).
     for column, value in (("silence_pct", f.silence_over), ("agent_talk_pct", f.agent_talk_over)):
         if value is not None:
@@ -167,8 +175,9 @@ _OWN_FILTERS = {"direction": {"direction"}, "status": {"status"}, "audio": {"has
 
 def _filtered(f: CallFilter) -> set[str]:
     names = ("account", "since_ms", "until_ms", "number", "direction", "status", "has_audio", "has_transcript",
-             "transcript_status", "tag", "queue", "sentiment", "silence_over", "agent_talk_over")
-    return {n for n in names if getattr(f, n) not in (None, "")}
+             "transcript_status", "tag", "queue", "sentiment", "silence_over", "agent_talk_over", "duration_from_ms",
+             "duration_under_ms")
+    return {n for n in names if getattr(f, n) not in (None, "")} | ({"agent"} if f.agent is not None else set())
 
 
 def jump_is_quick(f: CallFilter) -> bool:
@@ -182,8 +191,10 @@ def jump_is_quick(f: CallFilter) -> bool:
 def pages_are_quick(f: CallFilter) -> bool:
     """Whether a page after a known cursor stays cheap: the filter bar's values match a good
     share of the calls, so a page tests a few thousand rows at most. A number, a tag or a
-    figure's share may match a handful in a million: a page then tests every row (0.2-0.3 s)."""
-    return not f.number and not f.tag and f.silence_over is None and f.agent_talk_over is None
+    figure's share may match a handful in a million: a page then tests every row (0.2-0.3 s).
+    So may an agent or a duration range the overview picked (an agent with three calls)."""
+    return (not f.number and not f.tag and f.silence_over is None and f.agent_talk_over is None and f.agent is None
+            and f.duration_from_ms is None and f.duration_under_ms is None)
 
 
 def _start_index(f: CallFilter) -> str:

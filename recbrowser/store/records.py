@@ -40,6 +40,9 @@ class CallFilter:
     agent_talk_over: float | None = None  # the agent's share of the talk time, 0-100
     queue: str | None = None  # the provider's queue, exactly
     sentiment: str | None = None  # the provider's sentiment word, exactly
+    agent: str | None = None  # the agent's name, exactly ("" picks the calls without one)
+    duration_from_ms: int | None = None  # duration_ms >= this (the overview's duration bins)
+    duration_under_ms: int | None = None  # duration_ms < this
     sort: str = "start"  # one of SORTS
     descending: bool = True
 

@@ -27,7 +27,9 @@ LAZY = ("sqlite_utils", "keyring", "httpx", "click", "pygments", "PySide6.QtMult
         "recbrowser.providers.yeastar", "recbrowser.providers.voki", "recbrowser.providers.base",
         # The log file rotates by itself (recbrowser/logs.py), without sockets and pickle; the
         # store's audit log, expiry and search load when first used.
-        "logging.handlers", "recbrowser.store.audit", "recbrowser.store.expiry", "recbrowser.store.search")
+        "logging.handlers", "recbrowser.store.audit", "recbrowser.store.expiry", "recbrowser.store.search",
+        # View > Overview's charts load when it is first shown.
+        "PySide6.QtCharts", "recbrowser.ui.overview.overview_panel", "recbrowser.ui.overview.overview_presenter")
 
 # The start-up of benchmarks/ui_window_probe.py: the app, the window on the cache, its first
 # paint of the call list; which of LAZY were loaded at that paint; then whether the player started.
@@ -72,7 +74,8 @@ for _ in range(1000):  # the rest of the window, then the player's backend, foll
         break
     time.sleep(0.01)
 print(json.dumps({"rows": window.model.rowCount(), "loaded": painted.loaded,
-                  "player": window.complete and window.player.is_started}))
+                  "player": window.complete and window.player.is_started,
+                  "charts": "PySide6.QtCharts" in sys.modules}))  # the overview was never shown
 window.pools.wait(10_000)
 store.close()
 """
@@ -84,7 +87,7 @@ def test_the_window_paints_its_calls_before_importing_sqlite_utils_keyring_httpx
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
-    assert result == {"rows": 300, "loaded": [], "player": True}
+    assert result == {"rows": 300, "loaded": [], "player": True, "charts": False}
 
 
 def start_recbrowser(folder, until: str) -> list[str]:

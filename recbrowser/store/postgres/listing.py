@@ -86,6 +86,13 @@ def _where(f: CallFilter) -> tuple[list[str], list[Any]]:
             params.append(value)
     if f.has_transcript is not None:
         clauses.append("c.transcript_status = 'available'" if f.has_transcript else "c.transcript_status <> 'available'")
+    if f.agent is not None:
+        clauses.append("c.agent = %s")
+        params.append(f.agent)
+    for op, value in ((">=", f.duration_from_ms), ("<", f.duration_under_ms)):
+        if value is not None:
+            clauses.append(f"c.duration_ms {op} %s")
+            params.append(value)
     if f.tag:
         clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.account_id = c.account_id AND t.tag_key = lower(%s) "
                        "AND t.call_id = c.id)")

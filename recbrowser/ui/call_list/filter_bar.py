@@ -1,14 +1,16 @@
 """The filter bar above the call list: date preset, account, direction, status, number, tag, the
-provider's queue and sentiment (shown once the cache holds any), audio, transcript."""
+provider's queue and sentiment (shown once the cache holds any), audio, transcript; and the
+filters picked in the overview (a day, an agent, a duration range), each a button that removes it."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from recbrowser.domain import DIRECTIONS, STATUSES
 from recbrowser.store import CallFilter
@@ -88,13 +90,20 @@ class FilterBar(QWidget):
         self.has_audio = QCheckBox("Has audio")
         self.has_transcript = QCheckBox("Has transcript")
         self.count = QLabel()
+        # Filters picked in the overview: key -> (the button that shows and removes it, its fields).
+        self.picks_box = QWidget()
+        self.picks_box.hide()
+        picks_row = QHBoxLayout(self.picks_box)
+        picks_row.setContentsMargins(0, 0, 0, 0)
+        picks_row.setSpacing(4)
+        self._picks: dict[str, tuple[QToolButton, dict[str, Any]]] = {}
 
         # Wraps onto a second line when narrow: in one row the bar was 940 px wide at least, and on
         # a 1280 px screen the splitter took that from the accounts and search column.
         layout = FlowLayout(self, spacing=6)
         layout.setContentsMargins(6, 4, 6, 4)
         for w in (self.dates, self.range_box, self.account, self.direction, self.status, self.number, self.tag,
-                  self.queue, self.sentiment, self.has_audio, self.has_transcript, self.count):
+                  self.queue, self.sentiment, self.has_audio, self.has_transcript, self.picks_box, self.count):
             layout.addWidget(w)
 
         self._number_timer = QTimer(self, singleShot=True, interval=NUMBER_DEBOUNCE_MS)
@@ -143,6 +152,43 @@ class FilterBar(QWidget):
             combo.blockSignals(False)
             combo.setVisible(bool(names))
 
+    def pick(self, key: str, text: str, fields: dict[str, Any], *, account: str | None = None,
+             status: str | None = None) -> None:
+        """Narrow the list to what the overview's bar stands for, in one change: `fields` of the
+        CallFilter (a day's since_ms/until_ms, agent, duration range) shown as a button saying
+        `text` that removes them; an account and a status are set in their own boxes."""
+        for name, combo, value in (("account", self.account, account), ("status", self.status, status)):
+            if value is not None and combo.findData(value) >= 0:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(combo.findData(value))
+                combo.blockSignals(False)
+            elif value is not None:  # a status the box does not offer ("unknown")
+                fields = {**fields, name: value}
+        self._drop_pick(key)
+        button = QToolButton(text=f"{text}  ✕", toolTip="Remove this filter", autoRaise=False)
+        button.setObjectName(f"pick_{key}")
+        button.clicked.connect(lambda: (self._drop_pick(key), self._emit()))
+        self.picks_box.layout().addWidget(button)
+        self._picks[key] = (button, fields)
+        self.picks_box.show()
+        self._emit()
+
+    def picks(self) -> dict[str, str]:
+        """The overview's filters in force: key -> the text their button shows."""
+        return {key: button.text() for key, (button, _fields) in self._picks.items()}
+
+    def drop_pick(self, key: str) -> None:
+        """Remove one of the overview's filters (as its button does)."""
+        self._drop_pick(key)
+        self._emit()
+
+    def _drop_pick(self, key: str) -> None:
+        old = self._picks.pop(key, None)
+        if old is not None:
+            old[0].hide()
+            old[0].deleteLater()
+        self.picks_box.setVisible(bool(self._picks))
+
     def set_count(self, shown: int) -> None:
         self.count.setText(f"{shown:,} call{'s' if shown != 1 else ''}")
 
@@ -181,7 +227,7 @@ class FilterBar(QWidget):
 
     def current(self) -> CallFilter:
         since_ms, until_ms = self.date_range()
-        return CallFilter(
+        f = CallFilter(
             account=self.account.currentData(),
             since_ms=since_ms,
             until_ms=until_ms,
@@ -194,6 +240,15 @@ class FilterBar(QWidget):
             has_audio=True if self.has_audio.isChecked() else None,
             has_transcript=True if self.has_transcript.isChecked() else None,
         )
+        for _button, fields in self._picks.values():
+            picked = dict(fields)
+            # A day picked inside the date preset: both hold (the later start, the earlier end).
+            if "since_ms" in picked and f.since_ms is not None:
+                picked["since_ms"] = max(picked["since_ms"], f.since_ms)
+            if "until_ms" in picked and f.until_ms is not None:
+                picked["until_ms"] = min(picked["until_ms"], f.until_ms)
+            f = replace(f, **picked)
+        return f
 
     def _emit(self, *_args) -> None:
         emit(self.changed, self.current())

@@ -1,6 +1,7 @@
 """`recbrowser report --to FILE.png`: the report's charts drawn by QtCharts (PySide6-Addons),
 rendered offscreen. Imported only by the launcher's `render_report_png`, so nothing else of
-the command line loads Qt; the window's overview panel will draw the same charts live.
+the command line loads Qt, and by the window's overview panel (overview_panel.py), which draws
+the same charts live with `bar_chart`.
 
 QtCharts rather than hand-drawn axes: it is Qt's own chart module (stacked bars, categories,
 legends, value axes), already in the pinned PySide6-Addons, and it draws into the same scene
@@ -30,7 +31,8 @@ def _app():
     return QApplication.instance() or QApplication(["recbrowser-report"])
 
 
-def _chart(title: str, categories: list[str], series_values: dict[str, list[int]], stacked: bool):
+def bar_chart(title: str, categories: list[str], series_values: dict[str, list[int]], stacked: bool):
+    """A QChart of bars, one set per key of `series_values` (stacked or side by side)."""
     from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QStackedBarSeries, QValueAxis
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QColor
@@ -76,8 +78,8 @@ def save_report_png(report: CallReport, title: str, path: Path) -> None:
     page = QWidget()
     layout = QVBoxLayout(page)
     for chart in (
-        _chart(f"{title}: calls per day by status (UTC)", days, {s: [by_day[d].get(s, 0) for d in days] for s in statuses}, True),
-        _chart("Call durations", [b.label for b in report.durations], {"calls": [b.calls for b in report.durations]}, False),
+        bar_chart(f"{title}: calls per day by status (UTC)", days, {s: [by_day[d].get(s, 0) for d in days] for s in statuses}, True),
+        bar_chart("Call durations", [b.label for b in report.durations], {"calls": [b.calls for b in report.durations]}, False),
     ):
         view = QChartView(chart)
         view.setRenderHint(QPainter.RenderHint.Antialiasing)

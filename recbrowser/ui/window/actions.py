@@ -34,6 +34,7 @@ class ActionId(StrEnum):
     FOCUS_CALLS = "focus_calls"
     FOLLOW_AUDIO = "follow_audio"
     RESET_LAYOUT = "reset_layout"
+    OVERVIEW = "overview"
     NEXT_CALL = "next_call"
     PREVIOUS_CALL = "previous_call"
     PLAY_PAUSE = "play_pause"
@@ -88,6 +89,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A(I.FOCUS_CALLS, "Go to Call &List", "table.setFocus", shortcut=keys.FOCUS_CALLS),
     A(I.FOLLOW_AUDIO, "F&ollow Audio in Transcript", "call_pane.transcript.follow.setChecked", checkable=True),
     A(I.RESET_LAYOUT, "&Reset Layout", "reset_layout"),
+    A(I.OVERVIEW, "O&verview of the Calls in View", "overview.set_visible", checkable=True),
     A(I.NEXT_CALL, "&Next Call", "table.move_current", (1,), shortcut=keys.NEXT_CALL),
     A(I.PREVIOUS_CALL, "&Previous Call", "table.move_current", (-1,), shortcut=keys.PREVIOUS_CALL),
     A(I.PLAY_PAUSE, "&Play / Pause", "call_presenter.play_current", icon="play", shortcut=keys.PLAY_PAUSE, short_text="Play",
@@ -121,7 +123,7 @@ MENUS: dict[str, tuple[ActionId | None, ...]] = {
     "&File": (ActionId.SYNC_ALL, ActionId.SYNC_SELECTED, ActionId.CANCEL_SYNC, None, ActionId.ARCHIVE_EXPIRING, None,
               ActionId.ACCOUNTS, None, ActionId.QUIT),
     "&View": (ActionId.SEARCH, ActionId.FIND_IN_TRANSCRIPT, ActionId.NEXT_HIT, ActionId.PREVIOUS_HIT, None,
-              ActionId.FOCUS_CALLS, ActionId.FOLLOW_AUDIO, None, ActionId.RESET_LAYOUT),
+              ActionId.FOCUS_CALLS, ActionId.FOLLOW_AUDIO, None, ActionId.OVERVIEW, ActionId.RESET_LAYOUT),
     "&Call": (
         ActionId.NEXT_CALL, ActionId.PREVIOUS_CALL, None, ActionId.PLAY_PAUSE, ActionId.BACK_5, ActionId.FORWARD_5,
         ActionId.BACK_15, ActionId.FORWARD_15, ActionId.SLOWER, ActionId.FASTER, None, ActionId.DOWNLOAD,

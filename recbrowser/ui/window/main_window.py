@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the working parts: imported after the first paint (working_
     from recbrowser.ui.jobs.provider_presenter import ProviderActionsPresenter
     from recbrowser.ui.jobs.sync_controller import SyncController
     from recbrowser.ui.jobs.sync_presenter import SyncPresenter
+    from recbrowser.ui.overview.overview_presenter import OverviewPresenter
     from recbrowser.ui.player.player import Player
     from recbrowser.ui.window.help_menu import HelpMenu
 
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
     archive_presenter: ArchivePresenter
     provider_presenter: ProviderActionsPresenter
     removal_presenter: RemovalPresenter
+    overview: OverviewPresenter
     help_menu: HelpMenu
 
     def __init__(self, data_dir: DataDir, store: CallStore, settings: QSettings, *, demo: bool = False,
@@ -188,6 +190,9 @@ class MainWindow(QMainWindow):
         self.archive_presenter = parts.ArchivePresenter(
             self.archive, status, a[ActionId.ARCHIVE_EXPIRING], self.settings, self, account_names=self.account_names,
             refresh_calls=self.refresh_calls, remind_after=(self.sync.finished, self.calls.downloaded))
+        self.overview = parts.OverviewPresenter(self, self.filter_bar, self.data_dir.database, self.pools.interactive,
+                                                a[ActionId.OVERVIEW], status)
+        self.call_list.refreshed.connect(lambda: self.overview.refresh(again=True))
         self.help_menu = parts.HelpMenu(self, database=self.data_dir.database, logs=self.data_dir.logs,
                                         pool=self.pools.interactive, current_call=self.current_call)
 

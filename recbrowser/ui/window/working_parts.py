@@ -29,11 +29,12 @@ from recbrowser.ui.jobs.provider_actions import ProviderActions
 from recbrowser.ui.jobs.provider_presenter import ProviderActionsPresenter
 from recbrowser.ui.jobs.sync_controller import SyncController
 from recbrowser.ui.jobs.sync_presenter import SyncPresenter
+from recbrowser.ui.overview.overview_presenter import OverviewPresenter
 from recbrowser.ui.player.player import Player
 from recbrowser.ui.window.help_menu import HelpMenu
 
 # What the window imports from here with the parts.
-__all__ = ["ArchivePresenter", "CallPresenter", "ExportPresenter", "HelpMenu", "PlayRequest", "ProviderActionsPresenter",
+__all__ = ["ArchivePresenter", "CallPresenter", "ExportPresenter", "HelpMenu", "OverviewPresenter", "PlayRequest", "ProviderActionsPresenter",
            "RemovalPresenter", "SyncPresenter", "WorkingParts", "build"]
 
 
