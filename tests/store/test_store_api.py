@@ -60,16 +60,6 @@ def test_the_sqlite_classes_have_every_method_of_the_interface_with_its_paramete
         assert parameters(getattr(implementation, name)) == parameters(getattr(interface, name)), name
 
 
-<<<<<<< ours
-def test_both_stores_keep_conversation_figures_with_the_interfaces_parameters():
-    # FigureStore is optional (store/api.py): the SQLite cache and the team archive (PostgreSQL
-    # schema v3) have all of it, with its parameters, so the services use it on either.
-    from recbrowser.services.conversation import figure_store
-
-    for name in sorted(members(FigureStore)):
-        assert parameters(getattr(Store, name)) == parameters(getattr(FigureStore, name)), name
-        assert parameters(getattr(PgStore, name)) == parameters(getattr(FigureStore, name)), name
-=======
 def test_both_stores_keep_conversation_figures_with_the_interface_s_parameters():
     # FigureStore is optional (store/api.py): the SQLite cache and the team archive (schema v3)
     # have all of it, with its parameters, and the services find it on both.
@@ -78,25 +68,16 @@ def test_both_stores_keep_conversation_figures_with_the_interface_s_parameters()
     for name in sorted(members(FigureStore)):
         for implementation in (Store, PgStore):
             assert parameters(getattr(implementation, name)) == parameters(getattr(FigureStore, name)), name
->>>>>>> theirs
     assert figure_store(PgStore.__new__(PgStore)) is not None and figure_store(Store.__new__(Store)) is not None
 
 
 # What only the team archive has besides the interface: opening by URL or from a pool, its
 # connection for the admin's functions, interrupting its own query, sealed secrets, team
-<<<<<<< ours
-# settings, the serve workers' leases and the recordings they still have to archive, a rotated
-# provider credential sealed back, and the conversation figures (FigureStore, checked above).
-PG_EXTRA = {"open", "from_pool", "path", "connection", "interrupt", "set_sealed_secret", "sealed_secret", "team_setting",
-            "set_team_setting", "acquire_lease", "renew_lease", "release_lease", "grant", "revoke",
-            "unarchived_recordings", "reseal_secret"} | members(FigureStore)
-=======
 # settings, the serve workers' leases, the credentials they seal back and the recordings they
 # still have to archive; and the optional FigureStore (checked above).
 PG_EXTRA = {"open", "from_pool", "path", "connection", "interrupt", "set_sealed_secret", "sealed_secret", "team_setting",
             "set_team_setting", "acquire_lease", "renew_lease", "release_lease", "grant", "revoke",
             "unarchived_recordings", "reseal_secret", *members(FigureStore)}
->>>>>>> theirs
 
 
 @pytest.mark.parametrize(("interface", "implementation", "extra"), [
