@@ -85,6 +85,7 @@ class KeptServer(PostgresServer):
         # As PostgresServer's, with room for the data set in PostgreSQL's own cache: the tests'
         # 128 MB would send most reads of a 7 GB archive to the OS (a server for a team would be
         # given ~25% of its memory; the machine has 23 GB).
+        (self.home / "server.log").unlink(missing_ok=True)  # readiness is read from its tail: not last run's
         popen = subprocess.Popen
 
         def with_buffers(argv, *a, **kw):

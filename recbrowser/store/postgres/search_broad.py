@@ -38,7 +38,7 @@ _VISIBLE = "ARRAY(SELECT unnest(wanted) INTERSECT SELECT unnest(public.recbrowse
 
 # Statement by statement (the plpgsql body holds semicolons).
 FUNCTIONS = (
-    f"""CREATE FUNCTION recbrowser_hits_at_least(q tsquery, wanted bigint[], n integer) RETURNS boolean
+    f"""CREATE OR REPLACE FUNCTION recbrowser_hits_at_least(q tsquery, wanted bigint[], n integer) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER  -- VOLATILE: EXPLAIN is not allowed in a STABLE one
     SET search_path = pg_catalog, public, pg_temp
     AS $$
@@ -69,7 +69,7 @@ FUNCTIONS = (
                 'AND s.words @@ $1 LIMIT $3) x' INTO found USING q, visible, n;
         RETURN found >= n;
     END $$""",
-    """CREATE FUNCTION recbrowser_search_newest(q tsquery, wanted bigint[], lim integer, skip integer)
+    """CREATE OR REPLACE FUNCTION recbrowser_search_newest(q tsquery, wanted bigint[], lim integer, skip integer)
     RETURNS TABLE (kind integer, account_id bigint, call_id bigint, seq integer, rank real, call_start bigint)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
     AS $$
@@ -104,8 +104,8 @@ PRESENT = "to_regprocedure('recbrowser_search_newest(tsquery,bigint[],integer,in
 
 
 def install(conn: psycopg.Connection) -> None:
-    """Create the functions (as the archive's owner). For the benchmarks and tests until a schema
-    version adds them; not called by the app."""
+    """Create (or replace) the functions, as the archive's owner. For the benchmarks and tests
+    until a schema version adds them; not called by the app."""
     for statement in FUNCTIONS:
         conn.execute(statement)
 
