@@ -141,7 +141,8 @@ def main() -> None:
         print(report(figures))
         with psycopg.connect(server.db("archive"), autocommit=True) as conn:
             if not conn.execute(f"SELECT {search_broad.PRESENT}").fetchone()[0]:
-                search_broad.install(conn)  # what schema v3 is to add (search_broad.py)
+                for statement in search_broad.FUNCTIONS:  # a data set built before schema v3 had them
+                    conn.execute(statement)
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {load()}")
         with PgStore.open(server.db("archive", READER, PASSWORD)) as pg, \
                 Store.open(args.dir / "sqlite" / "recbrowser.sqlite3") as lite:

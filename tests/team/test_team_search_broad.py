@@ -9,7 +9,7 @@ import pytest
 from recbrowser.domain import Account, Call, Party, Segment
 from recbrowser.store import Store
 from recbrowser.store import search as sqlite_search
-from recbrowser.store.postgres import admin, search_broad
+from recbrowser.store.postgres import admin
 from recbrowser.store.postgres.store import PgStore
 
 # Sentences of different lengths, so ranking them (ts_rank, bm25) would not give sync order.
@@ -27,9 +27,7 @@ def _calls(first: int, n: int) -> list[Call]:
 @pytest.fixture
 def stores(pg_url, pg_login, tmp_path, monkeypatch):
     """(SQLite store, supervisor's PgStore) holding the same calls, synced page by page into two accounts."""
-    admin.init_archive(pg_url)
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        search_broad.install(conn)
+    admin.init_archive(pg_url)  # schema v3 has the broad search's owner functions
     lite = Store.open(tmp_path / "cache.sqlite3")
     with PgStore.open(pg_url) as owner:
         for store in (lite, owner):

@@ -24,10 +24,16 @@ provider credentials `team serve` seals back.
   worker (sealing.seal, to the team's public key) before it reaches PostgreSQL; the table's CHECK
   still refuses anything shorter than a sealed box. Supervisors get no EXECUTE (nor any
   privilege on sealed_secrets).
+- recbrowser_hits_at_least() and recbrowser_search_newest() (store/postgres/search_broad.py):
+  a very common word listed newest first instead of ranking every hit, as the SQLite store
+  does. Owner functions (SECURITY DEFINER) like v1's recbrowser_search, since a supervisor's
+  own query cannot use the GIN indexes under row-level security; they keep to
+  recbrowser_visible_accounts().
 """
 
 from __future__ import annotations
 
+from recbrowser.store.postgres import search_broad
 from recbrowser.store.postgres.schema_v1 import ADMIN, GRANTED, SERVICE, SUPERVISOR
 
 TABLES = """
@@ -87,5 +93,7 @@ GRANT EXECUTE ON FUNCTION recbrowser_reseal(bigint, text, bytea) TO {SERVICE};
 
 def statements() -> list[str]:
     """The whole of version 3, statement by statement (psycopg sends one at a time). Our own SQL:
-    no semicolon inside a literal or the function's body."""
-    return [s.strip() for s in "\n".join([TABLES, PRIVILEGES, RESEAL]).split(";") if s.strip()]
+    no semicolon inside a literal or the function's body; the broad search's plpgsql bodies come
+    statement by statement from search_broad."""
+    ours = [s.strip() for s in "\n".join([TABLES, PRIVILEGES, RESEAL]).split(";") if s.strip()]
+    return ours + list(search_broad.FUNCTIONS)

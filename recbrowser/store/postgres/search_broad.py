@@ -9,9 +9,9 @@ ids are, so both stores list the same hits in the same order when filled alike.
 
 Both steps need the GIN indexes, which a supervisor's own query cannot use under row-level
 security (`@@` is not LEAKPROOF), so, as recbrowser_search, they are functions that run as the
-owner and keep to recbrowser_visible_accounts(). FUNCTIONS is their SQL, for the schema version
-that adds them (version 3); search.py uses them when the archive has them and ranks every hit
-(as before) when it does not.
+owner and keep to recbrowser_visible_accounts(). FUNCTIONS is their SQL, which schema version 3
+creates (schema_v3.py); search.py asks for them by PRESENT in the round trip that makes the
+tsquery (benchmarks/bench_team_pg_scale.py turns it off to measure ranking every hit).
 
 - recbrowser_hits_at_least: whether the visible sentence hits reach n. A word the planner's
   statistics put far from n (ANALYZE keeps the counts of the frequent words, and each account's
@@ -102,12 +102,6 @@ FUNCTIONS = (
 # Whether this archive has the functions: asked in the same round trip as the tsquery.
 PRESENT = "to_regprocedure('recbrowser_search_newest(tsquery,bigint[],integer,integer)') IS NOT NULL"
 
-
-def install(conn: psycopg.Connection) -> None:
-    """Create (or replace) the functions, as the archive's owner. For the benchmarks and tests
-    until a schema version adds them; not called by the app."""
-    for statement in FUNCTIONS:
-        conn.execute(statement)
 
 
 def is_broad(conn: psycopg.Connection, q: str, ids: list[int], broad: int) -> bool:
