@@ -54,7 +54,9 @@ class PlayerControls(QWidget):
         self.skip_silence.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.volume = QSlider(Qt.Orientation.Horizontal, toolTip="Volume")
         self.volume.setRange(0, 100)
-        self.volume.setFixedWidth(80)
+        # Gives way before anything else when the pane is narrow (the list keeps its width).
+        self.volume.setMinimumWidth(36)
+        self.volume.setMaximumWidth(80)
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.volume.setValue(player.volume)
         self.volume.valueChanged.connect(player.set_volume)
@@ -87,12 +89,13 @@ class PlayerControls(QWidget):
         for b in self.skip_buttons[2:]:
             row.addWidget(b)
         row.addStretch(1)
-        row.addWidget(QLabel("Speed"))
+        # The speed box reads "1x" as players do (its tooltip says Playback speed): the room of a
+        # "Speed" label goes to Skip silence beside it, and the pane is no wider than before.
         row.addWidget(self.speed)
         row.addWidget(self.skip_silence)
-        row.addSpacing(10)
+        row.addSpacing(6)
         row.addWidget(volume_icon)
-        row.addWidget(self.volume)
+        row.addWidget(self.volume, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -169,9 +169,10 @@ def paint_time_axis(p: QPainter, axis: TimeAxis, top: float, pal: QPalette) -> N
     at = int(axis.start_ms // step) * step
     while at <= axis.start_ms + axis.span_ms:
         x = axis.x(at)
-        if x >= axis.left:
+        label = clock(at)
+        if x >= axis.left and x + 3 + fm.horizontalAdvance(label) <= axis.left + axis.width:  # whole labels only
             p.drawLine(QPointF(x, top), QPointF(x, top + fm.height() - 2))
-            p.drawText(QPointF(x + 3, top + fm.ascent()), clock(at))
+            p.drawText(QPointF(x + 3, top + fm.ascent()), label)
         at += step
     p.restore()
 
