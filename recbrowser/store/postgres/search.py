@@ -22,10 +22,9 @@ from recbrowser.domain import SearchHit, call_ref
 from recbrowser.store import search as cache_search
 from recbrowser.store.postgres import search_broad
 from recbrowser.store.records import SearchSyntaxError
-from recbrowser.store.search import EMPTY_QUERY, ONLY_EXCLUDED, SNIPPET_TOKENS, _clean, _has_token, _lex, _Term
+from recbrowser.store.search import EMPTY_QUERY, ONLY_EXCLUDED, _clean, _has_token, _lex, _Term
 
 CONFIG = "recbrowser_text"
-HEADLINE = f"StartSel=[, StopSel=], MaxWords={SNIPPET_TOKENS}, MinWords={SNIPPET_TOKENS // 2}, ShortWord=0"
 
 
 def parse(query: str) -> tuple[list[list[_Term]], list[_Term]]:
@@ -88,20 +87,20 @@ def _tsquery(conn: psycopg.Connection, query: str) -> tuple[str | None, bool]:
 # Hits ranked by ts_rank (higher first; the SQLite store's bm25 is its equivalent), ties broken
 # by the most recent call, then summaries before sentences, then position: ranked and paged by
 # recbrowser_search() (schema_v1: why it runs as the owner), then the page's texts and snippets
-# are read here under the caller's own row-level security.
+# are read here under the caller's own row-level security (their snippets are made as the
+# cache makes them, below, so a hit reads the same on either store).
 _HITS = """
 SELECT p.kind, a.name, c.provider_id, p.call_start, coalesce(s.speaker, ''), s.start_ms,
-    coalesce(s.text, c.summary),
-    ts_headline('{config}', coalesce(s.text, c.summary), %(q)s::tsquery, '{headline}')
+    coalesce(s.text, c.summary)
 FROM {function}(%(q)s::tsquery, %(accounts)s::bigint[], %(limit)s, %(offset)s) WITH ORDINALITY p
 JOIN accounts a ON a.id = p.account_id
 JOIN calls c ON c.account_id = p.account_id AND c.id = p.call_id
 LEFT JOIN segments s ON p.kind = 0 AND s.account_id = p.account_id AND s.call_id = p.call_id AND s.seq = p.seq
 ORDER BY p.ordinality
 """
-_RANKED = _HITS.format(function="recbrowser_search", config=CONFIG, headline=HEADLINE)
+_RANKED = _HITS.format(function="recbrowser_search")
 # Past BROAD sentence hits, without an account filter: newest first (search_broad.py).
-_NEWEST = _HITS.format(function="recbrowser_search_newest", config=CONFIG, headline=HEADLINE)
+_NEWEST = _HITS.format(function="recbrowser_search_newest")
 
 
 def search(conn: psycopg.Connection, query: str, *, account: str | None = None, limit: int = 50,
@@ -117,11 +116,10 @@ def search(conn: psycopg.Connection, query: str, *, account: str | None = None, 
     broad = (account is None and can_cut
              and search_broad.is_broad(conn, q, ids, cache_search.BROAD))  # BROAD read here: tests lower it
     found = conn.execute(_NEWEST if broad else _RANKED, {"q": q, "accounts": ids, "limit": limit, "offset": offset}).fetchall()
-    # The cache's snippets, not ts_headline's (which cuts at other words and drops the "…"):
-    # a hit reads the same in the window and in `search` whichever store it comes from.
+    # The cache's snippets, not ts_headline's (which cuts at other words and drops the "…").
     shown = cache_search.snippets(query, [row[6] for row in found])
     return [
         SearchHit(call_ref=call_ref(name, pid), account=name, call_provider_id=pid, call_start_ms=start,
                   speaker=speaker, start_ms=at, text=text, snippet=snippet, kind="summary" if kind else "segment")
-        for (kind, name, pid, start, speaker, at, text, _), snippet in zip(found, shown, strict=True)
+        for (kind, name, pid, start, speaker, at, text), snippet in zip(found, shown, strict=True)
     ]
