@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path
 from typing import IO, Any
 
@@ -72,7 +73,11 @@ def _restrict(path: Path) -> None:
     if os.name != "posix":
         return
     try:
-        mode = os.stat(path).st_mode & 0o777
+        st_mode = os.stat(path).st_mode
+        if st_mode & stat.S_ISVTX:  # a shared folder such as /tmp: 0700 would lock every other user out of it
+            log.info("not making %s private: it is a shared folder (sticky bit)", path)
+            return
+        mode = st_mode & 0o777
         if mode & 0o077:
             os.chmod(path, mode & 0o700)
     except FileNotFoundError:

@@ -109,6 +109,19 @@ def test_making_private_only_takes_access_away(tmp_path, umask_022):
     read_only.chmod(0o700)
 
 
+def test_a_data_folder_in_a_shared_temp_folder_leaves_that_folder_open_to_everyone(tmp_path, umask_022, monkeypatch):
+    # `--data-dir /tmp` (or a data folder whose parent is /tmp) once made /tmp itself 0700, which
+    # locks every other user and service out of it (PostgreSQL, running as nobody, among them).
+    from recbrowser.paths import data_dir, ensure
+
+    shared_tmp = tmp_path / "tmp"
+    shared_tmp.mkdir()
+    shared_tmp.chmod(0o1777)
+    d = ensure(data_dir(shared_tmp))
+    assert stat.S_IMODE(shared_tmp.stat().st_mode) == 0o1777
+    assert (mode(d.media), mode(d.logs)) == (0o700, 0o700)  # what recbrowser makes there stays private
+
+
 def test_the_window_settings_are_private_whatever_the_umask(tmp_path, umask_022):
     from recbrowser.ui.common.settings import open_settings
 
