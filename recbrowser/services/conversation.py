@@ -177,7 +177,7 @@ def _longest_monologue(timed: list[Segment]) -> tuple[int, str]:
     return best, best_by
 
 
-FIGURE_METHODS = ("save_figures", "call_figures", "report")
+FIGURE_METHODS = ("save_figures", "call_figures", "report", "report_in_parts")
 
 
 def figure_store(store: CallStore) -> FigureStore | None:

@@ -188,3 +188,21 @@ def test_the_overview_recomputes_in_a_worker_when_a_filter_changes(synced, qtbot
     with qtbot.waitSignal(window.overview.shown, timeout=WAIT) as shown:
         window.actions[ActionId.OVERVIEW].trigger()
     assert shown.args[0].calls == len(calls_json(capsys)) and threading.main_thread().ident not in threads
+
+
+def test_a_report_overtaken_by_a_newer_filter_is_never_shown(synced, qtbot, capsys, data_dir, store):
+    missed, answered = calls_json(capsys, "--status", "missed"), calls_json(capsys, "--status", "answered")
+    window = open_window(qtbot, data_dir, store)
+    panel = show_overview(qtbot, window)
+    shown: list[int] = []
+    window.overview.daysShown.connect(lambda r: shown.append(r.calls))
+    window.overview.shown.connect(lambda r: shown.append(r.calls))
+    status = window.filter_bar.status
+
+    status.setCurrentIndex(status.findData("missed"))  # being read when the next filter comes
+    with qtbot.waitSignal(window.overview.shown, timeout=WAIT,
+                          check_params_cb=lambda r: r.calls == len(answered)):
+        status.setCurrentIndex(status.findData("answered"))
+
+    assert len(missed) != len(answered) and set(shown) == {len(answered)}
+    assert panel.summary.text().startswith(f"{len(answered):,} calls in view")

@@ -162,8 +162,9 @@ class FilterBar(QWidget):
                 combo.blockSignals(True)
                 combo.setCurrentIndex(combo.findData(value))
                 combo.blockSignals(False)
-            elif value is not None:  # a status the box does not offer ("unknown")
+            elif value is not None:  # a status the box does not offer ("unknown"): on the button
                 fields = {**fields, name: value}
+                text = f"{text}, {value}"
         self._drop_pick(key)
         button = QToolButton(text=f"{text}  ✕", toolTip="Remove this filter", autoRaise=False)
         button.setObjectName(f"pick_{key}")

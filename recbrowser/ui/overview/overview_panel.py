@@ -32,18 +32,19 @@ def week_of(day: str) -> str:
 
 
 def _short(ms: int) -> str:
+    if not ms:
+        return "0"
     return f"{ms // 60_000}m" if ms % 60_000 == 0 else f"{ms // 1000}s"
 
 
 def duration_label(b: DurationBin) -> str:
-    """A duration bin as short as an axis needs it: "<30s", "1–2m", "30m+", "?"."""
+    """A duration bin as short as an axis needs it: "0–30s", "1–2m", "30m+", "?" (no "<":
+    QtCharts reads labels as rich text)."""
     if b.low_ms is None and b.high_ms is None:
         return "?"
     if b.high_ms is None:
         return f"{_short(b.low_ms or 0)}+"
-    if not b.low_ms:
-        return f"<{_short(b.high_ms)}"
-    low, high = _short(b.low_ms), _short(b.high_ms)
+    low, high = _short(b.low_ms or 0), _short(b.high_ms)
     return f"{low[:-1]}–{high}" if low[-1] == high[-1] else f"{low}–{high}"
 
 
@@ -80,7 +81,7 @@ class OverviewPanel(QWidget):
         charts.setStretchFactor(1, 2)
         charts.setStretchFactor(2, 3)
         charts.setChildrenCollapsible(False)
-        charts.setSizes([520, 300, 420])  # proportions: the days need the room
+        charts.setSizes([500, 280, 470])  # proportions: the days need the room
         self.splitter = charts
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -96,19 +97,20 @@ class OverviewPanel(QWidget):
 
     def show_report(self, report: CallReport) -> None:
         """Show a report; one without durations is a first answer with the days only (the
-        rest follows), its per-agent table and durations then wait greyed."""
+        rest follows): the per-agent table is empty and the durations say they are counting."""
         self.report = report
         n, share = unanswered(report)
         self.summary.setText(
             f"{report.calls:,} call{'s' if report.calls != 1 else ''} in view · missed or abandoned: {n:,}"
             + ("" if share is None else f" ({100 * share:.1f} %)") + " · days are UTC; click a bar or an agent to list those calls")
         self._show_days()
-        complete = report.durations or not report.calls  # a first answer has the days only
-        for part in (self.agents, self.durations_view):
-            part.setEnabled(bool(complete))  # the rest of the last filter's answer, greyed until the new one
-        if complete:
+        if report.durations or not report.calls:
             self._show_durations(report.durations)
             self.agents.set_agents(report.agents)
+        else:  # a first answer, the days only: the last filter's agents and durations would mislead
+            self.agents.set_agents([])
+            if self.durations_view.chart().series():
+                self.durations_view.chart().setTitle("Call durations: counting…")
 
     def _set_chart(self, view: QChartView, chart: QChart) -> None:
         old = view.chart()
@@ -118,7 +120,9 @@ class OverviewPanel(QWidget):
         font = axis.labelsFont()
         font.setPointSizeF(font.pointSizeF() * 0.85)
         axis.setLabelsFont(font)
-        axis.setLabelsAngle(-90 if len(axis.categories()) > 12 else 0)
+        # Upright while a few short labels fit under their bars; else sideways, never elided.
+        fits = len(axis.categories()) <= 12 and max(map(len, axis.categories()), default=0) <= 5
+        axis.setLabelsAngle(0 if fits else -90)
         view.setChart(chart)
         if old is not None:
             old.deleteLater()  # the view owned it
@@ -149,7 +153,6 @@ class OverviewPanel(QWidget):
 
     def _show_durations(self, bins: list[DurationBin]) -> None:
         chart = bar_chart("Call durations", [duration_label(b) for b in bins], {"calls": [b.calls for b in bins]}, False)
-        chart.axes(Qt.Orientation.Horizontal)[0].setTitleText("minutes (m), seconds (s); ? unknown")
         chart.series()[0].barSets()[0].clicked.connect(lambda index: emit(self.durationPicked, bins[index]))
         self._set_chart(self.durations_view, chart)
 

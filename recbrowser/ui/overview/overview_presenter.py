@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
+from recbrowser.errors import UserFacingError
+from recbrowser.services.conversation import figure_store
 from recbrowser.store import CallFilter, open_store
 from recbrowser.store.records import CallReport, DurationBin
 from recbrowser.ui.call_list.filter_bar import FilterBar
@@ -26,6 +28,10 @@ from recbrowser.ui.common.workers import run_task
 
 if TYPE_CHECKING:
     from recbrowser.ui.overview.overview_panel import OverviewPanel
+
+
+NO_OVERVIEW = ("The team archive has no overview yet: open this computer's own cache (without a team profile) "
+               "to see it.")
 
 
 def utc_day_range(day: str, days: int = 1) -> tuple[int, int]:
@@ -54,6 +60,7 @@ class OverviewPresenter(QObject):
         self._wanted: CallFilter | None = None  # the newest filter asked for
         self._running: CallFilter | None = None  # the one a worker is reading now
         self._shown: CallFilter | None = None  # the one on screen
+        self._read_again = False  # the calls changed while the one on its way was read
         filter_bar.changed.connect(lambda _f: self.refresh())
 
     # -- the dock -----------------------------------------------------------------------------------
@@ -99,6 +106,7 @@ class OverviewPresenter(QObject):
         `again`: the calls changed (a sync wrote some), the same filter counts anew."""
         if again:
             self._shown = None
+            self._read_again = self._running is not None  # the one being read may miss the new calls
         if not self.visible():
             return
         self._wanted = self._filter_bar.current()
@@ -106,7 +114,8 @@ class OverviewPresenter(QObject):
             return
         if self._running is None:
             self._start(self._wanted)
-        # else: the worker's answer is dropped and the newest filter read when it comes back
+        # else: the worker's answer is dropped (or, for the same filter, shown and read again)
+        # and the newest filter read when it comes back
 
     def _start(self, f: CallFilter) -> None:
         self._running = f
@@ -116,9 +125,11 @@ class OverviewPresenter(QObject):
             emit(self.computing, threading.get_ident())
             store = open_store(database)
             try:
-                # The SQLite cache's FigureStore: aggregates in SQL, the days' quick walk first.
+                figures = figure_store(store)  # aggregates in SQL, the days' quick walk first
+                if figures is None:
+                    raise UserFacingError(NO_OVERVIEW)
                 report = None
-                for report in store.report_in_parts(f):  # type: ignore[attr-defined]
+                for report in figures.report_in_parts(f):
                     if not report.durations:
                         days_first(report)
                 return report
@@ -135,10 +146,12 @@ class OverviewPresenter(QObject):
 
     def _done(self, f: CallFilter, report: CallReport) -> None:
         self._running = None
-        if f != self._wanted:  # stale: the filters changed while it was read
+        again, self._read_again = self._read_again, False
+        if f != self._wanted or again:  # stale: the filters (or the calls) changed while it was read
             if self.visible() and self._wanted is not None:
                 self._start(self._wanted)
-            return
+            if f != self._wanted:
+                return
         self._shown = f
         if self.panel is not None:
             self.panel.show_report(report)
@@ -146,6 +159,7 @@ class OverviewPresenter(QObject):
 
     def _failed(self, message: str, _details: str) -> None:
         self._running = None
+        self._read_again = False
         self._status.show_message(message)
 
     # -- a bar clicked: filter the list to its calls ---------------------------------------------------
