@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from recbrowser.ui.overview.overview_panel import OverviewPanel
 
 
-NO_OVERVIEW = ("The team archive has no overview yet: open this computer's own cache (without a team profile) "
-               "to see it.")
+NO_OVERVIEW = "This archive keeps no call figures, so it has no overview: ask its admin to run `recbrowser team init`."
 
 
 def utc_day_range(day: str, days: int = 1) -> tuple[int, int]:
