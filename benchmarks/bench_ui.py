@@ -88,11 +88,12 @@ def merged(lines: list[dict]) -> dict:
 
 def print_search(r: dict) -> None:
     print(f"search as you type ({r['search_words']} searches: words typed a key every 80 ms, prefixes, and words typed "
-          f"key by key with a pause after each): end of the typing pause to the first screen of hits painted: max "
+          f"key by key with a pause after each): end of the typing pause to the first screen of hits painted (the "
+          f"newest hits while a slow ranking runs, else the ranked ones): max "
           f"{r['search_max_ms']} ms ({r['search_max_word']}), median {r['search_median_ms']} ms, p95 {r['search_p95_ms']} ms; "
           f"the first search after start-up {r['search_first_ms']} ms; the search alone median {r['search_only_median_ms']} "
           f"ms, p95 {r['search_only_p95_ms']} ms, max {r['search_only_max_ms']} ms (target: every search <= 150 ms)", flush=True)
-    print("  every sample, ms (the search in its worker; results shown to painted): "
+    print("  every sample, ms (the ranking search in its worker; pause end to the ranked hits painted): "
           + ", ".join(f"{w} {ms} ({sx}; {p})" for w, ms, sx, p in r["search_samples"]), flush=True)
 
 

@@ -403,6 +403,12 @@ class SearchReader(Protocol):
         `interrupt()` stopped it."""
         ...
 
+    def search_newest(self, query: str, *, limit: int = 50) -> list[SearchHit]:
+        """The first `limit` hits of `query` newest first (summaries, then sentences), as `search`
+        lists a word too frequent to rank: milliseconds for any query, for the search box to show
+        while `search` ranks. Raises `Interrupted` when `interrupt()` stopped it."""
+        ...
+
     def warm(self) -> None:
         """Read what any first search reads before its own hits (cheap: milliseconds), so the
         first search after start-up costs what later ones do."""

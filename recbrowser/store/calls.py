@@ -193,7 +193,8 @@ def upsert_calls(conn: sqlite3.Connection, account_id: int, calls: list[Call]) -
             c.to_party.number, c.to_party.name, c.agent, c.status, c.duration_ms, c.ring_ms, c.talk_ms,
             c.hold_ms, 1 if c.has_audio else 0, c.audio_reason, c.transcript_status, c.summary,
             len(c.legs), _json(c.raw), now, now,
-            c.sentiment, c.queue, c.department, _ENCODE(list(c.provider_tags)), c.language, _json(c.details),
+            c.sentiment, c.queue, c.department, _ENCODE(list(c.provider_tags)) if c.provider_tags else "[]", c.language,
+            _json(c.details),
         )
         (keep_transcript if c.segments is None else with_transcript).append(row)
     if with_transcript:

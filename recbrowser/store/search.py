@@ -215,11 +215,7 @@ def search(
     if k == 0:
         return []
     if account is None and conn.execute(_COUNT, (expr, BROAD)).fetchone()[0] >= BROAD:
-        page_ids = _newest_page(conn, expr, offset, k)
-        seg_details = _details(conn, _SEGMENT_DETAILS, [i for kind, i in page_ids if kind == 0])
-        sum_details = _details(conn, _SUMMARY_DETAILS, [i for kind, i in page_ids if kind == 1])
-        return _hits(conn, expr, [(kind, (sum_details if kind else seg_details)[i]) for kind, i in page_ids
-                                  if i in (sum_details if kind else seg_details)])
+        return _newest_hits(conn, expr, offset, k)
     seg_sql, sum_sql = _SEGMENT_RANKS.format(join="", where=""), _SUMMARY_RANKS.format(join="", where="")
     params: tuple = (expr,)
     if account is not None:
@@ -239,6 +235,20 @@ def search(
     seg_details = _details(conn, _SEGMENT_DETAILS, [i for _, _, kind, i in page if kind == 0])
     sum_details = _details(conn, _SUMMARY_DETAILS, [i for _, _, kind, i in page if kind == 1])
     return _hits(conn, expr, [(kind, (sum_details if kind else seg_details)[i]) for _, _, kind, i in page])
+
+
+def newest(conn: sqlite3.Connection, query: str, *, limit: int = 50) -> list[SearchHit]:
+    """The first `limit` hits in the broad order (summaries, then sentences, newest first) whatever
+    their number: a few milliseconds for any query, for the search box to show while it ranks."""
+    return _newest_hits(conn, to_fts(query), 0, max(0, limit))
+
+
+def _newest_hits(conn: sqlite3.Connection, expr: str, offset: int, k: int) -> list[SearchHit]:
+    page_ids = _newest_page(conn, expr, offset, k)
+    seg_details = _details(conn, _SEGMENT_DETAILS, [i for kind, i in page_ids if kind == 0])
+    sum_details = _details(conn, _SUMMARY_DETAILS, [i for kind, i in page_ids if kind == 1])
+    return _hits(conn, expr, [(kind, (sum_details if kind else seg_details)[i]) for kind, i in page_ids
+                              if i in (sum_details if kind else seg_details)])
 
 
 def _hits(conn: sqlite3.Connection, expr: str, rows: list[tuple[int, tuple]]) -> list[SearchHit]:

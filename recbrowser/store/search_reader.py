@@ -87,6 +87,11 @@ class SQLiteSearchReader:
 
         return self._read(fts.search, query, account=account, limit=limit, offset=offset)
 
+    def search_newest(self, query: str, *, limit: int = 50) -> list[SearchHit]:
+        from recbrowser.store import search as fts
+
+        return self._read(fts.newest, query, limit=limit)
+
     def warm(self) -> None:
         from recbrowser.store import search as fts
 

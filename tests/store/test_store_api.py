@@ -192,6 +192,9 @@ def test_the_kept_search_reader_finds_what_the_store_finds_and_stops_when_interr
     reader.warm()
     for query, limit in (("hello", 100), ("numb*", 7), ("1*", 50), ('"number 12"', 10)):
         assert reader.search(query, limit=limit) == store.search(query, limit=limit), query
+    # What the search box shows while it ranks: the last synced sentences first.
+    newest = store._conn.execute("SELECT text FROM segments WHERE text LIKE 'hello number 1%' ORDER BY id DESC LIMIT 5")
+    assert [h.text for h in reader.search_newest("hello 1*", limit=5)] == [t for (t,) in newest]
     running, interrupted = threading.Event(), threading.Event()
     from recbrowser.store import search as fts
 

@@ -168,3 +168,28 @@ def test_searches_share_one_kept_connection_and_one_asked_before_an_interrupt_is
         assert per_search.search("hello") == store.search("hello", limit=5)
         searches.close()
         assert searches.search("hello") is None
+
+
+def test_while_a_slow_ranking_runs_the_newest_hits_show_and_the_ranked_ones_replace_them(qtbot):
+    ranked = threading.Event()
+    newest_asked: list[str] = []
+
+    def newest(query: str) -> list[SearchHit]:
+        newest_asked.append(query)
+        return [hit("newest one"), hit("newest two")]
+
+    def search(query: str) -> list[SearchHit]:
+        assert ranked.wait(10)  # the ranking takes longer than the panel waits
+        return [hit("best"), hit("newest two")]
+
+    panel = SearchPanel(search, QThreadPool(), newest=newest)
+    qtbot.addWidget(panel)
+    panel.box.setText("refund")
+    with qtbot.waitSignal(panel.newestShown, timeout=WAIT):
+        generation = panel.search_now()
+    assert [panel.model.hit(r).text for r in range(2)] == ["newest one", "newest two"]
+    assert "newest" in panel.status.text() and panel.shown_generation != generation  # not the answer yet
+    ranked.set()
+    qtbot.waitUntil(lambda: panel.shown_generation == generation, timeout=WAIT)
+    assert [panel.model.hit(r).text for r in range(2)] == ["best", "newest two"] and newest_asked == ["refund"]
+    assert "newest" not in panel.status.text()

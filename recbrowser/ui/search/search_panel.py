@@ -24,6 +24,9 @@ from recbrowser.ui.search.search_results import HIT_ROLE, SearchResultsModel
 DEBOUNCE_MS = 250
 LIMIT = 100
 FIRST_SCREEN = 20  # hits laid out before the first paint: more than a tall window shows
+# A ranking still running this long after the typing pause: the newest hits are shown meanwhile
+# (ranking ~17,000 hits costs ~30 ms of CPU, several times that on a busy machine).
+NEWEST_AFTER_MS = 60
 
 SearchFn = Callable[[str], list[SearchHit] | None]  # None: interrupted or skipped, nothing to show
 
@@ -31,11 +34,14 @@ SearchFn = Callable[[str], list[SearchHit] | None]  # None: interrupted or skipp
 class SearchPanel(QWidget):
     hitActivated = Signal(object)  # SearchHit: open the call and play from the sentence
     resultsShown = Signal(int)  # generation whose results are now on screen
+    newestShown = Signal(int)  # generation whose newest hits are on screen while it is ranked
 
     def __init__(self, search: SearchFn, pool: QThreadPool | None = None, parent: QWidget | None = None, *,
-                 interrupt: Callable[[], None] | None = None) -> None:
+                 interrupt: Callable[[], None] | None = None, newest: SearchFn | None = None) -> None:
         super().__init__(parent)
         self._search = search
+        self._newest = newest  # the query's newest hits, cheap: shown if the ranking takes a while
+        self._newest_hits: tuple[int, str, list[SearchHit]] | None = None
         self._interrupt = interrupt  # stops the search running now (from the UI thread)
         self._edits = 0  # changes to the text so far: a search asked before the last one is stale
         self._pool = pool
@@ -72,6 +78,8 @@ class SearchPanel(QWidget):
         layout.addWidget(self.results, 1)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.search_now)
+        self._newest_timer = QTimer(self, singleShot=True, interval=NEWEST_AFTER_MS)
+        self._newest_timer.timeout.connect(self._show_newest)
         self.box.textChanged.connect(self._on_typed)
         self._show_hint()
 
@@ -96,34 +104,67 @@ class SearchPanel(QWidget):
             self._show_hint()
             return generation
         self.status.setText("Searching…")
+        self._newest_hits = None
+        self._newest_timer.start()
         run_task(
-            lambda _report, edits=self._edits: self._run(query, edits),
+            lambda report, edits=self._edits: self._run(query, edits, report),
             lambda hits: self._deliver(generation, query, hits),
             lambda message, _details: self._failed(generation, message),
+            lambda hits: self._newest_arrived(generation, query, hits),
             pool=self._pool,
             name="search",
             owner=self,
         )
         return generation
 
-    def _run(self, query: str, edits: int) -> list[SearchHit] | None:
+    def _run(self, query: str, edits: int, report: Callable[[list[SearchHit]], None]) -> list[SearchHit] | None:
         # In the worker (reading an int the UI thread writes): typed past before it could start?
-        return None if edits != self._edits else self._search(query)
+        if edits != self._edits:
+            return None
+        if self._newest is not None:
+            hits = self._newest(query)
+            if hits:
+                report(hits)
+            if edits != self._edits:
+                return None
+        return self._search(query)
 
-    def _deliver(self, generation: int, query: str, hits: list[SearchHit] | None) -> None:
-        if generation != self.generation or hits is None:
-            return  # the user typed on: an older query's answer must not replace a newer one
+    def _newest_arrived(self, generation: int, query: str, hits: list[SearchHit]) -> None:
+        if generation == self.generation and self.shown_generation != generation:
+            self._newest_hits = (generation, query, hits)
+            if not self._newest_timer.isActive():
+                self._show_newest()
+
+    def _show_newest(self) -> None:
+        if self._newest_hits is None:
+            return
+        generation, query, hits = self._newest_hits
+        if generation != self.generation or self.shown_generation == generation:
+            return
+        self._show(hits)
+        self.status.setText(f"{len(hits)}{'+' if len(hits) >= LIMIT else ''} sentences match “{query}”: the newest, "
+                            "until they are ranked…")
+        emit(self.newestShown, generation)
+
+    def _show(self, hits: list[SearchHit]) -> None:
         if hits and not self._delegate_set:
             from recbrowser.ui.search.search_hit_delegate import HitDelegate
 
             self.results.setItemDelegate(HitDelegate(self.results))
             self._delegate_set = True
         self.model.set_hits(hits)
+        if hits:
+            self.results.setCurrentIndex(self.model.index(0))
+
+    def _deliver(self, generation: int, query: str, hits: list[SearchHit] | None) -> None:
+        if generation != self.generation or hits is None:
+            return  # the user typed on: an older query's answer must not replace a newer one
+        self._newest_timer.stop()
+        self._newest_hits = None
+        self._show(hits)
         self.shown_generation = generation
         more = "+" if len(hits) >= LIMIT else ""
         self.status.setText(f"{len(hits)}{more} sentence{'s' if len(hits) != 1 else ''} match “{query}”" if hits else f"Nothing matches “{query}”.")
-        if hits:
-            self.results.setCurrentIndex(self.model.index(0))
         emit(self.resultsShown, generation)
         if self._pending_open and hits:
             self._activate(self.model.index(0))

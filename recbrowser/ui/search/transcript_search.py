@@ -49,6 +49,22 @@ class TranscriptSearch:
             except Interrupted:
                 return None
 
+    def newest(self, query: str) -> list[SearchHit] | None:
+        """In a worker: the query's newest hits (milliseconds), to show while `search` ranks; None
+        without a kept reader (nothing to show early) or when interrupted."""
+        from recbrowser.store import Interrupted
+
+        if self._open_reader is None:
+            return None
+        asked = self._interrupts
+        with self._lock:
+            if asked != self._interrupts or self._closed:
+                return None
+            try:
+                return self._kept().search_newest(query, limit=self._limit)
+            except Interrupted:
+                return None
+
     def warm(self) -> None:
         """In a worker, after start-up: the first search then costs what later ones do."""
         with self._lock:

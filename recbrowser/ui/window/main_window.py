@@ -109,7 +109,8 @@ class MainWindow(QMainWindow):
         self.filter_bar = FilterBar()
         self.accounts_panel = AccountsPanel()
         self.searches = TranscriptSearch(store, data_dir.database, LIMIT)
-        self.search = SearchPanel(self.searches.search, self.pools.interactive, interrupt=self.searches.interrupt)
+        self.search = SearchPanel(self.searches.search, self.pools.interactive, interrupt=self.searches.interrupt,
+                                  newest=self.searches.newest)
         self.status = StatusArea(self.statusBar())
         self.archive_watch = self._watch_archive() if data_dir.team else None
         self._accounts: list = []
