@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from recbrowser.services import waveform
+
 log = logging.getLogger("recbrowser.peaks")
 
 NICE = 10  # below the downloads and the window, above nothing else's business
@@ -45,8 +47,6 @@ class PeaksKeeper:
 
     def add(self, media: Path, sha256: str) -> None:
         """Keep the peaks of `media` unless they are kept already; returns at once."""
-        from recbrowser.services import waveform
-
         with self._lock:
             if self._closed or sha256 in self._seen:  # closed: a download thread the caller left running
                 return
@@ -93,8 +93,6 @@ class PeaksKeeper:
             self._keep(*item)
 
     def _keep(self, media: Path, sha256: str) -> None:
-        from recbrowser.services import waveform
-
         try:
             waveform.keep_peaks(media, sha256, self.folder, every_core=False)
             with self._lock:
@@ -109,6 +107,9 @@ class PeaksKeeper:
 def keeping_peaks(media_root: Path, folder: Path) -> Iterator[PeaksKeeper]:
     """While inside, every recording downloaded into `media_root` has its peaks kept in `folder`;
     leaving waits for the last ones (not when leaving on an exception: a cancel)."""
+    # Every import the thread needs happens here, before it starts: an export forks its audio
+    # converters, and a child forked while another thread holds a module's import lock hangs.
+    waveform.ffmpeg_exe()
     keeper = PeaksKeeper(folder)
     with _active_lock:
         _active.setdefault(media_root, []).append(keeper)
