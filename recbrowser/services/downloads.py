@@ -165,9 +165,10 @@ def download_call(
 
 def _keep_peaks(media_root: Path, files: list[Downloaded]) -> list[Downloaded]:
     """Queue the files' waveform peaks when a bulk download or export asked for them."""
-    from recbrowser.services.peaks_keeper import keeper_for
-
-    keeper = keeper_for(media_root)
+    # Asked for with peaks_keeper.keeping_peaks, which imported it: nothing to import here, on a
+    # download thread (the window loads this module before its first paint, without it).
+    keeping = sys.modules.get("recbrowser.services.peaks_keeper")
+    keeper = keeping.keeper_for(media_root) if keeping is not None else None
     if keeper is not None:
         for f in files:
             keeper.add(f.path, f.sha256)

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from recbrowser.services import waveform
+
 log = logging.getLogger("recbrowser.peaks")
 
 NICE = 10  # below the downloads and the window, above nothing else's business
@@ -41,13 +43,12 @@ class PeaksKeeper:
         self._seen: set[str] = set()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def add(self, media: Path, sha256: str) -> None:
         """Keep the peaks of `media` unless they are kept already; returns at once."""
-        from recbrowser.services import waveform
-
         with self._lock:
-            if sha256 in self._seen:
+            if self._closed or sha256 in self._seen:  # closed: a download thread the caller left running
                 return
             self._seen.add(sha256)
             try:
@@ -64,8 +65,7 @@ class PeaksKeeper:
         """Finish what is queued (or only the one in hand, when the work was cancelled), then
         stop the thread."""
         with self._lock:
-            thread = self._thread
-            self._thread = None
+            thread, self._thread, self._closed = self._thread, None, True
         if thread is None:
             return
         left = []
@@ -78,8 +78,11 @@ class PeaksKeeper:
             # takes a share, at normal priority, next to the thread finishing its current one.
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="peaks") as pool:
+            pool = ThreadPoolExecutor(max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="peaks")
+            try:
                 list(pool.map(lambda item: self._keep(*item), [i for i in left if i is not None]))
+            finally:  # Ctrl-C meanwhile: the ones not started are left to the strip
+                pool.shutdown(wait=True, cancel_futures=True)
         thread.join()
 
     def _run(self) -> None:
@@ -90,22 +93,23 @@ class PeaksKeeper:
             self._keep(*item)
 
     def _keep(self, media: Path, sha256: str) -> None:
-        from recbrowser.services import waveform
-
         try:
             waveform.keep_peaks(media, sha256, self.folder, every_core=False)
             with self._lock:
                 self.kept += 1
-        except (waveform.WaveformError, OSError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - a nicety in the background: the strip tries again and says why
             with self._lock:
                 self.failed += 1
-            log.info("peaks of %s not kept: %s", media.name, e)
+            log.info("peaks of %s not kept: %s", media.name, e, exc_info=not isinstance(e, waveform.WaveformError))
 
 
 @contextmanager
 def keeping_peaks(media_root: Path, folder: Path) -> Iterator[PeaksKeeper]:
     """While inside, every recording downloaded into `media_root` has its peaks kept in `folder`;
     leaving waits for the last ones (not when leaving on an exception: a cancel)."""
+    # Every import the thread needs happens here, before it starts: an export forks its audio
+    # converters, and a child forked while another thread holds a module's import lock hangs.
+    waveform.ffmpeg_exe()
     keeper = PeaksKeeper(folder)
     with _active_lock:
         _active.setdefault(media_root, []).append(keeper)
