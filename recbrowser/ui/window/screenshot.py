@@ -189,7 +189,7 @@ class ScreenshotDirector:
             return "overview"
         return ""
 
-    def grab(self, attempts: int = 200, *, now: bool = False) -> None:
+    def grab(self, attempts: int = TIMEOUT_MS // POLL_MS, *, now: bool = False) -> None:
         if self._done:
             return
         waiting = "" if now else self._waiting_for()
