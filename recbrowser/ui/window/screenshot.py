@@ -1,6 +1,9 @@
-"""`--screenshot FILE.png`: wait for the demo sync, open a call with a transcript (one with
-several legs when there is one: the player then says which recording and leg is playing; one
-the provider gave a sentiment, shown in the list's Sentiment column), load its audio at a sentence so the highlight shows, render the window to a PNG and quit."""
+"""`--screenshot FILE.png`: wait for the demo sync, open a call with a transcript (the one whose
+conversation strip shows a hold, a silence and overtalk: the Wildix showcase's "review" call;
+else one with several legs, whose player says which recording and leg is playing, one the
+provider gave a sentiment first), load its audio at a sentence so the highlight shows, open
+View > Overview, wait for the strip's waveform and the overview's report, render the window to
+a PNG and quit."""
 
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ log = logging.getLogger("recbrowser.ui.window.screenshot")
 
 TIMEOUT_MS = 120_000
 SETTLE_MS = 400  # let layouts and the highlight paint before grabbing
-SIZE = (1600, 900)
-SIZES = [250, 880, 470]
+SIZE = (1680, 1060)  # room for the list, the call pane (strip and transcript) and the overview
+SIZES = [250, 910, 520]
+POLL_MS = 100
 QUERY = "refund"  # shows the search results with a highlighted hit next to the call
 
 
@@ -39,6 +43,16 @@ def save_private_png(picture: QPixmap, path: Path) -> bool:
     return True
 
 
+def strip_marks(row) -> tuple[int, int]:
+    """(kinds, silence ms): how many of a hold, a silence and overtalk the call's strip marks,
+    from its conversation figures (0 without them), and its silence to break ties."""
+    f = row.figures
+    if f is None:
+        return 0, 0
+    kinds = bool(row.hold_ms or f.hold_ms) + (f.silence_ms > 0) + (f.overtalk_count > 0)
+    return kinds, f.silence_ms
+
+
 class ScreenshotDirector:
     def __init__(self, window, path: str) -> None:
         self.window = window
@@ -46,6 +60,8 @@ class ScreenshotDirector:
         self.exit_code = 1
         self._ref: str | None = None
         self._done = False
+        self._overview_shown = False
+        self.pictured: dict = {}  # what the picture shows, once grabbed (the test reads it)
         window.resize(*SIZE)
         self._synced = False
         window.sync.finished.connect(self._sync_finished)
@@ -58,7 +74,7 @@ class ScreenshotDirector:
 
     def demo_failed(self, message: str) -> None:
         print(f"recbrowser: the demo could not start: {message}", file=sys.stderr)
-        self.grab()
+        self.grab(now=True)
         self.exit_code = 1
         QApplication.instance().exit(1)
 
@@ -82,8 +98,11 @@ class ScreenshotDirector:
         named = [i for i, r in candidates if r.from_name and r.to_name and r.provider != "voki"]
         legs = [i for i, r in candidates if r.leg_count > 1 and r.provider != "voki"]
         legs.sort(key=lambda i: not rows[i][1].sentiment)  # one with a sentiment first (stable)
-        if legs or named or candidates:
-            chosen = (legs or named or [i for i, _ in candidates])[0]
+        # The call whose strip marks the most kinds (hold, silence, overtalk) makes the picture.
+        marked = sorted((i for i, r in candidates if r.provider != "voki" and strip_marks(r)[0] >= 2),
+                        key=lambda i: strip_marks(rows[i][1]), reverse=True)
+        if marked or legs or named or candidates:
+            chosen = (marked or legs or named or [i for i, _ in candidates])[0]
         if chosen is None:
             if model.rowCount() == 0:
                 QTimer.singleShot(SETTLE_MS, self.grab)
@@ -95,6 +114,19 @@ class ScreenshotDirector:
         self.window.search.search_now()
         self.window.table.selectRow(chosen)
         self.window.table.setFocus()
+        self._open_overview()
+
+    def _open_overview(self) -> None:
+        """View > Overview, as the menu opens it: the dock under the list and the call."""
+        from recbrowser.ui.window.actions import ActionId
+
+        self.window.overview.shown.connect(self._overview_report)
+        action = self.window.actions[ActionId.OVERVIEW]
+        if not action.isChecked():
+            action.trigger()
+
+    def _overview_report(self, _report) -> None:
+        self._overview_shown = True
 
     def _show_sentiment(self) -> None:
         """The Sentiment column, chosen as from the header's menu, moved next to Direction so
@@ -143,17 +175,34 @@ class ScreenshotDirector:
             self._media_loaded = True
             QTimer.singleShot(3_000, self.grab)  # in case the list has nothing to re-read
 
-    def grab(self, attempts: int = 20) -> None:
+    def _waiting_for(self) -> str:
+        """What the picture still lacks: the search answer, the strip's waveform, the overview."""
+        search, pane, overview = self.window.search, self.window.call_pane, self.window.overview
+        if search.shown_generation != search.generation:
+            return "search"
+        strips = pane.strip.strips
+        playing = pane.playing_recording
+        if (self._media_loaded and pane.call is not None and self.window.player.label == self._ref
+                and 0 <= playing < len(strips) and strips[playing].data.peaks is None):
+            return "waveform"  # read off the UI thread once the recording is downloaded
+        if overview.visible() and (not self._overview_shown or overview.busy()):
+            return "overview"
+        return ""
+
+    def grab(self, attempts: int = TIMEOUT_MS // POLL_MS, *, now: bool = False) -> None:
         if self._done:
             return
-        search = self.window.search
-        if search.shown_generation != search.generation and attempts > 0:
-            QTimer.singleShot(100, lambda: self.grab(attempts - 1))  # the search answer is on its way
+        waiting = "" if now else self._waiting_for()
+        if waiting and attempts > 0:
+            QTimer.singleShot(POLL_MS, lambda: self.grab(attempts - 1))  # it is on its way
             return
+        if waiting:
+            log.warning("screenshot: no %s in time; saving what is shown", waiting)
         self._done = True
         pane = self.window.call_pane
         pane.transcript.set_position(self.window.player.position(), pane.playing_recording)
         pane.set_recording(pane.playing_recording)  # the recording and leg line follows the highlight
+        self.pictured = self._what_is_shown()
         ok = save_private_png(self.window.grab(), self.path)
         self.exit_code = 0 if ok else 1
         if not ok:
@@ -161,9 +210,22 @@ class ScreenshotDirector:
         self.window.close()
         QApplication.instance().exit(self.exit_code)
 
+    def _what_is_shown(self) -> dict:
+        pane, overview = self.window.call_pane, self.window.overview
+        strips = pane.strip.strips
+        data = strips[pane.playing_recording].data if 0 <= pane.playing_recording < len(strips) else None
+        return {
+            "ref": self._ref,
+            "holds": len(data.holds) if data else 0,
+            "silences": len(data.silences) if data else 0,
+            "overtalk": len(data.overtalk) if data else 0,
+            "waveform": bool(data and data.peaks is not None),
+            "overview": overview.visible() and self._overview_shown,
+        }
+
     def _timeout(self) -> None:
         if not self._done:
             log.warning("screenshot: the demo did not finish in time; saving what is shown")
-            self.grab()
+            self.grab(now=True)
             self.exit_code = 1
             QApplication.instance().exit(1)
