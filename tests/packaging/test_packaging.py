@@ -82,6 +82,7 @@ def test_bundle_opens_the_demo_window_plays_a_call_and_saves_a_screenshot(bundle
                    env={"QT_QPA_PLATFORM": "offscreen"}, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "No QtMultimedia backends" not in result.stderr  # the FFmpeg media plugin loaded
+    assert "Traceback" not in result.stderr  # View > Overview opened: QtCharts is in the bundle
     image = QImage(str(shot))
     assert not image.isNull() and image.width() >= 1200 and image.height() >= 700
     assert shot.stat().st_size > 50_000
