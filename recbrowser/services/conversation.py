@@ -39,7 +39,8 @@ OVERTALK_MIN_MS = 250
 Span = tuple[int, int]
 
 
-def _union(spans: Iterable[Span]) -> list[Span]:
+def union(spans: Iterable[Span]) -> list[Span]:
+    """The spans merged where they touch or overlap, in order (also the strip's, ui/player/strip_data.py)."""
     out: list[Span] = []
     for s, e in sorted(spans):
         if out and s <= out[-1][1]:
@@ -66,7 +67,8 @@ def _intersect(a: list[Span], b: list[Span]) -> list[Span]:
     return out
 
 
-def _minus(spans: list[Span], cut: list[Span]) -> list[Span]:
+def minus(spans: list[Span], cut: list[Span]) -> list[Span]:
+    """What of `spans` lies outside every span of `cut`."""
     out = []
     for s, e in spans:
         pieces = [(s, e)]
@@ -88,7 +90,7 @@ def hold_spans(call: Call) -> list[Span]:
             at, length = p.get("offset_ms"), p.get("length_ms")
             if isinstance(at, int) and isinstance(length, int) and length > 0:
                 out.append((at, at + length))
-    return _union(out)
+    return union(out)
 
 
 def hold_ms(call: Call) -> int | None:
@@ -120,8 +122,8 @@ def figures(call: Call, silence: list[Silence] | None = None, audio_ms: int | No
     by_party: dict[str, list[Span]] = {}
     for s in timed:
         by_party.setdefault(party(s), []).append((s.start_ms, s.end_ms))
-    talk = {p: _union(spans) for p, spans in by_party.items()}
-    speech = _union(sp for spans in talk.values() for sp in spans)
+    talk = {p: union(spans) for p, spans in by_party.items()}
+    speech = union(sp for spans in talk.values() for sp in spans)
     span = max(audio_ms or 0, _span_ms(call, speech[-1][1]))
     holds = hold_spans(call)
 
@@ -130,14 +132,14 @@ def figures(call: Call, silence: list[Silence] | None = None, audio_ms: int | No
     for i, a in enumerate(parties):
         for b in parties[i + 1:]:
             overlaps += _intersect(talk[a], talk[b])
-    overtalk = [o for o in _union(overlaps) if o[1] - o[0] >= OVERTALK_MIN_MS]
+    overtalk = [o for o in union(overlaps) if o[1] - o[0] >= OVERTALK_MIN_MS]
 
     if silence is not None:
         quiet = [(q.start_ms, q.end_ms) for q in silence]
     else:
         edges = [0, *(x for sp in speech for x in sp), span]
         quiet = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2) if edges[i + 1] > edges[i]]
-    quiet = [q for q in _minus(quiet, holds) if q[1] - q[0] >= SILENCE_MIN_MS]
+    quiet = [q for q in minus(quiet, holds) if q[1] - q[0] >= SILENCE_MIN_MS]
 
     longest, longest_by = _longest_monologue(timed)
     other = sum(_length(v) for p, v in talk.items() if p not in ("agent", "caller"))

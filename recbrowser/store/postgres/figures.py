@@ -18,7 +18,7 @@ import psycopg
 
 from recbrowser.store.accounts import now_ms
 from recbrowser.store.figure_rows import COLUMNS, SELECT_FIGURES, figures_from
-from recbrowser.store.figures import DAY_MS, DURATION_BINS
+from recbrowser.store.figures import DAY_MS, DURATION_BINS, fold_groups, groups_sql
 from recbrowser.store.postgres import listing  # the list's own filters: one definition of what `f` selects
 from recbrowser.store.records import AgentSummary, CallFigures, CallFilter, CallReport, CallRow, DayCount, DurationBin
 
@@ -101,27 +101,6 @@ def report(conn: psycopg.Connection, f: CallFilter) -> CallReport:
 
 
 def _agents_and_durations(conn: psycopg.Connection, where: str, params: list[Any]) -> tuple[list[AgentSummary], list[DurationBin]]:
-    # As store/figures.py: grouped by agent, duration bin and sentiment, added up here. Sums of
-    # bigint are numeric in PostgreSQL: cast back, so the averages are floats as on SQLite.
-    cases = " ".join(f"WHEN c.duration_ms < {hi} THEN {i}" for i, (_, _, hi) in enumerate(DURATION_BINS) if hi)
-    bins: dict[int, int] = {}
-    sums: dict[str, list[float]] = {}  # agent -> calls, talk sum, talk count, hold sum, hold count, silence sum, count
-    moods: dict[str, dict[str, int]] = {}
-    for agent, b, sentiment, *values in conn.execute(
-            f"SELECT c.agent, CASE WHEN c.duration_ms IS NULL THEN -1 {cases} ELSE {len(DURATION_BINS) - 1} END, "
-            "c.sentiment, count(*), sum(c.talk_ms)::bigint, count(c.talk_ms), sum(c.hold_ms)::bigint, count(c.hold_ms), "
-            f"sum(c.silence_pct), count(c.silence_pct) FROM calls c{where} GROUP BY 1, 2, 3", params):
-        bins[b] = bins.get(b, 0) + values[0]
-        a = sums.setdefault(agent, [0, 0, 0, 0, 0, 0.0, 0])
-        for k, v in enumerate(values):
-            a[k] += v or 0
-        if sentiment:
-            mood = moods.setdefault(agent, {})
-            mood[sentiment] = mood.get(sentiment, 0) + values[0]
-    out = [AgentSummary(agent, int(n), talk / talked if talked else None, hold / held if held else None,
-                        pct / counted / 100 if counted else None, moods.get(agent, {}))
-           for agent, (n, talk, talked, hold, held, pct, counted) in sums.items()]
-    durations = [DurationBin(label, lo, hi, bins.get(i, 0)) for i, (label, lo, hi) in enumerate(DURATION_BINS)]
-    if bins.get(-1):
-        durations.append(DurationBin("unknown", None, None, bins[-1]))
-    return sorted(out, key=lambda a: (-a.calls, a.agent)), durations
+    # As store/figures.py, the same groups added up the same way. Sums of bigint are numeric in
+    # PostgreSQL: cast back, so the averages are floats as on SQLite.
+    return fold_groups(conn.execute(groups_sql(where, "::bigint"), params))

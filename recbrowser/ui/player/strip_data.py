@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from recbrowser.domain import Call
-from recbrowser.services.conversation import OVERTALK_MIN_MS, SILENCE_MIN_MS, party
+from recbrowser.services.conversation import OVERTALK_MIN_MS, SILENCE_MIN_MS, minus, party, union
 from recbrowser.services.recording_timeline import RecordingTimeline
 
 if TYPE_CHECKING:
@@ -60,26 +60,6 @@ class StripData:
     notes: list[tuple[int, str]] = field(default_factory=list)
     peaks: Peaks | None = None
     audio_silences: list[Span] = field(default_factory=list)  # the audio's silence map, holds included: skip silence
-
-
-def union(spans: list[Span]) -> list[Span]:
-    out: list[Span] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
-
-
-def minus(spans: list[Span], cut: list[Span]) -> list[Span]:
-    out = []
-    for s, e in spans:
-        pieces = [(s, e)]
-        for cs, ce in cut:
-            pieces = [p for ps, pe in pieces for p in ((ps, min(pe, cs)), (max(ps, ce), pe)) if p[0] < p[1]]
-        out += pieces
-    return out
 
 
 def overtalk(talk: dict[str, list[Span]], min_ms: int = OVERTALK_MIN_MS) -> list[Span]:
